@@ -1,0 +1,430 @@
+//! Availability, backorder placement, ship dates from supply, first-come-first-served fill.
+//!
+//! Every operation takes `&self` and returns a new `Inventory` plus what happened,
+//! so a failed operation cannot leave a half-changed state behind.
+
+use super::date::Date;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The caller's handle for a reservation in the backorder queue (the server uses its row id).
+pub type ReservationKey = u64;
+
+/// Supplier lead time used when the merchant does not set one.
+pub const DEFAULT_LEAD_TIME_DAYS: u32 = 14;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackorderPolicy {
+    Allow,
+    Deny,
+}
+
+/// An open purchase order: units the supplier will deliver on `eta`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseOrder {
+    pub quantity: u32,
+    pub eta: Date,
+}
+
+/// Units of one reservation still waiting for supply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueEntry {
+    pub reservation: ReservationKey,
+    pub outstanding: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inventory {
+    /// Units on hand and not yet promised to anyone.
+    pub stock: u32,
+    /// Units never promised online.
+    pub safety_stock: u32,
+    /// `0 < available <= threshold` is "low stock"; 0 turns it off.
+    pub low_stock_threshold: u32,
+    pub backorders: BackorderPolicy,
+    /// Most units outstanding on backorder at once; `None` = unlimited. Ignored when denied.
+    pub backorder_limit: Option<u32>,
+    /// Lead time for units that no open purchase order covers.
+    pub lead_time_days: u32,
+    /// Open purchase orders, in the order the merchant entered them.
+    pub incoming: Vec<PurchaseOrder>,
+    /// Backordered units of earlier reservations, first come first served.
+    pub queue: Vec<QueueEntry>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    InStock,
+    Backorder,
+    OutOfStock,
+}
+
+/// What a shopper would get for a quantity, today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quote {
+    pub status: Status,
+    pub available: u32,
+    pub low_stock: bool,
+    /// `None` = unlimited.
+    pub max_quantity: Option<u32>,
+    pub quantity: u32,
+    pub from_stock: u32,
+    pub backordered: u32,
+    pub fulfillable: bool,
+    /// Only for a fulfillable request with a backordered part.
+    pub ship_date: Option<Date>,
+    pub ships_in_days: Option<u32>,
+}
+
+/// What a successful placement committed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placement {
+    pub from_stock: u32,
+    pub backordered: u32,
+    pub ship_date: Option<Date>,
+    pub ships_in_days: Option<u32>,
+}
+
+/// Units handed to a queued reservation by a receipt or a cancellation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fill {
+    pub reservation: ReservationKey,
+    pub units: u32,
+    /// Still outstanding after this fill; 0 = the reservation is complete.
+    pub outstanding: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    pub fills: Vec<Fill>,
+    /// Units left over after the queue, added to `stock`.
+    pub to_stock: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cancellation {
+    /// The cancelled reservation's units that were still waiting in the queue.
+    pub left_queue: u32,
+    /// Its held units, passed on to the reservations waiting behind.
+    pub fills: Vec<Fill>,
+    /// Its held units that nobody was waiting for, back in `stock`.
+    pub to_stock: u32,
+}
+
+/// Where a queued reservation stands and when its last unit is expected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Estimate {
+    pub reservation: ReservationKey,
+    pub outstanding: u32,
+    /// 1-based queue positions of its first and last outstanding unit.
+    pub first_position: u64,
+    pub last_position: u64,
+    pub ship_date: Date,
+    pub ships_in_days: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InventoryError {
+    /// A quantity of zero.
+    InvalidQuantity,
+    /// More than can be had; `max_quantity` can.
+    QuantityUnavailable { max_quantity: u32 },
+}
+
+impl InventoryError {
+    /// Stable machine-readable code (also the API's error code).
+    pub fn code(&self) -> &'static str {
+        match self {
+            InventoryError::InvalidQuantity => "invalid_quantity",
+            InventoryError::QuantityUnavailable { .. } => "quantity_unavailable",
+        }
+    }
+}
+
+impl fmt::Display for InventoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InventoryError::InvalidQuantity => f.write_str("The quantity must be at least 1."),
+            InventoryError::QuantityUnavailable { max_quantity: 0 } => {
+                f.write_str("This item is out of stock and cannot be ordered.")
+            }
+            InventoryError::QuantityUnavailable { max_quantity } => {
+                write!(f, "Only {max_quantity} can be ordered right now.")
+            }
+        }
+    }
+}
+
+impl std::error::Error for InventoryError {}
+
+impl Inventory {
+    /// A product with the documented defaults: nothing on hand, backorders denied.
+    pub fn new(stock: u32) -> Inventory {
+        Inventory {
+            stock,
+            safety_stock: 0,
+            low_stock_threshold: 0,
+            backorders: BackorderPolicy::Deny,
+            backorder_limit: None,
+            lead_time_days: DEFAULT_LEAD_TIME_DAYS,
+            incoming: Vec::new(),
+            queue: Vec::new(),
+        }
+    }
+
+    /// Units that ship now.
+    pub fn available(&self) -> u32 {
+        self.stock.saturating_sub(self.safety_stock)
+    }
+
+    /// Units outstanding in the backorder queue.
+    pub fn queued(&self) -> u64 {
+        self.queue
+            .iter()
+            .map(|entry| entry.outstanding as u64)
+            .sum()
+    }
+
+    /// More units that may go on backorder; `None` = unlimited.
+    pub fn backorder_capacity(&self) -> Option<u32> {
+        match (self.backorders, self.backorder_limit) {
+            (BackorderPolicy::Deny, _) => Some(0),
+            (BackorderPolicy::Allow, None) => None,
+            (BackorderPolicy::Allow, Some(limit)) => {
+                Some((limit as u64).saturating_sub(self.queued()) as u32)
+            }
+        }
+    }
+
+    /// The most one request may take; `None` = unlimited.
+    pub fn max_quantity(&self) -> Option<u32> {
+        self.backorder_capacity()
+            .map(|capacity| self.available().saturating_add(capacity))
+    }
+
+    pub fn status(&self) -> Status {
+        if self.available() > 0 {
+            Status::InStock
+        } else if self.backorder_capacity() != Some(0) {
+            Status::Backorder
+        } else {
+            Status::OutOfStock
+        }
+    }
+
+    pub fn is_low_stock(&self) -> bool {
+        let available = self.available();
+        available > 0 && available <= self.low_stock_threshold
+    }
+
+    /// What a request for `quantity` units would get on `today`.
+    pub fn quote(&self, quantity: u32, today: Date) -> Result<Quote, InventoryError> {
+        if quantity == 0 {
+            return Err(InventoryError::InvalidQuantity);
+        }
+        let available = self.available();
+        let max_quantity = self.max_quantity();
+        let from_stock = quantity.min(available);
+        let backordered = quantity - from_stock;
+        let fulfillable = max_quantity.is_none_or(|max| quantity <= max);
+        let ship_date = (fulfillable && backordered > 0)
+            .then(|| self.arrival_of_position(self.queued() + backordered as u64, today));
+        Ok(Quote {
+            status: self.status(),
+            available,
+            low_stock: self.is_low_stock(),
+            max_quantity,
+            quantity,
+            from_stock,
+            backordered,
+            fulfillable,
+            ship_date,
+            ships_in_days: ship_date.map(|date| days_until(date, today)),
+        })
+    }
+
+    /// Open purchase orders by `eta`; orders with the same `eta` keep their order.
+    pub fn supply_schedule(&self) -> Vec<PurchaseOrder> {
+        let mut schedule: Vec<PurchaseOrder> = self
+            .incoming
+            .iter()
+            .copied()
+            .filter(|order| order.quantity > 0)
+            .collect();
+        schedule.sort_by_key(|order| order.eta); // stable
+        schedule
+    }
+
+    /// When the unit at 1-based queue `position` arrives.
+    ///
+    /// Units arrive with the purchase orders in `eta` order; a position beyond
+    /// all incoming units arrives after the supplier's lead time, but never
+    /// before supply that is already scheduled. Overdue orders count as today.
+    pub fn arrival_of_position(&self, position: u64, today: Date) -> Date {
+        let schedule = self.supply_schedule();
+        arrival_in_schedule(&schedule, self.lead_time_days, position, today)
+    }
+
+    /// Takes `quantity` units: from stock first, the rest joins the back of the queue.
+    pub fn place(
+        &self,
+        quantity: u32,
+        reservation: ReservationKey,
+        today: Date,
+    ) -> Result<(Inventory, Placement), InventoryError> {
+        let quote = self.quote(quantity, today)?;
+        if !quote.fulfillable {
+            // A finite max: unlimited capacity is always fulfillable.
+            let max_quantity = quote.max_quantity.unwrap_or(u32::MAX);
+            return Err(InventoryError::QuantityUnavailable { max_quantity });
+        }
+        let mut next = self.clone();
+        next.stock -= quote.from_stock;
+        if quote.backordered > 0 {
+            next.queue.push(QueueEntry {
+                reservation,
+                outstanding: quote.backordered,
+            });
+        }
+        let placement = Placement {
+            from_stock: quote.from_stock,
+            backordered: quote.backordered,
+            ship_date: quote.ship_date,
+            ships_in_days: quote.ships_in_days,
+        };
+        Ok((next, placement))
+    }
+
+    /// Stock arrives: it fills the queue first come first served, the rest goes
+    /// to `stock`, and the earliest purchase orders are reduced by `quantity`.
+    pub fn receive(&self, quantity: u32) -> Result<(Inventory, Receipt), InventoryError> {
+        if quantity == 0 {
+            return Err(InventoryError::InvalidQuantity);
+        }
+        let mut next = self.clone();
+        let (fills, to_stock) = next.fill_queue(quantity);
+        next.incoming = reduce_supply(&self.supply_schedule(), quantity);
+        Ok((next, Receipt { fills, to_stock }))
+    }
+
+    /// Cancels a reservation that holds `held` units (taken from stock or filled
+    /// since): those go to the reservations waiting behind, then to `stock`; its
+    /// outstanding units leave the queue, and everyone behind moves up.
+    pub fn cancel(&self, reservation: ReservationKey, held: u32) -> (Inventory, Cancellation) {
+        let mut next = self.clone();
+        let left_queue = next
+            .queue
+            .iter()
+            .filter(|entry| entry.reservation == reservation)
+            .map(|entry| entry.outstanding)
+            .sum();
+        next.queue.retain(|entry| entry.reservation != reservation);
+        let (fills, to_stock) = next.fill_queue(held);
+        (
+            next,
+            Cancellation {
+                left_queue,
+                fills,
+                to_stock,
+            },
+        )
+    }
+
+    /// The current estimate of one queued reservation; `None` when it is not waiting.
+    pub fn estimate(&self, reservation: ReservationKey, today: Date) -> Option<Estimate> {
+        self.estimates(today)
+            .into_iter()
+            .find(|estimate| estimate.reservation == reservation)
+    }
+
+    /// Current estimates of every queued reservation, in queue order.
+    pub fn estimates(&self, today: Date) -> Vec<Estimate> {
+        let schedule = self.supply_schedule();
+        let mut before: u64 = 0;
+        let mut estimates = Vec::with_capacity(self.queue.len());
+        for entry in self.queue.iter().filter(|entry| entry.outstanding > 0) {
+            let first_position = before + 1;
+            let last_position = before + entry.outstanding as u64;
+            before = last_position;
+            let ship_date =
+                arrival_in_schedule(&schedule, self.lead_time_days, last_position, today);
+            estimates.push(Estimate {
+                reservation: entry.reservation,
+                outstanding: entry.outstanding,
+                first_position,
+                last_position,
+                ship_date,
+                ships_in_days: days_until(ship_date, today),
+            });
+        }
+        estimates
+    }
+
+    /// Hands `units` to the queue in order; returns the fills and what is left for stock.
+    fn fill_queue(&mut self, units: u32) -> (Vec<Fill>, u32) {
+        let mut remaining = units;
+        let mut fills = Vec::new();
+        for entry in self.queue.iter_mut() {
+            if remaining == 0 {
+                break;
+            }
+            let taken = remaining.min(entry.outstanding);
+            if taken == 0 {
+                continue;
+            }
+            entry.outstanding -= taken;
+            remaining -= taken;
+            fills.push(Fill {
+                reservation: entry.reservation,
+                units: taken,
+                outstanding: entry.outstanding,
+            });
+        }
+        self.queue.retain(|entry| entry.outstanding > 0);
+        self.stock = self.stock.saturating_add(remaining);
+        (fills, remaining)
+    }
+}
+
+fn days_until(date: Date, today: Date) -> u32 {
+    date.days_after(today).clamp(0, u32::MAX as i64) as u32
+}
+
+fn arrival_in_schedule(
+    schedule: &[PurchaseOrder],
+    lead_time_days: u32,
+    position: u64,
+    today: Date,
+) -> Date {
+    let mut cumulative: u64 = 0;
+    for order in schedule {
+        cumulative += order.quantity as u64;
+        if cumulative >= position {
+            return order.eta.max(today);
+        }
+    }
+    let after_lead_time = today.plus_days(lead_time_days);
+    match schedule.last() {
+        Some(last) => after_lead_time.max(last.eta),
+        None => after_lead_time,
+    }
+}
+
+/// The schedule after `received` units arrived, earliest orders first.
+fn reduce_supply(schedule: &[PurchaseOrder], received: u32) -> Vec<PurchaseOrder> {
+    let mut remaining = received;
+    let mut reduced = Vec::with_capacity(schedule.len());
+    for order in schedule {
+        let taken = remaining.min(order.quantity);
+        remaining -= taken;
+        if order.quantity > taken {
+            reduced.push(PurchaseOrder {
+                quantity: order.quantity - taken,
+                eta: order.eta,
+            });
+        }
+    }
+    reduced
+}

@@ -1,0 +1,17 @@
+//! The shared inventory rules: pure, deterministic, and compiled into both the
+//! browser widget (to preview) and the server (to commit).
+//!
+//! No I/O, no clock, no browser or database types: `today` and the state come
+//! in as arguments, results go out as values.
+
+mod date;
+mod inventory;
+
+pub use date::Date;
+pub use inventory::{
+    BackorderPolicy, Cancellation, DEFAULT_LEAD_TIME_DAYS, Estimate, Fill, Inventory,
+    InventoryError, Placement, PurchaseOrder, QueueEntry, Quote, Receipt, ReservationKey, Status,
+};
+
+#[cfg(test)]
+mod tests;

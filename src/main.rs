@@ -1,0 +1,39 @@
+//! The `stock-widget` binary. Run with: `stock-widget serve --demo`.
+
+#[cfg(not(target_arch = "wasm32"))]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    use clap::Parser;
+    use std::sync::Arc;
+    use stock_widget::server::cli::{Cli, Command};
+    use stock_widget::server::{Application, SystemClock, shutdown_signal};
+
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .init();
+    let Command::Serve(args) = Cli::parse().command;
+    let config = args.into_config();
+    let application = match Application::build(&config, Arc::new(SystemClock)).await {
+        Ok(application) => application,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let url = format!("http://{}/", application.local_addr());
+    tracing::info!("stock-widget is ready at {url}");
+    match application.run_until(shutdown_signal()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The widget is a library for the browser; there is no program to run there.
+#[cfg(target_arch = "wasm32")]
+fn main() {}

@@ -1,0 +1,58 @@
+//! Command-line interface: `stock-widget serve ...`.
+
+use super::Config;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "stock-widget",
+    version,
+    about = "Live stock availability and backorder reservations"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API, the widget files and the demo storefront.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// SQLite database file; created if missing.
+    #[arg(long, default_value = "stock-widget.db")]
+    pub db: PathBuf,
+    /// Seed the demo catalog when the store has no products.
+    #[arg(long)]
+    pub demo: bool,
+    /// Bearer token for the admin API; without one the admin API is off.
+    #[arg(long, env = "STOCK_WIDGET_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Folder with the storefront pages served at `/`.
+    #[arg(long, default_value = "www")]
+    pub www_dir: PathBuf,
+    /// Folder with the built widget served at `/widget/`.
+    #[arg(long, default_value = "dist/widget")]
+    pub widget_dir: PathBuf,
+}
+
+impl ServeArgs {
+    pub fn into_config(self) -> Config {
+        Config {
+            addr: self.addr,
+            db: self.db,
+            demo: self.demo,
+            admin_token: self.admin_token.filter(|token| !token.is_empty()),
+            www_dir: self.www_dir,
+            widget_dir: self.widget_dir,
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! SQLite persistence. The only module that speaks SQL.
+//!
+//! One connection behind a mutex: every write is a transaction that holds it,
+//! so the check and the change for a SKU are one atomic step. WAL with
+//! `synchronous = FULL` makes a commit durable before it returns.
+
+use crate::logic::{BackorderPolicy, Inventory, PurchaseOrder, QueueEntry};
+use anyhow::Context;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// Schema changes, applied in order; `PRAGMA user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE products (
+    sku                 TEXT PRIMARY KEY,
+    name                TEXT NOT NULL,
+    stock               INTEGER NOT NULL CHECK (stock >= 0),
+    safety_stock        INTEGER NOT NULL CHECK (safety_stock >= 0),
+    low_stock_threshold INTEGER NOT NULL CHECK (low_stock_threshold >= 0),
+    backorders          TEXT NOT NULL CHECK (backorders IN ('allow', 'deny')),
+    backorder_limit     INTEGER CHECK (backorder_limit >= 0),
+    lead_time_days      INTEGER NOT NULL CHECK (lead_time_days >= 0),
+    incoming            TEXT NOT NULL -- JSON: [{"quantity": N, "eta": "YYYY-MM-DD"}]
+) STRICT;
+
+CREATE TABLE reservations (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT, -- queue order
+    id          TEXT NOT NULL UNIQUE,              -- public, unguessable
+    sku         TEXT NOT NULL REFERENCES products (sku),
+    quantity    INTEGER NOT NULL CHECK (quantity > 0),
+    from_stock  INTEGER NOT NULL CHECK (from_stock >= 0),
+    filled      INTEGER NOT NULL DEFAULT 0 CHECK (filled >= 0),
+    email       TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('reserved', 'cancelled')),
+    created_at  TEXT NOT NULL,
+    CHECK (from_stock + filled <= quantity)
+) STRICT;
+
+CREATE INDEX reservations_waiting ON reservations (sku, seq)
+    WHERE status = 'reserved' AND from_stock + filled < quantity;
+"#];
+
+/// A product's settings as the merchant sets them (not its queue).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProductSettings {
+    pub name: String,
+    pub stock: u32,
+    pub safety_stock: u32,
+    pub low_stock_threshold: u32,
+    pub backorders: BackorderPolicy,
+    pub backorder_limit: Option<u32>,
+    pub lead_time_days: u32,
+    pub incoming: Vec<PurchaseOrder>,
+}
+
+/// A product with its current queue, ready for the logic module.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Product {
+    pub sku: String,
+    pub name: String,
+    pub inventory: Inventory,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating if missing) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> anyhow::Result<Store> {
+        let mut connection = Connection::open(path)
+            .with_context(|| format!("cannot open the database {}", path.display()))?;
+        connection.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )?;
+        migrate(&mut connection)?;
+        Ok(Store {
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    /// Runs `work` on the connection in a blocking thread, inside one transaction.
+    pub async fn transaction<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> anyhow::Result<T> + Send + 'static,
+    {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock poisons it; the transaction was
+            // rolled back on unwind, so the connection is still consistent.
+            let mut connection = connection
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
+            let transaction =
+                connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let value = work(&transaction)?;
+            transaction.commit()?;
+            Ok(value)
+        })
+        .await
+        .context("database task failed")?
+    }
+
+    pub async fn product(&self, sku: String) -> anyhow::Result<Option<Product>> {
+        self.transaction(move |tx| load_product(tx, &sku)).await
+    }
+
+    /// Creates the product or replaces its settings; its reservations and queue stay.
+    pub async fn put_product(
+        &self,
+        sku: String,
+        settings: ProductSettings,
+    ) -> anyhow::Result<Product> {
+        self.transaction(move |tx| {
+            save_settings(tx, &sku, &settings)?;
+            load_product(tx, &sku)?.context("product vanished after saving it")
+        })
+        .await
+    }
+
+    pub async fn is_empty(&self) -> anyhow::Result<bool> {
+        self.transaction(|tx| {
+            let count: i64 = tx.query_row("SELECT COUNT(*) FROM products", [], |row| row.get(0))?;
+            Ok(count == 0)
+        })
+        .await
+    }
+}
+
+fn migrate(connection: &mut Connection) -> anyhow::Result<()> {
+    let applied: usize = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    anyhow::ensure!(
+        applied <= MIGRATIONS.len(),
+        "the database was written by a newer stock-widget (schema {applied})"
+    );
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(migration)?;
+        transaction.pragma_update(None, "user_version", index + 1)?;
+        transaction.commit()?;
+    }
+    Ok(())
+}
+
+pub fn save_settings(
+    tx: &rusqlite::Transaction<'_>,
+    sku: &str,
+    settings: &ProductSettings,
+) -> anyhow::Result<()> {
+    let incoming = serde_json::to_string(&settings.incoming)?;
+    let backorders = match settings.backorders {
+        BackorderPolicy::Allow => "allow",
+        BackorderPolicy::Deny => "deny",
+    };
+    tx.execute(
+        "INSERT INTO products (sku, name, stock, safety_stock, low_stock_threshold, backorders,
+                               backorder_limit, lead_time_days, incoming)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (sku) DO UPDATE SET
+            name = excluded.name, stock = excluded.stock, safety_stock = excluded.safety_stock,
+            low_stock_threshold = excluded.low_stock_threshold, backorders = excluded.backorders,
+            backorder_limit = excluded.backorder_limit, lead_time_days = excluded.lead_time_days,
+            incoming = excluded.incoming",
+        params![
+            sku,
+            settings.name,
+            settings.stock,
+            settings.safety_stock,
+            settings.low_stock_threshold,
+            backorders,
+            settings.backorder_limit,
+            settings.lead_time_days,
+            incoming,
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn load_product(tx: &rusqlite::Transaction<'_>, sku: &str) -> anyhow::Result<Option<Product>> {
+    let row = tx
+        .query_row(
+            "SELECT name, stock, safety_stock, low_stock_threshold, backorders, backorder_limit,
+                    lead_time_days, incoming
+             FROM products WHERE sku = ?1",
+            [sku],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    Inventory {
+                        stock: row.get(1)?,
+                        safety_stock: row.get(2)?,
+                        low_stock_threshold: row.get(3)?,
+                        backorders: if row.get::<_, String>(4)? == "allow" {
+                            BackorderPolicy::Allow
+                        } else {
+                            BackorderPolicy::Deny
+                        },
+                        backorder_limit: row.get(5)?,
+                        lead_time_days: row.get(6)?,
+                        incoming: Vec::new(),
+                        queue: Vec::new(),
+                    },
+                    row.get::<_, String>(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((name, mut inventory, incoming)) = row else {
+        return Ok(None);
+    };
+    inventory.incoming =
+        serde_json::from_str(&incoming).context("corrupt incoming purchase orders")?;
+    let mut waiting = tx.prepare_cached(
+        "SELECT seq, quantity - from_stock - filled FROM reservations
+         WHERE sku = ?1 AND status = 'reserved' AND from_stock + filled < quantity
+         ORDER BY seq",
+    )?;
+    inventory.queue = waiting
+        .query_map([sku], |row| {
+            Ok(QueueEntry {
+                reservation: row.get(0)?,
+                outstanding: row.get(1)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(Product {
+        sku: sku.to_owned(),
+        name,
+        inventory,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logic::Date;
+
+    fn settings() -> ProductSettings {
+        ProductSettings {
+            name: "Trail Runner".into(),
+            stock: 5,
+            safety_stock: 1,
+            low_stock_threshold: 2,
+            backorders: BackorderPolicy::Allow,
+            backorder_limit: Some(10),
+            lead_time_days: 21,
+            incoming: vec![PurchaseOrder {
+                quantity: 3,
+                eta: Date::parse_iso("2026-12-01").unwrap(),
+            }],
+        }
+    }
+
+    #[tokio::test]
+    async fn products_survive_reopening_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let store = Store::open(&path).unwrap();
+        assert!(store.is_empty().await.unwrap());
+        store.put_product("TR-1".into(), settings()).await.unwrap();
+        drop(store);
+
+        let reopened = Store::open(&path).unwrap();
+        let product = reopened.product("TR-1".into()).await.unwrap().unwrap();
+        assert_eq!(product.name, "Trail Runner");
+        assert_eq!(product.inventory.stock, 5);
+        assert_eq!(product.inventory.backorder_limit, Some(10));
+        assert_eq!(product.inventory.incoming, settings().incoming);
+        assert!(reopened.product("NOPE".into()).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn putting_settings_again_replaces_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store.db")).unwrap();
+        store.put_product("TR-1".into(), settings()).await.unwrap();
+        let changed = ProductSettings {
+            stock: 0,
+            backorders: BackorderPolicy::Deny,
+            ..settings()
+        };
+        let product = store.put_product("TR-1".into(), changed).await.unwrap();
+        assert_eq!(product.inventory.stock, 0);
+        assert_eq!(product.inventory.backorders, BackorderPolicy::Deny);
+    }
+}

@@ -1,0 +1,61 @@
+use crate::support::{Options, TestServer};
+
+#[tokio::test]
+async fn health_check_answers() {
+    let server = TestServer::start().await;
+    let response = reqwest::get(server.url("/healthz")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
+async fn demo_store_page_embeds_the_widget() {
+    let server = TestServer::start_with(Options {
+        demo: true,
+        ..Options::default()
+    })
+    .await;
+    let page = reqwest::get(server.url("/")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"<script type="module" src="/widget/stock-widget.js">"#));
+    assert!(html.contains("<stock-status sku="));
+    // Every SKU the page embeds exists in the demo catalog.
+    for sku in html
+        .split("<stock-status sku=\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+    {
+        let status = reqwest::get(server.url(&format!("/api/v1/products/{sku}/availability")))
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "{sku}");
+    }
+}
+
+#[tokio::test]
+async fn built_widget_is_served_with_the_wasm_mime_type() {
+    let wasm = crate::support::project_dir().join("dist/widget/stock-widget-core_bg.wasm");
+    assert!(
+        wasm.exists(),
+        "build the widget first: `cargo xtask build-widget` (`cargo xtask test` does)"
+    );
+    let server = TestServer::start().await;
+    let response = reqwest::get(server.url("/widget/stock-widget-core_bg.wasm"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/wasm");
+    let loader = reqwest::get(server.url("/widget/stock-widget.js"))
+        .await
+        .unwrap();
+    assert_eq!(loader.status(), 200);
+    assert!(
+        loader.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+}

@@ -1,0 +1,133 @@
+//! A headless Chromium session per test, through a ChromeDriver of its own.
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let driver_path = std::env::var("STOCK_WIDGET_CHROMEDRIVER")
+            .unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        assert!(
+            std::path::Path::new(&driver_path).exists(),
+            "ChromeDriver not found at {driver_path}; `cargo xtask test` installs it"
+        );
+        let widget = crate::support::project_dir().join("dist/widget/stock-widget.js");
+        assert!(
+            widget.exists(),
+            "build the widget first: `cargo xtask build-widget`"
+        );
+
+        let port = free_port();
+        let driver = Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ChromeDriver");
+        let profile = tempfile::tempdir().unwrap();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1200,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(error) if Instant::now() < deadline => {
+                    let _ = error;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(error) => panic!("cannot start a browser session: {error}"),
+            }
+        };
+        Browser {
+            client,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    pub async fn eval(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client.execute(script, args).await.expect("run script")
+    }
+
+    /// Polls `script` until it returns something other than `null`/`false`.
+    pub async fn wait_for(&self, what: &str, script: &str, args: Vec<Value>) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let value = self.eval(script, args.clone()).await;
+            if !value.is_null() && value != Value::Bool(false) {
+                return value;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The widget's final status for `sku`: its `data-state` and visible text,
+    /// once it has left the loading state.
+    pub async fn widget_status(&self, sku: &str) -> (String, String) {
+        let value = self
+            .wait_for(
+                &format!("the widget for {sku} to load"),
+                r#"const el = document.querySelector(`stock-status[sku="${arguments[0]}"]`);
+                   if (!el || !el.dataset.state || el.dataset.state === 'loading' || !el.shadowRoot) return null;
+                   const status = el.shadowRoot.querySelector('[role=status]');
+                   return status ? [el.dataset.state, status.textContent.trim()] : null;"#,
+                vec![json!(sku)],
+            )
+            .await;
+        (
+            value[0].as_str().unwrap().to_owned(),
+            value[1].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}

@@ -1,0 +1,111 @@
+//! Test helpers shared by the native test binaries: a real server on an
+//! ephemeral port, with a temporary database and a pinned clock.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use stock_widget::logic::Date;
+use stock_widget::server::store::ProductSettings;
+use stock_widget::server::{Application, Config, FixedClock, Store};
+use tokio::sync::oneshot;
+
+/// The date every test server believes it is, unless a test moves its clock.
+pub fn test_today() -> Date {
+    Date::parse_iso("2026-03-02").unwrap()
+}
+
+pub fn project_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct TestServer {
+    pub base_url: String,
+    pub store: Store,
+    pub clock: Arc<FixedClock>,
+    pub admin_token: Option<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    _data: tempfile::TempDir,
+}
+
+pub struct Options {
+    pub demo: bool,
+    pub admin_token: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            demo: false,
+            admin_token: Some("test-admin-token".into()),
+        }
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> TestServer {
+        let data = tempfile::tempdir().expect("temporary directory");
+        let config = Config {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            db: data.path().join("test.db"),
+            demo: options.demo,
+            admin_token: options.admin_token.clone(),
+            www_dir: project_dir().join("www"),
+            widget_dir: project_dir().join("dist/widget"),
+        };
+        let store = Store::open(&config.db).expect("open the test database");
+        let clock = Arc::new(FixedClock::at(test_today()));
+        let application = Application::with_store(&config, store.clone(), clock.clone())
+            .await
+            .expect("start the server");
+        let base_url = format!("http://{}", application.local_addr());
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(application.run_until(async move {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            base_url,
+            store,
+            clock,
+            admin_token: options.admin_token,
+            shutdown: Some(shutdown),
+            _data: data,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    pub async fn put_product(&self, sku: &str, settings: ProductSettings) {
+        self.store
+            .put_product(sku.into(), settings)
+            .await
+            .expect("save the product");
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// Settings for a product with `stock` units, backorders denied, no supply.
+pub fn product(name: &str, stock: u32) -> ProductSettings {
+    ProductSettings {
+        name: name.into(),
+        stock,
+        safety_stock: 0,
+        low_stock_threshold: 0,
+        backorders: stock_widget::logic::BackorderPolicy::Deny,
+        backorder_limit: None,
+        lead_time_days: 14,
+        incoming: Vec::new(),
+    }
+}

@@ -1,0 +1,128 @@
+//! `cargo xtask <command>`: the project's build and test automation, offline
+//! and idempotent. Every command installs what it needs and skips what is there.
+//!
+//! - `dev`           build everything, then serve the demo store on 127.0.0.1:8080
+//! - `test`          every test: native, wasm in headless Chromium, end-to-end
+//! - `build-widget`  the release widget into `dist/widget/`, with a size report
+//! - `setup`         only the installs (`--browser` adds Chromium + ChromeDriver)
+
+mod run;
+mod setup;
+mod size;
+mod widget;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Where generated files go.
+pub const DIST_WIDGET: &str = "dist/widget";
+/// The admin token of the local dev server: not a secret, it only guards loopback.
+pub const DEV_ADMIN_TOKEN: &str = "dev-admin-token";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    if let Err(error) = std::env::set_current_dir(&root) {
+        eprintln!("xtask: cannot enter {}: {error}", root.display());
+        return ExitCode::FAILURE;
+    }
+    let result = match args.first().map(String::as_str) {
+        Some("dev") => dev(&args[1..]),
+        Some("test") => test(),
+        Some("build-widget") => widget::build().map(|_| ()),
+        Some("setup") => setup::ensure_all(args.iter().any(|arg| arg == "--browser")),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <dev [serve options…] | test | build-widget | setup [--browser]>"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the project")
+        .to_path_buf()
+}
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+/// Builds the widget and the server, then runs `stock-widget serve --demo`.
+fn dev(extra: &[String]) -> Result {
+    setup::ensure_all(false)?;
+    widget::build()?;
+    std::fs::create_dir_all("target/dev").map_err(|e| format!("cannot create target/dev: {e}"))?;
+    println!(
+        "\nxtask: starting the dev server; open http://127.0.0.1:8080/ (admin token: {DEV_ADMIN_TOKEN})\n"
+    );
+    let mut args: Vec<String> = [
+        "run",
+        "--bin",
+        "stock-widget",
+        "--",
+        "serve",
+        "--demo",
+        "--db",
+        "target/dev/stock-widget.db",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().cloned());
+    run::command("cargo", &args)
+        .env("STOCK_WIDGET_ADMIN_TOKEN", DEV_ADMIN_TOKEN)
+        .status_ok()
+}
+
+/// Every test: native unit, integration and end-to-end, then wasm in Chromium.
+fn test() -> Result {
+    setup::ensure_all(true)?;
+    widget::build()?;
+    let mut tally = run::Tally::default();
+    let native = run::command("cargo", &["test", "--workspace", "--all-targets"])
+        .env("STOCK_WIDGET_CHROMEDRIVER", setup::CHROMEDRIVER)
+        .tally(&mut tally);
+    let wasm = run::command(
+        "cargo",
+        &[
+            "test",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--lib",
+            "--tests",
+        ],
+    )
+    .env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        "wasm-bindgen-test-runner",
+    )
+    .env("CHROMEDRIVER", setup::CHROMEDRIVER)
+    .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
+    .tally(&mut tally);
+    println!(
+        "\nxtask test: native {}, wasm {}",
+        verdict(&native),
+        verdict(&wasm)
+    );
+    println!(
+        "{} passed, {} failed, {} skipped",
+        tally.passed, tally.failed, tally.ignored
+    );
+    match (native, wasm) {
+        (Ok(()), Ok(())) => Ok(()),
+        _ => Err("some tests failed".into()),
+    }
+}
+
+fn verdict(result: &Result) -> &'static str {
+    if result.is_ok() { "ok" } else { "FAILED" }
+}

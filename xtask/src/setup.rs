@@ -1,0 +1,137 @@
+//! Installs the tools the build and tests need, skipping what is present.
+
+use crate::Result;
+use crate::run::command;
+use std::path::Path;
+
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// Where npm-installed tools go (inside target/, so `cargo clean` resets them).
+pub const TOOLS_DIR: &str = "target/tools";
+const BINARYEN_VERSION: &str = "132.0.0";
+
+pub fn ensure_all(browser: bool) -> Result {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    ensure_binaryen();
+    if browser {
+        ensure_browser()?;
+    }
+    Ok(())
+}
+
+fn ensure_wasm_target() -> Result {
+    let installed = command("rustup", &["target", "list", "--installed"])
+        .output_text()
+        .unwrap_or_default();
+    if installed
+        .lines()
+        .any(|line| line.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    command("rustup", &["target", "add", "wasm32-unknown-unknown"]).status_ok()
+}
+
+/// The wasm-bindgen version in Cargo.lock: the CLI must match it exactly.
+pub fn locked_wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string("Cargo.lock")
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\""
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_string());
+        }
+    }
+    Err("Cargo.lock names no wasm-bindgen version".into())
+}
+
+fn ensure_wasm_bindgen() -> Result {
+    let wanted = locked_wasm_bindgen_version()?;
+    let have = command("wasm-bindgen", &["--version"])
+        .output_text()
+        .unwrap_or_default();
+    let runner = command("wasm-bindgen-test-runner", &["--version"])
+        .output_text()
+        .unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(wanted.as_str()) && runner.contains(&wanted) {
+        return Ok(());
+    }
+    eprintln!("xtask: installing wasm-bindgen-cli {wanted} (takes a few minutes, once)");
+    // Without --locked: the CLI's lockfile pins a crate version that is no longer published.
+    command(
+        "cargo",
+        &[
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &wanted,
+            "--force",
+        ],
+    )
+    .status_ok()
+}
+
+/// wasm-opt from npm's binaryen (Debian's is too old and breaks the wasm).
+/// Optional: without npm the widget is still built, only larger.
+fn ensure_binaryen() {
+    if wasm_opt_path().is_some() {
+        return;
+    }
+    if command("npm", &["--version"]).output_text().is_none() {
+        eprintln!("xtask: npm not found; the widget will be built without wasm-opt");
+        return;
+    }
+    let spec = format!("binaryen@{BINARYEN_VERSION}");
+    let result = command(
+        "npm",
+        &[
+            "install",
+            "--prefix",
+            TOOLS_DIR,
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            &spec,
+        ],
+    )
+    .status_ok();
+    if let Err(error) = result {
+        eprintln!("xtask: could not install binaryen ({error}); building without wasm-opt");
+    }
+}
+
+pub fn wasm_opt_path() -> Option<String> {
+    let path = format!("{TOOLS_DIR}/node_modules/.bin/wasm-opt");
+    Path::new(&path).exists().then_some(path)
+}
+
+fn ensure_browser() -> Result {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return Ok(());
+    }
+    let is_root = command("id", &["-u"])
+        .output_text()
+        .is_some_and(|uid| uid.trim() == "0");
+    let (program, prefix): (&str, &[&str]) = if is_root {
+        ("apt-get", &[])
+    } else {
+        ("sudo", &["apt-get"])
+    };
+    let mut update: Vec<&str> = prefix.to_vec();
+    update.push("update");
+    command(program, &update).status_ok()?;
+    let mut install: Vec<&str> = prefix.to_vec();
+    install.extend([
+        "install",
+        "-y",
+        "--no-install-recommends",
+        "chromium",
+        "chromium-driver",
+    ]);
+    command(program, &install)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status_ok()
+}

@@ -1,0 +1,88 @@
+//! Raw, gzip and brotli sizes of the files a page loads for the widget.
+
+use crate::Result;
+use std::io::Write;
+use std::path::Path;
+
+/// The whole widget must stay at or under this many brotli bytes.
+pub const BUDGET_BROTLI_BYTES: u64 = 50 * 1024;
+
+pub struct FileSize {
+    pub name: String,
+    pub raw: u64,
+    pub gzip: u64,
+    pub brotli: u64,
+}
+
+pub struct Report {
+    pub files: Vec<FileSize>,
+}
+
+pub fn measure(dir: &Path) -> Result<Report> {
+    let mut files = Vec::new();
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    for entry in entries.flatten() {
+        let bytes = std::fs::read(entry.path())
+            .map_err(|e| format!("cannot read {:?}: {e}", entry.path()))?;
+        files.push(FileSize {
+            name: entry.file_name().to_string_lossy().into_owned(),
+            raw: bytes.len() as u64,
+            gzip: gzip_len(&bytes),
+            brotli: brotli_len(&bytes),
+        });
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Report { files })
+}
+
+impl Report {
+    pub fn total_brotli(&self) -> u64 {
+        self.files.iter().map(|file| file.brotli).sum()
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::from("\nwidget size (bytes)            raw      gzip    brotli\n");
+        for file in &self.files {
+            out.push_str(&format!(
+                "  {:<26} {:>8} {:>9} {:>9}\n",
+                file.name, file.raw, file.gzip, file.brotli
+            ));
+        }
+        let total = self.total_brotli();
+        let verdict = if total <= BUDGET_BROTLI_BYTES {
+            "within"
+        } else {
+            "OVER"
+        };
+        out.push_str(&format!(
+            "  total brotli: {total} bytes ({:.1} KB), {verdict} the {} KB budget\n\n",
+            total as f64 / 1024.0,
+            BUDGET_BROTLI_BYTES / 1024
+        ));
+        out
+    }
+}
+
+fn gzip_len(bytes: &[u8]) -> u64 {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder
+        .write_all(bytes)
+        .expect("writing to memory cannot fail");
+    encoder
+        .finish()
+        .expect("writing to memory cannot fail")
+        .len() as u64
+}
+
+fn brotli_len(bytes: &[u8]) -> u64 {
+    let mut output = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut output, &params)
+        .expect("compressing in memory cannot fail");
+    output.len() as u64
+}

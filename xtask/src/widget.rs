@@ -1,0 +1,87 @@
+//! Builds the release widget: cargo → wasm-bindgen → wasm-opt → dist/widget/.
+
+use crate::run::command;
+use crate::setup::wasm_opt_path;
+use crate::{DIST_WIDGET, Result, size};
+use std::path::Path;
+
+const WASM_OUT: &str = "target/wasm32-unknown-unknown/release/stock_widget.wasm";
+/// wasm-bindgen's output name; `stock-widget.js` is the loader merchants load.
+const CORE_NAME: &str = "stock-widget-core";
+
+pub fn build() -> Result<size::Report> {
+    command(
+        "cargo",
+        &[
+            "rustc",
+            "--lib",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--crate-type",
+            "cdylib",
+        ],
+    )
+    .status_ok()?;
+    let staging = "target/widget-staging";
+    let _ = std::fs::remove_dir_all(staging);
+    command(
+        "wasm-bindgen",
+        &[
+            WASM_OUT,
+            "--target",
+            "web",
+            "--out-dir",
+            staging,
+            "--out-name",
+            CORE_NAME,
+            "--no-typescript",
+            "--remove-name-section",
+            "--remove-producers-section",
+        ],
+    )
+    .status_ok()?;
+    let wasm = format!("{staging}/{CORE_NAME}_bg.wasm");
+    match wasm_opt_path() {
+        Some(wasm_opt) => command(
+            &wasm_opt,
+            &[
+                wasm.as_str(),
+                "-Oz",
+                "-o",
+                wasm.as_str(),
+                // The features rustc's wasm32 target enables by default.
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+                "--enable-reference-types",
+                "--enable-multivalue",
+            ],
+        )
+        .status_ok()?,
+        None => eprintln!("xtask: wasm-opt not available; skipping it"),
+    }
+    let _ = std::fs::remove_dir_all(DIST_WIDGET);
+    std::fs::create_dir_all(DIST_WIDGET)
+        .map_err(|e| format!("cannot create {DIST_WIDGET}: {e}"))?;
+    for name in [format!("{CORE_NAME}.js"), format!("{CORE_NAME}_bg.wasm")] {
+        copy(
+            &format!("{staging}/{name}"),
+            &format!("{DIST_WIDGET}/{name}"),
+        )?;
+    }
+    copy(
+        "src/widget/loader.js",
+        &format!("{DIST_WIDGET}/stock-widget.js"),
+    )?;
+    let report = size::measure(Path::new(DIST_WIDGET))?;
+    print!("{}", report.render());
+    Ok(report)
+}
+
+fn copy(from: &str, to: &str) -> Result {
+    std::fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("cannot copy {from} to {to}: {e}"))
+}
