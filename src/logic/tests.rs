@@ -1,6 +1,12 @@
 //! Hand-worked cases. Invariants over random states live in `tests/logic_properties.rs`.
 
 use super::*;
+// The same cases run natively and, under `wasm-bindgen-test`, in Chromium:
+// the rules the widget previews with are the rules the server commits with.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 fn today() -> Date {
     Date::parse_iso("2026-03-10").unwrap()

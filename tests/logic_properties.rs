@@ -1,0 +1,235 @@
+//! Invariants of the shared inventory logic over random states and operation sequences.
+#![cfg(not(target_arch = "wasm32"))]
+
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use stock_widget::logic::{
+    BackorderPolicy, Date, Inventory, InventoryError, PurchaseOrder, QueueEntry, ReservationKey,
+    Status,
+};
+
+fn today() -> Date {
+    Date::parse_iso("2026-06-15").unwrap()
+}
+
+fn purchase_order() -> impl Strategy<Value = PurchaseOrder> {
+    (1u32..40, -10i64..60).prop_map(|(quantity, offset)| PurchaseOrder {
+        quantity,
+        eta: Date::from_days_since_epoch(today().days_since_epoch() + offset),
+    })
+}
+
+fn inventory() -> impl Strategy<Value = Inventory> {
+    (
+        0u32..60,
+        0u32..20,
+        0u32..10,
+        prop_oneof![Just(BackorderPolicy::Allow), Just(BackorderPolicy::Deny)],
+        proptest::option::of(0u32..80),
+        0u32..45,
+        proptest::collection::vec(purchase_order(), 0..4),
+        proptest::collection::vec(1u32..15, 0..5),
+    )
+        .prop_map(
+            |(stock, safety_stock, low, backorders, limit, lead, incoming, queued)| Inventory {
+                stock,
+                safety_stock,
+                low_stock_threshold: low,
+                backorders,
+                backorder_limit: limit,
+                lead_time_days: lead,
+                incoming,
+                queue: queued
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, outstanding)| QueueEntry {
+                        reservation: 1_000 + index as u64,
+                        outstanding,
+                    })
+                    .collect(),
+            },
+        )
+}
+
+#[derive(Clone, Debug)]
+enum Operation {
+    Place(u32),
+    Receive(u32),
+    /// Cancels the n-th active reservation (modulo how many there are).
+    Cancel(usize),
+}
+
+fn operation() -> impl Strategy<Value = Operation> {
+    prop_oneof![
+        3 => (0u32..25).prop_map(Operation::Place),
+        2 => (0u32..30).prop_map(Operation::Receive),
+        2 => any::<usize>().prop_map(Operation::Cancel),
+    ]
+}
+
+/// What the outside world (the server's reservations table) knows of a reservation.
+#[derive(Clone, Copy, Debug)]
+struct Booked {
+    quantity: u32,
+    /// Units it holds: taken from stock at placement or filled since.
+    held: u32,
+}
+
+fn keys(queue: &[QueueEntry]) -> Vec<ReservationKey> {
+    queue.iter().map(|entry| entry.reservation).collect()
+}
+
+/// `after` keeps `before`'s order: old entries may leave, new ones only join at the back.
+fn keeps_queue_order(before: &[ReservationKey], after: &[ReservationKey]) -> bool {
+    let (old, new): (Vec<ReservationKey>, Vec<ReservationKey>) =
+        after.iter().partition(|key| before.contains(key));
+    let old_first = after.iter().take(old.len()).copied().collect::<Vec<_>>() == old;
+    let mut remaining = before.iter();
+    let in_order = old
+        .iter()
+        .all(|key| remaining.any(|earlier| earlier == key));
+    old_first && in_order && new.len() <= 1
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn quotes_split_exactly_and_never_promise_beyond_capacity(state in inventory(), quantity in 1u32..200) {
+        let quote = state.quote(quantity, today()).unwrap();
+        prop_assert_eq!(quote.from_stock + quote.backordered, quantity);
+        prop_assert!(quote.from_stock <= state.available());
+        prop_assert_eq!(quote.fulfillable, state.max_quantity().is_none_or(|max| quantity <= max));
+        if let Some(max) = quote.max_quantity {
+            prop_assert_eq!(max, state.available() + state.backorder_capacity().unwrap());
+        }
+        prop_assert_eq!(quote.ship_date.is_some(), quote.fulfillable && quote.backordered > 0);
+        if let Some(date) = quote.ship_date {
+            prop_assert!(date >= today());
+            prop_assert_eq!(quote.ships_in_days, Some(date.days_after(today()) as u32));
+        }
+    }
+
+    #[test]
+    fn status_agrees_with_max_quantity(state in inventory()) {
+        let status = state.status();
+        prop_assert_eq!(status == Status::InStock, state.available() > 0);
+        prop_assert_eq!(status == Status::OutOfStock, state.max_quantity() == Some(0));
+        prop_assert_eq!(state.is_low_stock(), state.available() > 0 && state.available() <= state.low_stock_threshold);
+    }
+
+    #[test]
+    fn later_positions_never_ship_earlier(state in inventory(), position in 1u64..300) {
+        let here = state.arrival_of_position(position, today());
+        let next = state.arrival_of_position(position + 1, today());
+        prop_assert!(here <= next);
+        prop_assert!(here >= today());
+        let estimates = state.estimates(today());
+        for pair in estimates.windows(2) {
+            prop_assert!(pair[0].ship_date <= pair[1].ship_date);
+            prop_assert_eq!(pair[0].last_position + 1, pair[1].first_position);
+        }
+    }
+
+    #[test]
+    fn larger_requests_never_ship_earlier(state in inventory(), quantity in 1u32..100) {
+        let smaller = state.quote(quantity, today()).unwrap();
+        let larger = state.quote(quantity + 1, today()).unwrap();
+        if let (Some(small), Some(large)) = (smaller.ship_date, larger.ship_date) {
+            prop_assert!(small <= large);
+        }
+    }
+
+    /// Random placements, receipts and cancellations: units are conserved, nobody is
+    /// promised more than capacity allows, and the queue keeps its order.
+    #[test]
+    fn operation_sequences_keep_every_invariant(
+        initial in inventory().prop_map(|mut state| { state.queue.clear(); state }),
+        operations in proptest::collection::vec(operation(), 1..40),
+    ) {
+        let mut state = initial.clone();
+        let mut booked: BTreeMap<ReservationKey, Booked> = BTreeMap::new();
+        let mut next_key: ReservationKey = 1;
+        let mut received: u64 = 0;
+
+        for operation in operations {
+            let before = state.clone();
+            match operation {
+                Operation::Place(quantity) => {
+                    let max_before = before.max_quantity();
+                    match before.place(quantity, next_key, today()) {
+                        Ok((after, placement)) => {
+                            prop_assert!(quantity >= 1);
+                            prop_assert_eq!(placement.from_stock + placement.backordered, quantity);
+                            prop_assert!(max_before.is_none_or(|max| quantity <= max));
+                            prop_assert_eq!(after.stock, before.stock - placement.from_stock);
+                            if let (BackorderPolicy::Allow, Some(limit)) = (before.backorders, before.backorder_limit) {
+                                prop_assert!(after.queued() <= (limit as u64).max(before.queued()));
+                            }
+                            if before.backorders == BackorderPolicy::Deny {
+                                prop_assert_eq!(placement.backordered, 0);
+                            }
+                            booked.insert(next_key, Booked { quantity, held: placement.from_stock });
+                            next_key += 1;
+                            state = after;
+                        }
+                        Err(InventoryError::InvalidQuantity) => prop_assert_eq!(quantity, 0),
+                        Err(InventoryError::QuantityUnavailable { max_quantity }) => {
+                            prop_assert_eq!(Some(max_quantity), max_before);
+                            prop_assert!(quantity > max_quantity);
+                        }
+                    }
+                }
+                Operation::Receive(units) => match before.receive(units) {
+                    Ok((after, receipt)) => {
+                        let filled: u32 = receipt.fills.iter().map(|fill| fill.units).sum();
+                        prop_assert_eq!(filled + receipt.to_stock, units);
+                        prop_assert_eq!(after.stock, before.stock + receipt.to_stock);
+                        let supply_before: u64 = before.incoming.iter().map(|o| o.quantity as u64).sum();
+                        let supply_after: u64 = after.incoming.iter().map(|o| o.quantity as u64).sum();
+                        prop_assert_eq!(supply_after, supply_before.saturating_sub(units as u64));
+                        for fill in &receipt.fills {
+                            booked.get_mut(&fill.reservation).unwrap().held += fill.units;
+                        }
+                        received += units as u64;
+                        state = after;
+                    }
+                    Err(error) => {
+                        prop_assert_eq!(error, InventoryError::InvalidQuantity);
+                        prop_assert_eq!(units, 0);
+                    }
+                },
+                Operation::Cancel(pick) => {
+                    if booked.is_empty() {
+                        continue;
+                    }
+                    let key = *booked.keys().nth(pick % booked.len()).unwrap();
+                    let cancelled = booked.remove(&key).unwrap();
+                    let (after, cancellation) = before.cancel(key, cancelled.held);
+                    prop_assert_eq!(cancellation.left_queue, cancelled.quantity - cancelled.held);
+                    let passed_on: u32 = cancellation.fills.iter().map(|fill| fill.units).sum();
+                    prop_assert_eq!(passed_on + cancellation.to_stock, cancelled.held);
+                    for fill in &cancellation.fills {
+                        prop_assert!(fill.reservation != key);
+                        booked.get_mut(&fill.reservation).unwrap().held += fill.units;
+                    }
+                    state = after;
+                }
+            }
+
+            // Queue order is preserved: entries only leave or join at the back.
+            prop_assert!(keeps_queue_order(&keys(&before.queue), &keys(&state.queue)));
+            // The queue holds exactly the outstanding units of the live reservations.
+            for entry in &state.queue {
+                let reservation = booked[&entry.reservation];
+                prop_assert_eq!(entry.outstanding, reservation.quantity - reservation.held);
+                prop_assert!(entry.outstanding > 0);
+            }
+            let outstanding: u64 = booked.values().map(|b| (b.quantity - b.held) as u64).sum();
+            prop_assert_eq!(state.queued(), outstanding);
+            // Units are conserved: what was on hand plus what arrived is in stock or held.
+            let held: u64 = booked.values().map(|b| b.held as u64).sum();
+            prop_assert_eq!(state.stock as u64 + held, initial.stock as u64 + received);
+        }
+    }
+}
