@@ -72,3 +72,62 @@ pub struct ErrorDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_quantity: Option<u32>,
 }
+
+/// `GET /api/v1/availability?skus=A,B,C&quantity=Q`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(utoipa::ToSchema))]
+pub struct AvailabilityList {
+    pub items: Vec<Availability>,
+    /// Requested SKUs that no product has.
+    pub missing: Vec<String>,
+}
+
+/// `POST /api/v1/products/{sku}/reservations` body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReservationRequest {
+    /// 1 to 1,000,000.
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = u32, minimum = 1, maximum = 1000000))]
+    pub quantity: u64,
+    pub email: String,
+}
+
+/// The lifecycle of a reservation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReservationStatus {
+    /// Placed; some units may still be waiting for supply.
+    Reserved,
+    /// Every unit is on hand for the shopper.
+    Ready,
+    Cancelled,
+}
+
+/// A reservation as the shopper sees it: the 201 of a placement, and `GET /reservations/{id}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(utoipa::ToSchema))]
+pub struct Reservation {
+    /// Unguessable reference; whoever has it can see and cancel the reservation.
+    pub id: String,
+    pub sku: String,
+    pub quantity: u32,
+    /// Units taken from stock when it was placed.
+    pub from_stock: u32,
+    /// Units that went on backorder when it was placed.
+    pub backordered: u32,
+    /// Backordered units filled by receipts (or cancellations) since.
+    pub filled: u32,
+    /// Backordered units still waiting.
+    pub outstanding: u32,
+    pub status: ReservationStatus,
+    /// When the last waiting unit is expected; `null` when nothing waits.
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<String>, format = Date))]
+    pub ship_date: Option<Date>,
+    pub ships_in_days: Option<u32>,
+    /// Masked, e.g. `j***@example.com`.
+    pub email: String,
+    /// RFC 3339.
+    pub created_at: String,
+}

@@ -9,6 +9,7 @@ async fn main() -> std::process::ExitCode {
     use stock_widget::server::{Application, SystemClock, shutdown_signal};
 
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,tower_http=warn".into()),

@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// Folder with the built widget served at `/widget/`.
     #[arg(long, default_value = "dist/widget")]
     pub widget_dir: PathBuf,
+    /// An origin whose pages may call the public API, e.g. https://shop.example
+    /// (repeatable; `*` allows any). The server's own origin always works.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
 }
 
 impl ServeArgs {
@@ -53,6 +57,7 @@ impl ServeArgs {
             admin_token: self.admin_token.filter(|token| !token.is_empty()),
             www_dir: self.www_dir,
             widget_dir: self.widget_dir,
+            allow_origins: self.allow_origins,
         }
     }
 }

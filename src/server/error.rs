@@ -39,6 +39,76 @@ impl ApiError {
         error
     }
 
+    pub fn unknown_reservation() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_reservation",
+            "No reservation has this reference.",
+        )
+    }
+
+    pub fn quantity_unavailable(max_quantity: u32) -> ApiError {
+        let message =
+            crate::logic::InventoryError::QuantityUnavailable { max_quantity }.to_string();
+        let mut error = ApiError::new(StatusCode::CONFLICT, "quantity_unavailable", message);
+        error.detail.max_quantity = Some(max_quantity);
+        error
+    }
+
+    pub fn idempotency_key_reused() -> ApiError {
+        let mut error = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for a different request.",
+        );
+        error.detail.field = Some("Idempotency-Key".into());
+        error
+    }
+
+    pub fn bad_json(message: &str) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", message)
+    }
+
+    pub fn unsupported_media_type() -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as application/json.",
+        )
+    }
+
+    pub fn payload_too_large() -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "The request body is too large.",
+        )
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "A valid admin token is required.",
+        )
+    }
+
+    pub fn admin_disabled() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "admin_disabled",
+            "The admin API is off: start the server with --admin-token to turn it on.",
+        )
+    }
+
+    pub fn route_not_found() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "There is no such API endpoint.",
+        )
+    }
+
     /// Logs the cause; the client only learns that it was our fault.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!(%cause, "internal error");
@@ -53,5 +123,37 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, Json(ErrorBody { error: self.detail })).into_response()
+    }
+}
+
+impl From<crate::server::store::StoreFailure> for ApiError {
+    fn from(failure: crate::server::store::StoreFailure) -> ApiError {
+        ApiError::internal(failure)
+    }
+}
+
+impl From<crate::server::store::PlaceFailure> for ApiError {
+    fn from(failure: crate::server::store::PlaceFailure) -> ApiError {
+        use crate::logic::InventoryError;
+        use crate::server::store::PlaceFailure;
+        match failure {
+            PlaceFailure::UnknownProduct => ApiError {
+                status: StatusCode::NOT_FOUND,
+                detail: ErrorDetail {
+                    code: "unknown_product".into(),
+                    message: "No product has this SKU.".into(),
+                    field: None,
+                    max_quantity: None,
+                },
+            },
+            PlaceFailure::Inventory(InventoryError::QuantityUnavailable { max_quantity }) => {
+                ApiError::quantity_unavailable(max_quantity)
+            }
+            PlaceFailure::Inventory(error @ InventoryError::InvalidQuantity) => {
+                ApiError::invalid_field("quantity", error.to_string())
+            }
+            PlaceFailure::IdempotencyKeyReused => ApiError::idempotency_key_reused(),
+            PlaceFailure::Store(failure) => ApiError::internal(failure),
+        }
     }
 }

@@ -102,3 +102,215 @@ mod tests {
         }
     }
 }
+
+/// Longest e-mail address (RFC 5321 path limit).
+const MAX_EMAIL_LENGTH: usize = 254;
+
+/// A plausible e-mail address: `local@domain.tld`, no spaces or control
+/// characters. Deliverability is the mail system's job, not ours.
+pub fn parse_email(text: &str) -> Result<String, ApiError> {
+    let email = text.trim();
+    let invalid = || {
+        ApiError::invalid_field(
+            "email",
+            "Enter a valid e-mail address, like name@example.com.",
+        )
+    };
+    if email.is_empty() || email.len() > MAX_EMAIL_LENGTH {
+        return Err(invalid());
+    }
+    if email
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | ',' | ';'))
+    {
+        return Err(invalid());
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Err(invalid());
+    };
+    let labels_ok = domain
+        .split('.')
+        .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+    if local.is_empty()
+        || local.len() > 64
+        || local.contains('@')
+        || !domain.contains('.')
+        || !labels_ok
+    {
+        return Err(invalid());
+    }
+    Ok(email.to_owned())
+}
+
+/// `jane@example.com` → `j***@example.com`: enough to recognise, not to harvest.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            first + "***@" + domain
+        }
+        None => String::from("***"),
+    }
+}
+
+/// Longest `Idempotency-Key` header we store.
+const MAX_IDEMPOTENCY_KEY_LENGTH: usize = 255;
+
+/// The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters.
+pub fn parse_idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let invalid = || {
+        ApiError::invalid_field(
+            "Idempotency-Key",
+            "The Idempotency-Key header must be 1 to 255 visible ASCII characters.",
+        )
+    };
+    let text = value.to_str().map_err(|_| invalid())?;
+    if text.is_empty()
+        || text.len() > MAX_IDEMPOTENCY_KEY_LENGTH
+        || !text.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(invalid());
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// A reservation reference as issued: `rsv_` and 32 lowercase hex digits.
+pub fn parse_reservation_id(text: &str) -> Result<String, ApiError> {
+    let valid = text.len() == 36
+        && text.starts_with("rsv_")
+        && text[4..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err(ApiError::unknown_reservation())
+    }
+}
+
+/// A JSON request body. Unlike `axum::Json`, every rejection is a JSON error
+/// that names the field at fault.
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| {
+                let mime = value.split(';').next().unwrap_or("").trim();
+                mime.eq_ignore_ascii_case("application/json")
+            });
+        if !is_json {
+            return Err(ApiError::unsupported_media_type());
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::payload_too_large()
+                } else {
+                    ApiError::bad_json("The request body could not be read.")
+                }
+            })?;
+        let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(deserializer) {
+            Ok(value) => Ok(JsonBody(value)),
+            Err(error) => {
+                let field = error.path().to_string();
+                let inner = error.into_inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    return Err(ApiError::bad_json("The request body is not valid JSON."));
+                }
+                let message = inner.to_string();
+                // serde reports unknown and missing fields at the parent path.
+                let field = if field == "." {
+                    field_named_in(&message).unwrap_or_default()
+                } else {
+                    field
+                };
+                Err(ApiError::invalid_field(
+                    &field,
+                    describe_field_error(&field, &message),
+                ))
+            }
+        }
+    }
+}
+
+/// serde's messages quote the field: "unknown field `colour`, expected ...".
+fn field_named_in(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    Some(message[start..end].to_owned())
+}
+
+fn describe_field_error(field: &str, serde_message: &str) -> String {
+    if serde_message.starts_with("unknown field") {
+        return format!("Unknown field {field:?}.");
+    }
+    if serde_message.starts_with("missing field") {
+        return format!("The field {field:?} is required.");
+    }
+    match field {
+        "quantity" => "The quantity must be a whole number from 1 to 1000000.".into(),
+        "email" => "Enter a valid e-mail address, like name@example.com.".into(),
+        _ => format!("Invalid value for {field:?}: {serde_message}."),
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    #[test]
+    fn emails_must_look_deliverable() {
+        assert_eq!(
+            parse_email("  jane.doe+shop@example.co.uk ").unwrap(),
+            "jane.doe+shop@example.co.uk"
+        );
+        for bad in [
+            "",
+            "jane",
+            "jane@",
+            "@example.com",
+            "jane@example",
+            "ja ne@example.com",
+            "jane@exa..mple.com",
+            "a@b@example.com",
+            "x<y>@example.com",
+        ] {
+            assert!(parse_email(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_email(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn masking_keeps_the_first_letter_and_the_domain() {
+        assert_eq!(mask_email("jane@example.com"), "j***@example.com");
+        assert_eq!(mask_email("éva@example.com"), "é***@example.com");
+    }
+
+    #[test]
+    fn reservation_ids_have_one_shape() {
+        assert!(parse_reservation_id("rsv_0123456789abcdef0123456789abcdef").is_ok());
+        for bad in [
+            "rsv_0123",
+            "rsv_0123456789ABCDEF0123456789abcdef",
+            "xyz_0123456789abcdef0123456789abcdef",
+            "' OR 1=1",
+        ] {
+            assert!(parse_reservation_id(bad).is_err(), "{bad}");
+        }
+    }
+}

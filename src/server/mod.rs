@@ -3,22 +3,25 @@
 //! Handlers parse input, call the store and the shared logic, and render JSON.
 //! Only `store` talks to SQLite; only `clock` reads the time.
 
+mod auth;
 pub mod cli;
 mod clock;
 pub mod demo;
 mod error;
-mod input;
+pub mod input;
 mod routes;
 pub mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use routes::openapi::ApiDoc;
 pub use store::Store;
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, header};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -28,6 +31,8 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    /// `None`: the admin API is off.
+    pub admin_token: Option<Arc<str>>,
 }
 
 /// Everything `serve` needs, already parsed.
@@ -41,10 +46,48 @@ pub struct Config {
     pub www_dir: PathBuf,
     /// The built widget (`cargo xtask build-widget` writes it).
     pub widget_dir: PathBuf,
+    /// Origins whose pages may call the public API (`*` = any).
+    pub allow_origins: Vec<String>,
+}
+
+/// CORS for the public API: the configured origins plus the server's own
+/// loopback origins, for the widget's GET/POST/DELETE with JSON and an
+/// `Idempotency-Key`.
+pub fn cors_layer(allow_origins: &[String], own_port: Option<u16>) -> anyhow::Result<CorsLayer> {
+    let origin =
+        if allow_origins.iter().any(|origin| origin == "*") {
+            AllowOrigin::any()
+        } else {
+            let mut origins = Vec::new();
+            for origin in allow_origins {
+                let trimmed = origin.trim_end_matches('/');
+                anyhow::ensure!(
+                    trimmed.starts_with("http://") || trimmed.starts_with("https://"),
+                    "--allow-origin {origin:?}: an origin looks like https://shop.example"
+                );
+                origins.push(HeaderValue::from_str(trimmed).map_err(|_| {
+                    anyhow::anyhow!("--allow-origin {origin:?} is not a valid origin")
+                })?);
+            }
+            if let Some(port) = own_port {
+                for host in ["127.0.0.1", "localhost"] {
+                    origins.push(HeaderValue::from_str(&format!("http://{host}:{port}"))?);
+                }
+            }
+            AllowOrigin::list(origins)
+        };
+    Ok(CorsLayer::new()
+        .allow_origin(origin)
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .max_age(std::time::Duration::from_secs(600)))
 }
 
 /// The whole HTTP surface: API, health check, widget files and demo pages.
-pub fn app(state: AppState, config: &Config) -> Router {
+pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
     // The widget's file names are stable, so caches must revalidate.
     let widget_files = Router::new()
         .fallback_service(ServeDir::new(&config.widget_dir))
@@ -53,7 +96,7 @@ pub fn app(state: AppState, config: &Config) -> Router {
             HeaderValue::from_static("no-cache"),
         ));
     Router::new()
-        .nest("/api/v1", routes::api_router())
+        .nest("/api/v1", routes::api_router(&state, cors))
         .merge(routes::health_router())
         .nest_service("/widget", widget_files)
         .fallback_service(ServeDir::new(&config.www_dir))
@@ -85,10 +128,20 @@ impl Application {
                 tracing::info!(products = seeded, "seeded the demo catalog");
             }
         }
-        let router = app(AppState { store, clock }, config);
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
+        let cors = cors_layer(&config.allow_origins, Some(listener.local_addr()?.port()))?;
+        let admin_token = config.admin_token.as_deref().map(Arc::from);
+        let router = app(
+            AppState {
+                store,
+                clock,
+                admin_token,
+            },
+            config,
+            cors,
+        );
         Ok(Application { listener, router })
     }
 

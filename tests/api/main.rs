@@ -4,5 +4,11 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod admin;
 mod availability;
+mod bad_input;
+mod concurrency;
+mod cors;
+mod durability;
+mod reservations;
 mod serving;

@@ -59,3 +59,43 @@ async fn built_widget_is_served_with_the_wasm_mime_type() {
             .contains("javascript")
     );
 }
+
+#[tokio::test]
+async fn openapi_document_describes_every_endpoint() {
+    let server = TestServer::start().await;
+    let reply = server.get("/api/v1/openapi.json").await;
+    assert_eq!(reply.status, 200);
+    let doc = reply.body;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/products/{sku}/availability", "get"),
+        ("/api/v1/availability", "get"),
+        ("/api/v1/products/{sku}/reservations", "post"),
+        ("/api/v1/reservations/{id}", "get"),
+        ("/api/v1/reservations/{id}", "delete"),
+        ("/api/v1/admin/products/{sku}", "put"),
+        ("/api/v1/admin/products/{sku}/receipts", "post"),
+        ("/api/v1/admin/products/{sku}/reservations", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is documented"
+        );
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for schema in [
+        "Availability",
+        "Reservation",
+        "ErrorBody",
+        "ProductSettingsBody",
+        "ReceiptResult",
+        "QueueView",
+    ] {
+        assert!(schemas.contains_key(schema), "{schema}");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["admin_token"]["scheme"],
+        "bearer"
+    );
+}

@@ -30,6 +30,7 @@ pub struct TestServer {
 pub struct Options {
     pub demo: bool,
     pub admin_token: Option<String>,
+    pub allow_origins: Vec<String>,
 }
 
 impl Default for Options {
@@ -37,6 +38,7 @@ impl Default for Options {
         Options {
             demo: false,
             admin_token: Some("test-admin-token".into()),
+            allow_origins: Vec::new(),
         }
     }
 }
@@ -55,6 +57,7 @@ impl TestServer {
             admin_token: options.admin_token.clone(),
             www_dir: project_dir().join("www"),
             widget_dir: project_dir().join("dist/widget"),
+            allow_origins: options.allow_origins.clone(),
         };
         let store = Store::open(&config.db).expect("open the test database");
         let clock = Arc::new(FixedClock::at(test_today()));
@@ -107,5 +110,54 @@ pub fn product(name: &str, stock: u32) -> ProductSettings {
         backorder_limit: None,
         lead_time_days: 14,
         incoming: Vec::new(),
+    }
+}
+
+/// A JSON response: status and body (`Null` when the body is not JSON).
+pub struct Reply {
+    pub status: u16,
+    pub body: serde_json::Value,
+}
+
+impl TestServer {
+    pub fn http(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .build()
+            .unwrap()
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.http().get(self.url(path))).await
+    }
+
+    /// `POST /api/v1/products/{sku}/reservations`, optionally with an idempotency key.
+    pub async fn reserve(&self, sku: &str, quantity: u64, email: &str, key: Option<&str>) -> Reply {
+        let mut request = self
+            .http()
+            .post(self.url(&format!("/api/v1/products/{sku}/reservations")))
+            .json(&serde_json::json!({ "quantity": quantity, "email": email }));
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        self.send(request).await
+    }
+
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.http().request(method, self.url(path));
+        match &self.admin_token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
     }
 }

@@ -1,12 +1,47 @@
-use super::super::AppState;
-use super::super::error::ApiError;
-use super::super::input::{Quantity, Sku};
-use crate::api::Availability;
+use crate::api::{Availability, AvailabilityList, ErrorBody};
+use crate::server::AppState;
+use crate::server::error::ApiError;
+use crate::server::input::{Quantity, Sku};
+use crate::server::store::Product;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use std::collections::HashMap;
 
-/// `GET /api/v1/products/{sku}/availability?quantity=Q`
+/// Most SKUs one batch request may ask for.
+pub const MAX_BATCH_SKUS: usize = 100;
+
+fn availability_of(
+    state: &AppState,
+    product: Product,
+    quantity: Quantity,
+) -> Result<Availability, ApiError> {
+    let quote = product
+        .inventory
+        .quote(quantity.get(), state.clock.today())
+        .map_err(|error| ApiError::invalid_field("quantity", error.to_string()))?;
+    Ok(Availability::from_quote(
+        product.sku,
+        product.name,
+        quote,
+        state.clock.now_rfc3339(),
+    ))
+}
+
+/// Availability of one product for a quantity.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{sku}/availability",
+    tag = "public",
+    params(
+        ("sku" = String, Path, description = "1–64 ASCII letters, digits, '-', '_' or '.'"),
+        ("quantity" = Option<u32>, Query, description = "1–1000000; default 1"),
+    ),
+    responses(
+        (status = 200, body = Availability),
+        (status = 404, description = "`unknown_product`", body = ErrorBody),
+        (status = 422, description = "`invalid_request` (bad SKU or quantity)", body = ErrorBody),
+    )
+)]
 pub async fn product_availability(
     State(state): State<AppState>,
     Path(sku): Path<String>,
@@ -17,17 +52,57 @@ pub async fn product_availability(
     let product = state
         .store
         .product(sku.as_str().to_owned())
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .ok_or_else(|| ApiError::unknown_product(sku.as_str()))?;
-    let quote = product
-        .inventory
-        .quote(quantity.get(), state.clock.today())
-        .map_err(|error| ApiError::invalid_field("quantity", error.to_string()))?;
-    Ok(Json(Availability::from_quote(
-        product.sku,
-        product.name,
-        quote,
-        state.clock.now_rfc3339(),
-    )))
+    Ok(Json(availability_of(&state, product, quantity)?))
+}
+
+/// Availability of several products at once (one widget per product card).
+#[utoipa::path(
+    get,
+    path = "/api/v1/availability",
+    tag = "public",
+    params(
+        ("skus" = String, Query, description = "Comma-separated SKUs, at most 100"),
+        ("quantity" = Option<u32>, Query, description = "1–1000000; default 1"),
+    ),
+    responses(
+        (status = 200, body = AvailabilityList),
+        (status = 422, description = "`invalid_request` (bad SKUs or quantity)", body = ErrorBody),
+    )
+)]
+pub async fn batch_availability(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<AvailabilityList>, ApiError> {
+    let quantity = Quantity::parse_optional(query.get("quantity").map(String::as_str))?;
+    let listed = query.get("skus").map(String::as_str).unwrap_or("");
+    let mut skus: Vec<String> = Vec::new();
+    for text in listed
+        .split(',')
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+    {
+        let sku = Sku::parse(text)
+            .map_err(|error| ApiError::invalid_field("skus", error.detail.message))?;
+        if !skus.iter().any(|seen| seen == sku.as_str()) {
+            skus.push(sku.as_str().to_owned());
+        }
+    }
+    if skus.is_empty() || skus.len() > MAX_BATCH_SKUS {
+        return Err(ApiError::invalid_field(
+            "skus",
+            "List 1 to 100 SKUs, separated by commas.",
+        ));
+    }
+    let products = state.store.products(skus.clone()).await?;
+    let missing = skus
+        .into_iter()
+        .filter(|sku| !products.iter().any(|product| &product.sku == sku))
+        .collect();
+    let items = products
+        .into_iter()
+        .map(|product| availability_of(&state, product, quantity))
+        .collect::<Result<_, _>>()?;
+    Ok(Json(AvailabilityList { items, missing }))
 }

@@ -1,17 +1,58 @@
-//! One handler per file; `router` wires them to paths.
+//! One handler per file; this module wires them to paths.
 
+mod admin;
 mod availability;
 mod health;
+pub mod openapi;
+mod reservations;
 
 use super::AppState;
+use super::auth::require_admin;
+use super::error::ApiError;
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{get, post};
+use tower_http::cors::CorsLayer;
 
-pub fn api_router() -> Router<AppState> {
-    Router::new().route(
-        "/products/{sku}/availability",
-        get(availability::product_availability),
-    )
+/// Largest request body the API reads; its bodies are a few fields.
+pub const MAX_BODY_BYTES: usize = 4 * 1024;
+
+/// `/api/v1`: the public API (with CORS for the allowed origins) and the admin
+/// API (bearer token, no CORS: browsers on other origins cannot call it).
+pub fn api_router(state: &AppState, cors: CorsLayer) -> Router<AppState> {
+    let public = Router::new()
+        .route(
+            "/products/{sku}/availability",
+            get(availability::product_availability),
+        )
+        .route("/availability", get(availability::batch_availability))
+        .route(
+            "/products/{sku}/reservations",
+            post(reservations::create_reservation),
+        )
+        .route(
+            "/reservations/{id}",
+            get(reservations::get_reservation).delete(reservations::cancel_reservation),
+        )
+        .route("/openapi.json", get(openapi::openapi_json))
+        .layer(cors);
+    let admin = Router::new()
+        .route(
+            "/admin/products/{sku}",
+            get(admin::get_product).put(admin::put_product),
+        )
+        .route(
+            "/admin/products/{sku}/receipts",
+            post(admin::record_receipt),
+        )
+        .route("/admin/products/{sku}/reservations", get(admin::list_queue))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
+    Router::new()
+        .merge(public)
+        .merge(admin)
+        .fallback(|| async { ApiError::route_not_found() })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
 pub fn health_router() -> Router<AppState> {

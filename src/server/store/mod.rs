@@ -11,6 +11,12 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+mod reservations;
+pub use reservations::{
+    CancelOutcome, NewReservation, PlaceFailure, QueuedReservation, ReceiptOutcome,
+    ReservationRecord, ReservationState,
+};
+
 /// Schema changes, applied in order; `PRAGMA user_version` counts those applied.
 const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE products (
@@ -35,6 +41,10 @@ CREATE TABLE reservations (
     email       TEXT NOT NULL,
     status      TEXT NOT NULL CHECK (status IN ('reserved', 'cancelled')),
     created_at  TEXT NOT NULL,
+    cancelled_at TEXT,
+    idempotency_key TEXT UNIQUE,                   -- client-chosen, optional
+    request     TEXT NOT NULL,                     -- what was asked, to spot a reused key
+    response    TEXT NOT NULL,                     -- the 201 body, replayed for the same key
     CHECK (from_stock + filled <= quantity)
 ) STRICT;
 
@@ -55,12 +65,54 @@ pub struct ProductSettings {
     pub incoming: Vec<PurchaseOrder>,
 }
 
+/// Updates the columns an operation of the logic module may change.
+pub fn save_inventory(
+    tx: &rusqlite::Transaction<'_>,
+    sku: &str,
+    inventory: &Inventory,
+) -> Result<(), StoreFailure> {
+    let incoming = serde_json::to_string(&inventory.incoming).context("encode purchase orders")?;
+    tx.execute(
+        "UPDATE products SET stock = ?2, incoming = ?3 WHERE sku = ?1",
+        params![sku, inventory.stock, incoming],
+    )?;
+    Ok(())
+}
+
 /// A product with its current queue, ready for the logic module.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Product {
     pub sku: String,
     pub name: String,
     pub inventory: Inventory,
+}
+
+/// The database failed (I/O, corruption, a bug): nothing the client did.
+#[derive(Debug)]
+pub struct StoreFailure(pub anyhow::Error);
+
+impl From<anyhow::Error> for StoreFailure {
+    fn from(error: anyhow::Error) -> StoreFailure {
+        StoreFailure(error)
+    }
+}
+
+impl From<rusqlite::Error> for StoreFailure {
+    fn from(error: rusqlite::Error) -> StoreFailure {
+        StoreFailure(error.into())
+    }
+}
+
+impl From<StoreFailure> for anyhow::Error {
+    fn from(failure: StoreFailure) -> anyhow::Error {
+        failure.0
+    }
+}
+
+impl std::fmt::Display for StoreFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
 }
 
 #[derive(Clone)]
@@ -85,31 +137,54 @@ impl Store {
         })
     }
 
-    /// Runs `work` on the connection in a blocking thread, inside one transaction.
-    pub async fn transaction<T, F>(&self, work: F) -> anyhow::Result<T>
+    /// Runs `work` on the connection in a blocking thread, inside one
+    /// `BEGIN IMMEDIATE` transaction: committed when `work` returns `Ok`,
+    /// rolled back (nothing changes) when it returns `Err`.
+    pub async fn transaction<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> anyhow::Result<T> + Send + 'static,
+        E: From<StoreFailure> + Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
         let connection = Arc::clone(&self.connection);
-        tokio::task::spawn_blocking(move || {
+        let joined = tokio::task::spawn_blocking(move || {
             // A panic while holding the lock poisons it; the transaction was
             // rolled back on unwind, so the connection is still consistent.
             let mut connection = connection
                 .lock()
                 .unwrap_or_else(|poison| poison.into_inner());
-            let transaction =
-                connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let transaction = connection
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(|error| E::from(StoreFailure::from(error)))?;
             let value = work(&transaction)?;
-            transaction.commit()?;
+            transaction
+                .commit()
+                .map_err(|error| E::from(StoreFailure::from(error)))?;
             Ok(value)
         })
-        .await
-        .context("database task failed")?
+        .await;
+        match joined {
+            Ok(result) => result,
+            Err(join_error) => Err(E::from(StoreFailure(anyhow::anyhow!(
+                "database task failed: {join_error}"
+            )))),
+        }
     }
 
-    pub async fn product(&self, sku: String) -> anyhow::Result<Option<Product>> {
+    pub async fn product(&self, sku: String) -> Result<Option<Product>, StoreFailure> {
         self.transaction(move |tx| load_product(tx, &sku)).await
+    }
+
+    /// The products among `skus` that exist, in the order asked.
+    pub async fn products(&self, skus: Vec<String>) -> Result<Vec<Product>, StoreFailure> {
+        self.transaction(move |tx| {
+            let mut products = Vec::with_capacity(skus.len());
+            for sku in &skus {
+                products.extend(load_product(tx, sku)?);
+            }
+            Ok(products)
+        })
+        .await
     }
 
     /// Creates the product or replaces its settings; its reservations and queue stay.
@@ -117,15 +192,15 @@ impl Store {
         &self,
         sku: String,
         settings: ProductSettings,
-    ) -> anyhow::Result<Product> {
+    ) -> Result<Product, StoreFailure> {
         self.transaction(move |tx| {
             save_settings(tx, &sku, &settings)?;
-            load_product(tx, &sku)?.context("product vanished after saving it")
+            Ok(load_product(tx, &sku)?.context("product vanished after saving it")?)
         })
         .await
     }
 
-    pub async fn is_empty(&self) -> anyhow::Result<bool> {
+    pub async fn is_empty(&self) -> Result<bool, StoreFailure> {
         self.transaction(|tx| {
             let count: i64 = tx.query_row("SELECT COUNT(*) FROM products", [], |row| row.get(0))?;
             Ok(count == 0)
@@ -153,8 +228,8 @@ pub fn save_settings(
     tx: &rusqlite::Transaction<'_>,
     sku: &str,
     settings: &ProductSettings,
-) -> anyhow::Result<()> {
-    let incoming = serde_json::to_string(&settings.incoming)?;
+) -> Result<(), StoreFailure> {
+    let incoming = serde_json::to_string(&settings.incoming).context("encode purchase orders")?;
     let backorders = match settings.backorders {
         BackorderPolicy::Allow => "allow",
         BackorderPolicy::Deny => "deny",
@@ -183,7 +258,10 @@ pub fn save_settings(
     Ok(())
 }
 
-pub fn load_product(tx: &rusqlite::Transaction<'_>, sku: &str) -> anyhow::Result<Option<Product>> {
+pub fn load_product(
+    tx: &rusqlite::Transaction<'_>,
+    sku: &str,
+) -> Result<Option<Product>, StoreFailure> {
     let row = tx
         .query_row(
             "SELECT name, stock, safety_stock, low_stock_threshold, backorders, backorder_limit,

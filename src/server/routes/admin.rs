@@ -1,0 +1,366 @@
+//! The merchant's API: settings, receipts, the backorder queue. Behind
+//! `auth::require_admin`, never exposed cross-origin.
+
+use crate::api::{ErrorBody, ReservationStatus};
+use crate::logic::{BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Date, PurchaseOrder, Status};
+use crate::server::AppState;
+use crate::server::error::ApiError;
+use crate::server::input::{JsonBody, Sku};
+use crate::server::store::{Product, ProductSettings};
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Longest product name.
+const MAX_NAME_LENGTH: usize = 200;
+/// Most open purchase orders per product.
+const MAX_PURCHASE_ORDERS: usize = 50;
+/// Ten years: a longer lead time is a typo, not a supply chain.
+const MAX_LEAD_TIME_DAYS: u32 = 3650;
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseOrderBody {
+    /// At least 1.
+    pub quantity: u32,
+    /// `YYYY-MM-DD`
+    #[schema(value_type = String, format = Date)]
+    pub eta: Date,
+}
+
+/// `PUT /api/v1/admin/products/{sku}`: the whole settings; omitted fields take their defaults.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductSettingsBody {
+    pub name: String,
+    pub stock: u32,
+    #[serde(default)]
+    pub safety_stock: u32,
+    /// 0 turns "low stock" off.
+    #[serde(default)]
+    pub low_stock_threshold: u32,
+    /// `allow` or `deny` (default).
+    #[serde(default = "deny")]
+    #[schema(value_type = String, example = "allow")]
+    pub backorders: BackorderPolicy,
+    /// Most units outstanding on backorder at once; null = unlimited.
+    #[serde(default)]
+    pub backorder_limit: Option<u32>,
+    /// Default 14; at most 3650.
+    #[serde(default = "default_lead_time")]
+    pub lead_time_days: u32,
+    #[serde(default)]
+    pub incoming: Vec<PurchaseOrderBody>,
+}
+
+fn deny() -> BackorderPolicy {
+    BackorderPolicy::Deny
+}
+
+fn default_lead_time() -> u32 {
+    DEFAULT_LEAD_TIME_DAYS
+}
+
+impl ProductSettingsBody {
+    fn validate(self) -> Result<ProductSettings, ApiError> {
+        let name = self.name.trim().to_owned();
+        if name.is_empty()
+            || name.chars().count() > MAX_NAME_LENGTH
+            || name.chars().any(char::is_control)
+        {
+            return Err(ApiError::invalid_field(
+                "name",
+                "The name has 1 to 200 characters, without control characters.",
+            ));
+        }
+        if self.lead_time_days > MAX_LEAD_TIME_DAYS {
+            return Err(ApiError::invalid_field(
+                "lead_time_days",
+                "The lead time is at most 3650 days.",
+            ));
+        }
+        if self.incoming.len() > MAX_PURCHASE_ORDERS {
+            return Err(ApiError::invalid_field(
+                "incoming",
+                "At most 50 open purchase orders.",
+            ));
+        }
+        if self.incoming.iter().any(|order| order.quantity == 0) {
+            return Err(ApiError::invalid_field(
+                "incoming",
+                "Each purchase order has a quantity of at least 1.",
+            ));
+        }
+        Ok(ProductSettings {
+            name,
+            stock: self.stock,
+            safety_stock: self.safety_stock,
+            low_stock_threshold: self.low_stock_threshold,
+            backorders: self.backorders,
+            backorder_limit: self.backorder_limit,
+            lead_time_days: self.lead_time_days,
+            incoming: self
+                .incoming
+                .into_iter()
+                .map(|order| PurchaseOrder {
+                    quantity: order.quantity,
+                    eta: order.eta,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// A product's settings and what they mean right now.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AdminProduct {
+    pub sku: String,
+    pub name: String,
+    pub stock: u32,
+    pub safety_stock: u32,
+    pub low_stock_threshold: u32,
+    #[schema(value_type = String, example = "allow")]
+    pub backorders: BackorderPolicy,
+    pub backorder_limit: Option<u32>,
+    pub lead_time_days: u32,
+    /// Open purchase orders by `eta`.
+    pub incoming: Vec<PurchaseOrderBody>,
+    #[schema(value_type = String, example = "in_stock")]
+    pub status: Status,
+    pub available: u32,
+    pub low_stock: bool,
+    /// Units waiting in the backorder queue.
+    pub queued: u64,
+    /// null = unlimited.
+    pub max_quantity: Option<u32>,
+}
+
+impl AdminProduct {
+    fn from_product(product: Product) -> AdminProduct {
+        let inventory = &product.inventory;
+        AdminProduct {
+            status: inventory.status(),
+            available: inventory.available(),
+            low_stock: inventory.is_low_stock(),
+            queued: inventory.queued(),
+            max_quantity: inventory.max_quantity(),
+            incoming: inventory
+                .supply_schedule()
+                .into_iter()
+                .map(|order| PurchaseOrderBody {
+                    quantity: order.quantity,
+                    eta: order.eta,
+                })
+                .collect(),
+            stock: inventory.stock,
+            safety_stock: inventory.safety_stock,
+            low_stock_threshold: inventory.low_stock_threshold,
+            backorders: inventory.backorders,
+            backorder_limit: inventory.backorder_limit,
+            lead_time_days: inventory.lead_time_days,
+            name: product.name,
+            sku: product.sku,
+        }
+    }
+}
+
+/// Create a product or replace its settings; its reservations and queue stay.
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/products/{sku}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("sku" = String, Path)),
+    request_body = ProductSettingsBody,
+    responses(
+        (status = 200, body = AdminProduct),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`admin_disabled`", body = ErrorBody),
+        (status = 422, description = "`invalid_request` naming the field", body = ErrorBody),
+    )
+)]
+pub async fn put_product(
+    State(state): State<AppState>,
+    Path(sku): Path<String>,
+    JsonBody(body): JsonBody<ProductSettingsBody>,
+) -> Result<Json<AdminProduct>, ApiError> {
+    let sku = Sku::parse(&sku)?;
+    let settings = body.validate()?;
+    let product = state
+        .store
+        .put_product(sku.as_str().to_owned(), settings)
+        .await?;
+    Ok(Json(AdminProduct::from_product(product)))
+}
+
+/// `GET` the same view without changing anything.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/products/{sku}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("sku" = String, Path)),
+    responses(
+        (status = 200, body = AdminProduct),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`unknown_product`", body = ErrorBody),
+    )
+)]
+pub async fn get_product(
+    State(state): State<AppState>,
+    Path(sku): Path<String>,
+) -> Result<Json<AdminProduct>, ApiError> {
+    let sku = Sku::parse(&sku)?;
+    let product = state
+        .store
+        .product(sku.as_str().to_owned())
+        .await?
+        .ok_or_else(|| ApiError::unknown_product(sku.as_str()))?;
+    Ok(Json(AdminProduct::from_product(product)))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptBody {
+    /// Units that arrived, at least 1.
+    pub quantity: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct FilledReservation {
+    pub id: String,
+    /// Units this receipt gave it.
+    pub units: u32,
+    /// Units it still waits for.
+    pub outstanding: u32,
+    pub status: ReservationStatus,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReceiptResult {
+    pub sku: String,
+    pub received: u32,
+    /// First come, first served.
+    pub filled: Vec<FilledReservation>,
+    /// Units left after the queue, added to stock.
+    pub to_stock: u32,
+    /// Stock after the receipt.
+    pub stock: u32,
+}
+
+/// Record arriving stock: it fills the backorder queue first come first served, the rest goes to stock.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/products/{sku}/receipts",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("sku" = String, Path)),
+    request_body = ReceiptBody,
+    responses(
+        (status = 200, body = ReceiptResult),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`unknown_product`", body = ErrorBody),
+        (status = 422, description = "`invalid_request`", body = ErrorBody),
+    )
+)]
+pub async fn record_receipt(
+    State(state): State<AppState>,
+    Path(sku): Path<String>,
+    JsonBody(body): JsonBody<ReceiptBody>,
+) -> Result<Json<ReceiptResult>, ApiError> {
+    let sku = Sku::parse(&sku)?;
+    let outcome = state
+        .store
+        .receive(sku.as_str().to_owned(), body.quantity)
+        .await?;
+    Ok(Json(ReceiptResult {
+        sku: sku.as_str().to_owned(),
+        received: body.quantity,
+        filled: outcome
+            .filled
+            .into_iter()
+            .map(|(record, units)| FilledReservation {
+                units,
+                outstanding: record.outstanding(),
+                status: record.status(),
+                id: record.id,
+            })
+            .collect(),
+        to_stock: outcome.to_stock,
+        stock: outcome.stock,
+    }))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct QueuedReservationView {
+    pub id: String,
+    /// Queue positions of its first and last waiting unit (1-based).
+    pub first_position: u64,
+    pub last_position: u64,
+    pub quantity: u32,
+    pub from_stock: u32,
+    pub filled: u32,
+    pub outstanding: u32,
+    /// In full: the merchant needs it to keep the shopper informed.
+    pub email: String,
+    pub created_at: String,
+    #[schema(value_type = String, format = Date)]
+    pub ship_date: Date,
+    pub ships_in_days: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct QueueView {
+    pub sku: String,
+    /// Units waiting in all.
+    pub queued: u64,
+    /// In queue order.
+    pub reservations: Vec<QueuedReservationView>,
+}
+
+/// The backorder queue in order, with each reservation's current ship estimate.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/products/{sku}/reservations",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("sku" = String, Path)),
+    responses(
+        (status = 200, body = QueueView),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`unknown_product`", body = ErrorBody),
+    )
+)]
+pub async fn list_queue(
+    State(state): State<AppState>,
+    Path(sku): Path<String>,
+) -> Result<Json<QueueView>, ApiError> {
+    let sku = Sku::parse(&sku)?;
+    let queue = state
+        .store
+        .queue(sku.as_str().to_owned(), state.clock.today())
+        .await?
+        .ok_or_else(|| ApiError::unknown_product(sku.as_str()))?;
+    let reservations: Vec<QueuedReservationView> = queue
+        .into_iter()
+        .map(|queued| QueuedReservationView {
+            first_position: queued.estimate.first_position,
+            last_position: queued.estimate.last_position,
+            quantity: queued.record.quantity,
+            from_stock: queued.record.from_stock,
+            filled: queued.record.filled,
+            outstanding: queued.estimate.outstanding,
+            ship_date: queued.estimate.ship_date,
+            ships_in_days: queued.estimate.ships_in_days,
+            id: queued.record.id,
+            email: queued.record.email,
+            created_at: queued.record.created_at,
+        })
+        .collect();
+    Ok(Json(QueueView {
+        sku: sku.as_str().to_owned(),
+        queued: reservations.iter().map(|r| r.outstanding as u64).sum(),
+        reservations,
+    }))
+}

@@ -1,0 +1,100 @@
+use crate::api::{ErrorBody, Reservation, ReservationRequest};
+use crate::server::AppState;
+use crate::server::error::ApiError;
+use crate::server::input::{
+    JsonBody, Quantity, Sku, parse_email, parse_idempotency_key, parse_reservation_id,
+};
+use crate::server::store::NewReservation;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+
+/// Reserve units: from stock first, the rest on backorder.
+#[utoipa::path(
+    post,
+    path = "/api/v1/products/{sku}/reservations",
+    tag = "public",
+    params(
+        ("sku" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; the same key with the same body replays the first response"),
+    ),
+    request_body = ReservationRequest,
+    responses(
+        (status = 201, body = Reservation),
+        (status = 404, description = "`unknown_product`", body = ErrorBody),
+        (status = 409, description = "`quantity_unavailable`, with `max_quantity`", body = ErrorBody),
+        (status = 422, description = "`invalid_request` naming the field, or `idempotency_key_reused`", body = ErrorBody),
+    )
+)]
+pub async fn create_reservation(
+    State(state): State<AppState>,
+    Path(sku): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<ReservationRequest>,
+) -> Result<(StatusCode, Json<Reservation>), ApiError> {
+    let sku = Sku::parse(&sku)?;
+    let quantity = Quantity::new(body.quantity)?;
+    let email = parse_email(&body.email)?;
+    let idempotency_key = parse_idempotency_key(&headers)?;
+    let request = NewReservation {
+        sku: sku.as_str().to_owned(),
+        quantity: quantity.get(),
+        email,
+        idempotency_key,
+    };
+    let reservation = state
+        .store
+        .place(request, state.clock.today(), state.clock.now_rfc3339())
+        .await?;
+    Ok((StatusCode::CREATED, Json(reservation)))
+}
+
+/// A reservation with its current ship estimate.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reservations/{id}",
+    tag = "public",
+    params(("id" = String, Path, description = "The reference returned when it was placed")),
+    responses(
+        (status = 200, body = Reservation),
+        (status = 404, description = "`unknown_reservation`", body = ErrorBody),
+    )
+)]
+pub async fn get_reservation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Reservation>, ApiError> {
+    let id = parse_reservation_id(&id)?;
+    let found = state.store.reservation(id, state.clock.today()).await?;
+    Ok(Json(
+        found.ok_or_else(ApiError::unknown_reservation)?.to_api(),
+    ))
+}
+
+/// Cancel a reservation (idempotent): its units go to the shoppers waiting behind it, then to stock.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/reservations/{id}",
+    tag = "public",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "Cancelled (now or before)", body = Reservation),
+        (status = 404, description = "`unknown_reservation`", body = ErrorBody),
+    )
+)]
+pub async fn cancel_reservation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Reservation>, ApiError> {
+    let id = parse_reservation_id(&id)?;
+    let outcome = state
+        .store
+        .cancel(id, state.clock.today(), state.clock.now_rfc3339())
+        .await?;
+    Ok(Json(
+        outcome
+            .ok_or_else(ApiError::unknown_reservation)?
+            .state
+            .to_api(),
+    ))
+}

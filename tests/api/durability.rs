@@ -1,0 +1,126 @@
+//! Every acknowledged reservation survives a SIGKILL in the middle of a load.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use stock_widget::server::Store;
+
+const TOKEN: &str = "durability-token";
+
+/// Starts the real binary; returns it and its base URL (read from its "ready" line).
+fn start_binary(db: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stock-widget"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .env("STOCK_WIDGET_ADMIN_TOKEN", TOKEN)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start stock-widget");
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(start) = line.find("http://") {
+                let url = line[start..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_owned();
+                let _ = sender.send(url);
+            }
+        }
+    });
+    let url = receiver
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the server says it is ready");
+    (child, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_reservations_survive_sigkill() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("durable.db");
+    let (mut server, url) = start_binary(&db);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let put = http
+        .put(format!("{url}/api/v1/admin/products/HOT"))
+        .bearer_auth(TOKEN)
+        .json(&json!({ "name": "Hot", "stock": 40, "backorders": "allow" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut clients = Vec::new();
+    for client in 0..8 {
+        let (http, url, acknowledged) = (http.clone(), url.clone(), Arc::clone(&acknowledged));
+        clients.push(tokio::spawn(async move {
+            for attempt in 0..200 {
+                let sent = http
+                    .post(format!("{url}/api/v1/products/HOT/reservations"))
+                    .json(&json!({ "quantity": 1 + attempt % 2, "email": format!("c{client}@example.com") }))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(response) if response.status() == 201 => {
+                        let body: Value = response.json().await.unwrap();
+                        acknowledged.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
+                    }
+                    Ok(response) => panic!("unexpected {}", response.status()),
+                    Err(_) => return, // the server is gone
+                }
+            }
+        }));
+    }
+    // Kill it mid-load, without warning.
+    while acknowledged.lock().unwrap().len() < 60 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill().expect("SIGKILL");
+    server.wait().unwrap();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 60);
+
+    let (mut restarted, url) = start_binary(&db);
+    for id in &acknowledged {
+        let response = http
+            .get(format!("{url}/api/v1/reservations/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            200,
+            "acknowledged reservation {id} was lost"
+        );
+    }
+    // Stock and queue agree with the reservations that exist.
+    let store = Store::open(&db).unwrap();
+    let reservations = store.reservations_of("HOT".into()).await.unwrap();
+    assert!(reservations.len() >= acknowledged.len());
+    let product = store.product("HOT".into()).await.unwrap().unwrap();
+    let from_stock: u64 = reservations.iter().map(|r| r.from_stock as u64).sum();
+    let waiting: u64 = reservations.iter().map(|r| r.outstanding() as u64).sum();
+    assert_eq!(product.inventory.stock as u64 + from_stock, 40);
+    assert_eq!(product.inventory.queued(), waiting);
+    // Once stock ran out, everything after it waited: no reservation jumped the queue.
+    let first_waiting = reservations.iter().position(|r| r.outstanding() > 0);
+    if let Some(first) = first_waiting {
+        assert!(reservations[first + 1..].iter().all(|r| r.from_stock == 0));
+    }
+    let _ = restarted.kill();
+    let _ = restarted.wait();
+}
