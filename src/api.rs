@@ -3,8 +3,11 @@
 //! Plain data shared by both sides, so a field renamed here is renamed for both.
 //! OpenAPI schemas are derived on the server build only.
 
-use crate::logic::{Date, Quote, Status};
+use crate::logic::{BackorderOutlook, Date, Inventory, InventoryError, Status};
 use serde::{Deserialize, Serialize};
+
+/// The largest quantity one request may ask for.
+pub const MAX_REQUEST_QUANTITY: u32 = 1_000_000;
 
 /// `GET /api/v1/products/{sku}/availability?quantity=Q`
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,11 +32,28 @@ pub struct Availability {
     pub ships_in_days: Option<u32>,
     /// RFC 3339 time the answer was computed.
     pub as_of: String,
+    /// When new backorders would arrive (after everyone already waiting), so
+    /// the widget can preview other quantities with the shared logic; `null`
+    /// when nothing can be backordered.
+    #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<Object>, example = json!({"arrivals": [{"units": 4, "date": "2026-12-04"}], "later": "2026-12-12"})))]
+    pub backorder_outlook: Option<BackorderOutlook>,
 }
 
 impl Availability {
-    pub fn from_quote(sku: String, name: String, quote: Quote, as_of: String) -> Availability {
-        Availability {
+    /// The answer for `quantity` units of a product on `today`.
+    pub fn new(
+        sku: String,
+        name: String,
+        inventory: &Inventory,
+        quantity: u32,
+        today: Date,
+        as_of: String,
+    ) -> Result<Availability, InventoryError> {
+        let quote = inventory.quote(quantity, today)?;
+        let backorder_outlook =
+            (inventory.backorder_capacity() != Some(0)).then(|| inventory.backorder_outlook(today));
+        Ok(Availability {
             sku,
             name,
             status: quote.status,
@@ -47,7 +67,38 @@ impl Availability {
             ship_date: quote.ship_date,
             ships_in_days: quote.ships_in_days,
             as_of,
-        }
+            backorder_outlook,
+        })
+    }
+
+    /// The date the answer was computed for (the server's `today`, UTC).
+    pub fn today(&self) -> Option<Date> {
+        self.as_of.get(..10).and_then(Date::parse_iso)
+    }
+
+    /// The inventory the browser can rebuild from this answer, to preview
+    /// other quantities exactly as the server would quote them.
+    pub fn preview_inventory(&self) -> Option<(Inventory, Date)> {
+        let today = self.today()?;
+        let capacity = self
+            .max_quantity
+            .map(|max| max.saturating_sub(self.available));
+        let outlook = match &self.backorder_outlook {
+            Some(outlook) => outlook.clone(),
+            None => BackorderOutlook {
+                arrivals: Vec::new(),
+                later: today,
+            },
+        };
+        let capacity = if self.backorder_outlook.is_none() {
+            Some(0)
+        } else {
+            capacity
+        };
+        Some((
+            Inventory::from_outlook(self.available, capacity, &outlook, today),
+            today,
+        ))
     }
 }
 

@@ -140,6 +140,21 @@ proptest! {
         }
     }
 
+    /// What the widget previews from a public answer is what the server commits.
+    #[test]
+    fn browser_preview_quotes_exactly_like_the_server(state in inventory(), quantity in 1u32..150) {
+        let outlook = state.backorder_outlook(today());
+        let preview = Inventory::from_outlook(state.available(), state.backorder_capacity(), &outlook, today());
+        let server = state.quote(quantity, today()).unwrap();
+        let browser = preview.quote(quantity, today()).unwrap();
+        prop_assert_eq!(browser.status, server.status);
+        prop_assert_eq!(browser.max_quantity, server.max_quantity);
+        prop_assert_eq!((browser.from_stock, browser.backordered), (server.from_stock, server.backordered));
+        prop_assert_eq!(browser.fulfillable, server.fulfillable);
+        prop_assert_eq!(browser.ship_date, server.ship_date);
+        prop_assert_eq!(browser.ships_in_days, server.ships_in_days);
+    }
+
     /// Random placements, receipts and cancellations: units are conserved, nobody is
     /// promised more than capacity allows, and the queue keeps its order.
     #[test]

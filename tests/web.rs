@@ -1,137 +1,559 @@
-//! Widget tests in headless Chromium (`wasm-bindgen-test`).
+//! Widget tests in headless Chromium (`wasm-bindgen-test`). The API is played
+//! by a stub `fetch`, so every answer — good, bad or missing — can be staged.
 #![cfg(target_arch = "wasm32")]
 
-use leptos::prelude::*;
-use stock_widget::api::Availability;
-use stock_widget::logic::{Date, Status};
-use stock_widget::widget::view::{Load, StatusView};
-use wasm_bindgen::JsCast;
+use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// An availability answer as the server would send it (today = 2026-03-02).
+/// One argument per field keeps each fixture row on one line.
+#[allow(clippy::too_many_arguments)]
 fn availability(
-    status: Status,
+    status: &str,
     available: u32,
-    low_stock: bool,
-    ships_in_days: Option<u32>,
-) -> Availability {
-    Availability {
-        sku: "SKU-1".into(),
-        name: "Test product".into(),
-        status,
-        available,
-        low_stock,
-        max_quantity: Some(10),
-        quantity: 1,
-        from_stock: available.min(1),
-        backordered: if available > 0 { 0 } else { 1 },
-        fulfillable: true,
-        ship_date: ships_in_days.map(|days| Date::parse_iso("2026-03-02").unwrap().plus_days(days)),
-        ships_in_days,
-        as_of: "2026-03-02T12:00:00Z".into(),
-    }
+    low: bool,
+    max: &str,
+    quantity: u32,
+    from_stock: u32,
+    backordered: u32,
+    fulfillable: bool,
+    days: Option<u32>,
+) -> String {
+    let (ship_date, ships_in_days) = match days {
+        Some(days) => (format!("\"2026-03-{:02}\"", 2 + days), days.to_string()),
+        None => ("null".into(), "null".into()),
+    };
+    let outlook = if max == "null" || max.parse::<u32>().unwrap_or(0) > available {
+        r#"{"arrivals":[{"units":3,"date":"2026-03-08"}],"later":"2026-03-16"}"#
+    } else {
+        "null"
+    };
+    format!(
+        r#"{{"sku":"SKU-1","name":"<img src=x onerror=alert(1)>","status":"{status}","available":{available},"low_stock":{low},"max_quantity":{max},"quantity":{quantity},"from_stock":{from_stock},"backordered":{backordered},"fulfillable":{fulfillable},"ship_date":{ship_date},"ships_in_days":{ships_in_days},"as_of":"2026-03-02T12:00:00Z","backorder_outlook":{outlook}}}"#
+    )
 }
 
-fn container() -> web_sys::HtmlElement {
+/// Replaces `window.fetch`: `routes` is a JS array of
+/// `{method, path, status, body}` or `{method, path, kind: "reject" | "hang" | "badjson"}`.
+/// Every call is recorded in `window.__requests`.
+fn stub_fetch(routes: &str) {
+    let code = format!(
+        r#"const routes = {routes};
+        const method = (init && init.method) || 'GET';
+        const headers = init && init.headers ? Object.fromEntries(init.headers.entries()) : {{}};
+        window.__requests.push({{ url, method, headers, body: init && init.body }});
+        for (const route of routes) {{
+          if (route.method !== method || !url.includes(route.path)) continue;
+          if (route.kind === 'reject') return Promise.reject(new TypeError('Failed to fetch'));
+          if (route.kind === 'hang') return new Promise(() => {{}});
+          const body = route.kind === 'badjson' ? '{{oops' : JSON.stringify(route.body);
+          return Promise.resolve(new Response(body, {{ status: route.status, headers: {{ 'content-type': 'application/json' }} }}));
+        }}
+        return Promise.resolve(new Response('{{"error":{{"code":"not_found","message":"no route"}}}}', {{ status: 404 }}));"#
+    );
+    let stub = js_sys::Function::new_with_args("url, init", &code);
+    let window = web_sys::window().unwrap();
+    js_sys::Reflect::set(&window, &"__requests".into(), &js_sys::Array::new()).unwrap();
+    js_sys::Reflect::set(&window, &"fetch".into(), &stub).unwrap();
+}
+
+fn requests() -> js_sys::Array {
+    js_sys::Reflect::get(&web_sys::window().unwrap(), &"__requests".into())
+        .unwrap()
+        .unchecked_into()
+}
+
+fn get_route(body: &str) -> String {
+    format!(r#"{{"method":"GET","path":"/availability","status":200,"body":{body}}}"#)
+}
+
+/// A host element with a recorder for the widget's events (`host.__events`).
+fn host() -> HtmlElement {
     let document = web_sys::window().unwrap().document().unwrap();
-    let element: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    let element: HtmlElement = document
+        .create_element("stock-status-test")
+        .unwrap()
+        .unchecked_into();
     document.body().unwrap().append_child(&element).unwrap();
+    let record = js_sys::Function::new_with_args(
+        "el",
+        "el.__events = []; for (const t of ['change','reserved','error']) el.addEventListener('stock-status:' + t, e => el.__events.push({type: t, detail: e.detail, bubbles: e.bubbles, composed: e.composed}));",
+    );
+    record.call1(&JsValue::NULL, &element).unwrap();
     element
 }
 
-fn status_text(element: &web_sys::HtmlElement) -> String {
-    element
-        .query_selector("[role=status]")
+fn mount(host: &HtmlElement, lang: &str, quantity: u32) -> stock_widget::widget::WidgetHandle {
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"sku".into(), &"SKU-1".into()).unwrap();
+    js_sys::Reflect::set(&options, &"api".into(), &"https://api.test".into()).unwrap();
+    js_sys::Reflect::set(&options, &"lang".into(), &lang.into()).unwrap();
+    js_sys::Reflect::set(&options, &"quantity".into(), &quantity.into()).unwrap();
+    stock_widget::widget::mount(host.clone(), options.into()).unwrap()
+}
+
+fn state(host: &HtmlElement) -> String {
+    host.get_attribute("data-state").unwrap_or_default()
+}
+
+fn find(host: &HtmlElement, selector: &str) -> Option<web_sys::Element> {
+    host.shadow_root()
         .unwrap()
+        .query_selector(selector)
         .unwrap()
-        .text_content()
-        .unwrap()
+}
+
+fn text(host: &HtmlElement, selector: &str) -> String {
+    find(host, selector)
+        .and_then(|element| element.text_content())
+        .unwrap_or_default()
         .trim()
         .to_owned()
 }
 
+fn events(host: &HtmlElement, kind: &str) -> Vec<JsValue> {
+    let all: js_sys::Array = js_sys::Reflect::get(host, &"__events".into())
+        .unwrap()
+        .unchecked_into();
+    all.iter()
+        .filter(|event| js_sys::Reflect::get(event, &"type".into()).unwrap() == kind)
+        .collect()
+}
+
+fn field(value: &JsValue, path: &[&str]) -> JsValue {
+    path.iter().fold(value.clone(), |value, key| {
+        js_sys::Reflect::get(&value, &(*key).into()).unwrap()
+    })
+}
+
+/// Polls until `done` holds (at most ~8 s).
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..400 {
+        if done() {
+            return;
+        }
+        TimeoutFuture::new(20).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn settled(host: &HtmlElement) {
+    until("the widget to leave loading", || state(host) != "loading").await;
+    TimeoutFuture::new(0).await;
+}
+
+fn click(host: &HtmlElement, selector: &str) {
+    find(host, selector)
+        .expect(selector)
+        .unchecked_into::<HtmlElement>()
+        .click();
+}
+
+fn type_into(host: &HtmlElement, selector: &str, value: &str) {
+    let input: web_sys::HtmlInputElement = find(host, selector).expect(selector).unchecked_into();
+    input.set_value(value);
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+}
+
 #[wasm_bindgen_test]
-async fn renders_each_state_in_a_polite_live_region() {
+async fn each_state_has_its_text_data_state_and_change_event() {
     let cases = [
         (
-            Load::Ready(availability(Status::InStock, 40, false, None)),
+            availability("in_stock", 40, false, "40", 1, 1, 0, true, None),
+            1,
+            "in_stock",
             "In stock",
         ),
         (
-            Load::Ready(availability(Status::InStock, 2, true, None)),
-            "In stock — only 2 left",
+            availability("in_stock", 1, true, "1", 1, 1, 0, true, None),
+            1,
+            "in_stock",
+            "In stock — only 1 left",
         ),
         (
-            Load::Ready(availability(Status::Backorder, 0, false, Some(12))),
+            availability("backorder", 0, false, "null", 1, 0, 1, true, Some(12)),
+            1,
+            "backorder",
             "Backorder — ships in 12 days",
         ),
         (
-            Load::Ready(availability(Status::Backorder, 0, false, Some(1))),
+            availability("backorder", 0, false, "null", 1, 0, 1, true, Some(1)),
+            1,
+            "backorder",
             "Backorder — ships in 1 day",
         ),
         (
-            Load::Ready(availability(Status::Backorder, 0, false, Some(0))),
+            availability("backorder", 0, false, "null", 1, 0, 1, true, Some(0)),
+            1,
+            "backorder",
             "Backorder — ships today",
         ),
         (
-            Load::Ready(availability(Status::OutOfStock, 0, false, None)),
+            availability("out_of_stock", 0, false, "0", 1, 0, 1, false, None),
+            1,
+            "out_of_stock",
             "Out of stock",
         ),
-        (Load::Loading, "Checking availability…"),
+        (
+            availability("in_stock", 2, false, "null", 5, 2, 3, true, Some(9)),
+            5,
+            "in_stock",
+            "2 in stock, 3 on backorder — ships in 9 days",
+        ),
+        (
+            availability("in_stock", 2, false, "4", 10, 2, 8, false, None),
+            10,
+            "in_stock",
+            "Only 4 can be ordered",
+        ),
     ];
-    for (load, expected) in cases {
-        let element = container();
-        let (load, _) = signal(load);
-        let _handle =
-            leptos::mount::mount_to(element.clone(), move || view! { <StatusView load=load /> });
-        leptos::task::tick().await;
-        assert_eq!(status_text(&element), expected);
-        let region = element.query_selector("[role=status]").unwrap().unwrap();
+    for (body, quantity, data_state, expected) in cases {
+        stub_fetch(&format!("[{}]", get_route(&body)));
+        let host = host();
+        let _widget = mount(&host, "en", quantity);
+        assert_eq!(state(&host), "loading", "set before the first frame");
+        settled(&host).await;
+        assert_eq!(state(&host), data_state, "{expected}");
+        assert_eq!(text(&host, "[role=status]"), expected);
+        let region = find(&host, "[role=status]").unwrap();
         assert_eq!(region.get_attribute("aria-live").as_deref(), Some("polite"));
+        let changes = events(&host, "change");
+        assert_eq!(changes.len(), 1);
+        assert_eq!(field(&changes[0], &["bubbles"]), JsValue::TRUE);
+        assert_eq!(field(&changes[0], &["composed"]), JsValue::TRUE);
+        assert_eq!(
+            field(&changes[0], &["detail", "quantity"]),
+            JsValue::from(quantity)
+        );
+        // Server text is text: the product name's markup never becomes an element.
+        assert!(find(&host, "img").is_none());
     }
 }
 
 #[wasm_bindgen_test]
-async fn unreachable_api_sets_the_error_state_on_the_host() {
-    let host = container();
-    let options = js_sys::Object::new();
-    js_sys::Reflect::set(&options, &"sku".into(), &"SKU-1".into()).unwrap();
-    // Port 9 (discard) on loopback: nothing listens, the fetch fails fast.
-    js_sys::Reflect::set(&options, &"api".into(), &"http://127.0.0.1:9".into()).unwrap();
-    let _handle = stock_widget::widget::mount(host.clone(), options.into()).unwrap();
-    assert_eq!(host.get_attribute("data-state").as_deref(), Some("loading"));
-    for _ in 0..100 {
-        if host.get_attribute("data-state").as_deref() == Some("error") {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(50).await;
+async fn other_languages_use_their_words_and_plurals() {
+    let cases = [
+        ("de", Some(6), "Nachbestellung — Versand in 6 Tagen"),
+        ("de-AT", Some(1), "Nachbestellung — Versand in 1 Tag"),
+        (
+            "fr",
+            Some(6),
+            "En réapprovisionnement — expédié sous 6 jours",
+        ),
+        (
+            "fr",
+            Some(1),
+            "En réapprovisionnement — expédié sous 1 jour",
+        ),
+        ("es", Some(6), "Bajo pedido — se envía en 6 días"),
+        ("es", Some(0), "Bajo pedido — se envía hoy"),
+        ("xx", Some(2), "Backorder — ships in 2 days"),
+    ];
+    for (lang, days, expected) in cases {
+        stub_fetch(&format!(
+            "[{}]",
+            get_route(&availability(
+                "backorder",
+                0,
+                false,
+                "null",
+                1,
+                0,
+                1,
+                true,
+                days
+            ))
+        ));
+        let host = host();
+        let _widget = mount(&host, lang, 1);
+        settled(&host).await;
+        assert_eq!(text(&host, "[role=status]"), expected, "{lang}");
     }
-    assert_eq!(host.get_attribute("data-state").as_deref(), Some("error"));
-    let root = host.shadow_root().expect("an open shadow root");
+}
+
+#[wasm_bindgen_test]
+async fn the_form_caps_the_quantity_and_previews_without_requests() {
+    stub_fetch(&format!(
+        "[{}]",
+        get_route(&availability(
+            "in_stock", 2, false, "4", 10, 2, 8, false, None
+        ))
+    ));
+    let host = host();
+    let _widget = mount(&host, "en", 10);
+    settled(&host).await;
+    click(&host, ".sw-row .sw-button");
+    TimeoutFuture::new(0).await;
+    let quantity: web_sys::HtmlInputElement = find(&host, "#sw-quantity").unwrap().unchecked_into();
+    assert_eq!(quantity.value(), "4", "capped at the most that can be had");
+    assert_eq!(quantity.get_attribute("max").as_deref(), Some("4"));
+    // Labels point at their inputs.
     assert_eq!(
-        root.query_selector("[role=status]")
-            .unwrap()
-            .unwrap()
-            .text_content()
-            .unwrap()
-            .trim(),
-        "Availability could not be loaded. Check your connection."
+        find(&host, "label[for=sw-quantity]").map(|label| label.text_content().unwrap()),
+        Some("Quantity".into())
+    );
+    assert_eq!(
+        text(&host, ".sw-preview"),
+        "2 in stock, 2 on backorder — ships in 6 days"
+    );
+
+    let before = requests().length();
+    type_into(&host, "#sw-quantity", "1");
+    TimeoutFuture::new(0).await;
+    assert_eq!(text(&host, ".sw-preview"), "In stock");
+    type_into(&host, "#sw-quantity", "3");
+    TimeoutFuture::new(0).await;
+    assert_eq!(
+        text(&host, ".sw-preview"),
+        "2 in stock, 1 on backorder — ships in 6 days"
+    );
+    assert_eq!(
+        requests().length(),
+        before,
+        "the preview is computed in the browser"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_form_explains_invalid_fields_and_sends_nothing() {
+    stub_fetch(&format!(
+        "[{}]",
+        get_route(&availability(
+            "backorder",
+            0,
+            false,
+            "3",
+            1,
+            0,
+            1,
+            true,
+            Some(6)
+        ))
+    ));
+    let host = host();
+    let _widget = mount(&host, "en", 1);
+    settled(&host).await;
+    click(&host, ".sw-row .sw-button");
+    TimeoutFuture::new(0).await;
+    type_into(&host, "#sw-quantity", "9");
+    type_into(&host, "#sw-email", "jane@");
+    click(&host, ".sw-form button[type=submit]");
+    TimeoutFuture::new(0).await;
+    assert_eq!(
+        text(&host, "#sw-quantity-error"),
+        "Enter a quantity from 1 to 3."
+    );
+    let quantity = find(&host, "#sw-quantity").unwrap();
+    assert_eq!(
+        quantity.get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
+    type_into(&host, "#sw-quantity", "2");
+    click(&host, ".sw-form button[type=submit]");
+    TimeoutFuture::new(0).await;
+    assert_eq!(
+        text(&host, "#sw-email-error"),
+        "Enter a valid e-mail address, like name@example.com."
+    );
+    let posts = requests()
+        .iter()
+        .filter(|request| field(request, &["method"]) == "POST")
+        .count();
+    assert_eq!(posts, 0);
+}
+
+#[wasm_bindgen_test]
+async fn submitting_sends_an_idempotency_key_and_confirms() {
+    let reservation = r#"{"id":"rsv_0123456789abcdef0123456789abcdef","sku":"SKU-1","quantity":2,"from_stock":0,"backordered":2,"filled":0,"outstanding":2,"status":"reserved","ship_date":"2026-03-08","ships_in_days":6,"email":"j***@example.com","created_at":"2026-03-02T12:00:00Z"}"#;
+    stub_fetch(&format!(
+        r#"[{}, {{"method":"POST","path":"/reservations","status":201,"body":{reservation}}}]"#,
+        get_route(&availability(
+            "backorder",
+            0,
+            false,
+            "3",
+            1,
+            0,
+            1,
+            true,
+            Some(6)
+        ))
+    ));
+    let _ = web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear();
+    let host = host();
+    let _widget = mount(&host, "en", 1);
+    settled(&host).await;
+    click(&host, ".sw-row .sw-button");
+    TimeoutFuture::new(0).await;
+    type_into(&host, "#sw-quantity", "2");
+    type_into(&host, "#sw-email", "jane@example.com");
+    click(&host, ".sw-form button[type=submit]");
+    click(&host, ".sw-form button[type=submit]"); // a double click
+    until("the confirmation", || {
+        text(&host, ".sw-mine").starts_with("Reserved: 2")
+    })
+    .await;
+    let confirmation = text(&host, ".sw-mine");
+    assert!(
+        confirmation.contains("Reference rsv_0123456789abcdef0123456789abcdef"),
+        "{confirmation}"
+    );
+    assert!(
+        confirmation.contains("Expected to ship on Mar 8, 2026."),
+        "{confirmation}"
+    );
+
+    let posts: Vec<JsValue> = requests()
+        .iter()
+        .filter(|request| field(request, &["method"]) == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1, "a double click posts once");
+    let key = field(&posts[0], &["headers", "idempotency-key"])
+        .as_string()
+        .unwrap();
+    assert_eq!(key.len(), 32);
+    assert_eq!(
+        field(&posts[0], &["body"]).as_string().unwrap(),
+        r#"{"quantity":2,"email":"jane@example.com"}"#
+    );
+    let reserved = events(&host, "reserved");
+    assert_eq!(reserved.len(), 1);
+    assert_eq!(
+        field(&reserved[0], &["detail", "id"]),
+        "rsv_0123456789abcdef0123456789abcdef"
+    );
+    let stored = web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("stock-status:https://api.test|SKU-1")
+        .unwrap();
+    assert_eq!(
+        stored.as_deref(),
+        Some("2 rsv_0123456789abcdef0123456789abcdef")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn every_failure_ends_in_a_message_with_a_retry() {
+    let cases = [
+        (
+            r#"{"method":"GET","path":"/availability","kind":"reject"}"#,
+            "unreachable",
+            "Can't reach the store right now.",
+        ),
+        (
+            r#"{"method":"GET","path":"/availability","status":503,"body":{"error":{"code":"internal","message":"down"}}}"#,
+            "internal",
+            "The store had a problem.",
+        ),
+        (
+            r#"{"method":"GET","path":"/availability","kind":"badjson","status":200}"#,
+            "malformed_response",
+            "The store sent an answer we can't read.",
+        ),
+        (
+            r#"{"method":"GET","path":"/availability","status":200,"body":{"unexpected":true}}"#,
+            "malformed_response",
+            "The store sent an answer we can't read.",
+        ),
+        (
+            r#"{"method":"GET","path":"/availability","status":404,"body":{"error":{"code":"unknown_product","message":"No"}}}"#,
+            "unknown_product",
+            "This product isn't available here.",
+        ),
+    ];
+    for (route, code, message) in cases {
+        stub_fetch(&format!("[{route}]"));
+        let host = host();
+        let widget = mount(&host, "en", 1);
+        settled(&host).await;
+        assert_eq!(state(&host), "error", "{code}");
+        assert_eq!(text(&host, "[role=status]"), message);
+        assert_eq!(text(&host, "button.sw-secondary"), "Try again");
+        let errors = events(&host, "error");
+        assert_eq!(field(&errors[0], &["detail", "code"]), code);
+        assert_eq!(field(&errors[0], &["detail", "message"]), message);
+        drop(widget);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_silent_api_times_out_instead_of_spinning_forever() {
+    stub_fetch(r#"[{"method":"GET","path":"/availability","kind":"hang"}]"#);
+    let host = host();
+    let _widget = mount(&host, "en", 1);
+    until("the timeout", || state(&host) == "error").await;
+    assert_eq!(
+        text(&host, "[role=status]"),
+        "The store is taking too long to answer."
+    );
+}
+
+#[wasm_bindgen_test]
+async fn retry_button_asks_again_and_recovers() {
+    stub_fetch(
+        r#"[{"method":"GET","path":"/availability","status":404,"body":{"error":{"code":"unknown_product","message":"No"}}}]"#,
+    );
+    let host = host();
+    let _widget = mount(&host, "en", 1);
+    settled(&host).await;
+    stub_fetch(&format!(
+        "[{}]",
+        get_route(&availability(
+            "in_stock", 40, false, "40", 1, 1, 0, true, None
+        ))
+    ));
+    click(&host, "button.sw-secondary");
+    until("recovery", || state(&host) == "in_stock").await;
+    assert_eq!(text(&host, "[role=status]"), "In stock");
+}
+
+#[wasm_bindgen_test]
+async fn destroying_the_widget_stops_its_retries() {
+    stub_fetch(r#"[{"method":"GET","path":"/availability","kind":"reject"}]"#);
+    let host = host();
+    let mut widget = mount(&host, "en", 1);
+    settled(&host).await;
+    assert_eq!(requests().length(), 1);
+    widget.destroy();
+    assert_eq!(text(&host, "[role=status]"), "", "unmounted");
+    // The first automatic retry would have come after one second.
+    TimeoutFuture::new(1_500).await;
+    assert_eq!(
+        requests().length(),
+        1,
+        "no timer or request outlives the widget"
     );
 }
 
 #[wasm_bindgen_test]
 fn bad_options_throw_an_error_that_says_what_is_wrong() {
-    let host = container();
-    let options = js_sys::Object::new();
-    js_sys::Reflect::set(&options, &"quantity".into(), &2.into()).unwrap();
-    let error = stock_widget::widget::mount(host.clone(), options.into())
-        .err()
-        .expect("missing sku is refused");
-    let error: js_sys::Error = wasm_bindgen::JsValue::from(error).unchecked_into();
-    assert!(
-        String::from(error.message()).contains("sku"),
-        "{}",
-        String::from(error.message())
-    );
+    let host = host();
+    for (options, expected) in [
+        (r#"{"quantity": 2}"#, "sku"),
+        (r#"{"sku": "A", "quantity": 0}"#, "quantity"),
+        (r#"{"sku": "A", "quantity": "two"}"#, "invalid type"),
+        (r#"{"sku": "A", "colour": "red"}"#, "colour"),
+    ] {
+        let options = js_sys::JSON::parse(options).unwrap();
+        let error = stock_widget::widget::mount(host.clone(), options)
+            .err()
+            .unwrap_or_else(|| panic!("{expected}: refused"));
+        let error: js_sys::Error = JsValue::from(error).unchecked_into();
+        let message = String::from(error.message());
+        assert!(message.contains(expected), "{message}");
+    }
 }

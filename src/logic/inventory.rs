@@ -125,6 +125,23 @@ pub struct Estimate {
     pub ships_in_days: u32,
 }
 
+/// When units ordered now on backorder would arrive: the open supply left
+/// after everyone already waiting. Enough to quote any quantity exactly as
+/// the server would, without revealing the queue or the purchase orders.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackorderOutlook {
+    /// Units not yet promised, by arrival date (never before `today`).
+    pub arrivals: Vec<Arrival>,
+    /// When units beyond all `arrivals` arrive.
+    pub later: Date,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Arrival {
+    pub units: u32,
+    pub date: Date,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InventoryError {
     /// A quantity of zero.
@@ -265,6 +282,59 @@ impl Inventory {
     pub fn arrival_of_position(&self, position: u64, today: Date) -> Date {
         let schedule = self.supply_schedule();
         arrival_in_schedule(&schedule, self.lead_time_days, position, today)
+    }
+
+    /// The supply that new backorders would get, after the current queue.
+    pub fn backorder_outlook(&self, today: Date) -> BackorderOutlook {
+        let schedule = self.supply_schedule();
+        let mut skip = self.queued();
+        let mut arrivals = Vec::new();
+        for order in &schedule {
+            let taken = skip.min(order.quantity as u64);
+            skip -= taken;
+            let units = order.quantity - taken as u32;
+            if units > 0 {
+                arrivals.push(Arrival {
+                    units,
+                    date: order.eta.max(today),
+                });
+            }
+        }
+        let later = arrival_in_schedule(&schedule, self.lead_time_days, u64::MAX, today);
+        BackorderOutlook { arrivals, later }
+    }
+
+    /// The inventory a shopper's browser can rebuild from a public availability
+    /// answer: `available` units now, room for `backorder_capacity` more
+    /// (`None` = unlimited), supply as in `outlook`. Its quotes equal the
+    /// full inventory's for every quantity.
+    pub fn from_outlook(
+        available: u32,
+        backorder_capacity: Option<u32>,
+        outlook: &BackorderOutlook,
+        today: Date,
+    ) -> Inventory {
+        Inventory {
+            stock: available,
+            safety_stock: 0,
+            low_stock_threshold: 0,
+            backorders: if backorder_capacity == Some(0) {
+                BackorderPolicy::Deny
+            } else {
+                BackorderPolicy::Allow
+            },
+            backorder_limit: backorder_capacity,
+            lead_time_days: outlook.later.days_after(today).clamp(0, u32::MAX as i64) as u32,
+            incoming: outlook
+                .arrivals
+                .iter()
+                .map(|arrival| PurchaseOrder {
+                    quantity: arrival.units,
+                    eta: arrival.date,
+                })
+                .collect(),
+            queue: Vec::new(),
+        }
     }
 
     /// Takes `quantity` units: from stock first, the rest joins the back of the queue.

@@ -9,8 +9,9 @@ mod inventory;
 
 pub use date::Date;
 pub use inventory::{
-    BackorderPolicy, Cancellation, DEFAULT_LEAD_TIME_DAYS, Estimate, Fill, Inventory,
-    InventoryError, Placement, PurchaseOrder, QueueEntry, Quote, Receipt, ReservationKey, Status,
+    Arrival, BackorderOutlook, BackorderPolicy, Cancellation, DEFAULT_LEAD_TIME_DAYS, Estimate,
+    Fill, Inventory, InventoryError, Placement, PurchaseOrder, QueueEntry, Quote, Receipt,
+    ReservationKey, Status,
 };
 
 #[cfg(test)]

@@ -4,8 +4,7 @@ use super::error::ApiError;
 
 /// Longest SKU we accept; enough for any real catalogue, short enough to log.
 pub const MAX_SKU_LENGTH: usize = 64;
-/// Largest quantity one request may ask for.
-pub const MAX_QUANTITY: u32 = 1_000_000;
+pub use crate::api::MAX_REQUEST_QUANTITY as MAX_QUANTITY;
 
 /// A SKU: 1 to 64 ASCII letters, digits, `-`, `_` or `.`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -88,13 +88,19 @@ pub fn cors_layer(allow_origins: &[String], own_port: Option<u16>) -> anyhow::Re
 
 /// The whole HTTP surface: API, health check, widget files and demo pages.
 pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
-    // The widget's file names are stable, so caches must revalidate.
+    // The widget's file names are stable, so caches must revalidate. Any
+    // page may load them (a module script is fetched with CORS).
     let widget_files = Router::new()
         .fallback_service(ServeDir::new(&config.widget_dir))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
-        ));
+        ))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::any())
+                .allow_methods([Method::GET]),
+        );
     Router::new()
         .nest("/api/v1", routes::api_router(&state, cors))
         .merge(routes::health_router())

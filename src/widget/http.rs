@@ -1,54 +1,212 @@
-//! Talking to the API with the browser's `fetch`; JSON is parsed by the
-//! browser (`Response.json()`), not by a bundled parser.
+//! Talking to the API with the browser's `fetch`. JSON is parsed by the
+//! browser (`Response.json()`) and read with `serde-wasm-bindgen`, so no JSON
+//! parser ships in the wasm. Every request has a timeout and is aborted when
+//! the widget goes away.
 
-use crate::api::Availability;
-use wasm_bindgen::JsCast;
+use crate::api::{Availability, ErrorBody, Reservation};
+use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::Response;
+use web_sys::{AbortController, Headers, RequestInit, Response};
+
+/// How long a request may take before the shopper is told.
+pub const TIMEOUT_MS: u32 = 5_000;
 
 /// Why a request failed, in terms the view can explain.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FetchError {
-    /// Network failure: the API is unreachable.
+    /// Network failure: the API is unreachable (or CORS refused us).
     Unreachable,
-    /// The API answered with an error status and, maybe, an error code.
-    Status { status: u16, code: Option<String> },
+    /// No answer within `TIMEOUT_MS`.
+    Timeout,
+    /// The API answered with an error status and, maybe, an error body.
+    Status {
+        status: u16,
+        code: String,
+        max_quantity: Option<u32>,
+        field: Option<String>,
+    },
     /// The body was not the JSON we expected.
     Malformed,
+}
+
+impl FetchError {
+    /// Worth retrying by itself: the network or the server may recover.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Unreachable | FetchError::Timeout => true,
+            FetchError::Status { status, .. } => *status >= 500,
+            FetchError::Malformed => false,
+        }
+    }
+
+    /// The code a host page sees in `stock-status:error`.
+    pub fn code(&self) -> &str {
+        match self {
+            FetchError::Unreachable => "unreachable",
+            FetchError::Timeout => "timeout",
+            FetchError::Status { code, .. } => code,
+            FetchError::Malformed => "malformed_response",
+        }
+    }
+}
+
+/// Aborts the request when dropped: a destroyed widget leaves nothing running.
+struct AbortOnDrop(AbortController);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A successful answer: the parsed value and the raw object (for event details).
+pub struct Answer<T> {
+    pub value: T,
+    pub raw: JsValue,
+}
+
+async fn request(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    idempotency_key: Option<&str>,
+) -> Result<(u16, JsValue), FetchError> {
+    let window = web_sys::window().ok_or(FetchError::Unreachable)?;
+    let controller = AbortController::new().map_err(|_| FetchError::Unreachable)?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_signal(Some(&controller.signal()));
+    let headers = Headers::new().map_err(|_| FetchError::Unreachable)?;
+    let _ = headers.set("Accept", "application/json");
+    if let Some(body) = body {
+        let _ = headers.set("Content-Type", "application/json");
+        init.set_body(&JsValue::from_str(body));
+    }
+    if let Some(key) = idempotency_key {
+        let _ = headers.set("Idempotency-Key", key);
+    }
+    init.set_headers(&headers);
+    let guard = AbortOnDrop(controller);
+
+    let exchange = async {
+        let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+            .await
+            .map_err(|_| FetchError::Unreachable)?
+            .unchecked_into();
+        let status = response.status();
+        let json = match response.json() {
+            Ok(promise) => JsFuture::from(promise)
+                .await
+                .map_err(|_| FetchError::Malformed),
+            Err(_) => Err(FetchError::Malformed),
+        };
+        Ok::<_, FetchError>((status, json))
+    };
+    let timeout = async {
+        TimeoutFuture::new(TIMEOUT_MS).await;
+        Err(FetchError::Timeout)
+    };
+    let (status, json) = race(exchange, timeout).await?;
+    drop(guard);
+    if (200..300).contains(&status) {
+        return Ok((status, json?));
+    }
+    // An error answer without our JSON shape (e.g. a proxy's HTML page).
+    let body = json
+        .ok()
+        .and_then(|json| serde_wasm_bindgen::from_value::<ErrorBody>(json).ok());
+    let (code, max_quantity, field) = match body {
+        Some(body) => (body.error.code, body.error.max_quantity, body.error.field),
+        None => (
+            String::from(if status >= 500 {
+                "server_error"
+            } else {
+                "http_error"
+            }),
+            None,
+            None,
+        ),
+    };
+    Err(FetchError::Status {
+        status,
+        code,
+        max_quantity,
+        field,
+    })
+}
+
+/// The first of two futures to finish.
+async fn race<T>(first: impl Future<Output = T>, second: impl Future<Output = T>) -> T {
+    use futures::future::{Either, select};
+    let first = std::pin::pin!(first);
+    let second = std::pin::pin!(second);
+    match select(first, second).await {
+        Either::Left((value, _)) | Either::Right((value, _)) => value,
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(raw: JsValue) -> Result<Answer<T>, FetchError> {
+    let value = serde_wasm_bindgen::from_value(raw.clone()).map_err(|_| FetchError::Malformed)?;
+    Ok(Answer { value, raw })
 }
 
 fn encode(component: &str) -> String {
     String::from(js_sys::encode_uri_component(component))
 }
 
-pub async fn fetch_availability(
-    api: &str,
-    sku: &str,
-    quantity: u32,
-) -> Result<Availability, FetchError> {
+pub fn availability_url(api: &str, sku: &str, quantity: u32) -> String {
     let mut url = String::from(api);
     url.push_str("/api/v1/products/");
     url.push_str(&encode(sku));
     url.push_str("/availability?quantity=");
-    url.push_str(&quantity.to_string());
-    let window = web_sys::window().ok_or(FetchError::Unreachable)?;
-    let response: Response = JsFuture::from(window.fetch_with_str(&url))
-        .await
-        .map_err(|_| FetchError::Unreachable)?
-        .unchecked_into();
-    let body = match response.json() {
-        Ok(promise) => JsFuture::from(promise).await.ok(),
-        Err(_) => None,
-    };
-    if !response.ok() {
-        let code = body
-            .and_then(|body| serde_wasm_bindgen::from_value::<crate::api::ErrorBody>(body).ok())
-            .map(|body| body.error.code);
-        return Err(FetchError::Status {
-            status: response.status(),
-            code,
-        });
-    }
-    let body = body.ok_or(FetchError::Malformed)?;
-    serde_wasm_bindgen::from_value(body).map_err(|_| FetchError::Malformed)
+    url.push_str(&super::i18n::number(quantity));
+    url
+}
+
+fn reservation_url(api: &str, id: &str) -> String {
+    let mut url = String::from(api);
+    url.push_str("/api/v1/reservations/");
+    url.push_str(&encode(id));
+    url
+}
+
+pub async fn fetch_availability(
+    api: &str,
+    sku: &str,
+    quantity: u32,
+) -> Result<Answer<Availability>, FetchError> {
+    let (_, raw) = request("GET", &availability_url(api, sku, quantity), None, None).await?;
+    parse(raw)
+}
+
+pub async fn create_reservation(
+    api: &str,
+    sku: &str,
+    quantity: u32,
+    email: &str,
+    idempotency_key: &str,
+) -> Result<Answer<Reservation>, FetchError> {
+    let mut url = String::from(api);
+    url.push_str("/api/v1/products/");
+    url.push_str(&encode(sku));
+    url.push_str("/reservations");
+    let body = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&body, &"quantity".into(), &JsValue::from(quantity));
+    let _ = js_sys::Reflect::set(&body, &"email".into(), &JsValue::from_str(email));
+    let body: String = js_sys::JSON::stringify(&body)
+        .map(String::from)
+        .unwrap_or_default();
+    let (_, raw) = request("POST", &url, Some(&body), Some(idempotency_key)).await?;
+    parse(raw)
+}
+
+pub async fn get_reservation(api: &str, id: &str) -> Result<Answer<Reservation>, FetchError> {
+    let (_, raw) = request("GET", &reservation_url(api, id), None, None).await?;
+    parse(raw)
+}
+
+pub async fn cancel_reservation(api: &str, id: &str) -> Result<Answer<Reservation>, FetchError> {
+    let (_, raw) = request("DELETE", &reservation_url(api, id), None, None).await?;
+    parse(raw)
 }

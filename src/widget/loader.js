@@ -26,7 +26,13 @@ class StockStatusElement extends HTMLElement {
     if (this.handle) { this.handle.destroy(); this.handle = null; }
   }
 
-  attributeChangedCallback() { if (this.isConnected) this.render(); }
+  attributeChangedCallback(name, oldValue, newValue) {
+    // Upgrades report every attribute once: render on connect, not per attribute;
+    // several changes in one task re-render once.
+    if (!this.handle || oldValue === newValue || this.pending) return;
+    this.pending = true;
+    queueMicrotask(() => { this.pending = false; if (this.isConnected) this.render(); });
+  }
 
   options() {
     const opts = { sku: this.getAttribute('sku') || '' };

@@ -4,12 +4,15 @@
 //! `loader.js` (served as `/widget/stock-widget.js`) defines the custom element
 //! and calls [`mount`]; frameworks may call `mount` themselves.
 
-mod http;
+mod host;
+pub mod http;
+pub mod i18n;
 mod options;
-pub mod text;
+mod storage;
 pub mod view;
 
 use leptos::mount::mount_to;
+use leptos::reactive::owner::Owner;
 use options::WidgetOptions;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -20,14 +23,28 @@ const STYLES: &str = include_str!("widget.css");
 /// A mounted widget. `destroy()` removes what it rendered and stops its work.
 #[wasm_bindgen]
 pub struct WidgetHandle {
-    // Dropping the unmount handle unmounts the view and disposes its reactive owner.
-    mounted: Option<Box<dyn std::any::Any>>,
+    mounted: Option<Mounted>,
 }
 
 #[wasm_bindgen]
 impl WidgetHandle {
     pub fn destroy(&mut self) {
         self.mounted.take();
+    }
+}
+
+/// The view and the reactive owner above it. Pending tasks hold the owner, so
+/// it must be cleaned up explicitly: that cancels them, which clears their
+/// timers and aborts their requests.
+struct Mounted {
+    owner: Owner,
+    view: Option<Box<dyn std::any::Any>>,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.view.take(); // unmounts the DOM
+        self.owner.cleanup();
     }
 }
 
@@ -62,10 +79,16 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<WidgetHandle, JsErro
 
     // Synchronously, so the host page's CSS sees the state from the first frame.
     let _ = host.set_attribute("data-state", "loading");
-    let handle = mount_to(container, move || {
-        view::StockStatus(view::StockStatusProps { host, options })
+    let owner = Owner::new();
+    let view = owner.with(|| {
+        mount_to(container, move || {
+            view::StockStatus(view::StockStatusProps { host, options })
+        })
     });
     Ok(WidgetHandle {
-        mounted: Some(Box::new(handle)),
+        mounted: Some(Mounted {
+            owner,
+            view: Some(Box::new(view)),
+        }),
     })
 }

@@ -119,6 +119,63 @@ impl Browser {
         )
     }
 
+    /// An element inside the shadow root of the widget for `sku`, as a
+    /// WebDriver element (so it can be clicked and typed into for real).
+    pub async fn shadow_element(&self, sku: &str, selector: &str) -> fantoccini::elements::Element {
+        let value = self
+            .wait_for(
+                &format!("{selector} in the widget for {sku}"),
+                r#"const el = document.querySelector(`stock-status[sku="${arguments[0]}"]`);
+                   return el && el.shadowRoot ? el.shadowRoot.querySelector(arguments[1]) : null;"#,
+                vec![json!(sku), json!(selector)],
+            )
+            .await;
+        let id = value
+            .as_object()
+            .and_then(|object| object.values().next())
+            .and_then(Value::as_str)
+            .expect("an element reference")
+            .to_owned();
+        fantoccini::elements::Element::from_element_id(self.client.clone(), id.into())
+    }
+
+    /// The text of the first element matching `selector` in the widget's shadow root.
+    pub async fn shadow_text(&self, sku: &str, selector: &str) -> Option<String> {
+        self.eval(
+            r#"const el = document.querySelector(`stock-status[sku="${arguments[0]}"]`);
+               const found = el && el.shadowRoot && el.shadowRoot.querySelector(arguments[1]);
+               return found ? found.textContent.trim() : null;"#,
+            vec![json!(sku), json!(selector)],
+        )
+        .await
+        .as_str()
+        .map(str::to_owned)
+    }
+
+    /// Waits until the widget's `selector` text contains `expected`; returns the text.
+    pub async fn wait_for_text(&self, sku: &str, selector: &str, expected: &str) -> String {
+        let value = self
+            .wait_for(
+                &format!("{selector} of {sku} to contain {expected:?}"),
+                r#"const el = document.querySelector(`stock-status[sku="${arguments[0]}"]`);
+                   const found = el && el.shadowRoot && el.shadowRoot.querySelector(arguments[1]);
+                   const text = found ? found.textContent.trim() : '';
+                   return text.includes(arguments[2]) ? text : null;"#,
+                vec![json!(sku), json!(selector), json!(expected)],
+            )
+            .await;
+        value.as_str().unwrap().to_owned()
+    }
+
+    /// The events the page recorded (`window.__events`).
+    pub async fn events(&self) -> Vec<Value> {
+        self.eval("return window.__events || [];", vec![])
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();

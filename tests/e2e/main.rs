@@ -7,4 +7,6 @@
 mod support;
 
 mod browser;
+mod shopper;
+mod storefront;
 mod widget;

@@ -51,6 +51,6 @@ async fn unknown_sku_ends_in_an_error_state_not_a_spinner() {
     browser.goto(&server.url("/")).await;
     let (state, text) = browser.widget_status("KETTLE-GOOSE").await;
     assert_eq!(state, "error");
-    assert_eq!(text, "This product is not available here.");
+    assert_eq!(text, "This product isn't available here.");
     browser.close().await;
 }

@@ -23,7 +23,9 @@ pub struct TestServer {
     pub store: Store,
     pub clock: Arc<FixedClock>,
     pub admin_token: Option<String>,
+    config: Config,
     shutdown: Option<oneshot::Sender<()>>,
+    running: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _data: tempfile::TempDir,
 }
 
@@ -61,22 +63,48 @@ impl TestServer {
         };
         let store = Store::open(&config.db).expect("open the test database");
         let clock = Arc::new(FixedClock::at(test_today()));
-        let application = Application::with_store(&config, store.clone(), clock.clone())
-            .await
-            .expect("start the server");
-        let base_url = format!("http://{}", application.local_addr());
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(application.run_until(async move {
-            let _ = stopped.await;
-        }));
-        TestServer {
-            base_url,
+        let mut server = TestServer {
+            base_url: String::new(),
             store,
             clock,
             admin_token: options.admin_token,
-            shutdown: Some(shutdown),
+            config,
+            shutdown: None,
+            running: None,
             _data: data,
+        };
+        server.run().await;
+        server
+    }
+
+    async fn run(&mut self) {
+        let application =
+            Application::with_store(&self.config, self.store.clone(), self.clock.clone())
+                .await
+                .expect("start the server");
+        // A restart reuses the address, so pages keep pointing at it.
+        self.config.addr = application.local_addr();
+        self.base_url = format!("http://{}", application.local_addr());
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        self.shutdown = Some(shutdown);
+        self.running = Some(tokio::spawn(application.run_until(async move {
+            let _ = stopped.await;
+        })));
+    }
+
+    /// Takes the server down (the database stays), as an outage would.
+    pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
         }
+        if let Some(running) = self.running.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), running).await;
+        }
+    }
+
+    /// Brings it back on the same address and database.
+    pub async fn resume(&mut self) {
+        self.run().await;
     }
 
     pub fn url(&self, path: &str) -> String {

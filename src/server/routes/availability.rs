@@ -15,16 +15,15 @@ fn availability_of(
     product: Product,
     quantity: Quantity,
 ) -> Result<Availability, ApiError> {
-    let quote = product
-        .inventory
-        .quote(quantity.get(), state.clock.today())
-        .map_err(|error| ApiError::invalid_field("quantity", error.to_string()))?;
-    Ok(Availability::from_quote(
+    Availability::new(
         product.sku,
         product.name,
-        quote,
+        &product.inventory,
+        quantity.get(),
+        state.clock.today(),
         state.clock.now_rfc3339(),
-    ))
+    )
+    .map_err(|error| ApiError::invalid_field("quantity", error.to_string()))
 }
 
 /// Availability of one product for a quantity.

@@ -1,0 +1,58 @@
+//! What the host page sees: `data-state`, DOM events, performance marks.
+
+use wasm_bindgen::JsValue;
+use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
+
+pub fn set_state(host: &HtmlElement, state: &str) {
+    let _ = host.set_attribute("data-state", state);
+}
+
+/// Dispatches `stock-status:<name>` on the host; it bubbles and crosses shadow roots.
+pub fn emit(host: &HtmlElement, name: &str, detail: &JsValue) {
+    let init = CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(detail);
+    let mut event_name = String::from("stock-status:");
+    event_name.push_str(name);
+    if let Ok(event) = CustomEvent::new_with_event_init_dict(&event_name, &init) {
+        let _ = host.dispatch_event(&event);
+    }
+}
+
+/// `{code, message}` for `stock-status:error`.
+pub fn error_detail(code: &str, message: &str) -> JsValue {
+    let detail = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&detail, &"code".into(), &code.into());
+    let _ = js_sys::Reflect::set(&detail, &"message".into(), &message.into());
+    detail.into()
+}
+
+/// `stock-status:ready:<sku>`, so pages and benchmarks can time the first status.
+pub fn mark_ready(sku: &str) {
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        let mut name = String::from("stock-status:ready:");
+        name.push_str(sku);
+        let _ = performance.mark(&name);
+    }
+}
+
+/// 128 random bits as hex: a fresh `Idempotency-Key`. `getRandomValues`
+/// works on plain-HTTP pages too, unlike `randomUUID`.
+pub fn random_key() -> String {
+    // Math.random first, in case the Web Crypto API is missing.
+    let mut bytes = [0u8; 16];
+    for byte in bytes.iter_mut() {
+        *byte = (js_sys::Math::random() * 256.0) as u8;
+    }
+    if let Some(crypto) = web_sys::window().and_then(|window| window.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    let mut key = String::with_capacity(32);
+    for byte in bytes {
+        for nibble in [byte >> 4, byte & 15] {
+            key.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
+        }
+    }
+    key
+}

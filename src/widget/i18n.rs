@@ -1,0 +1,340 @@
+//! Every word the shopper reads, in English, German, French and Spanish.
+//!
+//! Plural categories and dates come from the browser's `Intl`, so no locale
+//! data ships in the wasm. Templates use `{n}`, `{m}`, `{d}` placeholders.
+
+use crate::logic::Date;
+use js_sys::{Array, Intl, Object, Reflect};
+use wasm_bindgen::JsValue;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    De,
+    Fr,
+    Es,
+}
+
+impl Lang {
+    /// `de-AT` → German; unknown languages → `None`.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "de" => Some(Lang::De),
+            "fr" => Some(Lang::Fr),
+            "es" => Some(Lang::Es),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::De => "de",
+            Lang::Fr => "fr",
+            Lang::Es => "es",
+        }
+    }
+
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Lang::En => &EN,
+            Lang::De => &DE,
+            Lang::Fr => &FR,
+            Lang::Es => &ES,
+        }
+    }
+
+    fn locales(self) -> Array {
+        Array::of1(&JsValue::from_str(self.code()))
+    }
+
+    /// `true` when `count` takes the singular form in this language.
+    pub fn is_one(self, count: u32) -> bool {
+        let rules = Intl::PluralRules::new(&self.locales(), &Object::new());
+        rules.select(count as f64) == "one"
+    }
+
+    /// A calendar date the way this language writes it, e.g. "4 Dec 2026".
+    pub fn format_date(self, date: Date) -> String {
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+        // The date is a calendar date: format it in UTC so no time zone shifts it.
+        let _ = Reflect::set(&options, &"timeZone".into(), &"UTC".into());
+        let format = Intl::DateTimeFormat::new(&self.locales(), &options);
+        let millis = date.days_since_epoch() as f64 * 86_400_000.0;
+        let formatted = format
+            .format()
+            .call1(&format, &js_sys::Date::new(&millis.into()).into());
+        formatted
+            .ok()
+            .and_then(|text| text.as_string())
+            .unwrap_or_else(|| date.to_iso())
+    }
+}
+
+/// A message with a singular and a plural form.
+pub struct Plural {
+    pub one: &'static str,
+    pub other: &'static str,
+}
+
+pub struct Strings {
+    pub loading: &'static str,
+    pub in_stock: &'static str,
+    pub only_left: Plural,
+    pub out_of_stock: &'static str,
+    pub backorder: &'static str,
+    pub ships_today: &'static str,
+    pub ships_in: Plural,
+    /// `{n}` in stock, `{m}` on backorder.
+    pub split: &'static str,
+    pub at_most: Plural,
+    pub reserve: &'static str,
+    pub quantity: &'static str,
+    pub email: &'static str,
+    pub email_hint: &'static str,
+    pub submit: &'static str,
+    pub close: &'static str,
+    pub quantity_invalid: &'static str,
+    pub email_invalid: &'static str,
+    pub reserving: &'static str,
+    pub reserved: &'static str,
+    pub reference: &'static str,
+    pub ships_on: &'static str,
+    pub ready: &'static str,
+    pub you_reserved: &'static str,
+    pub cancel_reservation: &'static str,
+    pub cancelled: &'static str,
+    pub unreachable: &'static str,
+    pub timeout: &'static str,
+    pub server_error: &'static str,
+    pub malformed: &'static str,
+    pub unknown_product: &'static str,
+    pub retry: &'static str,
+    pub conflict: &'static str,
+    pub sold_out_now: &'static str,
+}
+
+static EN: Strings = Strings {
+    loading: "Checking availability…",
+    in_stock: "In stock",
+    only_left: Plural {
+        one: "only {n} left",
+        other: "only {n} left",
+    },
+    out_of_stock: "Out of stock",
+    backorder: "Backorder",
+    ships_today: "ships today",
+    ships_in: Plural {
+        one: "ships in {n} day",
+        other: "ships in {n} days",
+    },
+    split: "{n} in stock, {m} on backorder",
+    at_most: Plural {
+        one: "Only {n} can be ordered",
+        other: "Only {n} can be ordered",
+    },
+    reserve: "Reserve",
+    quantity: "Quantity",
+    email: "E-mail",
+    email_hint: "We'll write when it ships.",
+    submit: "Reserve",
+    close: "Not now",
+    quantity_invalid: "Enter a quantity from 1 to {n}.",
+    email_invalid: "Enter a valid e-mail address, like name@example.com.",
+    reserving: "Reserving…",
+    reserved: "Reserved: {n}",
+    reference: "Reference",
+    ships_on: "Expected to ship on {d}.",
+    ready: "ready to ship",
+    you_reserved: "You reserved {n}",
+    cancel_reservation: "Cancel reservation",
+    cancelled: "Your reservation is cancelled.",
+    unreachable: "Can't reach the store right now.",
+    timeout: "The store is taking too long to answer.",
+    server_error: "The store had a problem.",
+    malformed: "The store sent an answer we can't read.",
+    unknown_product: "This product isn't available here.",
+    retry: "Try again",
+    conflict: "Someone just took some of these. You can still reserve up to {n}.",
+    sold_out_now: "Sorry, this just sold out.",
+};
+
+static DE: Strings = Strings {
+    loading: "Verfügbarkeit wird geprüft …",
+    in_stock: "Auf Lager",
+    only_left: Plural {
+        one: "nur noch {n} verfügbar",
+        other: "nur noch {n} verfügbar",
+    },
+    out_of_stock: "Ausverkauft",
+    backorder: "Nachbestellung",
+    ships_today: "Versand heute",
+    ships_in: Plural {
+        one: "Versand in {n} Tag",
+        other: "Versand in {n} Tagen",
+    },
+    split: "{n} auf Lager, {m} nachbestellt",
+    at_most: Plural {
+        one: "Nur {n} Stück bestellbar",
+        other: "Nur {n} Stück bestellbar",
+    },
+    reserve: "Reservieren",
+    quantity: "Menge",
+    email: "E-Mail",
+    email_hint: "Wir melden uns, sobald es versandt wird.",
+    submit: "Reservieren",
+    close: "Jetzt nicht",
+    quantity_invalid: "Bitte eine Menge von 1 bis {n} eingeben.",
+    email_invalid: "Bitte eine gültige E-Mail-Adresse eingeben, z. B. name@example.com.",
+    reserving: "Wird reserviert …",
+    reserved: "Reserviert: {n}",
+    reference: "Referenz",
+    ships_on: "Voraussichtlicher Versand am {d}.",
+    ready: "versandbereit",
+    you_reserved: "Sie haben {n} reserviert",
+    cancel_reservation: "Reservierung stornieren",
+    cancelled: "Ihre Reservierung ist storniert.",
+    unreachable: "Der Shop ist gerade nicht erreichbar.",
+    timeout: "Der Shop antwortet zu langsam.",
+    server_error: "Im Shop ist ein Fehler aufgetreten.",
+    malformed: "Die Antwort des Shops ist unlesbar.",
+    unknown_product: "Dieses Produkt ist hier nicht erhältlich.",
+    retry: "Erneut versuchen",
+    conflict: "Jemand war schneller. Sie können noch bis zu {n} reservieren.",
+    sold_out_now: "Leider gerade ausverkauft.",
+};
+
+static FR: Strings = Strings {
+    loading: "Vérification de la disponibilité…",
+    in_stock: "En stock",
+    only_left: Plural {
+        one: "plus que {n} disponible",
+        other: "plus que {n} disponibles",
+    },
+    out_of_stock: "Rupture de stock",
+    backorder: "En réapprovisionnement",
+    ships_today: "expédié aujourd’hui",
+    ships_in: Plural {
+        one: "expédié sous {n} jour",
+        other: "expédié sous {n} jours",
+    },
+    split: "{n} en stock, {m} en réapprovisionnement",
+    at_most: Plural {
+        one: "{n} article maximum",
+        other: "{n} articles maximum",
+    },
+    reserve: "Réserver",
+    quantity: "Quantité",
+    email: "E-mail",
+    email_hint: "Nous vous écrirons à l’expédition.",
+    submit: "Réserver",
+    close: "Plus tard",
+    quantity_invalid: "Saisissez une quantité de 1 à {n}.",
+    email_invalid: "Saisissez une adresse e-mail valide, par ex. nom@example.com.",
+    reserving: "Réservation…",
+    reserved: "Réservé : {n}",
+    reference: "Référence",
+    ships_on: "Expédition prévue le {d}.",
+    ready: "prêt à être expédié",
+    you_reserved: "Vous avez réservé {n}",
+    cancel_reservation: "Annuler la réservation",
+    cancelled: "Votre réservation est annulée.",
+    unreachable: "La boutique est injoignable pour le moment.",
+    timeout: "La boutique met trop de temps à répondre.",
+    server_error: "La boutique a rencontré un problème.",
+    malformed: "La réponse de la boutique est illisible.",
+    unknown_product: "Ce produit n’est pas disponible ici.",
+    retry: "Réessayer",
+    conflict: "Quelqu’un vient d’en prendre. Vous pouvez encore en réserver jusqu’à {n}.",
+    sold_out_now: "Désolé, ce produit vient d’être épuisé.",
+};
+
+static ES: Strings = Strings {
+    loading: "Comprobando disponibilidad…",
+    in_stock: "En stock",
+    only_left: Plural {
+        one: "solo queda {n}",
+        other: "solo quedan {n}",
+    },
+    out_of_stock: "Agotado",
+    backorder: "Bajo pedido",
+    ships_today: "se envía hoy",
+    ships_in: Plural {
+        one: "se envía en {n} día",
+        other: "se envía en {n} días",
+    },
+    split: "{n} en stock, {m} bajo pedido",
+    at_most: Plural {
+        one: "Solo se puede pedir {n}",
+        other: "Solo se pueden pedir {n}",
+    },
+    reserve: "Reservar",
+    quantity: "Cantidad",
+    email: "Correo electrónico",
+    email_hint: "Te escribiremos cuando se envíe.",
+    submit: "Reservar",
+    close: "Ahora no",
+    quantity_invalid: "Introduce una cantidad de 1 a {n}.",
+    email_invalid: "Introduce un correo válido, como nombre@example.com.",
+    reserving: "Reservando…",
+    reserved: "Reservado: {n}",
+    reference: "Referencia",
+    ships_on: "Envío previsto el {d}.",
+    ready: "listo para enviar",
+    you_reserved: "Has reservado {n}",
+    cancel_reservation: "Cancelar la reserva",
+    cancelled: "Tu reserva está cancelada.",
+    unreachable: "No podemos conectar con la tienda ahora.",
+    timeout: "La tienda tarda demasiado en responder.",
+    server_error: "La tienda ha tenido un problema.",
+    malformed: "La respuesta de la tienda no se puede leer.",
+    unknown_product: "Este producto no está disponible aquí.",
+    retry: "Reintentar",
+    conflict: "Alguien acaba de llevarse algunos. Aún puedes reservar hasta {n}.",
+    sold_out_now: "Lo sentimos, se acaba de agotar.",
+};
+
+/// Decimal digits without the formatting machinery.
+pub fn number(value: u32) -> String {
+    let mut digits = [0u8; 10];
+    let mut length = 0;
+    let mut rest = value;
+    loop {
+        digits[length] = b'0' + (rest % 10) as u8;
+        length += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    digits[..length]
+        .iter()
+        .rev()
+        .map(|&digit| digit as char)
+        .collect()
+}
+
+/// Replaces `{key}` with `value` in `template`.
+pub fn fill(template: &str, key: &str, value: &str) -> String {
+    let mut placeholder = String::from("{");
+    placeholder.push_str(key);
+    placeholder.push('}');
+    template.replace(&placeholder, value)
+}
+
+/// A plural template with `{n}` filled in.
+pub fn count(lang: Lang, plural: &Plural, n: u32) -> String {
+    let template = if lang.is_one(n) {
+        plural.one
+    } else {
+        plural.other
+    };
+    fill(template, "n", &number(n))
+}

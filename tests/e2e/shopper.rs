@@ -1,0 +1,406 @@
+//! What a shopper does with the widget on a merchant page served from another
+//! origin than the API.
+
+use crate::browser::Browser;
+use crate::storefront::{HOSTILE_CSS, Storefront, page};
+use crate::support::{Options, TestServer, product};
+use serde_json::json;
+use stock_widget::logic::{BackorderPolicy, PurchaseOrder};
+use stock_widget::server::Clock;
+use stock_widget::server::store::ProductSettings;
+
+const WIDGETS: &[(&str, u32)] = &[("IN", 1), ("BACK", 1), ("OUT", 1), ("SPLIT", 5)];
+
+/// The API with one product per state, and a storefront on another origin.
+async fn shop() -> (TestServer, Storefront) {
+    let (listener, origin) = Storefront::bind().await;
+    let server = TestServer::start_with(Options {
+        allow_origins: vec![origin],
+        ..Options::default()
+    })
+    .await;
+    let in_six_days = server.clock.today().plus_days(6);
+    server.put_product("IN", product("Tee", 40)).await;
+    server
+        .put_product(
+            "BACK",
+            ProductSettings {
+                backorders: BackorderPolicy::Allow,
+                backorder_limit: Some(3),
+                incoming: vec![PurchaseOrder {
+                    quantity: 10,
+                    eta: in_six_days,
+                }],
+                ..product("Kettle", 0)
+            },
+        )
+        .await;
+    server.put_product("OUT", product("Vinyl", 0)).await;
+    server
+        .put_product(
+            "SPLIT",
+            ProductSettings {
+                backorders: BackorderPolicy::Allow,
+                lead_time_days: 9,
+                ..product("Shoe", 2)
+            },
+        )
+        .await;
+    let api = server.base_url.clone();
+    let storefront = Storefront::serve(
+        listener,
+        vec![
+            ("/", page(&api, WIDGETS, "")),
+            ("/hostile", page(&api, WIDGETS, HOSTILE_CSS)),
+        ],
+    );
+    (server, storefront)
+}
+
+#[tokio::test]
+async fn every_state_shows_on_a_page_from_another_origin() {
+    let (_server, storefront) = shop().await;
+    let browser = Browser::start().await;
+    browser.goto(&storefront.url("/")).await;
+    assert_eq!(
+        browser.widget_status("IN").await,
+        ("in_stock".into(), "In stock".into())
+    );
+    assert_eq!(
+        browser.widget_status("BACK").await,
+        ("backorder".into(), "Backorder — ships in 6 days".into())
+    );
+    assert_eq!(
+        browser.widget_status("OUT").await,
+        ("out_of_stock".into(), "Out of stock".into())
+    );
+    assert_eq!(
+        browser.widget_status("SPLIT").await,
+        (
+            "in_stock".into(),
+            "2 in stock, 3 on backorder — ships in 9 days".into()
+        )
+    );
+    let events = browser.events().await;
+    let changes: Vec<_> = events
+        .iter()
+        .filter(|event| event["type"] == "change")
+        .collect();
+    assert_eq!(changes.len(), 4, "{events:?}");
+    assert!(
+        changes
+            .iter()
+            .all(|event| event["bubbles"] == true && event["composed"] == true)
+    );
+    let split = changes
+        .iter()
+        .find(|event| event["sku"] == "SPLIT")
+        .unwrap();
+    assert_eq!(split["detail"]["backordered"], 3);
+    browser.close().await;
+}
+
+async fn reserve_through_the_form(
+    browser: &Browser,
+    sku: &str,
+    quantity: Option<&str>,
+    email: &str,
+) {
+    browser
+        .shadow_element(sku, ".sw-row .sw-button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    if let Some(quantity) = quantity {
+        let input = browser.shadow_element(sku, "#sw-quantity").await;
+        input.clear().await.unwrap();
+        input.send_keys(quantity).await.unwrap();
+    }
+    browser
+        .shadow_element(sku, "#sw-email")
+        .await
+        .send_keys(email)
+        .await
+        .unwrap();
+    browser
+        .shadow_element(sku, ".sw-form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn reserving_a_backorder_confirms_it_and_tells_the_page() {
+    let (server, storefront) = shop().await;
+    let browser = Browser::start().await;
+    browser.goto(&storefront.url("/")).await;
+    browser.widget_status("BACK").await;
+    browser
+        .shadow_element("BACK", ".sw-row .sw-button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // The preview follows the quantity, computed in the browser.
+    let input = browser.shadow_element("BACK", "#sw-quantity").await;
+    input.clear().await.unwrap();
+    input.send_keys("2").await.unwrap();
+    browser
+        .wait_for_text("BACK", ".sw-preview", "Backorder — ships in 6 days")
+        .await;
+    browser
+        .shadow_element("BACK", "#sw-email")
+        .await
+        .send_keys("jane@example.com")
+        .await
+        .unwrap();
+    browser
+        .shadow_element("BACK", ".sw-form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+
+    let confirmation = browser
+        .wait_for_text("BACK", ".sw-mine", "Reserved: 2")
+        .await;
+    assert!(confirmation.contains("Reference rsv_"), "{confirmation}");
+    assert!(
+        confirmation.contains("Expected to ship on Mar 8, 2026"),
+        "{confirmation}"
+    );
+    let focused = browser
+        .eval(
+            "return document.querySelector('stock-status[sku=BACK]').shadowRoot.activeElement?.className;",
+            vec![],
+        )
+        .await;
+    assert_eq!(focused, json!("sw-mine"), "focus moves to the confirmation");
+
+    let reservations = server.store.reservations_of("BACK".into()).await.unwrap();
+    assert_eq!(reservations.len(), 1);
+    assert_eq!(reservations[0].quantity, 2);
+    assert_eq!(reservations[0].email, "jane@example.com");
+    let events = browser.events().await;
+    let reserved = events
+        .iter()
+        .find(|event| event["type"] == "reserved")
+        .expect("a reserved event");
+    assert_eq!(reserved["detail"]["id"], reservations[0].id.as_str());
+    assert_eq!(reserved["sku"], "BACK");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn invalid_input_is_explained_next_to_the_field() {
+    let (server, storefront) = shop().await;
+    let browser = Browser::start().await;
+    browser.goto(&storefront.url("/")).await;
+    browser.widget_status("BACK").await;
+    reserve_through_the_form(&browser, "BACK", Some("7"), "not-an-email").await;
+    let quantity_error = browser
+        .wait_for_text("BACK", "#sw-quantity-error", "from 1 to 3")
+        .await;
+    assert_eq!(quantity_error, "Enter a quantity from 1 to 3.");
+    let input = browser.shadow_element("BACK", "#sw-quantity").await;
+    input.clear().await.unwrap();
+    input.send_keys("1").await.unwrap();
+    browser
+        .shadow_element("BACK", ".sw-form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("BACK", "#sw-email-error", "valid e-mail")
+        .await;
+    assert!(
+        server
+            .store
+            .reservations_of("BACK".into())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_race_lost_to_another_shopper_shows_what_is_left() {
+    let (server, storefront) = shop().await;
+    let browser = Browser::start().await;
+    browser.goto(&storefront.url("/")).await;
+    browser.widget_status("BACK").await;
+    browser
+        .shadow_element("BACK", ".sw-row .sw-button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let input = browser.shadow_element("BACK", "#sw-quantity").await;
+    input.clear().await.unwrap();
+    input.send_keys("3").await.unwrap();
+    browser
+        .shadow_element("BACK", "#sw-email")
+        .await
+        .send_keys("late@example.com")
+        .await
+        .unwrap();
+    // Meanwhile someone else takes two of the three backorder places.
+    assert_eq!(
+        server
+            .reserve("BACK", 2, "early@example.com", None)
+            .await
+            .status,
+        201
+    );
+    browser
+        .shadow_element("BACK", ".sw-form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+
+    let notice = browser
+        .wait_for_text("BACK", ".sw-notice", "Someone just took")
+        .await;
+    assert_eq!(
+        notice,
+        "Someone just took some of these. You can still reserve up to 1."
+    );
+    let capped = browser
+        .eval("return document.querySelector('stock-status[sku=BACK]').shadowRoot.querySelector('#sw-quantity').value;", vec![])
+        .await;
+    assert_eq!(capped, json!("1"));
+    // And the shopper can finish with what is left.
+    browser
+        .shadow_element("BACK", ".sw-form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("BACK", ".sw-mine", "Reserved: 1")
+        .await;
+    assert_eq!(
+        server
+            .store
+            .reservations_of("BACK".into())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_reservation_is_remembered_and_can_be_cancelled_after_reload() {
+    let (server, storefront) = shop().await;
+    let browser = Browser::start().await;
+    browser.goto(&storefront.url("/")).await;
+    browser.widget_status("BACK").await;
+    reserve_through_the_form(&browser, "BACK", None, "jane@example.com").await;
+    browser
+        .wait_for_text("BACK", ".sw-mine", "Reserved: 1")
+        .await;
+
+    browser.client.refresh().await.unwrap();
+    let remembered = browser.wait_for_text("BACK", ".sw-mine", "ships in").await;
+    assert!(
+        remembered.starts_with("You reserved 1 — ships in 6 days"),
+        "{remembered}"
+    );
+    browser
+        .shadow_element("BACK", ".sw-mine button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("BACK", ".sw-mine", "Your reservation is cancelled.")
+        .await;
+    let reservations = server.store.reservations_of("BACK".into()).await.unwrap();
+    assert!(reservations[0].cancelled);
+
+    browser.client.refresh().await.unwrap();
+    browser.widget_status("BACK").await;
+    assert_eq!(
+        browser.shadow_text("BACK", ".sw-mine").await,
+        None,
+        "a cancelled reservation is forgotten"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_api_going_down_shows_an_error_with_a_retry_and_recovers() {
+    let (mut server, storefront) = shop().await;
+    let browser = Browser::start().await;
+    browser.goto(&storefront.url("/")).await;
+    assert_eq!(browser.widget_status("BACK").await.0, "backorder");
+
+    server.stop().await;
+    // Changing an attribute makes the widget ask again.
+    browser
+        .eval(
+            "document.querySelector('stock-status[sku=BACK]').setAttribute('quantity', '2');",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        browser.widget_status("BACK").await,
+        ("error".into(), "Can't reach the store right now.".into())
+    );
+    let retry = browser.shadow_element("BACK", "button.sw-secondary").await;
+    let events = browser.events().await;
+    assert!(
+        events
+            .iter()
+            .any(|event| event["type"] == "error" && event["detail"]["code"] == "unreachable")
+    );
+
+    server.resume().await;
+    let _ = retry.click().await; // an automatic retry may have won already
+    browser
+        .wait_for_text("BACK", "[role=status]", "Backorder — ships in 6 days")
+        .await;
+    assert_eq!(browser.widget_status("BACK").await.0, "backorder");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_hostile_host_stylesheet_cannot_break_the_widget() {
+    let (_server, storefront) = shop().await;
+    let browser = Browser::start().await;
+    browser.goto(&storefront.url("/hostile")).await;
+    assert_eq!(
+        browser.widget_status("IN").await,
+        ("in_stock".into(), "In stock".into())
+    );
+    let looks = browser
+        .eval(
+            r#"const root = document.querySelector('stock-status[sku=BACK]').shadowRoot;
+               const status = root.querySelector('[role=status]');
+               const button = root.querySelector('.sw-button');
+               const box = status.getBoundingClientRect();
+               const style = getComputedStyle(status);
+               return { width: box.width, height: box.height, visibility: style.visibility,
+                        fontSize: parseFloat(style.fontSize), color: style.color,
+                        button: button ? button.getBoundingClientRect().height : 0 };"#,
+            vec![],
+        )
+        .await;
+    assert!(looks["width"].as_f64().unwrap() > 50.0, "{looks}");
+    assert!(looks["height"].as_f64().unwrap() > 10.0, "{looks}");
+    assert_eq!(looks["visibility"], "visible");
+    assert!(looks["fontSize"].as_f64().unwrap() >= 10.0, "{looks}");
+    assert_ne!(looks["color"], "rgba(0, 0, 0, 0)", "{looks}");
+    assert!(
+        looks["button"].as_f64().unwrap() > 20.0,
+        "the Reserve button stays usable: {looks}"
+    );
+    browser.close().await;
+}
