@@ -22,6 +22,7 @@ pub fn build() -> Result<size::Report> {
             "cdylib",
         ],
     )
+    .env("CARGO_ENCODED_RUSTFLAGS", &short_panic_paths())
     .status_ok()?;
     let staging = "target/widget-staging";
     let _ = std::fs::remove_dir_all(staging);
@@ -78,6 +79,30 @@ pub fn build() -> Result<size::Report> {
     let report = size::measure(Path::new(DIST_WIDGET))?;
     print!("{}", report.render());
     Ok(report)
+}
+
+/// Panic locations carry source paths into the wasm; strip the long prefixes
+/// (the cargo registry's source folders, this checkout) so they cost bytes, not kilobytes.
+fn short_panic_paths() -> String {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".cargo"))
+        });
+    let mut prefixes = Vec::new();
+    if let Some(sources) = cargo_home.map(|home| home.join("registry").join("src")) {
+        for index in std::fs::read_dir(sources).into_iter().flatten().flatten() {
+            prefixes.push(index.path().display().to_string());
+        }
+    }
+    if let Ok(root) = std::env::current_dir() {
+        prefixes.push(root.display().to_string());
+    }
+    prefixes
+        .iter()
+        .map(|prefix| format!("--remap-path-prefix={prefix}="))
+        .collect::<Vec<_>>()
+        .join("\x1f")
 }
 
 fn copy(from: &str, to: &str) -> Result {
