@@ -1,7 +1,7 @@
 //! The demo catalog `serve --demo` seeds into an empty store: one product per
 //! case the widget can show. Dates are relative to the server's today.
 
-use super::store::{ProductSettings, Store};
+use super::store::{NewReservation, ProductSettings, Store};
 use crate::logic::{BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Date, PurchaseOrder};
 
 fn product(name: &str, stock: u32) -> ProductSettings {
@@ -17,7 +17,14 @@ fn product(name: &str, stock: u32) -> ProductSettings {
     }
 }
 
-/// `(sku, settings)` for every demo product.
+/// The bike's backorder limit, and the units already waiting for it: one place is left.
+const DEMO_BIKE_LIMIT: u32 = 4;
+const DEMO_BIKE_QUEUED: u32 = 3;
+
+/// `(sku, settings)` for every demo product: plenty in stock, low stock, the
+/// last one, a backorder covered by a purchase order, one beyond all purchase
+/// orders (lead time), a backorder limit almost reached, stock that covers only
+/// part of a larger quantity, and out of stock with backorders denied.
 pub fn catalog(today: Date) -> Vec<(&'static str, ProductSettings)> {
     let order = |quantity, in_days| PurchaseOrder {
         quantity,
@@ -47,7 +54,7 @@ pub fn catalog(today: Date) -> Vec<(&'static str, ProductSettings)> {
             "BIKE-CITY",
             ProductSettings {
                 backorders: BackorderPolicy::Allow,
-                backorder_limit: Some(2),
+                backorder_limit: Some(DEMO_BIKE_LIMIT),
                 lead_time_days: 21,
                 ..product("Step-Through City Bike", 0)
             },
@@ -74,5 +81,16 @@ pub async fn seed_if_empty(store: &Store, today: Date) -> anyhow::Result<usize> 
     for (sku, settings) in products {
         store.put_product(sku.to_owned(), settings).await?;
     }
+    // Earlier shoppers, so the bike's backorder limit is almost reached.
+    let early_bird = NewReservation {
+        sku: "BIKE-CITY".into(),
+        quantity: DEMO_BIKE_QUEUED,
+        email: "early.bird@example.com".into(),
+        idempotency_key: None,
+    };
+    store
+        .place(early_bird, today, format!("{}T08:00:00Z", today.to_iso()))
+        .await
+        .map_err(|failure| anyhow::anyhow!("cannot seed the demo queue: {failure:?}"))?;
     Ok(count)
 }

@@ -20,10 +20,10 @@ async fn demo_store_page_embeds_the_widget() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains(r#"<script type="module" src="/widget/stock-widget.js">"#));
-    assert!(html.contains("<stock-status sku="));
+    assert!(html.contains("<stock-status "));
     // Every SKU the page embeds exists in the demo catalog.
     for sku in html
-        .split("<stock-status sku=\"")
+        .split(" sku=\"")
         .skip(1)
         .map(|rest| &rest[..rest.find('"').unwrap()])
     {
@@ -98,4 +98,31 @@ async fn openapi_document_describes_every_endpoint() {
         doc["components"]["securitySchemes"]["admin_token"]["scheme"],
         "bearer"
     );
+}
+
+#[tokio::test]
+async fn storefront_catalogue_matches_the_demo_store() {
+    let catalogue =
+        std::fs::read_to_string(crate::support::project_dir().join("www/catalog.js")).unwrap();
+    let demo = stock_widget::server::demo::catalog(crate::support::test_today());
+    let mut listed = 0;
+    for line in catalogue.lines().filter(|line| line.contains("sku: '")) {
+        let value = |key: &str| {
+            let start = line.find(&format!("{key}: '")).unwrap() + key.len() + 3;
+            line[start..start + line[start..].find('\'').unwrap()].to_owned()
+        };
+        let (sku, name) = (value("sku"), value("name"));
+        let seeded = demo
+            .iter()
+            .find(|(demo_sku, _)| *demo_sku == sku)
+            .unwrap_or_else(|| panic!("{sku} is not seeded"));
+        assert_eq!(seeded.1.name, name, "{sku}");
+        listed += 1;
+    }
+    assert_eq!(
+        listed,
+        demo.len(),
+        "every demo product is on the storefront"
+    );
+    assert!(listed >= 8);
 }

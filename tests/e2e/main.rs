@@ -7,6 +7,7 @@
 mod support;
 
 mod browser;
+mod demo;
 mod shopper;
 mod storefront;
 mod widget;

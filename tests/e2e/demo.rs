@@ -1,0 +1,179 @@
+//! The demo store a merchant's developer sees first: every case, the panel, receipts.
+
+use crate::browser::Browser;
+use crate::support::{Options, TestServer};
+use serde_json::json;
+
+const DEV_TOKEN: &str = "dev-admin-token";
+
+async fn demo() -> TestServer {
+    TestServer::start_with(Options {
+        demo: true,
+        admin_token: Some(DEV_TOKEN.into()),
+        ..Options::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn every_demo_product_shows_its_case_on_the_collection_page() {
+    let server = demo().await;
+    let browser = Browser::start().await;
+    browser.goto(&server.url("/collection.html")).await;
+    let expected = [
+        ("TEE-CLASSIC", "in_stock", "In stock"),
+        ("MUG-STONE", "in_stock", "In stock — only 4 left"),
+        ("LAMP-BRASS", "in_stock", "In stock — only 1 left"),
+        ("KETTLE-GOOSE", "backorder", "Backorder — ships in 6 days"),
+        ("CHAIR-OAK", "backorder", "Backorder — ships in 28 days"),
+        ("BIKE-CITY", "backorder", "Backorder — ships in 21 days"),
+        (
+            "SHOE-TRAIL",
+            "in_stock",
+            "3 in stock, 2 on backorder — ships in 9 days",
+        ),
+        ("VINYL-LTD", "out_of_stock", "Out of stock"),
+    ];
+    for (sku, state, text) in expected {
+        assert_eq!(
+            browser.widget_status(sku).await,
+            (state.into(), text.into()),
+            "{sku}"
+        );
+    }
+    // The bike has one backorder place left.
+    let bike = server
+        .get("/api/v1/products/BIKE-CITY/availability")
+        .await
+        .body;
+    assert_eq!(bike["max_quantity"], 1);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_merchant_panel_turns_out_of_stock_into_backorder() {
+    let server = demo().await;
+    let browser = Browser::start().await;
+    browser.goto(&server.url("/?sku=VINYL-LTD")).await;
+    assert_eq!(browser.widget_status("VINYL-LTD").await.0, "out_of_stock");
+    let button = browser
+        .wait_for("the add-to-cart to react", "const b = document.getElementById('add-to-cart'); return b.disabled ? b.textContent : null;", vec![])
+        .await;
+    assert_eq!(
+        button,
+        json!("Sold out"),
+        "the page reacts to the widget's event"
+    );
+
+    browser
+        .goto(&server.url("/merchant.html?sku=VINYL-LTD"))
+        .await;
+    browser
+        .wait_for(
+            "the settings to load",
+            "return document.getElementById('name').value === 'Limited Vinyl Pressing';",
+            vec![],
+        )
+        .await;
+    browser
+        .eval("const s = document.getElementById('backorders'); s.value = 'allow'; s.dispatchEvent(new Event('change'));", vec![])
+        .await;
+    browser
+        .client
+        .find(fantoccini::Locator::Id("save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "the save",
+            "return document.getElementById('message').textContent.startsWith('Saved');",
+            vec![],
+        )
+        .await;
+
+    browser.goto(&server.url("/?sku=VINYL-LTD")).await;
+    assert_eq!(
+        browser.widget_status("VINYL-LTD").await,
+        ("backorder".into(), "Backorder — ships in 14 days".into())
+    );
+    let button = browser
+        .wait_for("the add-to-cart to react", "const b = document.getElementById('add-to-cart'); return b.disabled ? null : b.textContent;", vec![])
+        .await;
+    assert_eq!(button, json!("Add to cart · ships later"));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_receipt_in_the_panel_fills_the_queue_and_the_reservation_turns_ready() {
+    let server = demo().await;
+    let waiting = server
+        .store
+        .reservations_of("BIKE-CITY".into())
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 1, "the demo seeds one early reservation");
+    let id = waiting[0].id.clone();
+    assert_eq!(
+        server.get(&format!("/api/v1/reservations/{id}")).await.body["status"],
+        "reserved"
+    );
+
+    let browser = Browser::start().await;
+    browser
+        .goto(&server.url("/merchant.html?sku=BIKE-CITY"))
+        .await;
+    browser
+        .wait_for(
+            "the queue to load",
+            "return document.querySelectorAll('#queue tr').length === 1;",
+            vec![],
+        )
+        .await;
+    let quantity = browser
+        .client
+        .find(fantoccini::Locator::Id("receipt-quantity"))
+        .await
+        .unwrap();
+    quantity.clear().await.unwrap();
+    quantity.send_keys("3").await.unwrap();
+    browser
+        .client
+        .find(fantoccini::Locator::Id("receive"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let message = browser
+        .wait_for("the receipt", "const m = document.getElementById('message').textContent; return m.startsWith('Received') ? m : null;", vec![])
+        .await;
+    assert_eq!(
+        message,
+        json!("Received 3: 1 reservation(s) filled, 0 to stock (now 0 on hand).")
+    );
+    browser
+        .wait_for(
+            "the queue to empty",
+            "return document.querySelectorAll('#queue tr').length === 0;",
+            vec![],
+        )
+        .await;
+    let filled = browser
+        .eval(
+            "return document.getElementById('filled').textContent;",
+            vec![],
+        )
+        .await;
+    assert!(
+        filled.as_str().unwrap().contains("ready to ship"),
+        "{filled}"
+    );
+    assert_eq!(
+        server.get(&format!("/api/v1/reservations/{id}")).await.body["status"],
+        "ready"
+    );
+    browser.close().await;
+}

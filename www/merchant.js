@@ -1,0 +1,128 @@
+// The merchant panel: a thin client of the admin API.
+import { CATALOG } from '/catalog.js';
+
+const $ = (id) => document.getElementById(id);
+const tokenInput = $('token');
+tokenInput.value = sessionStorage.getItem('stock-widget-admin-token') || tokenInput.value;
+tokenInput.addEventListener('change', () => sessionStorage.setItem('stock-widget-admin-token', tokenInput.value));
+
+for (const product of CATALOG) {
+  const option = document.createElement('option');
+  option.value = product.sku;
+  option.textContent = `${product.name} (${product.sku})`;
+  $('product').append(option);
+}
+const requested = new URLSearchParams(location.search).get('sku');
+if (requested) $('product').value = requested;
+
+function say(text, isError = false) {
+  $('message').textContent = text;
+  $('message').classList.toggle('error', isError);
+}
+
+async function admin(method, path, body) {
+  const response = await fetch(`/api/v1/admin/products/${encodeURIComponent($('product').value)}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${tokenInput.value}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = data.error || {};
+    throw new Error(`${error.message || response.statusText}${error.field ? ` (field: ${error.field})` : ''}`);
+  }
+  return data;
+}
+
+function purchaseOrderRow(order = { quantity: 1, eta: new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10) }) {
+  const row = document.createElement('tr');
+  row.innerHTML = '<td><input type="number" min="1" class="po-quantity" aria-label="Quantity"></td><td><input type="date" class="po-eta" aria-label="Arrives"></td><td><button type="button" class="secondary">Remove</button></td>';
+  row.querySelector('.po-quantity').value = order.quantity;
+  row.querySelector('.po-eta').value = order.eta;
+  row.querySelector('button').addEventListener('click', () => row.remove());
+  $('incoming').append(row);
+}
+$('add-po').addEventListener('click', () => purchaseOrderRow());
+
+function show(product) {
+  for (const field of ['name', 'stock', 'safety_stock', 'low_stock_threshold', 'backorders', 'lead_time_days']) $(field).value = product[field];
+  $('backorder_limit').value = product.backorder_limit ?? '';
+  $('incoming').replaceChildren();
+  product.incoming.forEach(purchaseOrderRow);
+  const limit = product.max_quantity === null ? 'unlimited' : product.max_quantity;
+  $('summary').textContent = `Now: ${product.status.replace(/_/g, ' ')} · ${product.available} available · ${product.queued} waiting on backorder · at most ${limit} per order`;
+  $('view-product').href = `/?sku=${encodeURIComponent(product.sku)}`;
+}
+
+function showQueue(queue) {
+  $('queue').replaceChildren();
+  for (const reservation of queue.reservations) {
+    const row = document.createElement('tr');
+    const positions = reservation.first_position === reservation.last_position ? reservation.first_position : `${reservation.first_position}–${reservation.last_position}`;
+    const days = reservation.ships_in_days === 0 ? 'today' : `in ${reservation.ships_in_days} d`;
+    for (const text of [positions, reservation.id, `${reservation.outstanding} of ${reservation.quantity}`, reservation.email, `${reservation.ship_date} (${days})`]) {
+      const cell = document.createElement('td');
+      cell.textContent = text;
+      row.append(cell);
+    }
+    $('queue').append(row);
+  }
+  $('queue-empty').hidden = queue.reservations.length > 0;
+}
+
+async function load() {
+  try {
+    show(await admin('GET', ''));
+    showQueue(await admin('GET', '/reservations'));
+    say('');
+  } catch (error) {
+    say(`Could not load the product: ${error.message}`, true);
+  }
+}
+
+$('product').addEventListener('change', () => { $('filled').replaceChildren(); load(); });
+tokenInput.addEventListener('change', load);
+
+$('settings').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const number = (id) => Number($(id).value || 0);
+  const body = {
+    name: $('name').value,
+    stock: number('stock'),
+    safety_stock: number('safety_stock'),
+    low_stock_threshold: number('low_stock_threshold'),
+    backorders: $('backorders').value,
+    backorder_limit: $('backorder_limit').value === '' ? null : number('backorder_limit'),
+    lead_time_days: number('lead_time_days'),
+    incoming: [...$('incoming').querySelectorAll('tr')].map((row) => ({
+      quantity: Number(row.querySelector('.po-quantity').value),
+      eta: row.querySelector('.po-eta').value,
+    })),
+  };
+  try {
+    show(await admin('PUT', '', body));
+    showQueue(await admin('GET', '/reservations'));
+    say('Saved. Widgets show the change on their next load.');
+  } catch (error) {
+    say(`Not saved: ${error.message}`, true);
+  }
+});
+
+$('receipt').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    const result = await admin('POST', '/receipts', { quantity: Number($('receipt-quantity').value) });
+    $('filled').replaceChildren(...result.filled.map((fill) => {
+      const item = document.createElement('li');
+      item.textContent = `${fill.id}: +${fill.units} (${fill.status === 'ready' ? 'ready to ship' : `${fill.outstanding} still waiting`})`;
+      return item;
+    }));
+    say(`Received ${result.received}: ${result.filled.length} reservation(s) filled, ${result.to_stock} to stock (now ${result.stock} on hand).`);
+    await load();
+    say(`Received ${result.received}: ${result.filled.length} reservation(s) filled, ${result.to_stock} to stock (now ${result.stock} on hand).`);
+  } catch (error) {
+    say(`Receipt not recorded: ${error.message}`, true);
+  }
+});
+
+load();
