@@ -85,15 +85,13 @@ impl Availability {
             .map(|max| max.saturating_sub(self.available));
         let outlook = match &self.backorder_outlook {
             Some(outlook) => outlook.clone(),
-            None => BackorderOutlook {
+            // Nothing can be backordered: stock alone decides.
+            None if capacity == Some(0) => BackorderOutlook {
                 arrivals: Vec::new(),
                 later: today,
             },
-        };
-        let capacity = if self.backorder_outlook.is_none() {
-            Some(0)
-        } else {
-            capacity
+            // Backorders are possible but their supply is unknown: no honest preview.
+            None => return None,
         };
         Some((
             Inventory::from_outlook(self.available, capacity, &outlook, today),
