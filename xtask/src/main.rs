@@ -4,11 +4,14 @@
 //! - `dev`           build everything, then serve the demo store on 127.0.0.1:8080
 //! - `test`          every test: native, wasm in headless Chromium, end-to-end
 //! - `build-widget`  the release widget into `dist/widget/`, with a size report
+//! - `bench`         size, time to status, API throughput, contention, memory
 //! - `setup`         only the installs (`--browser` adds Chromium + ChromeDriver)
 
+mod bench;
 mod run;
 mod setup;
 mod size;
+mod wasm_symbols;
 mod widget;
 
 use std::path::PathBuf;
@@ -29,11 +32,12 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev(&args[1..]),
         Some("test") => test(),
+        Some("bench") => bench::run(),
         Some("build-widget") => widget::build().map(|_| ()),
         Some("setup") => setup::ensure_all(args.iter().any(|arg| arg == "--browser")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev [serve options…] | test | build-widget | setup [--browser]>"
+                "usage: cargo xtask <dev [serve options…] | test | bench | build-widget | setup [--browser]>"
             );
             return ExitCode::from(2);
         }

@@ -112,6 +112,35 @@ fn ensure_browser() -> Result {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
         return Ok(());
     }
+    apt_install(&["chromium", "chromium-driver"])
+}
+
+/// wrk (apt) for the API load, playwright-core (npm; it drives Debian's
+/// Chromium and downloads no browser) for time to status.
+pub fn ensure_bench_tools() -> Result {
+    if !Path::new("/usr/bin/wrk").exists() {
+        apt_install(&["wrk"])?;
+    }
+    if !Path::new(&format!("{TOOLS_DIR}/node_modules/playwright-core")).exists() {
+        command(
+            "npm",
+            &[
+                "install",
+                "--prefix",
+                TOOLS_DIR,
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                "playwright-core@1.65.1",
+            ],
+        )
+        .status_ok()?;
+    }
+    Ok(())
+}
+
+/// Installs Debian packages, as root or through sudo.
+fn apt_install(packages: &[&str]) -> Result {
     let is_root = command("id", &["-u"])
         .output_text()
         .is_some_and(|uid| uid.trim() == "0");
@@ -124,13 +153,8 @@ fn ensure_browser() -> Result {
     update.push("update");
     command(program, &update).status_ok()?;
     let mut install: Vec<&str> = prefix.to_vec();
-    install.extend([
-        "install",
-        "-y",
-        "--no-install-recommends",
-        "chromium",
-        "chromium-driver",
-    ]);
+    install.extend(["install", "-y", "--no-install-recommends"]);
+    install.extend(packages);
     command(program, &install)
         .env("DEBIAN_FRONTEND", "noninteractive")
         .status_ok()

@@ -1,0 +1,470 @@
+//! `cargo xtask bench`: size, time to status, API throughput, contention and
+//! memory, measured side by side in one run. Writes `target/bench/results.json`
+//! and `target/bench/summary.md`.
+
+use crate::run::command;
+use crate::{Result, setup, size, wasm_symbols, widget};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const OUT_DIR: &str = "target/bench";
+const SERVER_BIN: &str = "target/server/stock-widget";
+const TOKEN: &str = "bench-admin-token";
+const PAGE_SIZES: [u32; 3] = [1, 24, 100];
+/// Contention: this many clients race for `HOT_STOCK + HOT_LIMIT` units.
+const CLIENTS: usize = 32;
+const HOT_STOCK: u32 = 400;
+const HOT_LIMIT: u32 = 200;
+
+pub fn run() -> Result {
+    setup::ensure_all(true)?;
+    setup::ensure_bench_tools()?;
+    std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
+    let report = widget::build()?;
+    let contributors = wasm_symbols::largest_contributors()?;
+    command(
+        "cargo",
+        &["build", "--profile", "server", "--bin", "stock-widget"],
+    )
+    .status_ok()?;
+
+    let db = format!("{OUT_DIR}/bench.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{db}{suffix}"));
+    }
+    let mut server = Server::start(&db)?;
+    let machine = machine();
+    eprintln!("xtask bench: server at {}", server.base);
+
+    let browser = time_to_status(&server.base)?;
+    let throughput = api_throughput(&server.base)?;
+    let rss_after_reads = server.peak_rss_kib();
+    let contention = contention(&server.base)?;
+    let rss_after_writes = server.peak_rss_kib();
+    server.stop();
+
+    let results = json!({
+        "machine": machine,
+        "widget_size": {
+            "files": report.files.iter().map(|f| json!({"name": f.name, "raw": f.raw, "gzip": f.gzip, "brotli": f.brotli})).collect::<Vec<_>>(),
+            "total_brotli": report.total_brotli(),
+            "budget_brotli": size::BUDGET_BROTLI_BYTES,
+            "largest_wasm_contributors": contributors,
+        },
+        "time_to_status": browser,
+        "api_throughput": throughput,
+        "contention": contention,
+        "server_peak_rss_kib": { "after_reads": rss_after_reads, "after_reservations": rss_after_writes },
+    });
+    let pretty = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
+    std::fs::write(format!("{OUT_DIR}/results.json"), pretty).map_err(|e| e.to_string())?;
+    let summary = summary(&results);
+    std::fs::write(format!("{OUT_DIR}/summary.md"), &summary).map_err(|e| e.to_string())?;
+    println!("{summary}");
+    println!("xtask bench: wrote {OUT_DIR}/results.json and {OUT_DIR}/summary.md");
+    Ok(())
+}
+
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines().next().map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<u64>()
+                    .unwrap_or(0)
+            })
+        })
+        .unwrap_or(0);
+    let rustc = command("rustc", &["--version"])
+        .output_text()
+        .unwrap_or_default();
+    json!({ "cpu": cpu, "cores": cores, "memory_gib": memory / 1024 / 1024, "rustc": rustc.trim() })
+}
+
+/// The release server on a free port, with the demo catalog.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(db: &str) -> Result<Server> {
+        let mut child = Command::new(SERVER_BIN)
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--demo",
+                "--db",
+                db,
+                "--admin-token",
+                TOKEN,
+            ])
+            .env("RUST_LOG", "warn,stock_widget=info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {SERVER_BIN}: {e}"))?;
+        let stdout = child.stdout.take().expect("piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let Some(Ok(line)) = lines.next() else { break };
+            if let Some(start) = line.find("http://") {
+                let base = line[start..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches('/')
+                    .to_string();
+                // Keep draining the log so the server never blocks on a full pipe.
+                std::thread::spawn(move || for _ in lines {});
+                return Ok(Server { child, base });
+            }
+        }
+        let _ = child.kill();
+        Err("the server did not report its address".into())
+    }
+
+    /// Peak resident set size so far (`VmHWM`).
+    fn peak_rss_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+            })
+            .unwrap_or(0)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn time_to_status(base: &str) -> Result<Value> {
+    // Next to node_modules, so the ES module import finds playwright-core.
+    let script = format!("{}/time_to_status.mjs", setup::TOOLS_DIR);
+    std::fs::write(&script, include_str!("../assets/time_to_status.mjs"))
+        .map_err(|e| e.to_string())?;
+    let mut args = vec![script, base.to_string()];
+    args.extend(PAGE_SIZES.iter().map(|n| n.to_string()));
+    let output = Command::new("node")
+        .args(&args)
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "time to status failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("time to status printed no JSON: {e}"))
+}
+
+/// wrk against availability and, right after, against /healthz: the machine's ceiling.
+fn api_throughput(base: &str) -> Result<Value> {
+    let targets = [
+        (
+            "availability",
+            format!("{base}/api/v1/products/KETTLE-GOOSE/availability?quantity=2"),
+        ),
+        ("healthz", format!("{base}/healthz")),
+    ];
+    let mut results = serde_json::Map::new();
+    for (name, url) in targets {
+        let output = command("wrk", &["-t2", "-c32", "-d8s", "--latency", &url])
+            .output_text()
+            .ok_or("wrk failed")?;
+        results.insert(name.to_string(), parse_wrk(&output));
+    }
+    let ratio = results["availability"]["requests_per_sec"]
+        .as_f64()
+        .unwrap_or(0.0)
+        / results["healthz"]["requests_per_sec"]
+            .as_f64()
+            .unwrap_or(1.0);
+    results.insert(
+        "ratio_availability_to_healthz".into(),
+        json!((ratio * 1000.0).round() / 1000.0),
+    );
+    results.insert(
+        "load".into(),
+        json!("wrk -t2 -c32 -d8s, loopback, server and load generator share the 2 cores"),
+    );
+    Ok(Value::Object(results))
+}
+
+fn parse_wrk(output: &str) -> Value {
+    let mut result = serde_json::Map::new();
+    for line in output.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("Requests/sec:") {
+            result.insert(
+                "requests_per_sec".into(),
+                json!(rest.trim().parse::<f64>().unwrap_or(0.0)),
+            );
+        }
+        for (label, key) in [("50%", "p50_ms"), ("99%", "p99_ms")] {
+            if let Some(rest) = line.strip_prefix(label) {
+                result.insert(key.into(), json!(wrk_duration_ms(rest.trim())));
+            }
+        }
+        if line.starts_with("Non-2xx") {
+            result.insert(
+                "non_2xx".into(),
+                json!(line.split(':').nth(1).unwrap_or("").trim()),
+            );
+        }
+    }
+    Value::Object(result)
+}
+
+fn wrk_duration_ms(text: &str) -> f64 {
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().unwrap_or(0.0);
+    match unit {
+        "us" => value / 1000.0,
+        "ms" => value,
+        "s" => value * 1000.0,
+        _ => value,
+    }
+}
+
+/// A minimal HTTP/1.1 client on one keep-alive connection (no dependency, no pool).
+struct Connection {
+    stream: BufReader<TcpStream>,
+    host: String,
+}
+
+impl Connection {
+    fn open(base: &str) -> Result<Connection> {
+        let host = base.trim_start_matches("http://").to_string();
+        let stream = TcpStream::connect(&host).map_err(|e| format!("connect {host}: {e}"))?;
+        stream.set_read_timeout(Some(Duration::from_secs(30))).ok();
+        stream.set_nodelay(true).ok();
+        Ok(Connection {
+            stream: BufReader::new(stream),
+            host,
+        })
+    }
+
+    fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &str,
+        body: &str,
+    ) -> Result<(u16, String)> {
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{headers}\r\n{body}",
+            self.host,
+            body.len()
+        );
+        self.stream
+            .get_mut()
+            .write_all(request.as_bytes())
+            .map_err(|e| e.to_string())?;
+        let mut status_line = String::new();
+        self.stream
+            .read_line(&mut status_line)
+            .map_err(|e| e.to_string())?;
+        let status = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or("no status")?;
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            self.stream
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        self.stream
+            .read_exact(&mut body)
+            .map_err(|e| e.to_string())?;
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+}
+
+/// `CLIENTS` clients reserve one unit at a time of one hot SKU until they are refused.
+fn contention(base: &str) -> Result<Value> {
+    let settings = json!({"name": "Hot item", "stock": HOT_STOCK, "backorders": "allow", "backorder_limit": HOT_LIMIT}).to_string();
+    let auth = format!("Authorization: Bearer {TOKEN}\r\n");
+    let (status, body) =
+        Connection::open(base)?.send("PUT", "/api/v1/admin/products/HOT", &auth, &settings)?;
+    if status != 200 {
+        return Err(format!("cannot set up the hot product: {status} {body}"));
+    }
+    let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));
+    let counts = Arc::new(Mutex::new((0u64, 0u64, 0u64))); // created, refused, other
+    let started = Instant::now();
+    let workers: Vec<_> = (0..CLIENTS)
+        .map(|client| {
+            let (base, latencies, counts) = (
+                base.to_string(),
+                Arc::clone(&latencies),
+                Arc::clone(&counts),
+            );
+            std::thread::spawn(move || -> Result {
+                let mut connection = Connection::open(&base)?;
+                let body = format!(r#"{{"quantity":1,"email":"client{client}@example.com"}}"#);
+                // Bounded: at most this many attempts per client.
+                for _ in 0..(HOT_STOCK + HOT_LIMIT) {
+                    let sent = Instant::now();
+                    let (status, _) =
+                        connection.send("POST", "/api/v1/products/HOT/reservations", "", &body)?;
+                    latencies
+                        .lock()
+                        .unwrap()
+                        .push(sent.elapsed().as_secs_f64() * 1000.0);
+                    let mut counts = counts.lock().unwrap();
+                    match status {
+                        201 => counts.0 += 1,
+                        409 => {
+                            counts.1 += 1;
+                            return Ok(());
+                        }
+                        _ => counts.2 += 1,
+                    }
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().map_err(|_| "a client panicked")??;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let (created, refused, other) = *counts.lock().unwrap();
+    let mut latencies = latencies.lock().unwrap().clone();
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    let percentile = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let (_, availability) =
+        Connection::open(base)?.send("GET", "/api/v1/products/HOT/availability", "", "")?;
+    let availability: Value = serde_json::from_str(&availability).unwrap_or(Value::Null);
+    let allowed = (HOT_STOCK + HOT_LIMIT) as u64;
+    Ok(json!({
+        "clients": CLIENTS,
+        "allowed": allowed,
+        "created": created,
+        "refused": refused,
+        "other_statuses": other,
+        "zero_oversell": created == allowed && other == 0 && availability["max_quantity"] == 0,
+        "seconds": (elapsed * 1000.0).round() / 1000.0,
+        "reservations_per_sec": ((created as f64 / elapsed) * 10.0).round() / 10.0,
+        "p50_ms": (percentile(0.50) * 100.0).round() / 100.0,
+        "p99_ms": (percentile(0.99) * 100.0).round() / 100.0,
+        "durability": "WAL, synchronous=FULL: every 201 is on disk",
+    }))
+}
+
+fn summary(results: &Value) -> String {
+    let mut out = String::from("# stock-widget benchmark\n\n");
+    let machine = &results["machine"];
+    out.push_str(&format!(
+        "Machine: {} ({} cores, {} GiB), {}. Command: `cargo xtask bench`.\n\n",
+        machine["cpu"].as_str().unwrap_or("?"),
+        machine["cores"],
+        machine["memory_gib"],
+        machine["rustc"].as_str().unwrap_or("?")
+    ));
+    let size = &results["widget_size"];
+    out.push_str(
+        "## Widget size (bytes)\n\n| file | raw | gzip | brotli |\n| --- | ---: | ---: | ---: |\n",
+    );
+    for file in size["files"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            file["name"].as_str().unwrap_or(""),
+            file["raw"],
+            file["gzip"],
+            file["brotli"]
+        ));
+    }
+    out.push_str(&format!("\nTotal brotli: **{}** bytes, budget {} bytes.\n\nLargest contributors to the wasm (bytes of code before compression):\n\n", size["total_brotli"], size["budget_brotli"]));
+    for entry in size["largest_wasm_contributors"]["crates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .take(10)
+    {
+        out.push_str(&format!(
+            "- {}: {}\n",
+            entry["name"].as_str().unwrap_or(""),
+            entry["bytes"]
+        ));
+    }
+    out.push_str("\n## Time to status (headless Chromium, loopback)\n\n| widgets | median ms | min | max | loads | API requests |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for row in results["time_to_status"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "| {} | {:.1} | {:.1} | {:.1} | {} | {} |\n",
+            row["widgets"],
+            row["median_ms"].as_f64().unwrap_or(0.0),
+            row["min_ms"].as_f64().unwrap_or(0.0),
+            row["max_ms"].as_f64().unwrap_or(0.0),
+            row["loads"],
+            row["api_requests"]
+        ));
+    }
+    let api = &results["api_throughput"];
+    out.push_str("\n## API throughput (wrk -t2 -c32 -d8s)\n\n| endpoint | requests/s | p50 ms | p99 ms |\n| --- | ---: | ---: | ---: |\n");
+    for name in ["availability", "healthz"] {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            name, api[name]["requests_per_sec"], api[name]["p50_ms"], api[name]["p99_ms"]
+        ));
+    }
+    out.push_str(&format!(
+        "\nRatio availability / healthz: **{}**\n",
+        api["ratio_availability_to_healthz"]
+    ));
+    let c = &results["contention"];
+    out.push_str(&format!(
+        "\n## Reservations under contention\n\n{} clients, {} units allowed (stock + backorder limit): {} created, {} refused, zero oversell: **{}**. {} reservations/s, p50 {} ms, p99 {} ms (durable commits).\n",
+        c["clients"], c["allowed"], c["created"], c["refused"], c["zero_oversell"], c["reservations_per_sec"], c["p50_ms"], c["p99_ms"]
+    ));
+    let rss = &results["server_peak_rss_kib"];
+    out.push_str(&format!("\n## Server memory\n\nPeak RSS: {} KiB after the read load, {} KiB after the reservations.\n", rss["after_reads"], rss["after_reservations"]));
+    out
+}
