@@ -84,20 +84,7 @@ fn ensure_binaryen() {
         eprintln!("xtask: npm not found; the widget will be built without wasm-opt");
         return;
     }
-    let spec = format!("binaryen@{BINARYEN_VERSION}");
-    let result = command(
-        "npm",
-        &[
-            "install",
-            "--prefix",
-            TOOLS_DIR,
-            "--no-audit",
-            "--no-fund",
-            "--no-save",
-            &spec,
-        ],
-    )
-    .status_ok();
+    let result = npm_install(&format!("binaryen@{BINARYEN_VERSION}"));
     if let Err(error) = result {
         eprintln!("xtask: could not install binaryen ({error}); building without wasm-opt");
     }
@@ -122,21 +109,26 @@ pub fn ensure_bench_tools() -> Result {
         apt_install(&["wrk"])?;
     }
     if !Path::new(&format!("{TOOLS_DIR}/node_modules/playwright-core")).exists() {
-        command(
-            "npm",
-            &[
-                "install",
-                "--prefix",
-                TOOLS_DIR,
-                "--no-audit",
-                "--no-fund",
-                "--no-save",
-                "playwright-core@1.65.1",
-            ],
-        )
-        .status_ok()?;
+        npm_install("playwright-core@1.65.1")?;
     }
     Ok(())
+}
+
+/// Installs an npm package into the tools folder (not the project). Saved in
+/// the folder's package.json, so installing one tool keeps the others.
+fn npm_install(spec: &str) -> Result {
+    command(
+        "npm",
+        &[
+            "install",
+            "--prefix",
+            TOOLS_DIR,
+            "--no-audit",
+            "--no-fund",
+            spec,
+        ],
+    )
+    .status_ok()
 }
 
 /// Installs Debian packages, as root or through sudo.

@@ -3,7 +3,6 @@
 
 use crate::Result;
 use crate::run::command;
-use crate::setup::wasm_opt_path;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -28,26 +27,8 @@ pub fn largest_contributors() -> Result<Value> {
     )
     .status_ok()?;
     let wasm = format!("{NAMED_DIR}/named_bg.wasm");
-    if let Some(wasm_opt) = wasm_opt_path() {
-        // -g keeps the names through the same optimisation the shipped file gets.
-        command(
-            &wasm_opt,
-            &[
-                wasm.as_str(),
-                "-Oz",
-                "-g",
-                "-o",
-                wasm.as_str(),
-                "--enable-bulk-memory",
-                "--enable-nontrapping-float-to-int",
-                "--enable-sign-ext",
-                "--enable-mutable-globals",
-                "--enable-reference-types",
-                "--enable-multivalue",
-            ],
-        )
-        .status_ok()?;
-    }
+    // -g keeps the names through the same optimisation the shipped file gets.
+    crate::widget::optimize(&wasm, &["-g"])?;
     let bytes = std::fs::read(&wasm).map_err(|e| format!("cannot read {wasm}: {e}"))?;
     let functions = function_sizes(&bytes).ok_or("cannot parse the wasm")?;
     let mut crates: BTreeMap<String, u64> = BTreeMap::new();

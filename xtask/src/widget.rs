@@ -43,25 +43,8 @@ pub fn build() -> Result<size::Report> {
     )
     .status_ok()?;
     let wasm = format!("{staging}/{CORE_NAME}_bg.wasm");
-    match wasm_opt_path() {
-        Some(wasm_opt) => command(
-            &wasm_opt,
-            &[
-                wasm.as_str(),
-                "-Oz",
-                "-o",
-                wasm.as_str(),
-                // The features rustc's wasm32 target enables by default.
-                "--enable-bulk-memory",
-                "--enable-nontrapping-float-to-int",
-                "--enable-sign-ext",
-                "--enable-mutable-globals",
-                "--enable-reference-types",
-                "--enable-multivalue",
-            ],
-        )
-        .status_ok()?,
-        None => eprintln!("xtask: wasm-opt not available; skipping it"),
+    if !optimize(&wasm, &[])? {
+        eprintln!("xtask: wasm-opt not available; skipping it");
     }
     let _ = std::fs::remove_dir_all(DIST_WIDGET);
     std::fs::create_dir_all(DIST_WIDGET)
@@ -79,6 +62,26 @@ pub fn build() -> Result<size::Report> {
     let report = size::measure(Path::new(DIST_WIDGET))?;
     print!("{}", report.render());
     Ok(report)
+}
+
+/// `wasm-opt -Oz` in place, with `extra` flags; `false` when wasm-opt is not installed.
+pub fn optimize(wasm: &str, extra: &[&str]) -> Result<bool> {
+    let Some(wasm_opt) = wasm_opt_path() else {
+        return Ok(false);
+    };
+    let mut args = vec![wasm, "-Oz", "-o", wasm];
+    // The features rustc's wasm32 target enables by default.
+    args.extend([
+        "--enable-bulk-memory",
+        "--enable-nontrapping-float-to-int",
+        "--enable-sign-ext",
+        "--enable-mutable-globals",
+        "--enable-reference-types",
+        "--enable-multivalue",
+    ]);
+    args.extend(extra);
+    command(&wasm_opt, &args).status_ok()?;
+    Ok(true)
 }
 
 /// Panic locations carry source paths into the wasm; strip the long prefixes
