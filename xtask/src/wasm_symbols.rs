@@ -48,10 +48,11 @@ pub fn largest_contributors() -> Result<Value> {
 /// `tachys::view::…` → `tachys`; `<T as reactive_graph::…>` → `reactive_graph`.
 fn crate_of(name: &str) -> String {
     let trimmed = name.trim_start_matches(['<', '&']);
-    let trimmed = trimmed
-        .strip_prefix("T as ")
-        .or_else(|| trimmed.strip_prefix("F as "))
-        .unwrap_or(trimmed);
+    // `<f64 as core::fmt::Display>::fmt` belongs to the trait's crate.
+    let trimmed = match trimmed.split_once(" as ") {
+        Some((before, after)) if !before.contains("::") => after,
+        _ => trimmed,
+    };
     let first = trimmed.split("::").next().unwrap_or(trimmed);
     first.split('[').next().unwrap_or(first).trim().to_string()
 }
