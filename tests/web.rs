@@ -557,3 +557,65 @@ fn bad_options_throw_an_error_that_says_what_is_wrong() {
         assert!(message.contains(expected), "{message}");
     }
 }
+
+fn mount_sku(host: &HtmlElement, sku: &str) -> stock_widget::widget::WidgetHandle {
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"sku".into(), &sku.into()).unwrap();
+    js_sys::Reflect::set(&options, &"api".into(), &"https://api.test".into()).unwrap();
+    stock_widget::widget::mount(host.clone(), options.into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn widgets_mounted_together_share_one_request() {
+    let in_stock =
+        availability("in_stock", 40, false, "40", 1, 1, 0, true, None).replace("SKU-1", "A");
+    let out =
+        availability("out_of_stock", 0, false, "0", 1, 0, 1, false, None).replace("SKU-1", "B");
+    stub_fetch(&format!(
+        r#"[{{"method":"GET","path":"/availability?skus=","status":200,"body":{{"items":[{in_stock},{out}],"missing":["C"]}}}}]"#
+    ));
+    let hosts = [host(), host(), host(), host()];
+    let _widgets: Vec<_> = hosts
+        .iter()
+        .zip(["A", "B", "C", "A"])
+        .map(|(host, sku)| mount_sku(host, sku))
+        .collect();
+    for host in &hosts {
+        settled(host).await;
+    }
+    assert_eq!(requests().length(), 1, "one request for four widgets");
+    let url = field(&requests().get(0), &["url"]).as_string().unwrap();
+    assert_eq!(
+        url,
+        "https://api.test/api/v1/availability?skus=A,B,C&quantity=1"
+    );
+    let states: Vec<String> = hosts.iter().map(state).collect();
+    assert_eq!(states, ["in_stock", "out_of_stock", "error", "in_stock"]);
+    assert_eq!(
+        text(&hosts[2], "[role=status]"),
+        "This product isn't available here."
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_backend_without_the_batch_endpoint_is_asked_one_by_one() {
+    let body = availability("in_stock", 40, false, "40", 1, 1, 0, true, None);
+    // Only the single endpoint exists: the batch URL falls through to the stub's 404.
+    stub_fetch(&format!(
+        r#"[{{"method":"GET","path":"/products/","status":200,"body":{body}}}]"#
+    ));
+    let hosts = [host(), host()];
+    let _widgets: Vec<_> = hosts.iter().map(|host| mount_sku(host, "SKU-1")).collect();
+    for host in &hosts {
+        settled(host).await;
+    }
+    assert_eq!(
+        hosts.iter().map(state).collect::<Vec<_>>(),
+        ["in_stock", "in_stock"]
+    );
+    assert_eq!(
+        requests().length(),
+        3,
+        "the batch, then one request per widget"
+    );
+}

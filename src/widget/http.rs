@@ -180,6 +180,31 @@ pub async fn fetch_availability(
     parse(raw)
 }
 
+/// `GET /api/v1/availability?skus=…`: each found item, parsed and raw.
+pub async fn fetch_availability_list(
+    api: &str,
+    skus: &[&str],
+    quantity: u32,
+) -> Result<Vec<super::batch::Item>, FetchError> {
+    let mut url = String::from(api);
+    url.push_str("/api/v1/availability?skus=");
+    for (index, sku) in skus.iter().enumerate() {
+        if index > 0 {
+            url.push(',');
+        }
+        url.push_str(&encode(sku));
+    }
+    url.push_str("&quantity=");
+    url.push_str(&super::i18n::number(quantity));
+    let (_, raw) = request("GET", &url, None, None).await?;
+    let items = js_sys::Reflect::get(&raw, &"items".into()).map_err(|_| FetchError::Malformed)?;
+    let items: js_sys::Array = items.dyn_into().map_err(|_| FetchError::Malformed)?;
+    items
+        .iter()
+        .map(|item| parse::<Availability>(item).map(|answer| (answer.value, answer.raw)))
+        .collect()
+}
+
 pub async fn create_reservation(
     api: &str,
     sku: &str,

@@ -4,6 +4,7 @@
 //! `loader.js` (served as `/widget/stock-widget.js`) defines the custom element
 //! and calls [`mount`]; frameworks may call `mount` themselves.
 
+mod batch;
 mod host;
 pub mod http;
 pub mod i18n;

@@ -178,7 +178,12 @@ impl Ctx {
         self.spawn(async move {
             let mut attempt = 0;
             loop {
-                let result = http::fetch_availability(&ctx.api, &ctx.sku, ctx.quantity).await;
+                // The first ask joins the page's batch; retries ask alone.
+                let result = if attempt == 0 {
+                    super::batch::fetch_availability(&ctx.api, &ctx.sku, ctx.quantity).await
+                } else {
+                    http::fetch_availability(&ctx.api, &ctx.sku, ctx.quantity).await
+                };
                 if ctx.generation.try_get_untracked() != Some(generation) {
                     return;
                 }
