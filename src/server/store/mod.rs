@@ -6,9 +6,10 @@
 
 use crate::logic::{BackorderPolicy, Inventory, PurchaseOrder, QueueEntry};
 use anyhow::Context;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 mod reservations;
@@ -115,69 +116,79 @@ impl std::fmt::Display for StoreFailure {
     }
 }
 
+/// The writer connection, and a few read-only ones: in WAL mode readers see
+/// the last commit and never wait for a writer's fsync.
 #[derive(Clone)]
 pub struct Store {
-    connection: Arc<Mutex<Connection>>,
+    /// One connection: a slice only so that both kinds share `in_transaction`.
+    writer: Arc<[Mutex<Connection>]>,
+    readers: Arc<[Mutex<Connection>]>,
+    next_reader: Arc<AtomicUsize>,
 }
 
 impl Store {
     /// Opens (creating if missing) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> anyhow::Result<Store> {
-        let mut connection = Connection::open(path)
+        let mut writer = Connection::open(path)
             .with_context(|| format!("cannot open the database {}", path.display()))?;
-        connection.execute_batch(
+        writer.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA busy_timeout = 5000;",
         )?;
-        migrate(&mut connection)?;
+        migrate(&mut writer)?;
+        let count = std::thread::available_parallelism().map_or(2, |cores| cores.get().clamp(2, 8));
+        let mut readers = Vec::with_capacity(count);
+        for _ in 0..count {
+            let reader = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            reader.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")?;
+            readers.push(Mutex::new(reader));
+        }
         Ok(Store {
-            connection: Arc::new(Mutex::new(connection)),
+            writer: Arc::from(vec![Mutex::new(writer)]),
+            readers: readers.into(),
+            next_reader: Arc::new(AtomicUsize::new(0)),
         })
     }
 
-    /// Runs `work` on the connection in a blocking thread, inside one
+    /// Runs `work` on the writer in a blocking thread, inside one
     /// `BEGIN IMMEDIATE` transaction: committed when `work` returns `Ok`,
-    /// rolled back (nothing changes) when it returns `Err`.
+    /// rolled back (nothing changes) when it returns `Err`. Writers queue on
+    /// the lock, so a check and the change it allows are one atomic step.
     pub async fn transaction<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreFailure> + Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
-        let connection = Arc::clone(&self.connection);
-        let joined = tokio::task::spawn_blocking(move || {
-            // A panic while holding the lock poisons it; the transaction was
-            // rolled back on unwind, so the connection is still consistent.
-            let mut connection = connection
-                .lock()
-                .unwrap_or_else(|poison| poison.into_inner());
-            let transaction = connection
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(|error| E::from(StoreFailure::from(error)))?;
-            let value = work(&transaction)?;
-            transaction
-                .commit()
-                .map_err(|error| E::from(StoreFailure::from(error)))?;
-            Ok(value)
-        })
-        .await;
-        match joined {
-            Ok(result) => result,
-            Err(join_error) => Err(E::from(StoreFailure(anyhow::anyhow!(
-                "database task failed: {join_error}"
-            )))),
-        }
+        let writer = Arc::clone(&self.writer);
+        in_transaction(writer, 0, TransactionBehavior::Immediate, work).await
+    }
+
+    /// Runs `work` on a read-only connection, in one read transaction (one
+    /// consistent snapshot).
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        let readers = Arc::clone(&self.readers);
+        in_transaction(readers, index, TransactionBehavior::Deferred, work).await
     }
 
     pub async fn product(&self, sku: String) -> Result<Option<Product>, StoreFailure> {
-        self.transaction(move |tx| load_product(tx, &sku)).await
+        self.read(move |tx| load_product(tx, &sku)).await
     }
 
     /// The products among `skus` that exist, in the order asked.
     pub async fn products(&self, skus: Vec<String>) -> Result<Vec<Product>, StoreFailure> {
-        self.transaction(move |tx| {
+        self.read(move |tx| {
             let mut products = Vec::with_capacity(skus.len());
             for sku in &skus {
                 products.extend(load_product(tx, sku)?);
@@ -201,11 +212,47 @@ impl Store {
     }
 
     pub async fn is_empty(&self) -> Result<bool, StoreFailure> {
-        self.transaction(|tx| {
+        self.read(|tx| {
             let count: i64 = tx.query_row("SELECT COUNT(*) FROM products", [], |row| row.get(0))?;
             Ok(count == 0)
         })
         .await
+    }
+}
+
+/// Locks `connections[index]` in a blocking thread and runs `work` in a transaction.
+async fn in_transaction<T, E, F>(
+    connections: Arc<[Mutex<Connection>]>,
+    index: usize,
+    behavior: TransactionBehavior,
+    work: F,
+) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<StoreFailure> + Send + 'static,
+    F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
+{
+    let joined = tokio::task::spawn_blocking(move || {
+        // A panic while holding the lock poisons it; the transaction was
+        // rolled back on unwind, so the connection is still consistent.
+        let mut connection = connections[index]
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let transaction = connection
+            .transaction_with_behavior(behavior)
+            .map_err(|error| E::from(StoreFailure::from(error)))?;
+        let value = work(&transaction)?;
+        transaction
+            .commit()
+            .map_err(|error| E::from(StoreFailure::from(error)))?;
+        Ok(value)
+    })
+    .await;
+    match joined {
+        Ok(result) => result,
+        Err(join_error) => Err(E::from(StoreFailure(anyhow::anyhow!(
+            "database task failed: {join_error}"
+        )))),
     }
 }
 

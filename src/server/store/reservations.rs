@@ -277,7 +277,7 @@ impl Store {
         id: String,
         today: Date,
     ) -> Result<Option<ReservationState>, StoreFailure> {
-        self.transaction(move |tx| match load_record(tx, &id)? {
+        self.read(move |tx| match load_record(tx, &id)? {
             Some(record) => Ok(Some(current_state(tx, record, today)?)),
             None => Ok(None),
         })
@@ -352,7 +352,7 @@ impl Store {
         sku: String,
         today: Date,
     ) -> Result<Option<Vec<QueuedReservation>>, StoreFailure> {
-        self.transaction(move |tx| {
+        self.read(move |tx| {
             let Some(product) = load_product(tx, &sku)? else {
                 return Ok(None);
             };
@@ -371,7 +371,7 @@ impl Store {
         &self,
         sku: String,
     ) -> Result<Vec<ReservationRecord>, StoreFailure> {
-        self.transaction(move |tx| {
+        self.read(move |tx| {
             let sql =
                 format!("SELECT {RECORD_COLUMNS} FROM reservations WHERE sku = ?1 ORDER BY seq");
             let mut statement = tx.prepare(&sql)?;
