@@ -1,5 +1,5 @@
-//! The browser widget: a Leptos app per `<stock-status>` element, inside an
-//! open shadow root. Compiled for `wasm32` only.
+//! The browser widget: one `view::Widget` per `<stock-status>` element, inside
+//! an open shadow root. Compiled for `wasm32` only.
 //!
 //! `loader.js` (served as `/widget/stock-widget.js`) defines the custom element
 //! and calls [`mount`]; frameworks may call `mount` themselves.
@@ -9,12 +9,12 @@ mod host;
 pub mod http;
 pub mod i18n;
 mod options;
+mod state;
 mod storage;
-pub mod view;
+mod view;
 
-use leptos::mount::mount_to;
-use leptos::reactive::owner::Owner;
 use options::WidgetOptions;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
@@ -24,28 +24,21 @@ const STYLES: &str = include_str!("widget.css");
 /// A mounted widget. `destroy()` removes what it rendered and stops its work.
 #[wasm_bindgen]
 pub struct WidgetHandle {
-    mounted: Option<Mounted>,
+    widget: Option<Rc<view::Widget>>,
 }
 
 #[wasm_bindgen]
 impl WidgetHandle {
     pub fn destroy(&mut self) {
-        self.mounted.take();
+        if let Some(widget) = self.widget.take() {
+            widget.destroy();
+        }
     }
 }
 
-/// The view and the reactive owner above it. Pending tasks hold the owner, so
-/// it must be cleaned up explicitly: that cancels them, which clears their
-/// timers and aborts their requests.
-struct Mounted {
-    owner: Owner,
-    view: Option<Box<dyn std::any::Any>>,
-}
-
-impl Drop for Mounted {
+impl Drop for WidgetHandle {
     fn drop(&mut self) {
-        self.view.take(); // unmounts the DOM
-        self.owner.cleanup();
+        self.destroy();
     }
 }
 
@@ -80,16 +73,8 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<WidgetHandle, JsErro
 
     // Synchronously, so the host page's CSS sees the state from the first frame.
     let _ = host.set_attribute("data-state", "loading");
-    let owner = Owner::new();
-    let view = owner.with(|| {
-        mount_to(container, move || {
-            view::StockStatus(view::StockStatusProps { host, options })
-        })
-    });
+    let widget = view::Widget::start(host, container, options);
     Ok(WidgetHandle {
-        mounted: Some(Mounted {
-            owner,
-            view: Some(Box::new(view)),
-        }),
+        widget: Some(widget),
     })
 }

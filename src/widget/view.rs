@@ -1,209 +1,255 @@
-//! The Leptos components. Data comes from `http`, words from `i18n`, the host
-//! page is told through `host`; the rules come from the shared logic module.
+//! The widget's DOM and behaviour: one `Widget` per host element.
+//!
+//! Rendering is explicit: every action changes `State`, then `render` brings
+//! the few nodes up to date in place (so focus and typing are never lost).
+//! Why not a framework's view layer: see "Why the widget renders by hand" in
+//! ARCHITECTURE.md — it cost more than the whole size budget.
 
 use super::host;
 use super::http::{self, FetchError};
 use super::i18n::{Lang, Strings, count, fill, number};
 use super::options::WidgetOptions;
+use super::state::{
+    Form, Load, Mine, can_reserve, error_text, looks_like_email, quote_of, status_line,
+};
 use super::storage::{self, Remembered};
-use crate::api::{Availability, Reservation, ReservationStatus};
-use crate::logic::{Quote, Status};
+use crate::api::ReservationStatus;
+use futures::future::{AbortHandle, Abortable};
 use gloo_timers::future::TimeoutFuture;
-use leptos::prelude::*;
-use leptos::reactive::owner::WeakOwner;
-use leptos::reactive::spawn_local_scoped_with_cancellation as spawn_scoped;
-use send_wrapper::SendWrapper;
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
 use wasm_bindgen::JsCast;
-use web_sys::HtmlElement;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{Document, Event, HtmlElement, HtmlInputElement};
 
 /// Waits before automatic retries of a transient failure; then the shopper decides.
 const RETRY_DELAYS_MS: [u32; 4] = [1_000, 2_000, 4_000, 8_000];
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum Load {
-    Loading,
-    Ready(Availability),
-    Failed(FetchError),
+type Listener = Closure<dyn FnMut(Event)>;
+
+struct State {
+    load: Load,
+    form: Option<Form>,
+    mine: Mine,
+    /// Bumped by each new load, so a stale retry loop stops.
+    generation: u32,
+    /// The first status has been shown (and the performance mark set).
+    marked: bool,
 }
 
-impl Load {
-    /// The host's `data-state`, for the merchant's CSS.
-    pub fn data_state(&self) -> &'static str {
-        match self {
-            Load::Loading => "loading",
-            Load::Ready(availability) => match availability.status {
-                Status::InStock => "in_stock",
-                Status::Backorder => "backorder",
-                Status::OutOfStock => "out_of_stock",
-            },
-            Load::Failed(_) => "error",
-        }
-    }
+/// The action next to the status: which one is shown, and its node.
+#[derive(Clone, Copy, PartialEq)]
+enum Action {
+    None,
+    Retry,
+    Reserve,
 }
 
-/// The shopper's own reservation of this product, if any.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Mine {
-    Nothing,
-    /// Remembered from an earlier visit; its current state is being fetched.
-    Checking(Remembered),
-    /// Placed just now: show the confirmation.
-    Placed(Reservation),
-    /// Placed earlier and still open.
-    Open(Reservation),
-    Cancelled,
+struct FormNodes {
+    root: HtmlElement,
+    quantity: HtmlInputElement,
+    quantity_error: HtmlElement,
+    email: HtmlInputElement,
+    email_error: HtmlElement,
+    preview: HtmlElement,
+    notice: HtmlElement,
+    submit: HtmlElement,
+    listeners: Vec<Listener>,
 }
 
-/// The open reservation form.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Form {
-    pub quantity: String,
-    pub email: String,
-    pub quantity_error: Option<String>,
-    pub email_error: Option<String>,
-    pub notice: Option<String>,
-    pub submitting: bool,
-    /// One key per attempt: retries of the same attempt reuse it.
-    pub idempotency_key: String,
+struct MineNodes {
+    root: HtmlElement,
+    text: HtmlElement,
+    cancel: HtmlElement,
+    _listener: Listener,
 }
 
-/// Everything the widget's closures share. Leptos wants view closures to be
-/// `Send`; the browser has one thread, so the DOM handle is wrapped.
-struct Ctx {
-    host: SendWrapper<HtmlElement>,
+pub struct Widget {
+    host: HtmlElement,
+    document: Document,
+    container: HtmlElement,
     api: String,
     sku: String,
     quantity: u32,
     lang: Lang,
     strings: &'static Strings,
-    load: RwSignal<Load>,
-    form: RwSignal<Option<Form>>,
-    mine: RwSignal<Mine>,
-    /// Bumped by each new load, so a stale retry loop stops.
-    generation: RwSignal<u32>,
-    /// The widget's reactive owner: tasks live as long as the widget, not as
-    /// long as the part of the view that started them. Weak, so the widget
-    /// can still be dropped (and its tasks cancelled) when it is destroyed.
-    owner: WeakOwner,
+    state: RefCell<State>,
+    status: HtmlElement,
+    text: HtmlElement,
+    row: HtmlElement,
+    action: RefCell<(Action, Option<(HtmlElement, Listener)>)>,
+    mine_nodes: RefCell<Option<MineNodes>>,
+    form_nodes: RefCell<Option<FormNodes>>,
+    tasks: RefCell<Vec<AbortHandle>>,
+    /// Listeners of removed nodes. A listener may be the one running when its
+    /// node goes (the Reserve button opens the form and disappears), so it is
+    /// dropped with the widget, never from inside itself.
+    retired: RefCell<Vec<Listener>>,
+    me: Weak<Widget>,
 }
 
-/// The status line for a quote (the server's, or the browser's preview).
-pub fn status_line(lang: Lang, strings: &Strings, quote: &Quote) -> String {
-    let ships = |days: Option<u32>| match days {
-        Some(0) => String::from(strings.ships_today),
-        Some(days) => count(lang, &strings.ships_in, days),
-        None => String::new(),
-    };
-    let joined = |first: String, second: String| {
-        if second.is_empty() {
-            first
-        } else {
-            first + " — " + &second
+fn element(document: &Document, tag: &str, class: &str) -> HtmlElement {
+    let element: HtmlElement = document
+        .create_element(tag)
+        .expect("a known tag")
+        .unchecked_into();
+    if !class.is_empty() {
+        element.set_class_name(class);
+    }
+    element
+}
+
+fn set(element: &HtmlElement, name: &str, value: &str) {
+    let _ = element.set_attribute(name, value);
+}
+
+fn append(parent: &HtmlElement, child: &HtmlElement) {
+    let _ = parent.append_child(child);
+}
+
+impl Widget {
+    /// Builds the widget into `container` and starts loading.
+    pub fn start(host: HtmlElement, container: HtmlElement, options: WidgetOptions) -> Rc<Widget> {
+        let document = container.owner_document().expect("an attached container");
+        let lang = options.resolved_lang(&host);
+        let remembered = storage::recall(options.api_base(), &options.sku);
+        let row = element(&document, "div", "sw-row");
+        let status = element(&document, "p", "sw-status sw-loading");
+        set(&status, "role", "status");
+        set(&status, "aria-live", "polite");
+        set(&status, "aria-atomic", "true");
+        let icon = element(&document, "span", "sw-icon");
+        set(&icon, "aria-hidden", "true");
+        let text = element(&document, "span", "sw-text");
+        append(&status, &icon);
+        append(&status, &text);
+        append(&row, &status);
+        append(&container, &row);
+
+        let widget = Rc::new_cyclic(|me| Widget {
+            api: options.api_base().to_owned(),
+            sku: options.sku.clone(),
+            quantity: options.quantity(),
+            lang,
+            strings: lang.strings(),
+            state: RefCell::new(State {
+                load: Load::Loading,
+                form: None,
+                mine: remembered.clone().map_or(Mine::Nothing, Mine::Checking),
+                generation: 0,
+                marked: false,
+            }),
+            host,
+            document,
+            container,
+            status,
+            text,
+            row,
+            action: RefCell::new((Action::None, None)),
+            mine_nodes: RefCell::new(None),
+            form_nodes: RefCell::new(None),
+            tasks: RefCell::new(Vec::new()),
+            retired: RefCell::new(Vec::new()),
+            me: me.clone(),
+        });
+        widget.render();
+        widget.reload();
+        if let Some(remembered) = remembered {
+            widget.check_remembered(remembered);
         }
-    };
-    if !quote.fulfillable {
-        return match quote.max_quantity {
-            Some(0) | None => String::from(strings.out_of_stock),
-            Some(max) => count(lang, &strings.at_most, max),
-        };
+        widget
     }
-    if quote.backordered == 0 {
-        let low = if quote.low_stock {
-            count(lang, &strings.only_left, quote.available)
-        } else {
-            String::new()
-        };
-        return joined(String::from(strings.in_stock), low);
-    }
-    if quote.from_stock > 0 {
-        let split = fill(
-            &fill(strings.split, "n", &number(quote.from_stock)),
-            "m",
-            &number(quote.backordered),
-        );
-        return joined(split, ships(quote.ships_in_days));
-    }
-    joined(String::from(strings.backorder), ships(quote.ships_in_days))
-}
 
-pub fn quote_of(availability: &Availability) -> Quote {
-    Quote {
-        status: availability.status,
-        available: availability.available,
-        low_stock: availability.low_stock,
-        max_quantity: availability.max_quantity,
-        quantity: availability.quantity,
-        from_stock: availability.from_stock,
-        backordered: availability.backordered,
-        fulfillable: availability.fulfillable,
-        ship_date: availability.ship_date,
-        ships_in_days: availability.ships_in_days,
+    /// Stops every task (their timers are cleared, their requests aborted)
+    /// and removes what the widget rendered.
+    pub fn destroy(&self) {
+        for task in self.tasks.borrow_mut().drain(..) {
+            task.abort();
+        }
+        self.container.set_inner_html("");
+        self.form_nodes.borrow_mut().take();
+        self.mine_nodes.borrow_mut().take();
+        self.action.borrow_mut().1.take();
+        self.retired.borrow_mut().clear();
     }
-}
 
-fn error_text(strings: &Strings, error: &FetchError) -> &'static str {
-    match error {
-        FetchError::Unreachable => strings.unreachable,
-        FetchError::Timeout => strings.timeout,
-        FetchError::Malformed => strings.malformed,
-        FetchError::Status { code, .. } if code == "unknown_product" => strings.unknown_product,
-        FetchError::Status { status, .. } if *status >= 500 => strings.server_error,
-        FetchError::Status { .. } => strings.malformed,
-    }
-}
-
-/// Shoppers may reserve when part of the request (or a capped request) would be backordered.
-fn can_reserve(availability: &Availability) -> bool {
-    let room_beyond_stock = availability
-        .max_quantity
-        .is_none_or(|max| max > availability.available);
-    room_beyond_stock && (availability.backordered > 0 || !availability.fulfillable)
-}
-
-impl Ctx {
-    /// Runs `task` until it ends or the widget is destroyed (then it is
-    /// dropped, which clears its timers and aborts its requests).
+    /// Runs `task` until it ends or the widget is destroyed.
     fn spawn(&self, task: impl Future<Output = ()> + 'static) {
-        if let Some(owner) = self.owner.upgrade() {
-            owner.with(|| spawn_scoped(task));
-        }
+        let (handle, registration) = AbortHandle::new_pair();
+        let mut tasks = self.tasks.borrow_mut();
+        tasks.retain(|task| !task.is_aborted());
+        tasks.push(handle);
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = Abortable::new(task, registration).await;
+        });
+    }
+
+    fn this(&self) -> Rc<Widget> {
+        self.me.upgrade().expect("a widget outlives its own calls")
+    }
+
+    /// A DOM listener that calls `action` on this widget while it exists.
+    fn listener(&self, action: fn(&Widget, Event)) -> Listener {
+        let me = self.me.clone();
+        Closure::new(move |event: Event| {
+            if let Some(widget) = me.upgrade() {
+                action(&widget, event);
+            }
+        })
+    }
+
+    fn on(&self, target: &HtmlElement, event: &str, action: fn(&Widget, Event)) -> Listener {
+        let listener = self.listener(action);
+        let _ = target.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+        listener
+    }
+
+    fn update(&self, change: impl FnOnce(&mut State)) {
+        change(&mut self.state.borrow_mut());
+        self.render();
     }
 
     /// Fetches availability, retrying transient failures with backoff.
-    fn reload(self: &Arc<Self>) {
-        let generation = self.generation.get_untracked().wrapping_add(1);
-        self.generation.set(generation);
-        let ctx = Arc::clone(self);
+    fn reload(&self) {
+        let generation = {
+            let mut state = self.state.borrow_mut();
+            state.generation = state.generation.wrapping_add(1);
+            state.generation
+        };
+        let widget = self.this();
         self.spawn(async move {
             let mut attempt = 0;
             loop {
                 // The first ask joins the page's batch; retries ask alone.
                 let result = if attempt == 0 {
-                    super::batch::fetch_availability(&ctx.api, &ctx.sku, ctx.quantity).await
+                    super::batch::fetch_availability(&widget.api, &widget.sku, widget.quantity)
+                        .await
                 } else {
-                    http::fetch_availability(&ctx.api, &ctx.sku, ctx.quantity).await
+                    http::fetch_availability(&widget.api, &widget.sku, widget.quantity).await
                 };
-                if ctx.generation.try_get_untracked() != Some(generation) {
+                if widget.state.borrow().generation != generation {
                     return;
                 }
                 match result {
                     Ok(answer) => {
-                        ctx.load.set(Load::Ready(answer.value));
-                        host::emit(&ctx.host, "change", &answer.raw);
+                        widget.update(|state| state.load = Load::Ready(answer.value));
+                        host::emit(&widget.host, "change", &answer.raw);
                         return;
                     }
                     Err(error) => {
                         let transient = error.is_transient();
+                        let message = error_text(widget.strings, &error);
                         host::emit(
-                            &ctx.host,
+                            &widget.host,
                             "error",
-                            &host::error_detail(error.code(), error_text(ctx.strings, &error)),
+                            &host::error_detail(error.code(), message),
                         );
                         // Keep showing the last good answer while a refresh fails.
-                        if !matches!(ctx.load.get_untracked(), Load::Ready(_)) || !transient {
-                            ctx.load.set(Load::Failed(error));
-                        }
+                        widget.update(|state| {
+                            if !matches!(state.load, Load::Ready(_)) || !transient {
+                                state.load = Load::Failed(error);
+                            }
+                        });
                         if !transient || attempt >= RETRY_DELAYS_MS.len() {
                             return;
                         }
@@ -216,16 +262,16 @@ impl Ctx {
     }
 
     /// Looks up a reservation remembered from an earlier visit.
-    fn check_remembered(self: &Arc<Self>, remembered: Remembered) {
-        let ctx = Arc::clone(self);
+    fn check_remembered(&self, remembered: Remembered) {
+        let widget = self.this();
         self.spawn(async move {
-            match http::get_reservation(&ctx.api, &remembered.id).await {
+            match http::get_reservation(&widget.api, &remembered.id).await {
                 Ok(answer) if answer.value.status != ReservationStatus::Cancelled => {
-                    ctx.mine.set(Mine::Open(answer.value));
+                    widget.update(|state| state.mine = Mine::Open(answer.value));
                 }
                 Ok(_) | Err(FetchError::Status { status: 404, .. }) => {
-                    storage::forget(&ctx.api, &ctx.sku);
-                    ctx.mine.set(Mine::Nothing);
+                    storage::forget(&widget.api, &widget.sku);
+                    widget.update(|state| state.mine = Mine::Nothing);
                 }
                 // Unreachable now: keep showing what we remember; try again next visit.
                 Err(_) => {}
@@ -233,39 +279,81 @@ impl Ctx {
         });
     }
 
-    fn open_form(&self) {
-        let max = match self.load.get_untracked() {
+    fn max_quantity(&self) -> Option<u32> {
+        match &self.state.borrow().load {
             Load::Ready(availability) => availability.max_quantity,
             _ => None,
-        };
-        let quantity = max.map_or(self.quantity, |max| self.quantity.min(max));
-        self.form.set(Some(Form {
-            quantity: number(quantity),
-            email: String::new(),
-            quantity_error: None,
-            email_error: None,
-            notice: None,
-            submitting: false,
-            idempotency_key: host::random_key(),
-        }));
+        }
+    }
+
+    fn open_form(&self, _: Event) {
+        let quantity = self
+            .max_quantity()
+            .map_or(self.quantity, |max| self.quantity.min(max));
+        self.update(|state| {
+            state.form = Some(Form {
+                quantity: number(quantity),
+                email: String::new(),
+                quantity_error: None,
+                email_error: None,
+                notice: None,
+                submitting: false,
+                idempotency_key: host::random_key(),
+            })
+        });
         self.focus_later("input");
+    }
+
+    fn close_form(&self, _: Event) {
+        self.update(|state| state.form = None);
+    }
+
+    fn retry(&self, _: Event) {
+        self.reload();
+    }
+
+    fn typed_quantity(&self, _: Event) {
+        let value = self
+            .form_nodes
+            .borrow()
+            .as_ref()
+            .map(|nodes| nodes.quantity.value());
+        self.update(|state| {
+            if let (Some(form), Some(value)) = (state.form.as_mut(), value) {
+                form.quantity = value;
+                form.quantity_error = None;
+            }
+        });
+    }
+
+    fn typed_email(&self, _: Event) {
+        let value = self
+            .form_nodes
+            .borrow()
+            .as_ref()
+            .map(|nodes| nodes.email.value());
+        self.update(|state| {
+            if let (Some(form), Some(value)) = (state.form.as_mut(), value) {
+                form.email = value;
+                form.email_error = None;
+            }
+        });
     }
 
     /// The form's quantity if it is valid for the last availability answer.
     fn valid_quantity(&self, text: &str) -> Result<u32, String> {
-        let max = match self.load.get_untracked() {
-            Load::Ready(availability) => availability.max_quantity,
-            _ => None,
-        };
-        let limit = max.unwrap_or(crate::api::MAX_REQUEST_QUANTITY);
+        let limit = self
+            .max_quantity()
+            .unwrap_or(crate::api::MAX_REQUEST_QUANTITY);
         match text.trim().parse::<u32>() {
             Ok(quantity) if quantity >= 1 && quantity <= limit => Ok(quantity),
             _ => Err(fill(self.strings.quantity_invalid, "n", &number(limit))),
         }
     }
 
-    fn submit(self: &Arc<Self>) {
-        let Some(mut form) = self.form.get_untracked() else {
+    fn submit(&self, event: Event) {
+        event.prevent_default();
+        let Some(mut form) = self.state.borrow().form.clone() else {
             return;
         };
         if form.submitting {
@@ -276,39 +364,43 @@ impl Ctx {
         form.quantity_error = quantity.as_ref().err().cloned();
         form.email_error = (!email_ok).then(|| String::from(self.strings.email_invalid));
         form.notice = None;
-        let Ok(quantity) = quantity else {
-            self.form.set(Some(form));
-            self.focus_later("#sw-quantity");
-            return;
+        let quantity = match quantity {
+            Ok(quantity) if email_ok => quantity,
+            Ok(_) => {
+                self.update(|state| state.form = Some(form));
+                self.focus_later("#sw-email");
+                return;
+            }
+            Err(_) => {
+                self.update(|state| state.form = Some(form));
+                self.focus_later("#sw-quantity");
+                return;
+            }
         };
-        if !email_ok {
-            self.form.set(Some(form));
-            self.focus_later("#sw-email");
-            return;
-        }
         form.submitting = true;
         let email = form.email.trim().to_owned();
         let key = form.idempotency_key.clone();
-        self.form.set(Some(form));
-        let ctx = Arc::clone(self);
+        self.update(|state| state.form = Some(form));
+        let widget = self.this();
         self.spawn(async move {
-            let result = http::create_reservation(&ctx.api, &ctx.sku, quantity, &email, &key).await;
+            let result =
+                http::create_reservation(&widget.api, &widget.sku, quantity, &email, &key).await;
+            let strings = widget.strings;
             match result {
                 Ok(answer) => {
                     let reservation = answer.value;
-                    storage::remember(
-                        &ctx.api,
-                        &ctx.sku,
-                        &Remembered {
-                            id: reservation.id.clone(),
-                            quantity: reservation.quantity,
-                        },
-                    );
-                    ctx.form.set(None);
-                    ctx.mine.set(Mine::Placed(reservation));
-                    host::emit(&ctx.host, "reserved", &answer.raw);
-                    ctx.focus_later(".sw-mine");
-                    ctx.reload();
+                    let remembered = Remembered {
+                        id: reservation.id.clone(),
+                        quantity: reservation.quantity,
+                    };
+                    storage::remember(&widget.api, &widget.sku, &remembered);
+                    widget.update(|state| {
+                        state.form = None;
+                        state.mine = Mine::Placed(reservation);
+                    });
+                    host::emit(&widget.host, "reserved", &answer.raw);
+                    widget.focus_later(".sw-mine");
+                    widget.reload();
                 }
                 Err(FetchError::Status {
                     status: 409,
@@ -317,15 +409,15 @@ impl Ctx {
                 }) => {
                     // Someone else took the units: show what is left, keep the shopper going.
                     let max = max_quantity.unwrap_or(0);
-                    ctx.reload();
-                    ctx.form.update(|form| {
-                        if let Some(form) = form {
+                    widget.reload();
+                    widget.update(|state| {
+                        if let Some(form) = state.form.as_mut() {
                             form.submitting = false;
                             form.idempotency_key = host::random_key();
                             form.notice = Some(if max == 0 {
-                                String::from(ctx.strings.sold_out_now)
+                                String::from(strings.sold_out_now)
                             } else {
-                                fill(ctx.strings.conflict, "n", &number(max))
+                                fill(strings.conflict, "n", &number(max))
                             });
                             if max > 0 {
                                 form.quantity = number(quantity.min(max));
@@ -336,33 +428,31 @@ impl Ctx {
                 Err(FetchError::Status {
                     status: 422, field, ..
                 }) => {
-                    ctx.form.update(|form| {
-                        if let Some(form) = form {
+                    widget.update(|state| {
+                        if let Some(form) = state.form.as_mut() {
                             form.submitting = false;
                             form.idempotency_key = host::random_key();
                             if field.as_deref() == Some("email") {
-                                form.email_error = Some(String::from(ctx.strings.email_invalid));
+                                form.email_error = Some(String::from(strings.email_invalid));
                             } else {
-                                form.quantity_error = Some(fill(
-                                    ctx.strings.quantity_invalid,
-                                    "n",
-                                    &number(quantity),
-                                ));
+                                form.quantity_error =
+                                    Some(fill(strings.quantity_invalid, "n", &number(quantity)));
                             }
                         }
                     });
                 }
                 Err(error) => {
                     // Transient: keep the key, so pressing again cannot reserve twice.
+                    let message = error_text(strings, &error);
                     host::emit(
-                        &ctx.host,
+                        &widget.host,
                         "error",
-                        &host::error_detail(error.code(), error_text(ctx.strings, &error)),
+                        &host::error_detail(error.code(), message),
                     );
-                    ctx.form.update(|form| {
-                        if let Some(form) = form {
+                    widget.update(|state| {
+                        if let Some(form) = state.form.as_mut() {
                             form.submitting = false;
-                            form.notice = Some(String::from(error_text(ctx.strings, &error)));
+                            form.notice = Some(String::from(message));
                         }
                     });
                 }
@@ -370,28 +460,34 @@ impl Ctx {
         });
     }
 
-    fn cancel_mine(self: &Arc<Self>, id: String) {
-        let ctx = Arc::clone(self);
+    fn cancel_mine(&self, _: Event) {
+        let id = match &self.state.borrow().mine {
+            Mine::Checking(remembered) => remembered.id.clone(),
+            Mine::Placed(reservation) | Mine::Open(reservation) => reservation.id.clone(),
+            Mine::Nothing | Mine::Cancelled => return,
+        };
+        let widget = self.this();
         self.spawn(async move {
-            match http::cancel_reservation(&ctx.api, &id).await {
+            match http::cancel_reservation(&widget.api, &id).await {
                 Ok(_) | Err(FetchError::Status { status: 404, .. }) => {
-                    storage::forget(&ctx.api, &ctx.sku);
-                    ctx.mine.set(Mine::Cancelled);
-                    ctx.focus_later(".sw-mine");
-                    ctx.reload();
+                    storage::forget(&widget.api, &widget.sku);
+                    widget.update(|state| state.mine = Mine::Cancelled);
+                    widget.focus_later(".sw-mine");
+                    widget.reload();
                 }
                 Err(error) => {
+                    let message = error_text(widget.strings, &error);
                     host::emit(
-                        &ctx.host,
+                        &widget.host,
                         "error",
-                        &host::error_detail(error.code(), error_text(ctx.strings, &error)),
+                        &host::error_detail(error.code(), message),
                     );
                 }
             }
         });
     }
 
-    /// Moves focus once the next render is on screen.
+    /// Moves focus once the render is on screen.
     fn focus_later(&self, selector: &'static str) {
         let root = self.host.shadow_root();
         self.spawn(async move {
@@ -404,128 +500,85 @@ impl Ctx {
             }
         });
     }
-}
 
-/// Shape only (`x@y.z`, no spaces); the server has the last word.
-pub fn looks_like_email(text: &str) -> bool {
-    let text = text.trim();
-    match text.rsplit_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !text.chars().any(char::is_whitespace)
+    /// Brings the DOM up to date with the state.
+    fn render(&self) {
+        let state = self.state.borrow();
+        let data_state = state.load.data_state();
+        host::set_state(&self.host, data_state);
+        self.status
+            .set_class_name(&(String::from("sw-status sw-") + data_state));
+        let line = match &state.load {
+            Load::Loading => String::from(self.strings.loading),
+            Load::Ready(availability) => {
+                status_line(self.lang, self.strings, &quote_of(availability))
+            }
+            Load::Failed(error) => String::from(error_text(self.strings, error)),
+        };
+        if self.text.text_content().as_deref() != Some(line.as_str()) {
+            self.text.set_text_content(Some(&line));
         }
-        None => false,
-    }
-}
-
-/// The whole widget for one host element.
-#[component]
-pub fn StockStatus(host: HtmlElement, options: WidgetOptions) -> impl IntoView {
-    let lang = options.resolved_lang(&host);
-    let remembered = storage::recall(options.api_base(), &options.sku);
-    let ctx = Arc::new(Ctx {
-        api: options.api_base().to_owned(),
-        sku: options.sku.clone(),
-        quantity: options.quantity(),
-        lang,
-        strings: lang.strings(),
-        load: RwSignal::new(Load::Loading),
-        form: RwSignal::new(None),
-        mine: RwSignal::new(remembered.clone().map_or(Mine::Nothing, Mine::Checking)),
-        generation: RwSignal::new(0),
-        owner: Owner::current()
-            .expect("components run under an owner")
-            .downgrade(),
-        host: SendWrapper::new(host),
-    });
-    {
-        let ctx = Arc::clone(&ctx);
-        let mut marked = false;
-        Effect::new(move |_| {
-            let load = ctx.load.get();
-            host::set_state(&ctx.host, load.data_state());
-            if !marked && load != Load::Loading {
-                marked = true;
-                host::mark_ready(&ctx.sku);
-            }
-        });
-    }
-    ctx.reload();
-    if let Some(remembered) = remembered {
-        ctx.check_remembered(remembered);
-    }
-
-    view! {
-        <StatusRow ctx=Arc::clone(&ctx) />
-        <MineRow ctx=Arc::clone(&ctx) />
-        <ReserveForm ctx=ctx />
-    }
-}
-
-#[component]
-fn StatusRow(ctx: Arc<Ctx>) -> impl IntoView {
-    let (lang, strings, load) = (ctx.lang, ctx.strings, ctx.load);
-    let class = move || String::from("sw-status sw-") + load.with(Load::data_state);
-    let text = move || match &*load.read() {
-        Load::Loading => String::from(strings.loading),
-        Load::Ready(availability) => status_line(lang, strings, &quote_of(availability)),
-        Load::Failed(error) => String::from(error_text(strings, error)),
-    };
-    let action_ctx = Arc::clone(&ctx);
-    // Recompute the button only when these change, not on every keystroke in the form.
-    let (form, mine) = (ctx.form, ctx.mine);
-    let form_open = Memo::new(move |_| form.with(Option::is_some));
-    let mine_open =
-        Memo::new(move |_| mine.with(|mine| matches!(mine, Mine::Open(_) | Mine::Checking(_))));
-    let action = move || {
-        let ctx = Arc::clone(&action_ctx);
-        match &*ctx.load.read() {
-            Load::Failed(_) => {
-                let retry = Arc::clone(&ctx);
-                Some(view! {
-                    <button type="button" class="sw-button sw-secondary" on:click=move |_| retry.reload()>
-                        {strings.retry}
-                    </button>
-                }.into_any())
-            }
+        let action = match &state.load {
+            Load::Failed(_) => Action::Retry,
             Load::Ready(availability)
-                if can_reserve(availability) && !form_open.get() && !mine_open.get() =>
+                if can_reserve(availability)
+                    && state.form.is_none()
+                    && !matches!(state.mine, Mine::Open(_) | Mine::Checking(_)) =>
             {
-                let open = Arc::clone(&ctx);
-                Some(view! {
-                    <button type="button" class="sw-button" aria-expanded="false" on:click=move |_| open.open_form()>
-                        {strings.reserve}
-                    </button>
-                }.into_any())
+                Action::Reserve
             }
-            _ => None,
+            _ => Action::None,
+        };
+        let first_status = !state.marked && state.load != Load::Loading;
+        self.render_action(action);
+        self.render_mine(&state.mine);
+        self.render_form(&state);
+        drop(state);
+        if first_status {
+            self.state.borrow_mut().marked = true;
+            host::mark_ready(&self.sku);
         }
-    };
-    view! {
-        <div class="sw-row">
-            <p class=class role="status" aria-live="polite" aria-atomic="true">
-                <span class="sw-icon" aria-hidden="true"></span>
-                <span class="sw-text">{text}</span>
-            </p>
-            {action}
-        </div>
     }
-}
 
-#[component]
-fn MineRow(ctx: Arc<Ctx>) -> impl IntoView {
-    let (lang, strings, mine) = (ctx.lang, ctx.strings, ctx.mine);
-    move || {
-        let ctx = Arc::clone(&ctx);
-        let (text, cancel_id) = match mine.get() {
-            Mine::Nothing => return None,
-            Mine::Cancelled => (String::from(strings.cancelled), None),
+    fn render_action(&self, wanted: Action) {
+        let mut action = self.action.borrow_mut();
+        if action.0 == wanted {
+            return;
+        }
+        if let Some((button, listener)) = action.1.take() {
+            button.remove();
+            self.retired.borrow_mut().push(listener);
+        }
+        action.0 = wanted;
+        let (class, label, handler): (&str, &str, fn(&Widget, Event)) = match wanted {
+            Action::None => return,
+            Action::Retry => ("sw-button sw-secondary", self.strings.retry, Widget::retry),
+            Action::Reserve => ("sw-button", self.strings.reserve, Widget::open_form),
+        };
+        let button = element(&self.document, "button", class);
+        set(&button, "type", "button");
+        if wanted == Action::Reserve {
+            set(&button, "aria-expanded", "false");
+        }
+        button.set_text_content(Some(label));
+        let listener = self.on(&button, "click", handler);
+        append(&self.row, &button);
+        action.1 = Some((button, listener));
+    }
+
+    fn render_mine(&self, mine: &Mine) {
+        let (lang, strings) = (self.lang, self.strings);
+        let (text, cancellable) = match mine {
+            Mine::Nothing => {
+                if let Some(nodes) = self.mine_nodes.borrow_mut().take() {
+                    nodes.root.remove();
+                }
+                return;
+            }
+            Mine::Cancelled => (String::from(strings.cancelled), false),
             Mine::Checking(remembered) => (
                 fill(strings.you_reserved, "n", &number(remembered.quantity)),
-                Some(remembered.id),
+                true,
             ),
             Mine::Placed(reservation) => {
                 let mut text = fill(strings.reserved, "n", &number(reservation.quantity));
@@ -537,7 +590,7 @@ fn MineRow(ctx: Arc<Ctx>) -> impl IntoView {
                     text.push_str(" · ");
                     text.push_str(&fill(strings.ships_on, "d", &lang.format_date(date)));
                 }
-                (text, Some(reservation.id))
+                (text, true)
             }
             Mine::Open(reservation) => {
                 let mut text = fill(strings.you_reserved, "n", &number(reservation.quantity));
@@ -550,98 +603,211 @@ fn MineRow(ctx: Arc<Ctx>) -> impl IntoView {
                     Some(days) => text.push_str(&count(lang, &strings.ships_in, days)),
                     None => text.push_str(strings.ready),
                 }
-                (text, Some(reservation.id))
+                (text, true)
             }
         };
-        let cancel = cancel_id.map(|id| {
-            view! {
-                <button type="button" class="sw-link" on:click=move |_| ctx.cancel_mine(id.clone())>
-                    {strings.cancel_reservation}
-                </button>
+        let mut nodes = self.mine_nodes.borrow_mut();
+        let nodes = nodes.get_or_insert_with(|| {
+            let root = element(&self.document, "div", "sw-mine");
+            set(&root, "tabindex", "-1");
+            let text = element(&self.document, "span", "");
+            let cancel = element(&self.document, "button", "sw-link");
+            set(&cancel, "type", "button");
+            cancel.set_text_content(Some(strings.cancel_reservation));
+            let listener = self.on(&cancel, "click", Widget::cancel_mine);
+            append(&root, &text);
+            append(&root, &cancel);
+            // Right after the status row, before any form.
+            let _ = self.row.after_with_node_1(&root);
+            MineNodes {
+                root,
+                text,
+                cancel,
+                _listener: listener,
             }
         });
-        Some(view! {
-            <div class="sw-mine" tabindex="-1">
-                <span>{text}</span>
-                {cancel}
-            </div>
-        })
+        if nodes.text.text_content().as_deref() != Some(text.as_str()) {
+            nodes.text.set_text_content(Some(&text));
+        }
+        nodes.cancel.set_hidden(!cancellable);
     }
-}
 
-#[component]
-fn ReserveForm(ctx: Arc<Ctx>) -> impl IntoView {
-    let (lang, strings, form, load) = (ctx.lang, ctx.strings, ctx.form, ctx.load);
-    // Rebuild the form only when it opens or closes; its fields update in place.
-    let open = Memo::new(move |_| form.with(Option::is_some));
-    move || {
-        open.get().then(|| {
-            let max = move || match &*load.read() {
-                Load::Ready(availability) => availability.max_quantity.map(number),
-                _ => None,
-            };
-            let preview = move || {
-                let quantity = form.with(|form| form.as_ref().and_then(|form| form.quantity.trim().parse::<u32>().ok()))?;
-                let (inventory, today) = match &*load.read() {
-                    Load::Ready(availability) => availability.preview_inventory()?,
-                    _ => return None,
-                };
-                let quote = inventory.quote(quantity, today).ok()?;
-                Some(status_line(lang, strings, &quote))
-            };
-            let field = move |pick: fn(&Form) -> Option<String>| move || form.with(|form| form.as_ref().and_then(pick));
-            let quantity_error = field(|form| form.quantity_error.clone());
-            let email_error = field(|form| form.email_error.clone());
-            let notice = field(|form| form.notice.clone());
-            let submitting = move || form.with(|form| form.as_ref().is_some_and(|form| form.submitting));
-            let submit_ctx = Arc::clone(&ctx);
-            view! {
-                <form class="sw-form" novalidate on:submit=move |event: web_sys::SubmitEvent| {
-                    event.prevent_default();
-                    submit_ctx.submit();
-                }>
-                    <div class="sw-field">
-                        <label for="sw-quantity">{strings.quantity}</label>
-                        <input id="sw-quantity" name="quantity" type="number" inputmode="numeric" min="1"
-                            max=max
-                            prop:value=move || form.with(|form| form.as_ref().map(|form| form.quantity.clone()).unwrap_or_default())
-                            aria-invalid=move || quantity_error().is_some().to_string()
-                            aria-describedby="sw-quantity-error"
-                            on:input=move |event| {
-                                let value = event_target_value(&event);
-                                form.update(|form| if let Some(form) = form {
-                                    form.quantity = value;
-                                    form.quantity_error = None;
-                                });
-                            } />
-                        <span id="sw-quantity-error" class="sw-error">{quantity_error}</span>
-                    </div>
-                    <div class="sw-field sw-wide">
-                        <label for="sw-email">{strings.email}</label>
-                        <input id="sw-email" name="email" type="email" autocomplete="email" spellcheck="false"
-                            prop:value=move || form.with(|form| form.as_ref().map(|form| form.email.clone()).unwrap_or_default())
-                            aria-invalid=move || email_error().is_some().to_string()
-                            aria-describedby="sw-email-error sw-email-hint"
-                            on:input=move |event| {
-                                let value = event_target_value(&event);
-                                form.update(|form| if let Some(form) = form {
-                                    form.email = value;
-                                    form.email_error = None;
-                                });
-                            } />
-                        <span id="sw-email-hint" class="sw-hint">{strings.email_hint}</span>
-                        <span id="sw-email-error" class="sw-error">{email_error}</span>
-                    </div>
-                    <p class="sw-preview" aria-live="polite">{preview}</p>
-                    <p class="sw-notice" role="alert">{notice}</p>
-                    <div class="sw-actions">
-                        <button type="submit" class="sw-button" disabled=submitting aria-busy=move || submitting().to_string()>
-                            {move || if submitting() { strings.reserving } else { strings.submit }}
-                        </button>
-                        <button type="button" class="sw-link" on:click=move |_| form.set(None)>{strings.close}</button>
-                    </div>
-                </form>
+    fn render_form(&self, state: &State) {
+        let Some(form) = &state.form else {
+            if let Some(nodes) = self.form_nodes.borrow_mut().take() {
+                nodes.root.remove();
+                self.retired.borrow_mut().extend(nodes.listeners);
             }
-        })
+            return;
+        };
+        if self.form_nodes.borrow().is_none() {
+            let nodes = self.build_form();
+            append(&self.container, &nodes.root);
+            *self.form_nodes.borrow_mut() = Some(nodes);
+        }
+        let nodes = self.form_nodes.borrow();
+        let Some(nodes) = nodes.as_ref() else { return };
+        let max = match &state.load {
+            Load::Ready(availability) => availability.max_quantity.map(number),
+            _ => None,
+        };
+        match max {
+            Some(max) => set(&nodes.quantity, "max", &max),
+            None => {
+                let _ = nodes.quantity.remove_attribute("max");
+            }
+        }
+        // Only write a value that differs: writing resets the caret.
+        if nodes.quantity.value() != form.quantity {
+            nodes.quantity.set_value(&form.quantity);
+        }
+        if nodes.email.value() != form.email {
+            nodes.email.set_value(&form.email);
+        }
+        let show = |node: &HtmlElement, text: Option<&str>| {
+            let text = text.unwrap_or("");
+            if node.text_content().as_deref() != Some(text) {
+                node.set_text_content(Some(text));
+            }
+        };
+        show(&nodes.quantity_error, form.quantity_error.as_deref());
+        show(&nodes.email_error, form.email_error.as_deref());
+        show(&nodes.notice, form.notice.as_deref());
+        set(
+            &nodes.quantity,
+            "aria-invalid",
+            if form.quantity_error.is_some() {
+                "true"
+            } else {
+                "false"
+            },
+        );
+        set(
+            &nodes.email,
+            "aria-invalid",
+            if form.email_error.is_some() {
+                "true"
+            } else {
+                "false"
+            },
+        );
+        let preview = match (&state.load, form.quantity.trim().parse::<u32>()) {
+            (Load::Ready(availability), Ok(quantity)) => availability
+                .preview_inventory()
+                .and_then(|(inventory, today)| inventory.quote(quantity, today).ok())
+                .map(|quote| status_line(self.lang, self.strings, &quote)),
+            _ => None,
+        };
+        show(&nodes.preview, preview.as_deref());
+        if form.submitting {
+            set(&nodes.submit, "disabled", "");
+        } else {
+            let _ = nodes.submit.remove_attribute("disabled");
+        }
+        set(
+            &nodes.submit,
+            "aria-busy",
+            if form.submitting { "true" } else { "false" },
+        );
+        show(
+            &nodes.submit,
+            Some(if form.submitting {
+                self.strings.reserving
+            } else {
+                self.strings.submit
+            }),
+        );
+    }
+
+    fn build_form(&self) -> FormNodes {
+        let (document, strings) = (&self.document, self.strings);
+        let root = element(document, "form", "sw-form");
+        set(&root, "novalidate", "");
+        let field = |class: &str,
+                     id: &str,
+                     label_text: &str,
+                     input_attributes: &[(&str, &str)],
+                     described_by: &str| {
+            let wrapper = element(document, "div", class);
+            let label = element(document, "label", "");
+            set(&label, "for", id);
+            label.set_text_content(Some(label_text));
+            let input: HtmlInputElement = element(document, "input", "").unchecked_into();
+            set(&input, "id", id);
+            for (name, value) in input_attributes {
+                set(&input, name, value);
+            }
+            set(&input, "aria-invalid", "false");
+            set(&input, "aria-describedby", described_by);
+            append(&wrapper, &label);
+            append(&wrapper, &input);
+            (wrapper, input)
+        };
+        let (quantity_field, quantity) = field(
+            "sw-field",
+            "sw-quantity",
+            strings.quantity,
+            &[
+                ("name", "quantity"),
+                ("type", "number"),
+                ("inputmode", "numeric"),
+                ("min", "1"),
+            ],
+            "sw-quantity-error",
+        );
+        let quantity_error = element(document, "span", "sw-error");
+        set(&quantity_error, "id", "sw-quantity-error");
+        append(&quantity_field, &quantity_error);
+        let (email_field, email) = field(
+            "sw-field sw-wide",
+            "sw-email",
+            strings.email,
+            &[
+                ("name", "email"),
+                ("type", "email"),
+                ("autocomplete", "email"),
+                ("spellcheck", "false"),
+            ],
+            "sw-email-error sw-email-hint",
+        );
+        let hint = element(document, "span", "sw-hint");
+        set(&hint, "id", "sw-email-hint");
+        hint.set_text_content(Some(strings.email_hint));
+        let email_error = element(document, "span", "sw-error");
+        set(&email_error, "id", "sw-email-error");
+        append(&email_field, &hint);
+        append(&email_field, &email_error);
+        let preview = element(document, "p", "sw-preview");
+        set(&preview, "aria-live", "polite");
+        let notice = element(document, "p", "sw-notice");
+        set(&notice, "role", "alert");
+        let actions = element(document, "div", "sw-actions");
+        let submit = element(document, "button", "sw-button");
+        set(&submit, "type", "submit");
+        let close = element(document, "button", "sw-link");
+        set(&close, "type", "button");
+        close.set_text_content(Some(strings.close));
+        append(&actions, &submit);
+        append(&actions, &close);
+        for child in [&quantity_field, &email_field, &preview, &notice, &actions] {
+            append(&root, child);
+        }
+        let listeners = vec![
+            self.on(&root, "submit", Widget::submit),
+            self.on(&quantity, "input", Widget::typed_quantity),
+            self.on(&email, "input", Widget::typed_email),
+            self.on(&close, "click", Widget::close_form),
+        ];
+        FormNodes {
+            root,
+            quantity,
+            quantity_error,
+            email,
+            email_error,
+            preview,
+            notice,
+            submit,
+            listeners,
+        }
     }
 }
