@@ -2,7 +2,7 @@
 //!
 //! Three layers, one direction of dependency (see ARCHITECTURE.md):
 //! - [`logic`]: pure inventory rules, compiled for every target;
-//! - `widget`: the Leptos custom element, compiled for `wasm32` only;
+//! - `widget`: the `<stock-status>` custom element, compiled for `wasm32` only;
 //! - `server`: the axum + SQLite server, compiled for native targets only.
 
 pub mod api;

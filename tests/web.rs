@@ -545,7 +545,10 @@ fn bad_options_throw_an_error_that_says_what_is_wrong() {
     for (options, expected) in [
         (r#"{"quantity": 2}"#, "sku"),
         (r#"{"sku": "A", "quantity": 0}"#, "quantity"),
-        (r#"{"sku": "A", "quantity": "two"}"#, "invalid type"),
+        (r#"{"sku": "A", "quantity": "two"}"#, "quantity"),
+        (r#"{"sku": "A", "quantity": 1.5}"#, "quantity"),
+        (r#"{"sku": 7}"#, "`sku` must be a string"),
+        (r#""A""#, "object"),
         (r#"{"sku": "A", "colour": "red"}"#, "colour"),
     ] {
         let options = js_sys::JSON::parse(options).unwrap();

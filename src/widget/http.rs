@@ -1,9 +1,10 @@
 //! Talking to the API with the browser's `fetch`. JSON is parsed by the
-//! browser (`Response.json()`) and read with `serde-wasm-bindgen`, so no JSON
+//! browser (`Response.json()`) and read field by field (`js.rs`), so no JSON
 //! parser ships in the wasm. Every request has a timeout and is aborted when
 //! the widget goes away.
 
-use crate::api::{Availability, ErrorBody, Reservation};
+use super::js::FromJs;
+use crate::api::{Availability, ErrorDetail, Reservation};
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -113,11 +114,9 @@ async fn request(
         return Ok((status, json?));
     }
     // An error answer without our JSON shape (e.g. a proxy's HTML page).
-    let body = json
-        .ok()
-        .and_then(|json| serde_wasm_bindgen::from_value::<ErrorBody>(json).ok());
+    let body = json.ok().and_then(|json| ErrorDetail::from_js(&json));
     let (code, max_quantity, field) = match body {
-        Some(body) => (body.error.code, body.error.max_quantity, body.error.field),
+        Some(error) => (error.code, error.max_quantity, error.field),
         None => (
             String::from(if status >= 500 {
                 "server_error"
@@ -146,8 +145,8 @@ async fn race<T>(first: impl Future<Output = T>, second: impl Future<Output = T>
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(raw: JsValue) -> Result<Answer<T>, FetchError> {
-    let value = serde_wasm_bindgen::from_value(raw.clone()).map_err(|_| FetchError::Malformed)?;
+fn parse<T: FromJs>(raw: JsValue) -> Result<Answer<T>, FetchError> {
+    let value = T::from_js(&raw).ok_or(FetchError::Malformed)?;
     Ok(Answer { value, raw })
 }
 

@@ -8,6 +8,7 @@ mod batch;
 mod host;
 pub mod http;
 pub mod i18n;
+mod js;
 mod options;
 mod state;
 mod storage;

@@ -1,49 +1,80 @@
 //! The options a merchant passes (attributes or `mount(element, options)`).
 
 use super::i18n::Lang;
-use serde::Deserialize;
 use wasm_bindgen::{JsError, JsValue};
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WidgetOptions {
     pub sku: String,
     /// Base URL of the API; the loader fills in the script's own origin.
-    #[serde(default)]
     pub api: Option<String>,
-    #[serde(default)]
     pub quantity: Option<u32>,
-    #[serde(default)]
     pub lang: Option<String>,
 }
 
+fn invalid(message: &str) -> JsError {
+    JsError::new(&(String::from("stock-status: ") + message))
+}
+
+/// An optional string option; `Err` when present but not a string.
+fn optional_string(options: &JsValue, key: &str) -> Result<Option<String>, JsError> {
+    let value =
+        js_sys::Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    match value.as_string() {
+        Some(text) => Ok(Some(text)),
+        None => Err(invalid(&(String::from("`") + key + "` must be a string"))),
+    }
+}
+
 impl WidgetOptions {
-    pub fn from_js(value: JsValue) -> Result<WidgetOptions, JsError> {
-        // serde-wasm-bindgen reads only the fields it knows, so catch typos here.
-        if value.is_object() {
-            for key in js_sys::Object::keys(&value.clone().into()).iter() {
-                let key = key.as_string().unwrap_or_default();
-                if !matches!(key.as_str(), "sku" | "api" | "quantity" | "lang") {
-                    let message = String::from("stock-status: unknown option `")
+    /// Reads `{sku, api?, quantity?, lang?}`, with an error that says what is wrong.
+    /// (Read by hand rather than with serde: see ARCHITECTURE.md.)
+    pub fn from_js(options: JsValue) -> Result<WidgetOptions, JsError> {
+        if !options.is_object() {
+            return Err(invalid("options must be an object like { sku: 'SKU-1' }"));
+        }
+        for key in js_sys::Object::keys(&options.clone().into()).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !matches!(key.as_str(), "sku" | "api" | "quantity" | "lang") {
+                return Err(invalid(
+                    &(String::from("unknown option `")
                         + &key
-                        + "` (expected sku, api, quantity, lang)";
-                    return Err(JsError::new(&message));
-                }
+                        + "` (expected sku, api, quantity, lang)"),
+                ));
             }
         }
-        let options: WidgetOptions = serde_wasm_bindgen::from_value(value).map_err(|error| {
-            JsError::new(&(String::from("stock-status: bad options: ") + &error.to_string()))
-        })?;
-        if options.sku.trim().is_empty() {
-            return Err(JsError::new("stock-status: `sku` is required"));
+        let sku = optional_string(&options, "sku")?.unwrap_or_default();
+        if sku.trim().is_empty() {
+            return Err(invalid("`sku` is required"));
         }
-        if options.quantity == Some(0) || options.quantity > Some(crate::api::MAX_REQUEST_QUANTITY)
-        {
-            return Err(JsError::new(
-                "stock-status: `quantity` must be a whole number from 1 to 1000000",
-            ));
-        }
-        Ok(options)
+        let quantity = js_sys::Reflect::get(&options, &JsValue::from_str("quantity"))
+            .unwrap_or(JsValue::UNDEFINED);
+        let quantity = if quantity.is_undefined() || quantity.is_null() {
+            None
+        } else {
+            match quantity.as_f64() {
+                Some(number)
+                    if number.fract() == 0.0
+                        && (1.0..=crate::api::MAX_REQUEST_QUANTITY as f64).contains(&number) =>
+                {
+                    Some(number as u32)
+                }
+                _ => {
+                    return Err(invalid(
+                        "`quantity` must be a whole number from 1 to 1000000",
+                    ));
+                }
+            }
+        };
+        Ok(WidgetOptions {
+            sku,
+            api: optional_string(&options, "api")?,
+            quantity,
+            lang: optional_string(&options, "lang")?,
+        })
     }
 
     pub fn api_base(&self) -> &str {
