@@ -274,6 +274,12 @@ async fn other_languages_use_their_words_and_plurals() {
         let _widget = mount(&host, lang, 1);
         settled(&host).await;
         assert_eq!(text(&host, "[role=status]"), expected, "{lang}");
+        let spoken = find(&host, ".sw").unwrap().get_attribute("lang").unwrap();
+        assert_eq!(
+            spoken,
+            if lang == "xx" { "en" } else { &lang[..2] },
+            "{lang}"
+        );
     }
 }
 

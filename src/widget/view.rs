@@ -83,7 +83,7 @@ pub struct Widget {
     tasks: RefCell<Vec<AbortHandle>>,
     /// Listeners of removed nodes. A listener may be the one running when its
     /// node goes (the Reserve button opens the form and disappears), so it is
-    /// dropped with the widget, never from inside itself.
+    /// dropped in a later task, never from inside itself.
     retired: RefCell<Vec<Listener>>,
     me: Weak<Widget>,
 }
@@ -113,6 +113,8 @@ impl Widget {
         let document = container.owner_document().expect("an attached container");
         let lang = options.resolved_lang(&host);
         let remembered = storage::recall(options.api_base(), &options.sku);
+        // Screen readers pronounce the widget's words in the widget's language.
+        set(&container, "lang", lang.code());
         let row = element(&document, "div", "sw-row");
         let status = element(&document, "p", "sw-status sw-loading");
         set(&status, "role", "status");
@@ -501,6 +503,18 @@ impl Widget {
         });
     }
 
+    /// Drops `listeners` once the current event has been handled.
+    fn retire(&self, listeners: Vec<Listener>) {
+        self.retired.borrow_mut().extend(listeners);
+        let me = self.me.clone();
+        self.spawn(async move {
+            TimeoutFuture::new(0).await;
+            if let Some(widget) = me.upgrade() {
+                widget.retired.borrow_mut().clear();
+            }
+        });
+    }
+
     /// Brings the DOM up to date with the state.
     fn render(&self) {
         let state = self.state.borrow();
@@ -547,7 +561,7 @@ impl Widget {
         }
         if let Some((button, listener)) = action.1.take() {
             button.remove();
-            self.retired.borrow_mut().push(listener);
+            self.retire(vec![listener]);
         }
         action.0 = wanted;
         let (class, label, handler): (&str, &str, fn(&Widget, Event)) = match wanted {
@@ -636,7 +650,7 @@ impl Widget {
         let Some(form) = &state.form else {
             if let Some(nodes) = self.form_nodes.borrow_mut().take() {
                 nodes.root.remove();
-                self.retired.borrow_mut().extend(nodes.listeners);
+                self.retire(nodes.listeners);
             }
             return;
         };
