@@ -100,35 +100,41 @@ async fn every_state_shows_on_a_page_from_another_origin() {
     browser.close().await;
 }
 
+async fn open_form(browser: &Browser, sku: &str) {
+    let reserve = browser.shadow_element(sku, ".sw-row .sw-button").await;
+    reserve.click().await.unwrap();
+}
+
+async fn type_quantity(browser: &Browser, sku: &str, quantity: &str) {
+    let input = browser.shadow_element(sku, "#sw-quantity").await;
+    input.clear().await.unwrap();
+    input.send_keys(quantity).await.unwrap();
+}
+
+async fn type_email(browser: &Browser, sku: &str, email: &str) {
+    let input = browser.shadow_element(sku, "#sw-email").await;
+    input.send_keys(email).await.unwrap();
+}
+
+async fn submit(browser: &Browser, sku: &str) {
+    let button = browser
+        .shadow_element(sku, ".sw-form button[type=submit]")
+        .await;
+    button.click().await.unwrap();
+}
+
 async fn reserve_through_the_form(
     browser: &Browser,
     sku: &str,
     quantity: Option<&str>,
     email: &str,
 ) {
-    browser
-        .shadow_element(sku, ".sw-row .sw-button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    open_form(browser, sku).await;
     if let Some(quantity) = quantity {
-        let input = browser.shadow_element(sku, "#sw-quantity").await;
-        input.clear().await.unwrap();
-        input.send_keys(quantity).await.unwrap();
+        type_quantity(browser, sku, quantity).await;
     }
-    browser
-        .shadow_element(sku, "#sw-email")
-        .await
-        .send_keys(email)
-        .await
-        .unwrap();
-    browser
-        .shadow_element(sku, ".sw-form button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    type_email(browser, sku, email).await;
+    submit(browser, sku).await;
 }
 
 #[tokio::test]
@@ -137,31 +143,14 @@ async fn reserving_a_backorder_confirms_it_and_tells_the_page() {
     let browser = Browser::start().await;
     browser.goto(&storefront.url("/")).await;
     browser.widget_status("BACK").await;
-    browser
-        .shadow_element("BACK", ".sw-row .sw-button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    open_form(&browser, "BACK").await;
     // The preview follows the quantity, computed in the browser.
-    let input = browser.shadow_element("BACK", "#sw-quantity").await;
-    input.clear().await.unwrap();
-    input.send_keys("2").await.unwrap();
+    type_quantity(&browser, "BACK", "2").await;
     browser
         .wait_for_text("BACK", ".sw-preview", "Backorder — ships in 6 days")
         .await;
-    browser
-        .shadow_element("BACK", "#sw-email")
-        .await
-        .send_keys("jane@example.com")
-        .await
-        .unwrap();
-    browser
-        .shadow_element("BACK", ".sw-form button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    type_email(&browser, "BACK", "jane@example.com").await;
+    submit(&browser, "BACK").await;
 
     let confirmation = browser
         .wait_for_text("BACK", ".sw-mine", "Reserved: 2")
@@ -204,15 +193,8 @@ async fn invalid_input_is_explained_next_to_the_field() {
         .wait_for_text("BACK", "#sw-quantity-error", "from 1 to 3")
         .await;
     assert_eq!(quantity_error, "Enter a quantity from 1 to 3.");
-    let input = browser.shadow_element("BACK", "#sw-quantity").await;
-    input.clear().await.unwrap();
-    input.send_keys("1").await.unwrap();
-    browser
-        .shadow_element("BACK", ".sw-form button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    type_quantity(&browser, "BACK", "1").await;
+    submit(&browser, "BACK").await;
     browser
         .wait_for_text("BACK", "#sw-email-error", "valid e-mail")
         .await;
@@ -233,21 +215,9 @@ async fn a_race_lost_to_another_shopper_shows_what_is_left() {
     let browser = Browser::start().await;
     browser.goto(&storefront.url("/")).await;
     browser.widget_status("BACK").await;
-    browser
-        .shadow_element("BACK", ".sw-row .sw-button")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let input = browser.shadow_element("BACK", "#sw-quantity").await;
-    input.clear().await.unwrap();
-    input.send_keys("3").await.unwrap();
-    browser
-        .shadow_element("BACK", "#sw-email")
-        .await
-        .send_keys("late@example.com")
-        .await
-        .unwrap();
+    open_form(&browser, "BACK").await;
+    type_quantity(&browser, "BACK", "3").await;
+    type_email(&browser, "BACK", "late@example.com").await;
     // Meanwhile someone else takes two of the three backorder places.
     assert_eq!(
         server
@@ -256,12 +226,7 @@ async fn a_race_lost_to_another_shopper_shows_what_is_left() {
             .status,
         201
     );
-    browser
-        .shadow_element("BACK", ".sw-form button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    submit(&browser, "BACK").await;
 
     let notice = browser
         .wait_for_text("BACK", ".sw-notice", "Someone just took")
@@ -275,12 +240,7 @@ async fn a_race_lost_to_another_shopper_shows_what_is_left() {
         .await;
     assert_eq!(capped, json!("1"));
     // And the shopper can finish with what is left.
-    browser
-        .shadow_element("BACK", ".sw-form button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    submit(&browser, "BACK").await;
     browser
         .wait_for_text("BACK", ".sw-mine", "Reserved: 1")
         .await;
