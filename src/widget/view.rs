@@ -308,6 +308,8 @@ impl Widget {
 
     fn close_form(&self, _: Event) {
         self.update(|state| state.form = None);
+        // Back to the button that opened it.
+        self.focus_later(".sw-row .sw-button");
     }
 
     fn retry(&self, _: Event) {
@@ -571,9 +573,6 @@ impl Widget {
         };
         let button = element(&self.document, "button", class);
         set(&button, "type", "button");
-        if wanted == Action::Reserve {
-            set(&button, "aria-expanded", "false");
-        }
         button.set_text_content(Some(label));
         let listener = self.on(&button, "click", handler);
         append(&self.row, &button);
