@@ -333,6 +333,23 @@ fn contention(base: &str) -> Result<Value> {
     }
     let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));
     let counts = Arc::new(Mutex::new((0u64, 0u64, 0u64))); // created, refused, other
+    // A shopper browsing during the rush: availability reads while the writes commit.
+    let rush_over = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (base, rush_over) = (base.to_string(), Arc::clone(&rush_over));
+        std::thread::spawn(move || -> Result<Vec<f64>> {
+            let mut connection = Connection::open(&base)?;
+            let mut read_latencies = Vec::new();
+            while !rush_over.load(std::sync::atomic::Ordering::Relaxed)
+                && read_latencies.len() < 100_000
+            {
+                let sent = Instant::now();
+                connection.send("GET", "/api/v1/products/HOT/availability", "", "")?;
+                read_latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+            }
+            Ok(read_latencies)
+        })
+    };
     let started = Instant::now();
     let workers: Vec<_> = (0..CLIENTS)
         .map(|client| {
@@ -371,6 +388,15 @@ fn contention(base: &str) -> Result<Value> {
         worker.join().map_err(|_| "a client panicked")??;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    rush_over.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut reads = reader.join().map_err(|_| "the reader panicked")??;
+    reads.sort_by(|a, b| a.total_cmp(b));
+    let read_percentile = |p: f64| {
+        reads
+            .get(((reads.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
     let (created, refused, other) = *counts.lock().unwrap();
     let mut latencies = latencies.lock().unwrap().clone();
     latencies.sort_by(|a, b| a.total_cmp(b));
@@ -396,6 +422,11 @@ fn contention(base: &str) -> Result<Value> {
         "p50_ms": (percentile(0.50) * 100.0).round() / 100.0,
         "p99_ms": (percentile(0.99) * 100.0).round() / 100.0,
         "durability": "WAL, synchronous=FULL: every 201 is on disk",
+        "reads_during_rush": {
+            "count": reads.len(),
+            "p50_ms": (read_percentile(0.50) * 100.0).round() / 100.0,
+            "p99_ms": (read_percentile(0.99) * 100.0).round() / 100.0,
+        },
     }))
 }
 
@@ -461,8 +492,9 @@ fn summary(results: &Value) -> String {
     ));
     let c = &results["contention"];
     out.push_str(&format!(
-        "\n## Reservations under contention\n\n{} clients, {} units allowed (stock + backorder limit): {} created, {} refused, zero oversell: **{}**. {} reservations/s, p50 {} ms, p99 {} ms (durable commits).\n",
-        c["clients"], c["allowed"], c["created"], c["refused"], c["zero_oversell"], c["reservations_per_sec"], c["p50_ms"], c["p99_ms"]
+        "\n## Reservations under contention\n\n{} clients, {} units allowed (stock + backorder limit): {} created, {} refused, zero oversell: **{}**. {} reservations/s, p50 {} ms, p99 {} ms (durable commits). Meanwhile one shopper reading availability: {} reads, p50 {} ms, p99 {} ms.\n",
+        c["clients"], c["allowed"], c["created"], c["refused"], c["zero_oversell"], c["reservations_per_sec"], c["p50_ms"], c["p99_ms"],
+        c["reads_during_rush"]["count"], c["reads_during_rush"]["p50_ms"], c["reads_during_rush"]["p99_ms"]
     ));
     let rss = &results["server_peak_rss_kib"];
     out.push_str(&format!("\n## Server memory\n\nPeak RSS: {} KiB after the read load, {} KiB after the reservations.\n", rss["after_reads"], rss["after_reservations"]));
