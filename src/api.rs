@@ -9,6 +9,34 @@ use serde::{Deserialize, Serialize};
 /// The largest quantity one request may ask for.
 pub const MAX_REQUEST_QUANTITY: u32 = 1_000_000;
 
+/// Longest e-mail address (RFC 5321 path limit).
+pub const MAX_EMAIL_LENGTH: usize = 254;
+
+/// A plausible e-mail address: `local@domain.tld`, no spaces, control
+/// characters or list punctuation. Deliverability is the mail system's job.
+/// The server enforces it; the widget checks it before sending.
+pub fn is_plausible_email(email: &str) -> bool {
+    if email.is_empty() || email.len() > MAX_EMAIL_LENGTH {
+        return false;
+    }
+    let bad_char =
+        |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | ',' | ';');
+    if email.chars().any(bad_char) {
+        return false;
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    let labels_ok = domain
+        .split('.')
+        .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+    !local.is_empty()
+        && local.len() <= 64
+        && !local.contains('@')
+        && domain.contains('.')
+        && labels_ok
+}
+
 /// `GET /api/v1/products/{sku}/availability?quantity=Q`
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(utoipa::ToSchema))]

@@ -132,12 +132,12 @@ impl From<crate::server::store::StoreFailure> for ApiError {
     }
 }
 
-impl From<crate::server::store::PlaceFailure> for ApiError {
-    fn from(failure: crate::server::store::PlaceFailure) -> ApiError {
+impl From<crate::server::store::OperationError> for ApiError {
+    fn from(failure: crate::server::store::OperationError) -> ApiError {
         use crate::logic::InventoryError;
-        use crate::server::store::PlaceFailure;
+        use crate::server::store::OperationError;
         match failure {
-            PlaceFailure::UnknownProduct => ApiError {
+            OperationError::UnknownProduct => ApiError {
                 status: StatusCode::NOT_FOUND,
                 detail: ErrorDetail {
                     code: "unknown_product".into(),
@@ -146,14 +146,14 @@ impl From<crate::server::store::PlaceFailure> for ApiError {
                     max_quantity: None,
                 },
             },
-            PlaceFailure::Inventory(InventoryError::QuantityUnavailable { max_quantity }) => {
+            OperationError::Inventory(InventoryError::QuantityUnavailable { max_quantity }) => {
                 ApiError::quantity_unavailable(max_quantity)
             }
-            PlaceFailure::Inventory(error @ InventoryError::InvalidQuantity) => {
+            OperationError::Inventory(error @ InventoryError::InvalidQuantity) => {
                 ApiError::invalid_field("quantity", error.to_string())
             }
-            PlaceFailure::IdempotencyKeyReused => ApiError::idempotency_key_reused(),
-            PlaceFailure::Store(failure) => ApiError::internal(failure),
+            OperationError::IdempotencyKeyReused => ApiError::idempotency_key_reused(),
+            OperationError::Store(failure) => ApiError::internal(failure),
         }
     }
 }

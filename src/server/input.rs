@@ -102,41 +102,15 @@ mod tests {
     }
 }
 
-/// Longest e-mail address (RFC 5321 path limit).
-const MAX_EMAIL_LENGTH: usize = 254;
-
-/// A plausible e-mail address: `local@domain.tld`, no spaces or control
-/// characters. Deliverability is the mail system's job, not ours.
+/// A trimmed e-mail address that passes `api::is_plausible_email`, the
+/// same rule the widget checks before it sends.
 pub fn parse_email(text: &str) -> Result<String, ApiError> {
     let email = text.trim();
-    let invalid = || {
-        ApiError::invalid_field(
+    if !crate::api::is_plausible_email(email) {
+        return Err(ApiError::invalid_field(
             "email",
             "Enter a valid e-mail address, like name@example.com.",
-        )
-    };
-    if email.is_empty() || email.len() > MAX_EMAIL_LENGTH {
-        return Err(invalid());
-    }
-    if email
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | ',' | ';'))
-    {
-        return Err(invalid());
-    }
-    let Some((local, domain)) = email.rsplit_once('@') else {
-        return Err(invalid());
-    };
-    let labels_ok = domain
-        .split('.')
-        .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
-    if local.is_empty()
-        || local.len() > 64
-        || local.contains('@')
-        || !domain.contains('.')
-        || !labels_ok
-    {
-        return Err(invalid());
+        ));
     }
     Ok(email.to_owned())
 }

@@ -13,7 +13,6 @@ mod routes;
 pub mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use routes::openapi::ApiDoc;
 pub use store::Store;
 
 use axum::Router;

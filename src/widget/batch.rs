@@ -8,7 +8,6 @@ use crate::api::Availability;
 use futures::channel::oneshot;
 use gloo_timers::future::TimeoutFuture;
 use std::cell::RefCell;
-use wasm_bindgen::JsValue;
 
 /// The batch endpoint's limit.
 const MAX_SKUS: usize = 100;
@@ -110,14 +109,8 @@ async fn answer_chunk(api: &str, quantity: u32, waiting: Vec<(String, Reply)>) {
     match http::fetch_availability_list(api, &skus, quantity).await {
         Ok(items) => {
             for (sku, reply) in waiting {
-                let found = items.iter().find(|(item, _)| item.sku == sku);
-                let _ = reply.send(match found {
-                    Some((value, raw)) => Ok(Answer {
-                        value: value.clone(),
-                        raw: raw.clone(),
-                    }),
-                    None => Err(unknown_product()),
-                });
+                let found = items.iter().find(|item| item.value.sku == sku);
+                let _ = reply.send(found.cloned().ok_or_else(unknown_product));
             }
         }
         // A backend without the batch endpoint: ask one by one.
@@ -144,6 +137,3 @@ fn unknown_product() -> FetchError {
         field: None,
     }
 }
-
-/// Keeps `JsValue` out of the public signature.
-pub type Item = (Availability, JsValue);

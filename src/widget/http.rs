@@ -62,6 +62,7 @@ impl Drop for AbortOnDrop {
 }
 
 /// A successful answer: the parsed value and the raw object (for event details).
+#[derive(Clone)]
 pub struct Answer<T> {
     pub value: T,
     pub raw: JsValue,
@@ -72,7 +73,7 @@ async fn request(
     url: &str,
     body: Option<&str>,
     idempotency_key: Option<&str>,
-) -> Result<(u16, JsValue), FetchError> {
+) -> Result<JsValue, FetchError> {
     let window = web_sys::window().ok_or(FetchError::Unreachable)?;
     let controller = AbortController::new().map_err(|_| FetchError::Unreachable)?;
     let init = RequestInit::new();
@@ -111,7 +112,7 @@ async fn request(
     let (status, json) = race(exchange, timeout).await?;
     drop(guard);
     if (200..300).contains(&status) {
-        return Ok((status, json?));
+        return json;
     }
     // An error answer without our JSON shape (e.g. a proxy's HTML page).
     let body = json.ok().and_then(|json| ErrorDetail::from_js(&json));
@@ -175,7 +176,7 @@ pub async fn fetch_availability(
     sku: &str,
     quantity: u32,
 ) -> Result<Answer<Availability>, FetchError> {
-    let (_, raw) = request("GET", &availability_url(api, sku, quantity), None, None).await?;
+    let raw = request("GET", &availability_url(api, sku, quantity), None, None).await?;
     parse(raw)
 }
 
@@ -184,7 +185,7 @@ pub async fn fetch_availability_list(
     api: &str,
     skus: &[&str],
     quantity: u32,
-) -> Result<Vec<super::batch::Item>, FetchError> {
+) -> Result<Vec<Answer<Availability>>, FetchError> {
     let mut url = String::from(api);
     url.push_str("/api/v1/availability?skus=");
     for (index, sku) in skus.iter().enumerate() {
@@ -195,13 +196,10 @@ pub async fn fetch_availability_list(
     }
     url.push_str("&quantity=");
     url.push_str(&super::i18n::number(quantity));
-    let (_, raw) = request("GET", &url, None, None).await?;
+    let raw = request("GET", &url, None, None).await?;
     let items = js_sys::Reflect::get(&raw, &"items".into()).map_err(|_| FetchError::Malformed)?;
     let items: js_sys::Array = items.dyn_into().map_err(|_| FetchError::Malformed)?;
-    items
-        .iter()
-        .map(|item| parse::<Availability>(item).map(|answer| (answer.value, answer.raw)))
-        .collect()
+    items.iter().map(parse::<Availability>).collect()
 }
 
 pub async fn create_reservation(
@@ -221,16 +219,16 @@ pub async fn create_reservation(
     let body: String = js_sys::JSON::stringify(&body)
         .map(String::from)
         .unwrap_or_default();
-    let (_, raw) = request("POST", &url, Some(&body), Some(idempotency_key)).await?;
+    let raw = request("POST", &url, Some(&body), Some(idempotency_key)).await?;
     parse(raw)
 }
 
 pub async fn get_reservation(api: &str, id: &str) -> Result<Answer<Reservation>, FetchError> {
-    let (_, raw) = request("GET", &reservation_url(api, id), None, None).await?;
+    let raw = request("GET", &reservation_url(api, id), None, None).await?;
     parse(raw)
 }
 
 pub async fn cancel_reservation(api: &str, id: &str) -> Result<Answer<Reservation>, FetchError> {
-    let (_, raw) = request("DELETE", &reservation_url(api, id), None, None).await?;
+    let raw = request("DELETE", &reservation_url(api, id), None, None).await?;
     parse(raw)
 }

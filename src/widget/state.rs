@@ -127,18 +127,3 @@ pub fn can_reserve(availability: &Availability) -> bool {
         .is_none_or(|max| max > availability.available);
     room_beyond_stock && (availability.backordered > 0 || !availability.fulfillable)
 }
-
-/// Shape only (`x@y.z`, no spaces); the server has the last word.
-pub fn looks_like_email(text: &str) -> bool {
-    let text = text.trim();
-    match text.rsplit_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !text.chars().any(char::is_whitespace)
-        }
-        None => false,
-    }
-}

@@ -9,9 +9,7 @@ use super::host;
 use super::http::{self, FetchError};
 use super::i18n::{Lang, Strings, count, fill, number};
 use super::options::WidgetOptions;
-use super::state::{
-    Form, Load, Mine, can_reserve, error_text, looks_like_email, quote_of, status_line,
-};
+use super::state::{Form, Load, Mine, can_reserve, error_text, quote_of, status_line};
 use super::storage::{self, Remembered};
 use crate::api::ReservationStatus;
 use futures::future::{AbortHandle, Abortable};
@@ -364,7 +362,7 @@ impl Widget {
             return; // a double click: the first submission is on its way
         }
         let quantity = self.valid_quantity(&form.quantity);
-        let email_ok = looks_like_email(&form.email);
+        let email_ok = crate::api::is_plausible_email(form.email.trim());
         form.quantity_error = quantity.as_ref().err().cloned();
         form.email_error = (!email_ok).then(|| String::from(self.strings.email_invalid));
         form.notice = None;

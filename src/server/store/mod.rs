@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 mod reservations;
 pub use reservations::{
-    CancelOutcome, NewReservation, PlaceFailure, QueuedReservation, ReceiptOutcome,
+    CancelOutcome, NewReservation, OperationError, QueuedReservation, ReceiptOutcome,
     ReservationRecord, ReservationState,
 };
 

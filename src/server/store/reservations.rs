@@ -30,16 +30,16 @@ impl NewReservation {
 
 /// Why an operation was refused; nothing was changed.
 #[derive(Debug)]
-pub enum PlaceFailure {
+pub enum OperationError {
     UnknownProduct,
     Inventory(InventoryError),
     IdempotencyKeyReused,
     Store(StoreFailure),
 }
 
-impl From<StoreFailure> for PlaceFailure {
-    fn from(failure: StoreFailure) -> PlaceFailure {
-        PlaceFailure::Store(failure)
+impl From<StoreFailure> for OperationError {
+    fn from(failure: StoreFailure) -> OperationError {
+        OperationError::Store(failure)
     }
 }
 
@@ -206,7 +206,7 @@ impl Store {
         request: NewReservation,
         today: Date,
         now: String,
-    ) -> Result<Reservation, PlaceFailure> {
+    ) -> Result<Reservation, OperationError> {
         self.transaction(move |tx| {
             let fingerprint = request.fingerprint();
             if let Some(key) = &request.idempotency_key {
@@ -220,19 +220,19 @@ impl Store {
                     .map_err(StoreFailure::from)?;
                 if let Some((earlier_request, response)) = earlier {
                     if earlier_request != fingerprint {
-                        return Err(PlaceFailure::IdempotencyKeyReused);
+                        return Err(OperationError::IdempotencyKeyReused);
                     }
                     let replay = serde_json::from_str(&response).context("corrupt stored response").map_err(StoreFailure)?;
                     return Ok(replay);
                 }
             }
-            let product = load_product(tx, &request.sku)?.ok_or(PlaceFailure::UnknownProduct)?;
+            let product = load_product(tx, &request.sku)?.ok_or(OperationError::UnknownProduct)?;
             // The new entry's key is only used inside the returned state, which we
             // do not keep: the inserted row (and its seq) is what joins the queue.
             let (after, placement) = product
                 .inventory
                 .place(request.quantity, 0, today)
-                .map_err(PlaceFailure::Inventory)?;
+                .map_err(OperationError::Inventory)?;
             save_inventory(tx, &request.sku, &after)?;
             let id = new_reservation_id()?;
             let response = Reservation {
@@ -324,13 +324,13 @@ impl Store {
     }
 
     /// Stock arrives: fills the queue first come first served, the rest goes to stock.
-    pub async fn receive(&self, sku: String, units: u32) -> Result<ReceiptOutcome, PlaceFailure> {
+    pub async fn receive(&self, sku: String, units: u32) -> Result<ReceiptOutcome, OperationError> {
         self.transaction(move |tx| {
-            let product = load_product(tx, &sku)?.ok_or(PlaceFailure::UnknownProduct)?;
+            let product = load_product(tx, &sku)?.ok_or(OperationError::UnknownProduct)?;
             let (after, receipt) = product
                 .inventory
                 .receive(units)
-                .map_err(PlaceFailure::Inventory)?;
+                .map_err(OperationError::Inventory)?;
             apply_fills(tx, &receipt.fills)?;
             save_inventory(tx, &sku, &after)?;
             let mut filled = Vec::with_capacity(receipt.fills.len());
