@@ -145,7 +145,8 @@ fn apt_install(packages: &[&str]) -> Result {
     update.push("update");
     command(program, &update).status_ok()?;
     let mut install: Vec<&str> = prefix.to_vec();
-    install.extend(["install", "-y", "--no-install-recommends"]);
+    // With recommends: the same install the brief verified (fonts included).
+    install.extend(["install", "-y"]);
     install.extend(packages);
     command(program, &install)
         .env("DEBIAN_FRONTEND", "noninteractive")
