@@ -156,6 +156,7 @@ pub struct ErrorDetail {
 pub struct AvailabilityList {
     pub items: Vec<Availability>,
     /// Requested SKUs that no product has.
+    #[serde(default)]
     pub missing: Vec<String>,
 }
 

@@ -6,7 +6,7 @@
 use super::http::{self, Answer, FetchError};
 use crate::api::Availability;
 use futures::channel::oneshot;
-use gloo_timers::future::TimeoutFuture;
+use gloo::timers::future::TimeoutFuture;
 use std::cell::RefCell;
 
 /// The batch endpoint's limit.

@@ -1,11 +1,11 @@
 //! Talking to the API with the browser's `fetch`. JSON is parsed by the
-//! browser (`Response.json()`) and read field by field (`js.rs`), so no JSON
-//! parser ships in the wasm. Every request has a timeout and is aborted when
-//! the widget goes away.
+//! browser (`Response.json()`) and read into the shared `api` types with
+//! `serde-wasm-bindgen`, so no JSON parser ships in the wasm. Every request
+//! has a timeout and is aborted when the widget goes away.
 
-use super::js::FromJs;
-use crate::api::{Availability, ErrorDetail, Reservation};
-use gloo_timers::future::TimeoutFuture;
+use crate::api::{Availability, AvailabilityList, ErrorBody, Reservation};
+use gloo::timers::future::TimeoutFuture;
+use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestInit, Response};
@@ -115,9 +115,11 @@ async fn request(
         return json;
     }
     // An error answer without our JSON shape (e.g. a proxy's HTML page).
-    let body = json.ok().and_then(|json| ErrorDetail::from_js(&json));
+    let body = json
+        .ok()
+        .and_then(|json| serde_wasm_bindgen::from_value::<ErrorBody>(json).ok());
     let (code, max_quantity, field) = match body {
-        Some(error) => (error.code, error.max_quantity, error.field),
+        Some(ErrorBody { error }) => (error.code, error.max_quantity, error.field),
         None => (
             String::from(if status >= 500 {
                 "server_error"
@@ -146,9 +148,16 @@ async fn race<T>(first: impl Future<Output = T>, second: impl Future<Output = T>
     }
 }
 
-fn parse<T: FromJs>(raw: JsValue) -> Result<Answer<T>, FetchError> {
-    let value = T::from_js(&raw).ok_or(FetchError::Malformed)?;
-    Ok(Answer { value, raw })
+/// Reads an answer into `T`; anything missing or of the wrong type is malformed.
+fn read<T: DeserializeOwned>(raw: &JsValue) -> Result<T, FetchError> {
+    serde_wasm_bindgen::from_value(raw.clone()).map_err(|_| FetchError::Malformed)
+}
+
+fn parse<T: DeserializeOwned>(raw: JsValue) -> Result<Answer<T>, FetchError> {
+    Ok(Answer {
+        value: read(&raw)?,
+        raw,
+    })
 }
 
 fn encode(component: &str) -> String {
@@ -197,9 +206,18 @@ pub async fn fetch_availability_list(
     url.push_str("&quantity=");
     url.push_str(&super::i18n::number(quantity));
     let raw = request("GET", &url, None, None).await?;
-    let items = js_sys::Reflect::get(&raw, &"items".into()).map_err(|_| FetchError::Malformed)?;
-    let items: js_sys::Array = items.dyn_into().map_err(|_| FetchError::Malformed)?;
-    items.iter().map(parse::<Availability>).collect()
+    let list: AvailabilityList = read(&raw)?;
+    // Each item's own object goes with it, as the detail of its widget's event.
+    let raw_items: js_sys::Array = js_sys::Reflect::get(&raw, &"items".into())
+        .ok()
+        .and_then(|items| items.dyn_into().ok())
+        .ok_or(FetchError::Malformed)?;
+    Ok(list
+        .items
+        .into_iter()
+        .zip(raw_items.iter())
+        .map(|(value, raw)| Answer { value, raw })
+        .collect())
 }
 
 pub async fn create_reservation(

@@ -321,12 +321,27 @@ pub fn number(value: u32) -> String {
         .collect()
 }
 
-/// Replaces `{key}` with `value` in `template`.
+/// Replaces `{key}` with `value` in `template`. (By hand: `str::replace`
+/// brings a general substring search into the wasm for this one job.)
 pub fn fill(template: &str, key: &str, value: &str) -> String {
-    let mut placeholder = String::from("{");
-    placeholder.push_str(key);
-    placeholder.push('}');
-    template.replace(&placeholder, value)
+    let mut filled = String::with_capacity(template.len() + value.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        filled.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.strip_prefix(key).and_then(|tail| tail.strip_prefix('}')) {
+            Some(tail) => {
+                filled.push_str(value);
+                rest = tail;
+            }
+            None => {
+                filled.push('{');
+                rest = after;
+            }
+        }
+    }
+    filled.push_str(rest);
+    filled
 }
 
 /// A plural template with `{n}` filled in.
@@ -337,4 +352,20 @@ pub fn count(lang: Lang, plural: &Plural, n: u32) -> String {
         plural.other
     };
     fill(template, "n", &number(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fill, number};
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn fill_replaces_only_its_own_placeholder() {
+        assert_eq!(fill("{n} in stock, {m} later", "n", "2"), "2 in stock, {m} later");
+        assert_eq!(fill("{n} and {n}", "n", "7"), "7 and 7");
+        assert_eq!(fill("{ {nn} {n", "n", "1"), "{ {nn} {n");
+        assert_eq!(fill("no placeholder", "n", "1"), "no placeholder");
+        assert_eq!(number(0), "0");
+        assert_eq!(number(4_294_967_295), "4294967295");
+    }
 }

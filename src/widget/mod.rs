@@ -1,46 +1,63 @@
-//! The browser widget: one `view::Widget` per `<stock-status>` element, inside
-//! an open shadow root. Compiled for `wasm32` only.
+//! The browser widget: the Leptos component [`StockStatus`], mounted by
+//! [`mount`] into an open shadow root per `<stock-status>` element.
+//! Compiled for `wasm32` only.
 //!
 //! `loader.js` (served as `/widget/stock-widget.js`) defines the custom element
-//! and calls [`mount`]; frameworks may call `mount` themselves.
+//! and calls [`mount`]; frameworks may call `mount` themselves, and Leptos
+//! apps may use `<StockStatus/>` in their own views.
 
 mod batch;
 mod host;
 pub mod http;
 pub mod i18n;
-mod js;
 mod options;
 mod state;
 mod storage;
 mod view;
 
+pub use view::{StockStatus, StockStatusProps};
+
+use leptos::mount::mount_to;
+use leptos::reactive::owner::Owner;
 use options::WidgetOptions;
-use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
-const STYLES: &str = include_str!("widget.css");
+/// The widget's stylesheet. `mount` puts it in the shadow root; a Leptos app
+/// using [`StockStatus`] directly adds it to its page once.
+pub const STYLES: &str = include_str!("widget.css");
 
 /// A mounted widget. `destroy()` removes what it rendered and stops its work.
 #[wasm_bindgen]
 pub struct WidgetHandle {
-    widget: Option<Rc<view::Widget>>,
+    mounted: Option<Mounted>,
 }
 
 #[wasm_bindgen]
 impl WidgetHandle {
     pub fn destroy(&mut self) {
-        if let Some(widget) = self.widget.take() {
-            widget.destroy();
-        }
+        self.mounted.take();
     }
 }
 
-impl Drop for WidgetHandle {
+/// The view and the reactive owner above it. Pending tasks hold the owner, so
+/// it is cleaned up explicitly: that cancels them, which clears their timers
+/// and aborts their requests.
+struct Mounted {
+    owner: Owner,
+    view: Option<Box<dyn std::any::Any>>,
+}
+
+impl Drop for Mounted {
     fn drop(&mut self) {
-        self.destroy();
+        self.view.take(); // unmounts the DOM
+        self.owner.cleanup();
     }
+}
+
+fn dom_error(what: &str) -> JsError {
+    JsError::new(&(String::from("stock-status: cannot ") + what))
 }
 
 /// Renders the widget for `options` (`{sku, api?, quantity?, lang?}`) into
@@ -52,30 +69,41 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<WidgetHandle, JsErro
         Some(root) => root,
         None => host
             .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
-            .map_err(|_| JsError::new("stock-status: this element cannot have a shadow root"))?,
+            .map_err(|_| dom_error("have a shadow root on this element"))?,
     };
     root.set_inner_html("");
     let document = host
         .owner_document()
-        .ok_or_else(|| JsError::new("stock-status: the element has no document"))?;
+        .ok_or_else(|| dom_error("find the element's document"))?;
     let style = document
         .create_element("style")
-        .map_err(|_| JsError::new("stock-status: cannot create <style>"))?;
+        .map_err(|_| dom_error("create <style>"))?;
     style.set_text_content(Some(STYLES));
+    // A ShadowRoot is not an HtmlElement: Leptos mounts into a div inside it.
     let container: HtmlElement = document
         .create_element("div")
-        .map_err(|_| JsError::new("stock-status: cannot create the container"))?
+        .map_err(|_| dom_error("create the container"))?
         .unchecked_into();
-    container.set_class_name("sw");
     root.append_child(&style)
-        .map_err(|_| JsError::new("stock-status: cannot attach styles"))?;
+        .map_err(|_| dom_error("attach styles"))?;
     root.append_child(&container)
-        .map_err(|_| JsError::new("stock-status: cannot attach the widget"))?;
+        .map_err(|_| dom_error("attach the widget"))?;
 
     // Synchronously, so the host page's CSS sees the state from the first frame.
     let _ = host.set_attribute("data-state", "loading");
-    let widget = view::Widget::start(host, container, options);
+    let props = StockStatusProps {
+        api: options.api,
+        quantity: options.quantity,
+        lang: options.lang,
+        sku: options.sku,
+        host: Some(host),
+    };
+    let owner = Owner::new();
+    let view = owner.with(|| mount_to(container, move || StockStatus(props)));
     Ok(WidgetHandle {
-        widget: Some(widget),
+        mounted: Some(Mounted {
+            owner,
+            view: Some(Box::new(view)),
+        }),
     })
 }

@@ -1,7 +1,11 @@
-//! The options a merchant passes (attributes or `mount(element, options)`).
+//! The options a merchant passes (attributes or `mount(element, options)`),
+//! read with `serde-wasm-bindgen` into a plain struct.
 
 use super::i18n::Lang;
-use wasm_bindgen::{JsError, JsValue};
+use crate::api::MAX_REQUEST_QUANTITY;
+use serde::Deserialize;
+use serde_path_to_error::Segment;
+use wasm_bindgen::{JsCast, JsError, JsValue};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct WidgetOptions {
@@ -12,33 +16,41 @@ pub struct WidgetOptions {
     pub lang: Option<String>,
 }
 
+/// `{sku, api?, quantity?, lang?}` as the page passed it. `quantity` is read
+/// as a number and checked here, so `1.5` or `0` get our message.
+/// (No `deny_unknown_fields`: serde-wasm-bindgen reads a struct's own fields
+/// by name and never sees the others, so `from_js` checks the keys itself.)
+#[derive(Deserialize)]
+struct RawOptions {
+    sku: Option<String>,
+    api: Option<String>,
+    quantity: Option<f64>,
+    lang: Option<String>,
+}
+
 fn invalid(message: &str) -> JsError {
     JsError::new(&(String::from("stock-status: ") + message))
 }
 
-/// An optional string option; `Err` when present but not a string.
-fn optional_string(options: &JsValue, key: &str) -> Result<Option<String>, JsError> {
-    let value =
-        js_sys::Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    match value.as_string() {
-        Some(text) => Ok(Some(text)),
-        None => Err(invalid(&(String::from("`") + key + "` must be a string"))),
-    }
+const OPTION_NAMES: [&str; 4] = ["sku", "api", "quantity", "lang"];
+
+const QUANTITY_RULE: &str = "`quantity` must be a whole number from 1 to 1000000";
+
+/// A whole number from 1 to `MAX_REQUEST_QUANTITY`.
+fn parse_quantity(number: f64) -> Option<u32> {
+    (number.fract() == 0.0 && (1.0..=MAX_REQUEST_QUANTITY as f64).contains(&number))
+        .then_some(number as u32)
 }
 
 impl WidgetOptions {
     /// Reads `{sku, api?, quantity?, lang?}`, with an error that says what is wrong.
-    /// (Read by hand rather than with serde: see ARCHITECTURE.md.)
     pub fn from_js(options: JsValue) -> Result<WidgetOptions, JsError> {
         if !options.is_object() {
             return Err(invalid("options must be an object like { sku: 'SKU-1' }"));
         }
-        for key in js_sys::Object::keys(&options.clone().into()).iter() {
+        for key in js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>()).iter() {
             let key = key.as_string().unwrap_or_default();
-            if !matches!(key.as_str(), "sku" | "api" | "quantity" | "lang") {
+            if !OPTION_NAMES.contains(&key.as_str()) {
                 return Err(invalid(
                     &(String::from("unknown option `")
                         + &key
@@ -46,56 +58,59 @@ impl WidgetOptions {
                 ));
             }
         }
-        let sku = optional_string(&options, "sku")?.unwrap_or_default();
+        let deserializer = serde_wasm_bindgen::Deserializer::from(options);
+        let raw: RawOptions = serde_path_to_error::deserialize(deserializer).map_err(|error| {
+            // The path names the option whose value has the wrong type.
+            match error.path().iter().next() {
+                Some(Segment::Map { key }) if key == "quantity" => invalid(QUANTITY_RULE),
+                Some(Segment::Map { key }) => {
+                    invalid(&(String::from("`") + key + "` must be a string"))
+                }
+                _ => invalid(&error.into_inner().to_string()),
+            }
+        })?;
+        let sku = raw.sku.unwrap_or_default();
         if sku.trim().is_empty() {
             return Err(invalid("`sku` is required"));
         }
-        let quantity = js_sys::Reflect::get(&options, &JsValue::from_str("quantity"))
-            .unwrap_or(JsValue::UNDEFINED);
-        let quantity = if quantity.is_undefined() || quantity.is_null() {
-            None
-        } else {
-            match quantity.as_f64() {
-                Some(number)
-                    if number.fract() == 0.0
-                        && (1.0..=crate::api::MAX_REQUEST_QUANTITY as f64).contains(&number) =>
-                {
-                    Some(number as u32)
-                }
-                _ => {
-                    return Err(invalid(
-                        "`quantity` must be a whole number from 1 to 1000000",
-                    ));
-                }
-            }
+        let quantity = match raw.quantity {
+            None => None,
+            Some(number) => Some(parse_quantity(number).ok_or_else(|| invalid(QUANTITY_RULE))?),
         };
         Ok(WidgetOptions {
             sku,
-            api: optional_string(&options, "api")?,
+            api: raw.api,
             quantity,
-            lang: optional_string(&options, "lang")?,
+            lang: raw.lang,
         })
     }
+}
 
-    pub fn api_base(&self) -> &str {
-        self.api.as_deref().unwrap_or("").trim_end_matches('/')
-    }
+/// The `lang` option, else the page's `lang`, else the browser's language, else English.
+pub fn resolve_lang(option: Option<&str>) -> Lang {
+    let page = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element())
+        .and_then(|root| root.get_attribute("lang"));
+    let browser = web_sys::window().and_then(|window| window.navigator().language());
+    [option.map(str::to_owned), page, browser]
+        .into_iter()
+        .flatten()
+        .find_map(|tag| Lang::from_tag(&tag))
+        .unwrap_or(Lang::En)
+}
 
-    pub fn quantity(&self) -> u32 {
-        self.quantity.unwrap_or(1)
-    }
+#[cfg(test)]
+mod tests {
+    use super::parse_quantity;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    /// The `lang` option, else the page's `lang`, else the browser's language, else English.
-    pub fn resolved_lang(&self, host: &web_sys::HtmlElement) -> Lang {
-        let page = host
-            .owner_document()
-            .and_then(|document| document.document_element())
-            .map(|root| root.get_attribute("lang").unwrap_or_default());
-        let browser = web_sys::window().and_then(|window| window.navigator().language());
-        [self.lang.clone(), page, browser]
-            .into_iter()
-            .flatten()
-            .find_map(|tag| Lang::from_tag(&tag))
-            .unwrap_or(Lang::En)
+    #[wasm_bindgen_test]
+    fn quantities_are_whole_numbers_in_range() {
+        assert_eq!(parse_quantity(1.0), Some(1));
+        assert_eq!(parse_quantity(1_000_000.0), Some(1_000_000));
+        for bad in [0.0, -1.0, 1.5, 1_000_001.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(parse_quantity(bad), None, "{bad}");
+        }
     }
 }

@@ -1,12 +1,14 @@
-//! What the widget knows and says, apart from the DOM: plain data and pure
-//! functions, so the rules for wording and validation are easy to follow.
+//! What the widget knows and says, apart from the DOM: plain data, the
+//! changes the shopper's actions make to it, and pure wording and validation
+//! functions. The components in `view.rs` only wire these to signals.
 
 use super::http::FetchError;
 use super::i18n::{Lang, Strings, count, fill, number};
 use super::storage::Remembered;
-use crate::api::{Availability, Reservation};
+use crate::api::{Availability, MAX_REQUEST_QUANTITY, Reservation, ReservationStatus};
 use crate::logic::{Quote, Status};
 
+/// The availability answer, or why there is none.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Load {
     Loading,
@@ -27,6 +29,56 @@ impl Load {
             Load::Failed(_) => "error",
         }
     }
+
+    /// The words of the status line.
+    pub fn status_text(&self, lang: Lang, strings: &Strings) -> String {
+        match self {
+            Load::Loading => String::from(strings.loading),
+            Load::Ready(availability) => status_line(lang, strings, &quote_of(availability)),
+            Load::Failed(error) => String::from(error_text(strings, error)),
+        }
+    }
+
+    /// The most one reservation may take, when the answer says so.
+    pub fn max_quantity(&self) -> Option<u32> {
+        match self {
+            Load::Ready(availability) => availability.max_quantity,
+            _ => None,
+        }
+    }
+
+    /// The button beside the status.
+    pub fn action(&self, form_open: bool, mine: &Mine) -> Action {
+        match self {
+            Load::Failed(_) => Action::Retry,
+            Load::Ready(availability)
+                if can_reserve(availability) && !form_open && !mine.is_open() =>
+            {
+                Action::Reserve
+            }
+            _ => Action::None,
+        }
+    }
+
+    /// The status line for `quantity` units, computed in the browser with the
+    /// shared logic from the last answer; `None` when it cannot be honest.
+    pub fn preview(&self, quantity: &str, lang: Lang, strings: &Strings) -> Option<String> {
+        let Load::Ready(availability) = self else {
+            return None;
+        };
+        let quantity = quantity.trim().parse::<u32>().ok()?;
+        let (inventory, today) = availability.preview_inventory()?;
+        let quote = inventory.quote(quantity, today).ok()?;
+        Some(status_line(lang, strings, &quote))
+    }
+}
+
+/// Which button sits beside the status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    None,
+    Retry,
+    Reserve,
 }
 
 /// The shopper's own reservation of this product, if any.
@@ -42,6 +94,68 @@ pub enum Mine {
     Cancelled,
 }
 
+/// The "you reserved" panel: its words, and whether it offers to cancel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Panel {
+    pub text: String,
+    pub cancellable: bool,
+}
+
+impl Mine {
+    /// An earlier reservation is (probably) still open: no second Reserve button.
+    pub fn is_open(&self) -> bool {
+        matches!(self, Mine::Open(_) | Mine::Checking(_))
+    }
+
+    /// The reference to cancel, while there is one.
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            Mine::Checking(remembered) => Some(&remembered.id),
+            Mine::Placed(reservation) | Mine::Open(reservation) => Some(&reservation.id),
+            Mine::Nothing | Mine::Cancelled => None,
+        }
+    }
+
+    pub fn panel(&self, lang: Lang, strings: &Strings) -> Option<Panel> {
+        let text = match self {
+            Mine::Nothing => return None,
+            Mine::Cancelled => String::from(strings.cancelled),
+            Mine::Checking(remembered) => {
+                fill(strings.you_reserved, "n", &number(remembered.quantity))
+            }
+            Mine::Placed(reservation) => {
+                let mut text = fill(strings.reserved, "n", &number(reservation.quantity));
+                text.push_str(" · ");
+                text.push_str(strings.reference);
+                text.push(' ');
+                text.push_str(&reservation.id);
+                if let Some(date) = reservation.ship_date {
+                    text.push_str(" · ");
+                    text.push_str(&fill(strings.ships_on, "d", &lang.format_date(date)));
+                }
+                text
+            }
+            Mine::Open(reservation) => {
+                let mut text = fill(strings.you_reserved, "n", &number(reservation.quantity));
+                text.push_str(" — ");
+                match reservation.ships_in_days {
+                    _ if reservation.status == ReservationStatus::Ready => {
+                        text.push_str(strings.ready)
+                    }
+                    Some(0) => text.push_str(strings.ships_today),
+                    Some(days) => text.push_str(&count(lang, &strings.ships_in, days)),
+                    None => text.push_str(strings.ready),
+                }
+                text
+            }
+        };
+        Some(Panel {
+            text,
+            cancellable: self.reference().is_some(),
+        })
+    }
+}
+
 /// The open reservation form.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Form {
@@ -53,6 +167,115 @@ pub struct Form {
     pub submitting: bool,
     /// One key per attempt: retries of the same attempt reuse it.
     pub idempotency_key: String,
+}
+
+/// Which field the shopper should look at after a refused submission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Quantity,
+    Email,
+}
+
+impl Field {
+    /// The input's selector inside the widget.
+    pub fn selector(self) -> &'static str {
+        match self {
+            Field::Quantity => "#sw-quantity",
+            Field::Email => "#sw-email",
+        }
+    }
+}
+
+/// A submission that passed the browser's checks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Submission {
+    pub quantity: u32,
+    pub email: String,
+    pub idempotency_key: String,
+}
+
+impl Form {
+    /// A fresh form for the widget's quantity, capped at what can be had.
+    pub fn new(quantity: u32, max_quantity: Option<u32>, idempotency_key: String) -> Form {
+        let quantity = max_quantity.map_or(quantity, |max| quantity.min(max));
+        Form {
+            quantity: number(quantity),
+            email: String::new(),
+            quantity_error: None,
+            email_error: None,
+            notice: None,
+            submitting: false,
+            idempotency_key,
+        }
+    }
+
+    /// Checks both fields; on success the form is marked as submitting.
+    /// On failure each field at fault carries its message, and the field to
+    /// focus is returned.
+    pub fn submit(
+        &mut self,
+        max_quantity: Option<u32>,
+        strings: &Strings,
+    ) -> Result<Submission, Field> {
+        let quantity = valid_quantity(&self.quantity, max_quantity, strings);
+        let email = self.email.trim();
+        let email_ok = crate::api::is_plausible_email(email);
+        self.quantity_error = quantity.as_ref().err().cloned();
+        self.email_error = (!email_ok).then(|| String::from(strings.email_invalid));
+        self.notice = None;
+        match quantity {
+            Err(_) => Err(Field::Quantity),
+            Ok(_) if !email_ok => Err(Field::Email),
+            Ok(quantity) => {
+                self.submitting = true;
+                Ok(Submission {
+                    quantity,
+                    email: email.to_owned(),
+                    idempotency_key: self.idempotency_key.clone(),
+                })
+            }
+        }
+    }
+
+    /// Someone else took the units (409): say so, offer what is left, and
+    /// make the next attempt a new one.
+    pub fn conflict(&mut self, asked: u32, max: u32, strings: &Strings, fresh_key: String) {
+        self.submitting = false;
+        self.idempotency_key = fresh_key;
+        if max == 0 {
+            self.notice = Some(String::from(strings.sold_out_now));
+        } else {
+            self.notice = Some(fill(strings.conflict, "n", &number(max)));
+            self.quantity = number(asked.min(max));
+        }
+    }
+
+    /// The server refused a field (422): mark it, make the next attempt a new one.
+    pub fn rejected(&mut self, field: Field, asked: u32, strings: &Strings, fresh_key: String) {
+        self.submitting = false;
+        self.idempotency_key = fresh_key;
+        match field {
+            Field::Email => self.email_error = Some(String::from(strings.email_invalid)),
+            Field::Quantity => {
+                self.quantity_error = Some(fill(strings.quantity_invalid, "n", &number(asked)))
+            }
+        }
+    }
+
+    /// A transient failure: keep the key, so pressing again cannot reserve twice.
+    pub fn failed(&mut self, message: &str) {
+        self.submitting = false;
+        self.notice = Some(String::from(message));
+    }
+}
+
+/// The form's quantity if it is whole and within what can be had.
+pub fn valid_quantity(text: &str, max_quantity: Option<u32>, strings: &Strings) -> Result<u32, String> {
+    let limit = max_quantity.unwrap_or(MAX_REQUEST_QUANTITY);
+    match text.trim().parse::<u32>() {
+        Ok(quantity) if quantity >= 1 && quantity <= limit => Ok(quantity),
+        _ => Err(fill(strings.quantity_invalid, "n", &number(limit))),
+    }
 }
 
 /// The status line for a quote (the server's, or the browser's preview).
@@ -126,4 +349,118 @@ pub fn can_reserve(availability: &Availability) -> bool {
         .max_quantity
         .is_none_or(|max| max > availability.available);
     room_beyond_stock && (availability.backordered > 0 || !availability.fulfillable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logic::Date;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn strings() -> &'static Strings {
+        Lang::En.strings()
+    }
+
+    fn backorder(max_quantity: Option<u32>) -> Availability {
+        Availability {
+            sku: String::from("SKU-1"),
+            name: String::from("Kettle"),
+            status: Status::Backorder,
+            available: 0,
+            low_stock: false,
+            max_quantity,
+            quantity: 1,
+            from_stock: 0,
+            backordered: 1,
+            fulfillable: true,
+            ship_date: Date::parse_iso("2026-03-08"),
+            ships_in_days: Some(6),
+            as_of: String::from("2026-03-02T12:00:00Z"),
+            backorder_outlook: None,
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_form_opens_capped_and_checks_both_fields() {
+        let mut form = Form::new(10, Some(3), String::from("k1"));
+        assert_eq!(form.quantity, "3");
+        form.email = String::from("jane@");
+        assert_eq!(form.submit(Some(3), strings()), Err(Field::Email));
+        assert!(form.quantity_error.is_none() && form.email_error.is_some());
+        assert!(!form.submitting);
+        form.quantity = String::from("4");
+        assert_eq!(form.submit(Some(3), strings()), Err(Field::Quantity));
+        assert_eq!(
+            form.quantity_error.as_deref(),
+            Some("Enter a quantity from 1 to 3.")
+        );
+        form.quantity = String::from(" 2 ");
+        form.email = String::from(" jane@example.com ");
+        let submission = form.submit(Some(3), strings()).expect("valid");
+        assert_eq!(submission.quantity, 2);
+        assert_eq!(submission.email, "jane@example.com");
+        assert_eq!(submission.idempotency_key, "k1");
+        assert!(form.submitting && form.quantity_error.is_none() && form.email_error.is_none());
+    }
+
+    #[wasm_bindgen_test]
+    fn a_conflict_offers_what_is_left_with_a_new_key() {
+        let mut form = Form::new(5, None, String::from("k1"));
+        form.submitting = true;
+        form.conflict(5, 2, strings(), String::from("k2"));
+        assert_eq!(form.quantity, "2");
+        assert_eq!(form.idempotency_key, "k2");
+        assert!(!form.submitting);
+        assert!(form.notice.as_deref().unwrap().contains('2'));
+        form.conflict(2, 0, strings(), String::from("k3"));
+        assert_eq!(form.notice.as_deref(), Some(strings().sold_out_now));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_transient_failure_keeps_the_key() {
+        let mut form = Form::new(1, None, String::from("k1"));
+        form.submitting = true;
+        form.failed("down");
+        assert_eq!(form.idempotency_key, "k1");
+        assert_eq!(form.notice.as_deref(), Some("down"));
+        assert!(!form.submitting);
+    }
+
+    #[wasm_bindgen_test]
+    fn the_button_beside_the_status_follows_load_form_and_reservation() {
+        let ready = Load::Ready(backorder(None));
+        assert_eq!(ready.action(false, &Mine::Nothing), Action::Reserve);
+        assert_eq!(ready.action(true, &Mine::Nothing), Action::None);
+        let remembered = Mine::Checking(Remembered {
+            id: String::from("rsv_1"),
+            quantity: 1,
+        });
+        assert_eq!(ready.action(false, &remembered), Action::None);
+        assert_eq!(ready.action(false, &Mine::Cancelled), Action::Reserve);
+        assert_eq!(
+            Load::Failed(FetchError::Timeout).action(false, &Mine::Nothing),
+            Action::Retry
+        );
+        assert_eq!(Load::Loading.action(false, &Mine::Nothing), Action::None);
+    }
+
+    #[wasm_bindgen_test]
+    fn the_panel_offers_cancel_only_while_there_is_a_reservation() {
+        let remembered = Mine::Checking(Remembered {
+            id: String::from("rsv_1"),
+            quantity: 2,
+        });
+        let panel = remembered.panel(Lang::En, strings()).unwrap();
+        assert!(panel.cancellable);
+        assert!(panel.text.contains('2'), "{}", panel.text);
+        let cancelled = Mine::Cancelled.panel(Lang::En, strings()).unwrap();
+        assert!(!cancelled.cancellable);
+        assert_eq!(Mine::Nothing.panel(Lang::En, strings()), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn no_preview_without_an_outlook_when_backorders_are_possible() {
+        let load = Load::Ready(backorder(None));
+        assert_eq!(load.preview("2", Lang::En, strings()), None);
+    }
 }

@@ -2,7 +2,7 @@
 //! gloo's raw handle, so no JSON library is bundled). Storage may be off
 //! (private mode, blocked cookies): then nothing is remembered, nothing fails.
 
-use gloo_storage::{LocalStorage, Storage};
+use gloo::storage::{LocalStorage, Storage};
 
 /// What we keep: the reference and how many units it was for.
 #[derive(Clone, Debug, PartialEq)]

@@ -4,6 +4,7 @@
 //! - `dev`           build everything, then serve the demo store on 127.0.0.1:8080
 //! - `test`          every test: native, wasm in headless Chromium, end-to-end
 //! - `build-widget`  the release widget into `dist/widget/`, with a size report
+//!                   (`--why` adds its largest crates and functions)
 //! - `bench`         size, time to status, API throughput, contention, memory
 //! - `setup`         only the installs (`--browser` adds Chromium + ChromeDriver)
 
@@ -33,11 +34,11 @@ fn main() -> ExitCode {
         Some("dev") => dev(&args[1..]),
         Some("test") => test(),
         Some("bench") => bench::run(),
-        Some("build-widget") => widget::build().map(|_| ()),
+        Some("build-widget") => build_widget(args.iter().any(|arg| arg == "--why")),
         Some("setup") => setup::ensure_all(args.iter().any(|arg| arg == "--browser")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev [serve options…] | test | bench | build-widget | setup [--browser]>"
+                "usage: cargo xtask <dev [serve options…] | test | bench | build-widget [--why] | setup [--browser]>"
             );
             return ExitCode::from(2);
         }
@@ -125,6 +126,22 @@ fn test() -> Result {
         (Ok(()), Ok(())) => Ok(()),
         _ => Err("some tests failed".into()),
     }
+}
+
+/// The widget, failing when over its size budget; `why` lists what weighs most.
+fn build_widget(why: bool) -> Result {
+    setup::ensure_all(false)?;
+    let report = widget::build()?;
+    if why {
+        let contributors = wasm_symbols::largest_contributors()?;
+        for (kind, entries) in contributors.as_object().into_iter().flatten() {
+            println!("largest {kind} (bytes of code before compression):");
+            for entry in entries.as_array().into_iter().flatten() {
+                println!("  {:>7}  {}", entry["bytes"], entry["name"].as_str().unwrap_or(""));
+            }
+        }
+    }
+    report.check_budget()
 }
 
 fn verdict(result: &Result) -> &'static str {

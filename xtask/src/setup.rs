@@ -9,11 +9,13 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// Where npm-installed tools go (inside target/, so `cargo clean` resets them).
 pub const TOOLS_DIR: &str = "target/tools";
 const BINARYEN_VERSION: &str = "132.0.0";
+const ESBUILD_VERSION: &str = "0.28.2";
 
 pub fn ensure_all(browser: bool) -> Result {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
     ensure_binaryen();
+    ensure_esbuild();
     if browser {
         ensure_browser()?;
     }
@@ -91,7 +93,26 @@ fn ensure_binaryen() {
 }
 
 pub fn wasm_opt_path() -> Option<String> {
-    let path = format!("{TOOLS_DIR}/node_modules/.bin/wasm-opt");
+    tool_path("wasm-opt")
+}
+
+/// esbuild from npm minifies the JS glue and the loader. Optional: without
+/// npm the widget is still built, only larger.
+fn ensure_esbuild() {
+    if esbuild_path().is_some() || command("npm", &["--version"]).output_text().is_none() {
+        return;
+    }
+    if let Err(error) = npm_install(&format!("esbuild@{ESBUILD_VERSION}")) {
+        eprintln!("xtask: could not install esbuild ({error}); the JS will not be minified");
+    }
+}
+
+pub fn esbuild_path() -> Option<String> {
+    tool_path("esbuild")
+}
+
+fn tool_path(name: &str) -> Option<String> {
+    let path = format!("{TOOLS_DIR}/node_modules/.bin/{name}");
     Path::new(&path).exists().then_some(path)
 }
 

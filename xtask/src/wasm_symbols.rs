@@ -41,7 +41,7 @@ pub fn largest_contributors() -> Result<Value> {
     functions.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     Ok(json!({
         "crates": crates.iter().take(15).map(|(name, bytes)| json!({"name": name, "bytes": bytes})).collect::<Vec<_>>(),
-        "functions": functions.iter().take(20).map(|(name, bytes)| json!({"name": name, "bytes": bytes})).collect::<Vec<_>>(),
+        "functions": functions.iter().take(40).map(|(name, bytes)| json!({"name": name, "bytes": bytes})).collect::<Vec<_>>(),
     }))
 }
 

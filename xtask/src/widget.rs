@@ -1,7 +1,7 @@
 //! Builds the release widget: cargo → wasm-bindgen → wasm-opt → dist/widget/.
 
 use crate::run::command;
-use crate::setup::wasm_opt_path;
+use crate::setup::{esbuild_path, wasm_opt_path};
 use crate::{DIST_WIDGET, Result, size};
 use std::path::Path;
 
@@ -59,6 +59,11 @@ pub fn build() -> Result<size::Report> {
         "src/widget/loader.js",
         &format!("{DIST_WIDGET}/stock-widget.js"),
     )?;
+    for name in [format!("{CORE_NAME}.js"), String::from("stock-widget.js")] {
+        if !minify(&format!("{DIST_WIDGET}/{name}"))? {
+            eprintln!("xtask: esbuild not available; {name} is not minified");
+        }
+    }
     let report = size::measure(Path::new(DIST_WIDGET))?;
     print!("{}", report.render());
     Ok(report)
@@ -81,6 +86,27 @@ pub fn optimize(wasm: &str, extra: &[&str]) -> Result<bool> {
     ]);
     args.extend(extra);
     command(&wasm_opt, &args).status_ok()?;
+    Ok(true)
+}
+
+/// Minifies an ES module in place with esbuild; `false` when esbuild is not installed.
+fn minify(path: &str) -> Result<bool> {
+    let Some(esbuild) = esbuild_path() else {
+        return Ok(false);
+    };
+    let minified = format!("{path}.min");
+    command(
+        &esbuild,
+        &[
+            path,
+            "--minify",
+            "--format=esm",
+            "--log-level=warning",
+            &format!("--outfile={minified}"),
+        ],
+    )
+    .status_ok()?;
+    std::fs::rename(&minified, path).map_err(|e| format!("cannot replace {path}: {e}"))?;
     Ok(true)
 }
 
