@@ -628,3 +628,57 @@ async fn a_backend_without_the_batch_endpoint_is_asked_one_by_one() {
         "the batch, then one request per widget"
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_leptos_app_can_put_the_component_in_its_own_view() {
+    use leptos::prelude::*;
+    use stock_widget::widget::StockStatus;
+
+    stub_fetch(&format!(
+        "[{}]",
+        get_route(&availability(
+            "backorder",
+            0,
+            false,
+            "null",
+            2,
+            0,
+            2,
+            true,
+            Some(12)
+        ))
+    ));
+    // The app's own element; `host()` records the events that bubble up to it.
+    let app = host();
+    let handle = leptos::mount::mount_to(app.clone(), || {
+        view! {
+            <main>
+                <StockStatus sku="SKU-1" api="https://api.test" quantity=2 lang="en" />
+            </main>
+        }
+    });
+    let light = |selector: &str| app.query_selector(selector).unwrap();
+    let root = light("main > .sw").expect("the component renders in the app's own DOM");
+    assert_eq!(root.get_attribute("data-state").as_deref(), Some("loading"));
+    until("the status", || {
+        root.get_attribute("data-state").as_deref() == Some("backorder")
+    })
+    .await;
+    assert_eq!(
+        light("[role=status]").unwrap().text_content().unwrap().trim(),
+        "Backorder — ships in 12 days"
+    );
+    let changes = events(&app, "change");
+    assert_eq!(changes.len(), 1, "the change event bubbles to the app");
+    assert_eq!(field(&changes[0], &["detail", "quantity"]), JsValue::from(2));
+    // The reserve button works in the light DOM too.
+    light(".sw-row .sw-button")
+        .unwrap()
+        .unchecked_into::<HtmlElement>()
+        .click();
+    TimeoutFuture::new(0).await;
+    let quantity: web_sys::HtmlInputElement = light("#sw-quantity").unwrap().unchecked_into();
+    assert_eq!(quantity.value(), "2");
+    drop(handle);
+    assert!(light(".sw").is_none(), "unmounting removes the widget");
+}

@@ -24,6 +24,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
+// Smaller than Rust's default wasm allocator (dlmalloc); the widget is single-threaded.
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// The widget's stylesheet. `mount` puts it in the shadow root; a Leptos app
 /// using [`StockStatus`] directly adds it to its page once.
 pub const STYLES: &str = include_str!("widget.css");

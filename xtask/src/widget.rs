@@ -49,20 +49,17 @@ pub fn build() -> Result<size::Report> {
     let _ = std::fs::remove_dir_all(DIST_WIDGET);
     std::fs::create_dir_all(DIST_WIDGET)
         .map_err(|e| format!("cannot create {DIST_WIDGET}: {e}"))?;
-    for name in [format!("{CORE_NAME}.js"), format!("{CORE_NAME}_bg.wasm")] {
-        copy(
-            &format!("{staging}/{name}"),
-            &format!("{DIST_WIDGET}/{name}"),
-        )?;
-    }
-    copy(
-        "src/widget/loader.js",
-        &format!("{DIST_WIDGET}/stock-widget.js"),
-    )?;
-    for name in [format!("{CORE_NAME}.js"), String::from("stock-widget.js")] {
-        if !minify(&format!("{DIST_WIDGET}/{name}"))? {
-            eprintln!("xtask: esbuild not available; {name} is not minified");
-        }
+    let wasm_name = format!("{CORE_NAME}_bg.wasm");
+    copy(&wasm, &format!("{DIST_WIDGET}/{wasm_name}"))?;
+    // The loader imports the glue; bundled, they are one minified request, and
+    // the glue's exports the loader never imports are left out.
+    let loader = format!("{staging}/stock-widget.js");
+    copy("src/widget/loader.js", &loader)?;
+    if !bundle(&loader, &format!("{DIST_WIDGET}/stock-widget.js"))? {
+        eprintln!("xtask: esbuild not available; the loader and glue are served as written");
+        copy(&loader, &format!("{DIST_WIDGET}/stock-widget.js"))?;
+        let glue = format!("{CORE_NAME}.js");
+        copy(&format!("{staging}/{glue}"), &format!("{DIST_WIDGET}/{glue}"))?;
     }
     let report = size::measure(Path::new(DIST_WIDGET))?;
     print!("{}", report.render());
@@ -74,7 +71,9 @@ pub fn optimize(wasm: &str, extra: &[&str]) -> Result<bool> {
     let Some(wasm_opt) = wasm_opt_path() else {
         return Ok(false);
     };
-    let mut args = vec![wasm, "-Oz", "-o", wasm];
+    // --converge repeats -Oz while it still shrinks the module;
+    // --zero-filled-memory: a fresh wasm memory is all zeros, so zero data can go.
+    let mut args = vec![wasm, "-Oz", "--converge", "--zero-filled-memory", "-o", wasm];
     // The features rustc's wasm32 target enables by default.
     args.extend([
         "--enable-bulk-memory",
@@ -89,24 +88,24 @@ pub fn optimize(wasm: &str, extra: &[&str]) -> Result<bool> {
     Ok(true)
 }
 
-/// Minifies an ES module in place with esbuild; `false` when esbuild is not installed.
-fn minify(path: &str) -> Result<bool> {
+/// Bundles the ES module `entry` and what it imports into one minified
+/// file with esbuild; `false` when esbuild is not installed.
+fn bundle(entry: &str, out: &str) -> Result<bool> {
     let Some(esbuild) = esbuild_path() else {
         return Ok(false);
     };
-    let minified = format!("{path}.min");
     command(
         &esbuild,
         &[
-            path,
+            entry,
+            "--bundle",
             "--minify",
             "--format=esm",
             "--log-level=warning",
-            &format!("--outfile={minified}"),
+            &format!("--outfile={out}"),
         ],
     )
     .status_ok()?;
-    std::fs::rename(&minified, path).map_err(|e| format!("cannot replace {path}: {e}"))?;
     Ok(true)
 }
 
