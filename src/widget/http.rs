@@ -5,6 +5,7 @@
 
 use crate::api::{Availability, AvailabilityList, ErrorBody, Reservation};
 use gloo::timers::future::TimeoutFuture;
+use std::pin::Pin;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -68,11 +69,22 @@ pub struct Answer<T> {
     pub raw: JsValue,
 }
 
-async fn request(
-    method: &str,
-    url: &str,
-    body: Option<&str>,
-    idempotency_key: Option<&str>,
+/// One exchange with the API: the parsed JSON of a 2xx answer, or why not.
+/// Boxed, so its state machine is compiled once instead of into every caller.
+fn request(
+    method: &'static str,
+    url: String,
+    body: Option<String>,
+    idempotency_key: Option<String>,
+) -> Pin<Box<dyn Future<Output = Result<JsValue, FetchError>>>> {
+    Box::pin(exchange(method, url, body, idempotency_key))
+}
+
+async fn exchange(
+    method: &'static str,
+    url: String,
+    body: Option<String>,
+    idempotency_key: Option<String>,
 ) -> Result<JsValue, FetchError> {
     let window = web_sys::window().ok_or(FetchError::Unreachable)?;
     let controller = AbortController::new().map_err(|_| FetchError::Unreachable)?;
@@ -81,18 +93,18 @@ async fn request(
     init.set_signal(Some(&controller.signal()));
     let headers = Headers::new().map_err(|_| FetchError::Unreachable)?;
     let _ = headers.set("Accept", "application/json");
-    if let Some(body) = body {
+    if let Some(body) = &body {
         let _ = headers.set("Content-Type", "application/json");
         init.set_body(&JsValue::from_str(body));
     }
-    if let Some(key) = idempotency_key {
+    if let Some(key) = &idempotency_key {
         let _ = headers.set("Idempotency-Key", key);
     }
     init.set_headers(&headers);
     let guard = AbortOnDrop(controller);
 
     let exchange = async {
-        let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        let response: Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
             .await
             .map_err(|_| FetchError::Unreachable)?
             .unchecked_into();
@@ -185,7 +197,7 @@ pub async fn fetch_availability(
     sku: &str,
     quantity: u32,
 ) -> Result<Answer<Availability>, FetchError> {
-    let raw = request("GET", &availability_url(api, sku, quantity), None, None).await?;
+    let raw = request("GET", availability_url(api, sku, quantity), None, None).await?;
     parse(raw)
 }
 
@@ -205,7 +217,7 @@ pub async fn fetch_availability_list(
     }
     url.push_str("&quantity=");
     url.push_str(&super::i18n::number(quantity));
-    let raw = request("GET", &url, None, None).await?;
+    let raw = request("GET", url, None, None).await?;
     let list: AvailabilityList = read(&raw)?;
     // Each item's own object goes with it, as the detail of its widget's event.
     let raw_items: js_sys::Array = js_sys::Reflect::get(&raw, &"items".into())
@@ -237,16 +249,16 @@ pub async fn create_reservation(
     let body: String = js_sys::JSON::stringify(&body)
         .map(String::from)
         .unwrap_or_default();
-    let raw = request("POST", &url, Some(&body), Some(idempotency_key)).await?;
+    let raw = request("POST", url, Some(body), Some(idempotency_key.to_owned())).await?;
     parse(raw)
 }
 
 pub async fn get_reservation(api: &str, id: &str) -> Result<Answer<Reservation>, FetchError> {
-    let raw = request("GET", &reservation_url(api, id), None, None).await?;
+    let raw = request("GET", reservation_url(api, id), None, None).await?;
     parse(raw)
 }
 
 pub async fn cancel_reservation(api: &str, id: &str) -> Result<Answer<Reservation>, FetchError> {
-    let raw = request("DELETE", &reservation_url(api, id), None, None).await?;
+    let raw = request("DELETE", reservation_url(api, id), None, None).await?;
     parse(raw)
 }

@@ -1,10 +1,9 @@
 //! The options a merchant passes (attributes or `mount(element, options)`),
-//! read with `serde-wasm-bindgen` into a plain struct.
+//! read option by option with `serde-wasm-bindgen`.
 
 use super::i18n::Lang;
 use crate::api::MAX_REQUEST_QUANTITY;
-use serde::Deserialize;
-use serde_path_to_error::Segment;
+use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsError, JsValue};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -16,23 +15,18 @@ pub struct WidgetOptions {
     pub lang: Option<String>,
 }
 
-/// `{sku, api?, quantity?, lang?}` as the page passed it. `quantity` is read
-/// as a number and checked here, so `1.5` or `0` get our message.
-/// (No `deny_unknown_fields`: serde-wasm-bindgen reads a struct's own fields
-/// by name and never sees the others, so `from_js` checks the keys itself.)
-#[derive(Deserialize)]
-struct RawOptions {
-    sku: Option<String>,
-    api: Option<String>,
-    quantity: Option<f64>,
-    lang: Option<String>,
-}
-
 fn invalid(message: &str) -> JsError {
     JsError::new(&(String::from("stock-status: ") + message))
 }
 
 const OPTION_NAMES: [&str; 4] = ["sku", "api", "quantity", "lang"];
+
+/// One option, read with serde-wasm-bindgen (`undefined` and `null` are `None`).
+/// Read one by one, so a wrong type is reported with the option's name.
+fn read<T: DeserializeOwned>(options: &js_sys::Object, key: &str) -> Result<Option<T>, ()> {
+    let value = js_sys::Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    serde_wasm_bindgen::from_value(value).map_err(|_| ())
+}
 
 const QUANTITY_RULE: &str = "`quantity` must be a whole number from 1 to 1000000";
 
@@ -48,7 +42,8 @@ impl WidgetOptions {
         if !options.is_object() {
             return Err(invalid("options must be an object like { sku: 'SKU-1' }"));
         }
-        for key in js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>()).iter() {
+        let options: &js_sys::Object = options.unchecked_ref();
+        for key in js_sys::Object::keys(options).iter() {
             let key = key.as_string().unwrap_or_default();
             if !OPTION_NAMES.contains(&key.as_str()) {
                 return Err(invalid(
@@ -58,30 +53,27 @@ impl WidgetOptions {
                 ));
             }
         }
-        let deserializer = serde_wasm_bindgen::Deserializer::from(options);
-        let raw: RawOptions = serde_path_to_error::deserialize(deserializer).map_err(|error| {
-            // The path names the option whose value has the wrong type.
-            match error.path().iter().next() {
-                Some(Segment::Map { key }) if key == "quantity" => invalid(QUANTITY_RULE),
-                Some(Segment::Map { key }) => {
-                    invalid(&(String::from("`") + key + "` must be a string"))
-                }
-                _ => invalid(&error.into_inner().to_string()),
-            }
-        })?;
-        let sku = raw.sku.unwrap_or_default();
+        let text = |key: &str| -> Result<Option<String>, JsError> {
+            read(options, key)
+                .map_err(|_| invalid(&(String::from("`") + key + "` must be a string")))
+        };
+        let sku = text("sku")?;
+        let api = text("api")?;
+        let lang = text("lang")?;
+        let quantity: Option<f64> = read(options, "quantity").map_err(|_| invalid(QUANTITY_RULE))?;
+        let sku = sku.unwrap_or_default();
         if sku.trim().is_empty() {
             return Err(invalid("`sku` is required"));
         }
-        let quantity = match raw.quantity {
+        let quantity = match quantity {
             None => None,
             Some(number) => Some(parse_quantity(number).ok_or_else(|| invalid(QUANTITY_RULE))?),
         };
         Ok(WidgetOptions {
             sku,
-            api: raw.api,
+            api,
             quantity,
-            lang: raw.lang,
+            lang,
         })
     }
 }

@@ -464,7 +464,6 @@ fn ReserveForm(widget: Widget) -> impl IntoView {
         move || form.with(|form| form.as_ref().and_then(pick))
     };
     let quantity = read(|form| Some(form.quantity.clone()));
-    let email = read(|form| Some(form.email.clone()));
     let quantity_error = read(|form| form.quantity_error.clone());
     let email_error = read(|form| form.email_error.clone());
     let notice = read(|form| form.notice.clone());
@@ -502,8 +501,8 @@ fn ReserveForm(widget: Widget) -> impl IntoView {
                     </div>
                     <div class="sw-field sw-wide">
                         <label for="sw-email">{strings.email}</label>
+                        // Only the shopper writes the e-mail: no binding back to the input.
                         <input id="sw-email" name="email" type="email" autocomplete="email" spellcheck="false"
-                            prop:value=move || email().unwrap_or_default()
                             aria-invalid=move || true_false(email_error().is_some())
                             aria-describedby="sw-email-error sw-email-hint"
                             on:input=move |event| typed(event, |form, value| {
