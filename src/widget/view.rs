@@ -14,6 +14,7 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
 use leptos::task::spawn_local_scoped_with_cancellation;
+use std::cell::Cell;
 use std::pin::Pin;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlElement;
@@ -32,6 +33,10 @@ struct Config {
     /// as long as the widget, not as long as the button that started them.
     /// Weak, so dropping the widget still cancels them.
     owner: Option<WeakOwner>,
+    /// Bumped by each new load, so a stale retry loop stops.
+    generation: Cell<u32>,
+    /// The first status has been shown (and the performance mark set).
+    marked: Cell<bool>,
 }
 
 /// One widget's state and actions; `Copy`, so every closure gets its own.
@@ -44,10 +49,6 @@ struct Widget {
     load: RwSignal<Load>,
     form: RwSignal<Option<Form>>,
     mine: RwSignal<Mine>,
-    /// Bumped by each new load, so a stale retry loop stops.
-    generation: StoredValue<u32>,
-    /// The first status has been shown (and the performance mark set).
-    marked: StoredValue<bool>,
     root: NodeRef<Div>,
 }
 
@@ -105,16 +106,18 @@ impl Widget {
         if let Some(target) = self.target() {
             host::set_state(&target, state);
         }
-        if !self.marked.get_value() {
-            self.marked.set_value(true);
+        if !self.config.with_value(|config| config.marked.replace(true)) {
             host::mark_ready(&self.sku());
         }
     }
 
     /// Fetches availability, retrying transient failures with backoff.
     fn reload(self) {
-        let generation = self.generation.get_value().wrapping_add(1);
-        self.generation.set_value(generation);
+        let generation = self.config.with_value(|config| {
+            let next = config.generation.get().wrapping_add(1);
+            config.generation.set(next);
+            next
+        });
         self.spawn(async move {
             let (api, sku) = (self.api(), self.sku());
             let mut attempt = 0;
@@ -125,7 +128,8 @@ impl Widget {
                 } else {
                     http::fetch_availability(&api, &sku, self.quantity).await
                 };
-                if self.generation.try_get_value() != Some(generation) {
+                let current = self.config.try_with_value(|config| config.generation.get());
+                if current != Some(generation) {
                     return;
                 }
                 match result {
@@ -336,12 +340,12 @@ pub fn StockStatus(
             sku,
             host,
             owner: Owner::current().map(|owner| owner.downgrade()),
+            generation: Cell::new(0),
+            marked: Cell::new(false),
         }),
         load: RwSignal::new(Load::Loading),
         form: RwSignal::new(None),
         mine: RwSignal::new(remembered.clone().map_or(Mine::Nothing, Mine::Checking)),
-        generation: StoredValue::new(0),
-        marked: StoredValue::new(false),
         root: NodeRef::new(),
     };
     widget.reload();
@@ -381,19 +385,20 @@ fn StatusLine(widget: Widget) -> impl IntoView {
 }
 
 /// The button beside the status: "Try again" after an error, "Reserve" when
-/// backordering is possible. Rebuilt only when that choice changes.
+/// backordering is possible. Each is rebuilt only when it comes or goes.
 #[component]
 fn StatusAction(widget: Widget) -> impl IntoView {
-    let action = Memo::new(move |_| {
+    let action = move || {
         let form_open = widget.form.with(Option::is_some);
         widget
             .mine
             .with(|mine| widget.load.with(|load| load.action(form_open, mine)))
-    });
-    move || match action.get() {
-        Action::Retry => view! { <ErrorRetry widget /> }.into_any(),
-        Action::Reserve => view! { <ReserveButton widget /> }.into_any(),
-        Action::None => ().into_any(),
+    };
+    let retry = Memo::new(move |_| action() == Action::Retry);
+    let reserve = Memo::new(move |_| action() == Action::Reserve);
+    view! {
+        {move || retry.get().then(|| view! { <ErrorRetry widget /> })}
+        {move || reserve.get().then(|| view! { <ReserveButton widget /> })}
     }
 }
 
@@ -425,11 +430,11 @@ fn MyReservation(widget: Widget) -> impl IntoView {
         strings,
         ..
     } = widget;
-    let panel = Memo::new(move |_| mine.with(|mine| mine.panel(lang, strings)));
+    let panel = move || mine.with(|mine| mine.panel(lang, strings));
     // Built once when it appears; its words and button change in place.
-    let shown = Memo::new(move |_| panel.with(Option::is_some));
-    let text = move || panel.with(|panel| panel.as_ref().map(|panel| panel.text.clone()));
-    let hidden = move || panel.with(|panel| !panel.as_ref().is_some_and(|panel| panel.cancellable));
+    let shown = Memo::new(move |_| mine.with(|mine| !matches!(mine, Mine::Nothing)));
+    let text = move || panel().map(|panel| panel.text);
+    let hidden = move || !panel().is_some_and(|panel| panel.cancellable);
     move || {
         shown.get().then(|| {
             view! {
