@@ -69,14 +69,17 @@ pub struct Answer<T> {
     pub raw: JsValue,
 }
 
+/// A request on its way. Boxed: each kind of request is compiled once, not
+/// into every task that waits for one (a smaller wasm).
+pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T, FetchError>>>>;
+
 /// One exchange with the API: the parsed JSON of a 2xx answer, or why not.
-/// Boxed, so its state machine is compiled once instead of into every caller.
 fn request(
     method: &'static str,
     url: String,
     body: Option<String>,
     idempotency_key: Option<String>,
-) -> Pin<Box<dyn Future<Output = Result<JsValue, FetchError>>>> {
+) -> Pending<JsValue> {
     Box::pin(exchange(method, url, body, idempotency_key))
 }
 
@@ -192,21 +195,21 @@ fn reservation_url(api: &str, id: &str) -> String {
     url
 }
 
-pub async fn fetch_availability(
-    api: &str,
-    sku: &str,
-    quantity: u32,
-) -> Result<Answer<Availability>, FetchError> {
-    let raw = request("GET", availability_url(api, sku, quantity), None, None).await?;
-    parse(raw)
+/// Reads the answer to `request` as a `T`.
+fn answer<T: DeserializeOwned + 'static>(request: Pending<JsValue>) -> Pending<Answer<T>> {
+    Box::pin(async move { parse(request.await?) })
+}
+
+pub fn fetch_availability(api: &str, sku: &str, quantity: u32) -> Pending<Answer<Availability>> {
+    answer(request("GET", availability_url(api, sku, quantity), None, None))
 }
 
 /// `GET /api/v1/availability?skus=…`: each found item, parsed and raw.
-pub async fn fetch_availability_list(
+pub fn fetch_availability_list(
     api: &str,
     skus: &[&str],
     quantity: u32,
-) -> Result<Vec<Answer<Availability>>, FetchError> {
+) -> Pending<Vec<Answer<Availability>>> {
     let mut url = String::from(api);
     url.push_str("/api/v1/availability?skus=");
     for (index, sku) in skus.iter().enumerate() {
@@ -217,7 +220,11 @@ pub async fn fetch_availability_list(
     }
     url.push_str("&quantity=");
     url.push_str(&super::i18n::number(quantity));
-    let raw = request("GET", url, None, None).await?;
+    let request = request("GET", url, None, None);
+    Box::pin(async move { read_list(request.await?) })
+}
+
+fn read_list(raw: JsValue) -> Result<Vec<Answer<Availability>>, FetchError> {
     let list: AvailabilityList = read(&raw)?;
     // Each item's own object goes with it, as the detail of its widget's event.
     let raw_items: js_sys::Array = js_sys::Reflect::get(&raw, &"items".into())
@@ -232,13 +239,13 @@ pub async fn fetch_availability_list(
         .collect())
 }
 
-pub async fn create_reservation(
+pub fn create_reservation(
     api: &str,
     sku: &str,
     quantity: u32,
     email: &str,
     idempotency_key: &str,
-) -> Result<Answer<Reservation>, FetchError> {
+) -> Pending<Answer<Reservation>> {
     let mut url = String::from(api);
     url.push_str("/api/v1/products/");
     url.push_str(&encode(sku));
@@ -249,16 +256,13 @@ pub async fn create_reservation(
     let body: String = js_sys::JSON::stringify(&body)
         .map(String::from)
         .unwrap_or_default();
-    let raw = request("POST", url, Some(body), Some(idempotency_key.to_owned())).await?;
-    parse(raw)
+    answer(request("POST", url, Some(body), Some(idempotency_key.to_owned())))
 }
 
-pub async fn get_reservation(api: &str, id: &str) -> Result<Answer<Reservation>, FetchError> {
-    let raw = request("GET", reservation_url(api, id), None, None).await?;
-    parse(raw)
+pub fn get_reservation(api: &str, id: &str) -> Pending<Answer<Reservation>> {
+    answer(request("GET", reservation_url(api, id), None, None))
 }
 
-pub async fn cancel_reservation(api: &str, id: &str) -> Result<Answer<Reservation>, FetchError> {
-    let raw = request("DELETE", reservation_url(api, id), None, None).await?;
-    parse(raw)
+pub fn cancel_reservation(api: &str, id: &str) -> Pending<Answer<Reservation>> {
+    answer(request("DELETE", reservation_url(api, id), None, None))
 }

@@ -8,6 +8,22 @@ use super::storage::Remembered;
 use crate::api::{Availability, MAX_REQUEST_QUANTITY, Reservation, ReservationStatus};
 use crate::logic::{Quote, Status};
 
+/// Everything a widget shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub load: Load,
+    /// The reservation form, while it is open.
+    pub form: Option<Form>,
+    pub mine: Mine,
+}
+
+impl State {
+    /// The button beside the status.
+    pub fn action(&self) -> Action {
+        self.load.action(self.form.is_some(), &self.mine)
+    }
+}
+
 /// The availability answer, or why there is none.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Load {

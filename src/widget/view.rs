@@ -6,7 +6,7 @@ use super::host;
 use super::http::{self, FetchError};
 use super::i18n::{Lang, Strings, number};
 use super::options::resolve_lang;
-use super::state::{Action, Field, Form, Load, Mine, error_text};
+use super::state::{Action, Field, Form, Load, Mine, State, error_text};
 use super::storage::{self, Remembered};
 use crate::api::{MAX_REQUEST_QUANTITY, ReservationStatus};
 use gloo::timers::future::TimeoutFuture;
@@ -46,9 +46,9 @@ struct Widget {
     strings: &'static Strings,
     quantity: u32,
     config: StoredValue<Config, LocalStorage>,
-    load: RwSignal<Load>,
-    form: RwSignal<Option<Form>>,
-    mine: RwSignal<Mine>,
+    /// Everything shown, in one signal (one copy of the reactive code in the
+    /// wasm); memos keep the parts from rebuilding when another part changes.
+    state: RwSignal<State>,
     root: NodeRef<Div>,
 }
 
@@ -102,7 +102,7 @@ impl Widget {
     /// `data-state` is set at once, so event listeners already see it.
     fn set_load(self, load: Load) {
         let state = load.data_state();
-        self.load.set(load);
+        self.state.update(|state| state.load = load);
         if let Some(target) = self.target() {
             host::set_state(&target, state);
         }
@@ -142,7 +142,10 @@ impl Widget {
                         let transient = error.is_transient();
                         self.emit_error(&error);
                         // Keep showing the last good answer while a refresh fails.
-                        if !transient || !self.load.with_untracked(|load| matches!(load, Load::Ready(_))) {
+                        let showing_answer = self
+                            .state
+                            .with_untracked(|state| matches!(state.load, Load::Ready(_)));
+                        if !transient || !showing_answer {
                             self.set_load(Load::Failed(error));
                         }
                         if !transient || attempt >= RETRY_DELAYS_MS.len() {
@@ -162,11 +165,11 @@ impl Widget {
             let (api, sku) = (self.api(), self.sku());
             match http::get_reservation(&api, &remembered.id).await {
                 Ok(answer) if answer.value.status != ReservationStatus::Cancelled => {
-                    self.mine.set(Mine::Open(answer.value));
+                    self.set_mine(Mine::Open(answer.value));
                 }
                 Ok(_) | Err(FetchError::Status { status: 404, .. }) => {
                     storage::forget(&api, &sku);
-                    self.mine.set(Mine::Nothing);
+                    self.set_mine(Mine::Nothing);
                 }
                 // Unreachable now: keep showing what we remember; try again next visit.
                 Err(_) => {}
@@ -174,37 +177,43 @@ impl Widget {
         });
     }
 
+    fn set_mine(self, mine: Mine) {
+        self.state.update(|state| state.mine = mine);
+    }
+
+    fn max_quantity(self) -> Option<u32> {
+        self.state.with_untracked(|state| state.load.max_quantity())
+    }
+
     fn open_form(self) {
-        let max = self.load.with_untracked(Load::max_quantity);
-        self.form
-            .set(Some(Form::new(self.quantity, max, host::random_key())));
+        let form = Form::new(self.quantity, self.max_quantity(), host::random_key());
+        self.state.update(|state| state.form = Some(form));
         self.focus_later("input");
     }
 
     fn close_form(self) {
-        self.form.set(None);
+        self.state.update(|state| state.form = None);
         // Back to the button that opened it.
         self.focus_later(".sw-row .sw-button");
     }
 
     fn edit_form(self, change: impl FnOnce(&mut Form)) {
-        self.form.update(|form| {
-            if let Some(form) = form {
+        self.state.update(|state| {
+            if let Some(form) = &mut state.form {
                 change(form);
             }
         });
     }
 
     fn submit(self) {
-        let Some(mut form) = self.form.get_untracked() else {
+        let Some(mut form) = self.state.with_untracked(|state| state.form.clone()) else {
             return;
         };
         if form.submitting {
             return; // a double click: the first submission is on its way
         }
-        let max = self.load.with_untracked(Load::max_quantity);
-        let checked = form.submit(max, self.strings);
-        self.form.set(Some(form));
+        let checked = form.submit(self.max_quantity(), self.strings);
+        self.state.update(|state| state.form = Some(form));
         let submission = match checked {
             Ok(submission) => submission,
             Err(field) => {
@@ -231,8 +240,10 @@ impl Widget {
                         quantity: answer.value.quantity,
                     };
                     storage::remember(&api, &sku, &remembered);
-                    self.form.set(None);
-                    self.mine.set(Mine::Placed(answer.value));
+                    self.state.update(|state| {
+                        state.form = None;
+                        state.mine = Mine::Placed(answer.value);
+                    });
                     self.emit("reserved", &answer.raw);
                     self.focus_later(".sw-mine");
                     self.reload();
@@ -267,8 +278,8 @@ impl Widget {
 
     fn cancel_mine(self) {
         let Some(id) = self
-            .mine
-            .with_untracked(|mine| mine.reference().map(str::to_owned))
+            .state
+            .with_untracked(|state| state.mine.reference().map(str::to_owned))
         else {
             return;
         };
@@ -277,7 +288,7 @@ impl Widget {
             match http::cancel_reservation(&api, &id).await {
                 Ok(_) | Err(FetchError::Status { status: 404, .. }) => {
                     storage::forget(&api, &sku);
-                    self.mine.set(Mine::Cancelled);
+                    self.set_mine(Mine::Cancelled);
                     self.focus_later(".sw-mine");
                     self.reload();
                 }
@@ -343,9 +354,11 @@ pub fn StockStatus(
             generation: Cell::new(0),
             marked: Cell::new(false),
         }),
-        load: RwSignal::new(Load::Loading),
-        form: RwSignal::new(None),
-        mine: RwSignal::new(remembered.clone().map_or(Mine::Nothing, Mine::Checking)),
+        state: RwSignal::new(State {
+            load: Load::Loading,
+            form: None,
+            mine: remembered.clone().map_or(Mine::Nothing, Mine::Checking),
+        }),
         root: NodeRef::new(),
     };
     widget.reload();
@@ -369,13 +382,13 @@ pub fn StockStatus(
 #[component]
 fn StatusLine(widget: Widget) -> impl IntoView {
     let Widget {
-        load,
+        state,
         lang,
         strings,
         ..
     } = widget;
-    let class = move || load.with(|load| String::from("sw-status sw-") + load.data_state());
-    let text = move || load.with(|load| load.status_text(lang, strings));
+    let class = move || state.with(|state| String::from("sw-status sw-") + state.load.data_state());
+    let text = move || state.with(|state| state.load.status_text(lang, strings));
     view! {
         <p class=class role="status" aria-live="polite" aria-atomic="true">
             <span class="sw-icon" aria-hidden="true"></span>
@@ -388,14 +401,9 @@ fn StatusLine(widget: Widget) -> impl IntoView {
 /// backordering is possible. Each is rebuilt only when it comes or goes.
 #[component]
 fn StatusAction(widget: Widget) -> impl IntoView {
-    let action = move || {
-        let form_open = widget.form.with(Option::is_some);
-        widget
-            .mine
-            .with(|mine| widget.load.with(|load| load.action(form_open, mine)))
-    };
-    let retry = Memo::new(move |_| action() == Action::Retry);
-    let reserve = Memo::new(move |_| action() == Action::Reserve);
+    let state = widget.state;
+    let retry = Memo::new(move |_| state.with(|state| state.action() == Action::Retry));
+    let reserve = Memo::new(move |_| state.with(|state| state.action() == Action::Reserve));
     view! {
         {move || retry.get().then(|| view! { <ErrorRetry widget /> })}
         {move || reserve.get().then(|| view! { <ReserveButton widget /> })}
@@ -425,14 +433,14 @@ fn ReserveButton(widget: Widget) -> impl IntoView {
 #[component]
 fn MyReservation(widget: Widget) -> impl IntoView {
     let Widget {
-        mine,
+        state,
         lang,
         strings,
         ..
     } = widget;
-    let panel = move || mine.with(|mine| mine.panel(lang, strings));
+    let panel = move || state.with(|state| state.mine.panel(lang, strings));
     // Built once when it appears; its words and button change in place.
-    let shown = Memo::new(move |_| mine.with(|mine| !matches!(mine, Mine::Nothing)));
+    let shown = Memo::new(move |_| state.with(|state| !matches!(state.mine, Mine::Nothing)));
     let text = move || panel().map(|panel| panel.text);
     let hidden = move || !panel().is_some_and(|panel| panel.cancellable);
     move || {
@@ -457,27 +465,28 @@ fn true_false(value: bool) -> &'static str {
 #[component]
 fn ReserveForm(widget: Widget) -> impl IntoView {
     let Widget {
-        form,
-        load,
+        state,
         lang,
         strings,
         ..
     } = widget;
     // Built when it opens; its fields update in place (typing keeps the caret).
-    let open = Memo::new(move |_| form.with(Option::is_some));
+    let open = Memo::new(move |_| state.with(|state| state.form.is_some()));
     let read = move |pick: fn(&Form) -> Option<String>| {
-        move || form.with(|form| form.as_ref().and_then(pick))
+        move || state.with(|state| state.form.as_ref().and_then(pick))
     };
     let quantity = read(|form| Some(form.quantity.clone()));
     let quantity_error = read(|form| form.quantity_error.clone());
     let email_error = read(|form| form.email_error.clone());
     let notice = read(|form| form.notice.clone());
-    let submitting = move || form.with(|form| form.as_ref().is_some_and(|form| form.submitting));
-    let max = move || load.with(Load::max_quantity).map(number);
+    let submitting = move || {
+        state.with(|state| state.form.as_ref().is_some_and(|form| form.submitting))
+    };
+    let max = move || state.with(|state| state.load.max_quantity().map(number));
     let preview = move || {
-        form.with(|form| {
-            let form = form.as_ref()?;
-            load.with(|load| load.preview(&form.quantity, lang, strings))
+        state.with(|state| {
+            let form = state.form.as_ref()?;
+            state.load.preview(&form.quantity, lang, strings)
         })
     };
     let typed = move |event: web_sys::Event, field: fn(&mut Form, String)| {
