@@ -107,6 +107,11 @@ fn ensure_esbuild() {
     }
 }
 
+/// Comes with binaryen, beside wasm-opt.
+pub fn wasm_metadce_path() -> Option<String> {
+    tool_path("wasm-metadce")
+}
+
 pub fn esbuild_path() -> Option<String> {
     tool_path("esbuild")
 }

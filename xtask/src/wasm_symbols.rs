@@ -176,3 +176,26 @@ fn count_imported_functions(bytes: &[u8], mut at: usize) -> Option<u64> {
     }
     Some(functions)
 }
+
+/// The names of the module's exports.
+pub fn export_names(bytes: &[u8]) -> Option<Vec<String>> {
+    let mut position = 8; // magic + version
+    while position < bytes.len() {
+        let id = bytes[position];
+        position += 1;
+        let size = leb(bytes, &mut position)? as usize;
+        if id == 7 {
+            let mut at = position;
+            let mut names = Vec::new();
+            for _ in 0..leb(bytes, &mut at)? {
+                let length = leb(bytes, &mut at)? as usize;
+                names.push(String::from_utf8_lossy(bytes.get(at..at + length)?).into_owned());
+                at += length + 1; // name, then the export's kind
+                leb(bytes, &mut at)?; // and its index
+            }
+            return Some(names);
+        }
+        position += size;
+    }
+    Some(Vec::new())
+}

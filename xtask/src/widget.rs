@@ -9,6 +9,16 @@ const WASM_OUT: &str = "target/wasm32-unknown-unknown/release/stock_widget.wasm"
 /// wasm-bindgen's output name; `stock-widget.js` is the loader merchants load.
 const CORE_NAME: &str = "stock-widget-core";
 
+/// The features rustc's wasm32 target enables by default, for binaryen's tools.
+const WASM_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
 pub fn build() -> Result<size::Report> {
     command(
         "cargo",
@@ -43,6 +53,7 @@ pub fn build() -> Result<size::Report> {
     )
     .status_ok()?;
     let wasm = format!("{staging}/{CORE_NAME}_bg.wasm");
+    drop_stream_exports(&wasm)?;
     if !optimize(&wasm, &[])? {
         eprintln!("xtask: wasm-opt not available; skipping it");
     }
@@ -74,18 +85,42 @@ pub fn optimize(wasm: &str, extra: &[&str]) -> Result<bool> {
     // --converge repeats -Oz while it still shrinks the module;
     // --zero-filled-memory: a fresh wasm memory is all zeros, so zero data can go.
     let mut args = vec![wasm, "-Oz", "--converge", "--zero-filled-memory", "-o", wasm];
-    // The features rustc's wasm32 target enables by default.
-    args.extend([
-        "--enable-bulk-memory",
-        "--enable-nontrapping-float-to-int",
-        "--enable-sign-ext",
-        "--enable-mutable-globals",
-        "--enable-reference-types",
-        "--enable-multivalue",
-    ]);
+    args.extend(WASM_FEATURES);
     args.extend(extra);
     command(&wasm_opt, &args).status_ok()?;
     Ok(true)
+}
+
+/// Leptos 0.8 always enables server_fn's browser streams, whose `wasm-streams`
+/// crate exports three JS classes (`IntoUnderlyingSource`, `…ByteSource`,
+/// `…Sink`) the widget never uses. Exports are roots that no optimiser may
+/// remove, so wasm-metadce (binaryen) drops them, and wasm-opt then drops the
+/// code only they reached. Our loader never imports the classes, so the
+/// bundler leaves their JS out too.
+fn drop_stream_exports(wasm: &str) -> Result {
+    let Some(metadce) = crate::setup::wasm_metadce_path() else {
+        return Ok(());
+    };
+    let bytes = std::fs::read(wasm).map_err(|e| format!("cannot read {wasm}: {e}"))?;
+    let exports = crate::wasm_symbols::export_names(&bytes).ok_or("cannot parse the wasm")?;
+    let unused = |name: &str| name.contains("intounderlying");
+    // The reachability graph wasm-metadce reads: one root reaching every export we keep.
+    let node = |name: &str| format!("export:{name}");
+    let mut graph = vec![serde_json::json!({
+        "name": "loader",
+        "root": true,
+        "reaches": exports.iter().filter(|name| !unused(name)).map(|name| node(name)).collect::<Vec<_>>(),
+    })];
+    for name in &exports {
+        graph.push(serde_json::json!({"name": node(name), "export": name}));
+    }
+    let graph_file = format!("{wasm}.graph.json");
+    std::fs::write(&graph_file, serde_json::to_vec(&graph).expect("json"))
+        .map_err(|e| format!("cannot write {graph_file}: {e}"))?;
+    let mut args = vec![wasm, "--graph-file", &graph_file, "-o", wasm];
+    args.extend(WASM_FEATURES);
+    command(&metadce, &args).output_text().ok_or("wasm-metadce failed")?;
+    Ok(())
 }
 
 /// Bundles the ES module `entry` and what it imports into one minified
