@@ -28,6 +28,7 @@ pub fn largest_contributors() -> Result<Value> {
     .status_ok()?;
     let wasm = format!("{NAMED_DIR}/named_bg.wasm");
     // -g keeps the names through the same optimisation the shipped file gets.
+    crate::widget::drop_stream_exports(&wasm, &["-g"])?;
     crate::widget::optimize(&wasm, &["-g"])?;
     let bytes = std::fs::read(&wasm).map_err(|e| format!("cannot read {wasm}: {e}"))?;
     let functions = function_sizes(&bytes).ok_or("cannot parse the wasm")?;

@@ -53,7 +53,7 @@ pub fn build() -> Result<size::Report> {
     )
     .status_ok()?;
     let wasm = format!("{staging}/{CORE_NAME}_bg.wasm");
-    drop_stream_exports(&wasm)?;
+    drop_stream_exports(&wasm, &[])?;
     if !optimize(&wasm, &[])? {
         eprintln!("xtask: wasm-opt not available; skipping it");
     }
@@ -97,7 +97,7 @@ pub fn optimize(wasm: &str, extra: &[&str]) -> Result<bool> {
 /// remove, so wasm-metadce (binaryen) drops them, and wasm-opt then drops the
 /// code only they reached. Our loader never imports the classes, so the
 /// bundler leaves their JS out too.
-fn drop_stream_exports(wasm: &str) -> Result {
+pub fn drop_stream_exports(wasm: &str, extra: &[&str]) -> Result {
     let Some(metadce) = crate::setup::wasm_metadce_path() else {
         return Ok(());
     };
@@ -119,6 +119,7 @@ fn drop_stream_exports(wasm: &str) -> Result {
         .map_err(|e| format!("cannot write {graph_file}: {e}"))?;
     let mut args = vec![wasm, "--graph-file", &graph_file, "-o", wasm];
     args.extend(WASM_FEATURES);
+    args.extend(extra);
     command(&metadce, &args).output_text().ok_or("wasm-metadce failed")?;
     Ok(())
 }
