@@ -665,12 +665,19 @@ async fn a_leptos_app_can_put_the_component_in_its_own_view() {
     })
     .await;
     assert_eq!(
-        light("[role=status]").unwrap().text_content().unwrap().trim(),
+        light("[role=status]")
+            .unwrap()
+            .text_content()
+            .unwrap()
+            .trim(),
         "Backorder — ships in 12 days"
     );
     let changes = events(&app, "change");
     assert_eq!(changes.len(), 1, "the change event bubbles to the app");
-    assert_eq!(field(&changes[0], &["detail", "quantity"]), JsValue::from(2));
+    assert_eq!(
+        field(&changes[0], &["detail", "quantity"]),
+        JsValue::from(2)
+    );
     // The reserve button works in the light DOM too.
     light(".sw-row .sw-button")
         .unwrap()

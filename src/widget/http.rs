@@ -5,8 +5,8 @@
 
 use crate::api::{Availability, AvailabilityList, ErrorBody, Reservation};
 use gloo::timers::future::TimeoutFuture;
-use std::pin::Pin;
 use serde::de::DeserializeOwned;
+use std::pin::Pin;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestInit, Response};
@@ -201,7 +201,12 @@ fn answer<T: DeserializeOwned + 'static>(request: Pending<JsValue>) -> Pending<A
 }
 
 pub fn fetch_availability(api: &str, sku: &str, quantity: u32) -> Pending<Answer<Availability>> {
-    answer(request("GET", availability_url(api, sku, quantity), None, None))
+    answer(request(
+        "GET",
+        availability_url(api, sku, quantity),
+        None,
+        None,
+    ))
 }
 
 /// `GET /api/v1/availability?skus=…`: each found item, parsed and raw.
@@ -256,7 +261,12 @@ pub fn create_reservation(
     let body: String = js_sys::JSON::stringify(&body)
         .map(String::from)
         .unwrap_or_default();
-    answer(request("POST", url, Some(body), Some(idempotency_key.to_owned())))
+    answer(request(
+        "POST",
+        url,
+        Some(body),
+        Some(idempotency_key.to_owned()),
+    ))
 }
 
 pub fn get_reservation(api: &str, id: &str) -> Pending<Answer<Reservation>> {

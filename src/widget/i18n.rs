@@ -329,7 +329,10 @@ pub fn fill(template: &str, key: &str, value: &str) -> String {
     while let Some(open) = rest.find('{') {
         filled.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        match after.strip_prefix(key).and_then(|tail| tail.strip_prefix('}')) {
+        match after
+            .strip_prefix(key)
+            .and_then(|tail| tail.strip_prefix('}'))
+        {
             Some(tail) => {
                 filled.push_str(value);
                 rest = tail;
@@ -361,7 +364,10 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn fill_replaces_only_its_own_placeholder() {
-        assert_eq!(fill("{n} in stock, {m} later", "n", "2"), "2 in stock, {m} later");
+        assert_eq!(
+            fill("{n} in stock, {m} later", "n", "2"),
+            "2 in stock, {m} later"
+        );
         assert_eq!(fill("{n} and {n}", "n", "7"), "7 and 7");
         assert_eq!(fill("{ {nn} {n", "n", "1"), "{ {nn} {n");
         assert_eq!(fill("no placeholder", "n", "1"), "no placeholder");

@@ -24,7 +24,8 @@ const OPTION_NAMES: [&str; 4] = ["sku", "api", "quantity", "lang"];
 /// One option, read with serde-wasm-bindgen (`undefined` and `null` are `None`).
 /// Read one by one, so a wrong type is reported with the option's name.
 fn read<T: DeserializeOwned>(options: &js_sys::Object, key: &str) -> Result<Option<T>, ()> {
-    let value = js_sys::Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let value =
+        js_sys::Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
     serde_wasm_bindgen::from_value(value).map_err(|_| ())
 }
 
@@ -60,7 +61,8 @@ impl WidgetOptions {
         let sku = text("sku")?;
         let api = text("api")?;
         let lang = text("lang")?;
-        let quantity: Option<f64> = read(options, "quantity").map_err(|_| invalid(QUANTITY_RULE))?;
+        let quantity: Option<f64> =
+            read(options, "quantity").map_err(|_| invalid(QUANTITY_RULE))?;
         let sku = sku.unwrap_or_default();
         if sku.trim().is_empty() {
             return Err(invalid("`sku` is required"));

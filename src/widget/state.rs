@@ -286,7 +286,11 @@ impl Form {
 }
 
 /// The form's quantity if it is whole and within what can be had.
-pub fn valid_quantity(text: &str, max_quantity: Option<u32>, strings: &Strings) -> Result<u32, String> {
+pub fn valid_quantity(
+    text: &str,
+    max_quantity: Option<u32>,
+    strings: &Strings,
+) -> Result<u32, String> {
     let limit = max_quantity.unwrap_or(MAX_REQUEST_QUANTITY);
     match text.trim().parse::<u32>() {
         Ok(quantity) if quantity >= 1 && quantity <= limit => Ok(quantity),

@@ -305,7 +305,8 @@ impl Widget {
             let element = root
                 .get_untracked()
                 .and_then(|root| root.query_selector(selector).ok().flatten());
-            if let Some(element) = element.and_then(|element| element.dyn_into::<HtmlElement>().ok())
+            if let Some(element) =
+                element.and_then(|element| element.dyn_into::<HtmlElement>().ok())
             {
                 let _ = element.focus();
             }
@@ -479,9 +480,8 @@ fn ReserveForm(widget: Widget) -> impl IntoView {
     let quantity_error = read(|form| form.quantity_error.clone());
     let email_error = read(|form| form.email_error.clone());
     let notice = read(|form| form.notice.clone());
-    let submitting = move || {
-        state.with(|state| state.form.as_ref().is_some_and(|form| form.submitting))
-    };
+    let submitting =
+        move || state.with(|state| state.form.as_ref().is_some_and(|form| form.submitting));
     let max = move || state.with(|state| state.load.max_quantity().map(number));
     let preview = move || {
         state.with(|state| {

@@ -3,8 +3,8 @@
 //!
 //! - `dev`           build everything, then serve the demo store on 127.0.0.1:8080
 //! - `test`          every test: native, wasm in headless Chromium, end-to-end
-//! - `build-widget`  the release widget into `dist/widget/`, with a size report
-//!                   (`--why` adds its largest crates and functions)
+//! - `build-widget`  the release widget into `dist/widget/`, with a size report;
+//!   `--why` adds its largest crates and functions
 //! - `bench`         size, time to status, API throughput, contention, memory
 //! - `setup`         only the installs (`--browser` adds Chromium + ChromeDriver)
 
@@ -137,7 +137,11 @@ fn build_widget(why: bool) -> Result {
         for (kind, entries) in contributors.as_object().into_iter().flatten() {
             println!("largest {kind} (bytes of code before compression):");
             for entry in entries.as_array().into_iter().flatten() {
-                println!("  {:>7}  {}", entry["bytes"], entry["name"].as_str().unwrap_or(""));
+                println!(
+                    "  {:>7}  {}",
+                    entry["bytes"],
+                    entry["name"].as_str().unwrap_or("")
+                );
             }
         }
     }

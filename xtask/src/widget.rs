@@ -70,7 +70,10 @@ pub fn build() -> Result<size::Report> {
         eprintln!("xtask: esbuild not available; the loader and glue are served as written");
         copy(&loader, &format!("{DIST_WIDGET}/stock-widget.js"))?;
         let glue = format!("{CORE_NAME}.js");
-        copy(&format!("{staging}/{glue}"), &format!("{DIST_WIDGET}/{glue}"))?;
+        copy(
+            &format!("{staging}/{glue}"),
+            &format!("{DIST_WIDGET}/{glue}"),
+        )?;
     }
     let report = size::measure(Path::new(DIST_WIDGET))?;
     print!("{}", report.render());
@@ -84,7 +87,14 @@ pub fn optimize(wasm: &str, extra: &[&str]) -> Result<bool> {
     };
     // --converge repeats -Oz while it still shrinks the module;
     // --zero-filled-memory: a fresh wasm memory is all zeros, so zero data can go.
-    let mut args = vec![wasm, "-Oz", "--converge", "--zero-filled-memory", "-o", wasm];
+    let mut args = vec![
+        wasm,
+        "-Oz",
+        "--converge",
+        "--zero-filled-memory",
+        "-o",
+        wasm,
+    ];
     args.extend(WASM_FEATURES);
     args.extend(extra);
     command(&wasm_opt, &args).status_ok()?;
@@ -120,7 +130,9 @@ pub fn drop_stream_exports(wasm: &str, extra: &[&str]) -> Result {
     let mut args = vec![wasm, "--graph-file", &graph_file, "-o", wasm];
     args.extend(WASM_FEATURES);
     args.extend(extra);
-    command(&metadce, &args).output_text().ok_or("wasm-metadce failed")?;
+    command(&metadce, &args)
+        .output_text()
+        .ok_or("wasm-metadce failed")?;
     Ok(())
 }
 
