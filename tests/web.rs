@@ -689,3 +689,40 @@ async fn a_leptos_app_can_put_the_component_in_its_own_view() {
     drop(handle);
     assert!(light(".sw").is_none(), "unmounting removes the widget");
 }
+
+/// What the loader does while the wasm loads: an answer already asked for `url`.
+fn prefetch(url: &str, body: &str) {
+    let code = format!(
+        r#"const answers = globalThis[Symbol.for('stock-status:prefetched')] ||= new Map();
+        answers.set({url:?}, Promise.resolve(new Response({body:?}, {{ status: 200, headers: {{ 'content-type': 'application/json' }} }})));"#
+    );
+    js_sys::Function::new_no_args(&code)
+        .call0(&JsValue::NULL)
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_answer_the_loader_prefetched_is_used_once_instead_of_asking_again() {
+    stub_fetch(&format!(
+        "[{}]",
+        get_route(&availability(
+            "in_stock", 40, false, "40", 1, 1, 0, true, None
+        ))
+    ));
+    let body = availability("backorder", 0, false, "null", 1, 0, 1, true, Some(5));
+    prefetch(
+        "https://api.test/api/v1/products/SKU-1/availability?quantity=1",
+        &body,
+    );
+    let first = host();
+    let _first = mount(&first, "en", 1);
+    settled(&first).await;
+    assert_eq!(text(&first, "[role=status]"), "Backorder — ships in 5 days");
+    assert_eq!(requests().length(), 0, "no request of its own");
+    // Taken once: the next widget for the same URL asks the API.
+    let second = host();
+    let _second = mount(&second, "en", 1);
+    settled(&second).await;
+    assert_eq!(text(&second, "[role=status]"), "In stock");
+    assert_eq!(requests().length(), 1);
+}

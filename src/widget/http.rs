@@ -107,7 +107,11 @@ async fn exchange(
     let guard = AbortOnDrop(controller);
 
     let exchange = async {
-        let response: Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+        let fetched = match prefetched(method, &url) {
+            Some(answer) => answer,
+            None => window.fetch_with_str_and_init(&url, &init),
+        };
+        let response: Response = JsFuture::from(fetched)
             .await
             .map_err(|_| FetchError::Unreachable)?
             .unchecked_into();
@@ -151,6 +155,23 @@ async fn exchange(
         max_quantity,
         field,
     })
+}
+
+/// The response to `GET url` that the loader already asked for while the
+/// wasm loaded (`loader.js`), taken once; `None` when there is none.
+fn prefetched(method: &str, url: &str) -> Option<js_sys::Promise> {
+    if method != "GET" {
+        return None;
+    }
+    let key = js_sys::Symbol::for_("stock-status:prefetched");
+    let answers: js_sys::Map = js_sys::Reflect::get(&js_sys::global(), &key)
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let url = JsValue::from_str(url);
+    let answer = answers.get(&url).dyn_into().ok()?;
+    answers.delete(&url);
+    Some(answer)
 }
 
 /// The first of two futures to finish.

@@ -2,9 +2,67 @@
 // Loads the wasm once, defines <stock-status>, and exports mount() for frameworks.
 import init, { mount as mountWasm } from './stock-widget-core.js';
 
-await init({ module_or_path: new URL('./stock-widget-core_bg.wasm', import.meta.url) });
-
 const scriptOrigin = new URL(import.meta.url).origin;
+
+// The widgets already in the page ask for their availability now, while the
+// wasm downloads and compiles, with the very URLs the widget would use (see
+// src/widget/batch.rs); the widget takes the answer from this map instead of
+// asking again. Answers not taken within a few seconds are dropped, so a
+// widget added later never shows an old one.
+const prefetched = new Map();
+globalThis[Symbol.for('stock-status:prefetched')] = prefetched;
+const MAX_SKUS = 100; // the batch endpoint's limit
+const MAX_QUANTITY = 1000000;
+
+function apiBase(api) {
+  return (api || scriptOrigin).replace(/\/+$/, '');
+}
+
+function prefetch(elements) {
+  const batches = new Map(); // one per API and quantity, widgets in document order
+  for (const element of elements) {
+    const sku = element.getAttribute('sku') || '';
+    const quantityText = element.getAttribute('quantity');
+    const quantity = quantityText ? Number.parseInt(quantityText, 10) : 1;
+    if (!sku.trim() || !(quantity >= 1 && quantity <= MAX_QUANTITY)) continue;
+    const api = apiBase(element.getAttribute('api'));
+    const key = `${api} ${quantity}`;
+    if (!batches.has(key)) batches.set(key, { api, quantity, skus: [] });
+    batches.get(key).skus.push(sku);
+  }
+  for (const { api, quantity, skus } of batches.values()) {
+    if (skus.length === 1) {
+      ask(`${api}/api/v1/products/${encodeURIComponent(skus[0])}/availability?quantity=${quantity}`);
+      continue;
+    }
+    // Chunks of at most MAX_SKUS distinct SKUs, in the order they first appear.
+    let chunk = [];
+    for (const sku of skus) {
+      if (chunk.includes(sku)) continue;
+      if (chunk.length === MAX_SKUS) {
+        askBatch(api, chunk, quantity);
+        chunk = [];
+      }
+      chunk.push(sku);
+    }
+    askBatch(api, chunk, quantity);
+  }
+  setTimeout(() => prefetched.clear(), 5000);
+}
+
+function askBatch(api, skus, quantity) {
+  ask(`${api}/api/v1/availability?skus=${skus.map(encodeURIComponent).join(',')}&quantity=${quantity}`);
+}
+
+function ask(url) {
+  const response = fetch(url, { headers: { Accept: 'application/json' } });
+  response.catch(() => {}); // the widget reports failures when it takes the answer
+  prefetched.set(url, response);
+}
+
+prefetch(document.querySelectorAll('stock-status'));
+
+await init({ module_or_path: new URL('./stock-widget-core_bg.wasm', import.meta.url) });
 
 function withDefaults(options) {
   const opts = Object.assign({}, options);

@@ -22,7 +22,7 @@ use leptos::reactive::owner::Owner;
 use options::WidgetOptions;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
+use web_sys::{CssStyleSheet, Document, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 // Smaller than Rust's default wasm allocator (dlmalloc); the widget is single-threaded.
 #[global_allocator]
@@ -60,6 +60,31 @@ impl Drop for Mounted {
     }
 }
 
+thread_local! {
+    /// One constructed stylesheet, adopted by every widget's shadow root.
+    static SHEET: Option<CssStyleSheet> = CssStyleSheet::new()
+        .ok()
+        .filter(|sheet| sheet.replace_sync(STYLES).is_ok());
+}
+
+/// The widget's styles in its shadow root: an adopted constructable
+/// stylesheet, which a strict `style-src 'self'` Content-Security-Policy
+/// allows (a `<style>` element would be blocked), or a `<style>` element in
+/// browsers without constructable stylesheets.
+fn add_styles(root: &ShadowRoot, document: &Document) -> Result<(), JsError> {
+    if let Some(sheet) = SHEET.with(Clone::clone) {
+        root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+        return Ok(());
+    }
+    let style = document
+        .create_element("style")
+        .map_err(|_| dom_error("create <style>"))?;
+    style.set_text_content(Some(STYLES));
+    root.append_child(&style)
+        .map_err(|_| dom_error("attach styles"))?;
+    Ok(())
+}
+
 fn dom_error(what: &str) -> JsError {
     JsError::new(&(String::from("stock-status: cannot ") + what))
 }
@@ -79,17 +104,12 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<WidgetHandle, JsErro
     let document = host
         .owner_document()
         .ok_or_else(|| dom_error("find the element's document"))?;
-    let style = document
-        .create_element("style")
-        .map_err(|_| dom_error("create <style>"))?;
-    style.set_text_content(Some(STYLES));
+    add_styles(&root, &document)?;
     // A ShadowRoot is not an HtmlElement: Leptos mounts into a div inside it.
     let container: HtmlElement = document
         .create_element("div")
         .map_err(|_| dom_error("create the container"))?
         .unchecked_into();
-    root.append_child(&style)
-        .map_err(|_| dom_error("attach styles"))?;
     root.append_child(&container)
         .map_err(|_| dom_error("attach the widget"))?;
 

@@ -2,7 +2,7 @@
 //! origin than the API.
 
 use crate::browser::Browser;
-use crate::storefront::{HOSTILE_CSS, Storefront, page};
+use crate::storefront::{HOSTILE_CSS, Storefront, page, strict_csp_page};
 use crate::support::{Options, TestServer, product};
 use serde_json::json;
 use stock_widget::logic::{BackorderPolicy, PurchaseOrder};
@@ -52,6 +52,7 @@ async fn shop() -> (TestServer, Storefront) {
         vec![
             ("/", page(&api, WIDGETS, "")),
             ("/hostile", page(&api, WIDGETS, HOSTILE_CSS)),
+            ("/strict-csp", strict_csp_page(&api, WIDGETS)),
         ],
     );
     (server, storefront)
@@ -97,6 +98,65 @@ async fn every_state_shows_on_a_page_from_another_origin() {
         .find(|event| event["sku"] == "SPLIT")
         .unwrap();
     assert_eq!(split["detail"]["backordered"], 3);
+    // The loader asked while the wasm was still loading, and the widgets took
+    // those answers: one request per quantity, none of their own.
+    let timing = browser
+        .eval(
+            "const entries = performance.getEntriesByType('resource');
+             const api = entries.filter((entry) => entry.name.includes('/api/v1/'));
+             const wasm = entries.find((entry) => entry.name.endsWith('.wasm'));
+             return { requests: api.length, asked_before_wasm_loaded: api.every((entry) => entry.startTime < wasm.responseEnd) };",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        timing,
+        json!({"requests": 2, "asked_before_wasm_loaded": true})
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_strict_csp_page_shows_the_styled_widget_without_violations() {
+    let (_server, storefront) = shop().await;
+    let browser = Browser::start().await;
+    browser.goto(&storefront.url("/strict-csp")).await;
+    let expected = [
+        ("IN", "in_stock", "In stock"),
+        ("BACK", "backorder", "Backorder — ships in 6 days"),
+        ("OUT", "out_of_stock", "Out of stock"),
+        (
+            "SPLIT",
+            "in_stock",
+            "2 in stock, 3 on backorder — ships in 9 days",
+        ),
+    ];
+    for (sku, state, text) in expected {
+        assert_eq!(
+            browser.widget_status(sku).await,
+            (state.into(), text.into()),
+            "{sku}"
+        );
+    }
+    open_form(&browser, "BACK").await;
+    browser.shadow_element("BACK", ".sw-form").await;
+    // Only the widget's own stylesheet lays these out this way.
+    let styles = browser
+        .eval(
+            "const root = document.querySelector('stock-status[sku=BACK]').shadowRoot;
+             const style = (selector) => getComputedStyle(root.querySelector(selector));
+             return [style('.sw-row').display, style('.sw-form').display, style('.sw-form').borderTopStyle,
+                     style('.sw-form .sw-button').fontWeight];",
+            vec![],
+        )
+        .await;
+    assert_eq!(styles, json!(["flex", "flex", "solid", "600"]));
+    let violations = browser.eval("return window.__violations;", vec![]).await;
+    assert_eq!(
+        violations,
+        json!([]),
+        "no Content-Security-Policy violation"
+    );
     browser.close().await;
 }
 

@@ -2,6 +2,7 @@
 //! files itself and points each widget at the API with the `api` attribute.
 
 use axum::Router;
+use axum::http::header;
 use axum::response::Html;
 use axum::routing::get;
 use tower_http::services::ServeDir;
@@ -14,6 +15,23 @@ div, p, span, button, input, form, label { display: none !important; color: tran
 .sw-text, .sw-status, .sw-row, .sw-button { display: none !important; }
 stock-status { display: block !important; }
 </style>";
+
+/// Records every Content-Security-Policy violation of the page in
+/// `window.__violations`; served as a file, since a strict CSP blocks inline scripts.
+const CSP_WATCH_JS: &str = "window.__violations = [];
+document.addEventListener('securitypolicyviolation', (event) => window.__violations.push(event.violatedDirective + ' ' + event.blockedURI));";
+
+/// A page under the strict policy many shops send: no inline script or style,
+/// only the page's own scripts, the wasm, and the API.
+pub fn strict_csp_page(api: &str, widgets: &[(&str, u32)]) -> String {
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self' {api}"
+    );
+    let head = format!(
+        r#"<meta http-equiv="Content-Security-Policy" content="{policy}"><script src="/csp-watch.js"></script>"#
+    );
+    page(api, widgets, &head)
+}
 
 pub struct Storefront {
     pub base_url: String,
@@ -58,6 +76,10 @@ impl Storefront {
         let mut router = Router::new().nest_service(
             "/widget",
             ServeDir::new(crate::support::project_dir().join("dist/widget")),
+        );
+        router = router.route(
+            "/csp-watch.js",
+            get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], CSP_WATCH_JS) }),
         );
         for (path, html) in pages {
             router = router.route(path, get(move || async move { Html(html) }));
