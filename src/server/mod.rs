@@ -10,6 +10,7 @@ pub mod demo;
 mod error;
 pub mod input;
 mod routes;
+mod static_files;
 pub mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -21,8 +22,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// What a handler can reach.
@@ -87,24 +86,11 @@ pub fn cors_layer(allow_origins: &[String], own_port: Option<u16>) -> anyhow::Re
 
 /// The whole HTTP surface: API, health check, widget files and demo pages.
 pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
-    // The widget's file names are stable, so caches must revalidate. Any
-    // page may load them (a module script is fetched with CORS).
-    let widget_files = Router::new()
-        .fallback_service(ServeDir::new(&config.widget_dir))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
-        .layer(
-            CorsLayer::new()
-                .allow_origin(AllowOrigin::any())
-                .allow_methods([Method::GET]),
-        );
     Router::new()
         .nest("/api/v1", routes::api_router(&state, cors))
         .merge(routes::health_router())
-        .nest_service("/widget", widget_files)
-        .fallback_service(ServeDir::new(&config.www_dir))
+        .nest_service("/widget", static_files::widget_files(&config.widget_dir))
+        .fallback_service(static_files::www_files(&config.www_dir))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -35,29 +35,163 @@ async fn demo_store_page_embeds_the_widget() {
     }
 }
 
-#[tokio::test]
-async fn built_widget_is_served_with_the_wasm_mime_type() {
-    let wasm = crate::support::project_dir().join("dist/widget/stock-widget-core_bg.wasm");
+/// The built widget's folder; `cargo xtask test` builds it before the tests.
+fn widget_dir() -> std::path::PathBuf {
+    let dir = crate::support::project_dir().join("dist/widget");
     assert!(
-        wasm.exists(),
+        dir.join("stock-widget.js").exists(),
         "build the widget first: `cargo xtask build-widget` (`cargo xtask test` does)"
     );
+    dir
+}
+
+/// The wasm's content-hashed name, as the build wrote it.
+fn built_wasm_name() -> String {
+    std::fs::read_dir(widget_dir())
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .find(|name| name.ends_with(".wasm"))
+        .expect("a built wasm")
+}
+
+#[tokio::test]
+async fn the_wasm_has_a_content_hashed_name_and_is_cached_for_good() {
+    let wasm = built_wasm_name();
+    let hash = wasm.rsplit('.').nth(1).unwrap();
+    assert_eq!(hash.len(), 10, "{wasm}");
+    assert!(hash.chars().all(|c| c.is_ascii_hexdigit()), "{wasm}");
     let server = TestServer::start().await;
-    let response = reqwest::get(server.url("/widget/stock-widget-core_bg.wasm"))
+    let response = reqwest::get(server.url(&format!("/widget/{wasm}")))
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/wasm");
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     let loader = reqwest::get(server.url("/widget/stock-widget.js"))
         .await
         .unwrap();
-    assert_eq!(loader.status(), 200);
     assert!(
         loader.headers()["content-type"]
             .to_str()
             .unwrap()
             .contains("javascript")
     );
+    assert!(
+        loader.text().await.unwrap().contains(&wasm),
+        "the loader names the hashed wasm"
+    );
+}
+
+#[tokio::test]
+async fn the_loader_is_revalidated_by_its_etag_after_five_minutes() {
+    widget_dir();
+    let server = TestServer::start().await;
+    let http = reqwest::Client::new();
+    let url = server.url("/widget/stock-widget.js");
+    let first = http.get(&url).send().await.unwrap();
+    assert_eq!(first.headers()["cache-control"], "public, max-age=300");
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let again = http
+        .get(&url)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"], etag.as_str());
+    assert!(again.bytes().await.unwrap().is_empty());
+    let changed = http
+        .get(&url)
+        .header("if-none-match", "W/\"0000000000000000\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+}
+
+#[tokio::test]
+async fn widget_files_go_compressed_to_clients_that_accept_it() {
+    let dir = widget_dir();
+    let server = TestServer::start().await;
+    let http = reqwest::Client::new();
+    for name in [String::from("stock-widget.js"), built_wasm_name()] {
+        let url = server.url(&format!("/widget/{name}"));
+        for (encoding, suffix) in [("br", ".br"), ("gzip", ".gz")] {
+            let response = http
+                .get(&url)
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.headers()["content-encoding"], encoding, "{name}");
+            let vary: Vec<String> = response
+                .headers()
+                .get_all("vary")
+                .iter()
+                .map(|value| value.to_str().unwrap().to_ascii_lowercase())
+                .collect();
+            assert!(
+                vary.iter().any(|value| value.contains("accept-encoding")),
+                "{name}: vary {vary:?}"
+            );
+            let body = response.bytes().await.unwrap();
+            let precompressed = std::fs::read(dir.join(format!("{name}{suffix}"))).unwrap();
+            assert_eq!(body.as_ref(), precompressed.as_slice(), "{name}{suffix}");
+        }
+        let plain = http.get(&url).send().await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none());
+        let body = plain.bytes().await.unwrap();
+        assert_eq!(
+            body.as_ref(),
+            std::fs::read(dir.join(&name)).unwrap().as_slice()
+        );
+    }
+}
+
+#[tokio::test]
+async fn demo_pages_are_compressed_on_the_fly() {
+    let server = TestServer::start().await;
+    let response = reqwest::Client::new()
+        .get(server.url("/"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-encoding"], "br");
+}
+
+#[tokio::test]
+async fn api_answers_are_never_cached() {
+    let server = TestServer::start().await;
+    server
+        .put_product("KETTLE", crate::support::product("Kettle", 3))
+        .await;
+    let http = reqwest::Client::new();
+    let availability = http
+        .get(server.url("/api/v1/products/KETTLE/availability"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(availability.headers()["cache-control"], "no-store");
+    let reserved = http
+        .post(server.url("/api/v1/products/KETTLE/reservations"))
+        .json(&serde_json::json!({"quantity": 1, "email": "jane@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reserved.status(), 201);
+    assert_eq!(reserved.headers()["cache-control"], "no-store");
+    let missing = http
+        .get(server.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.headers()["cache-control"], "no-store");
 }
 
 #[tokio::test]

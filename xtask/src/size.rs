@@ -24,10 +24,15 @@ pub fn measure(dir: &Path) -> Result<Report> {
     let entries =
         std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // The precompressed copies are the same files, on the wire.
+        if name.ends_with(".br") || name.ends_with(".gz") {
+            continue;
+        }
         let bytes = std::fs::read(entry.path())
             .map_err(|e| format!("cannot read {:?}: {e}", entry.path()))?;
         files.push(FileSize {
-            name: entry.file_name().to_string_lossy().into_owned(),
+            name,
             raw: bytes.len() as u64,
             gzip: gzip_len(&bytes),
             brotli: brotli_len(&bytes),
@@ -54,10 +59,11 @@ impl Report {
     }
 
     pub fn render(&self) -> String {
-        let mut out = String::from("\nwidget size (bytes)            raw      gzip    brotli\n");
+        let mut out =
+            String::from("\nwidget size (bytes)                        raw      gzip    brotli\n");
         for file in &self.files {
             out.push_str(&format!(
-                "  {:<26} {:>8} {:>9} {:>9}\n",
+                "  {:<38} {:>8} {:>9} {:>9}\n",
                 file.name, file.raw, file.gzip, file.brotli
             ));
         }
@@ -77,17 +83,24 @@ impl Report {
 }
 
 fn gzip_len(bytes: &[u8]) -> u64 {
+    gzip(bytes).len() as u64
+}
+
+fn brotli_len(bytes: &[u8]) -> u64 {
+    brotli(bytes).len() as u64
+}
+
+/// `bytes` gzipped at the best level: what the server sends to gzip-only clients.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder
         .write_all(bytes)
         .expect("writing to memory cannot fail");
-    encoder
-        .finish()
-        .expect("writing to memory cannot fail")
-        .len() as u64
+    encoder.finish().expect("writing to memory cannot fail")
 }
 
-fn brotli_len(bytes: &[u8]) -> u64 {
+/// `bytes` in brotli at the best quality: what the server sends to most browsers.
+pub fn brotli(bytes: &[u8]) -> Vec<u8> {
     let mut output = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
@@ -96,5 +109,5 @@ fn brotli_len(bytes: &[u8]) -> u64 {
     };
     brotli::BrotliCompress(&mut &bytes[..], &mut output, &params)
         .expect("compressing in memory cannot fail");
-    output.len() as u64
+    output
 }

@@ -60,12 +60,11 @@ pub fn build() -> Result<size::Report> {
     let _ = std::fs::remove_dir_all(DIST_WIDGET);
     std::fs::create_dir_all(DIST_WIDGET)
         .map_err(|e| format!("cannot create {DIST_WIDGET}: {e}"))?;
-    let wasm_name = format!("{CORE_NAME}_bg.wasm");
-    copy(&wasm, &format!("{DIST_WIDGET}/{wasm_name}"))?;
     // The loader imports the glue; bundled, they are one minified request, and
     // the glue's exports the loader never imports are left out.
     let loader = format!("{staging}/stock-widget.js");
     copy("src/widget/loader.js", &loader)?;
+    let mut scripts = vec![String::from("stock-widget.js")];
     if !bundle(&loader, &format!("{DIST_WIDGET}/stock-widget.js"))? {
         eprintln!("xtask: esbuild not available; the loader and glue are served as written");
         copy(&loader, &format!("{DIST_WIDGET}/stock-widget.js"))?;
@@ -74,7 +73,21 @@ pub fn build() -> Result<size::Report> {
             &format!("{staging}/{glue}"),
             &format!("{DIST_WIDGET}/{glue}"),
         )?;
+        scripts.push(glue);
     }
+    // The wasm's name carries a hash of its bytes, so it can be cached forever;
+    // the scripts that name it are rewritten to the hashed name.
+    let wasm_bytes = std::fs::read(&wasm).map_err(|e| format!("cannot read {wasm}: {e}"))?;
+    let plain_name = format!("{CORE_NAME}_bg.wasm");
+    let hashed_name = format!("{CORE_NAME}_bg.{}.wasm", content_hash(&wasm_bytes));
+    write(&format!("{DIST_WIDGET}/{hashed_name}"), &wasm_bytes)?;
+    for script in &scripts {
+        let path = format!("{DIST_WIDGET}/{script}");
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        write(&path, text.replace(&plain_name, &hashed_name).as_bytes())?;
+    }
+    precompress(Path::new(DIST_WIDGET))?;
     let report = size::measure(Path::new(DIST_WIDGET))?;
     print!("{}", report.render());
     Ok(report)
@@ -179,6 +192,36 @@ fn short_panic_paths() -> String {
         .map(|prefix| format!("--remap-path-prefix={prefix}="))
         .collect::<Vec<_>>()
         .join("\x1f")
+}
+
+/// The first 10 hex digits of the SHA-256 of `bytes`: a file name that changes
+/// exactly when the content does.
+fn content_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .take(5)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Writes `name.br` and `name.gz` beside every file, for the server to send
+/// to clients that accept them (compressed once, at the best settings).
+fn precompress(dir: &Path) -> Result {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {path:?}: {e}"))?;
+        let path = path.display().to_string();
+        write(&format!("{path}.br"), &size::brotli(&bytes))?;
+        write(&format!("{path}.gz"), &size::gzip(&bytes))?;
+    }
+    Ok(())
+}
+
+fn write(path: &str, bytes: &[u8]) -> Result {
+    std::fs::write(path, bytes).map_err(|e| format!("cannot write {path}: {e}"))
 }
 
 fn copy(from: &str, to: &str) -> Result {

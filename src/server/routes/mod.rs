@@ -11,9 +11,11 @@ use super::auth::require_admin;
 use super::error::ApiError;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::routing::{get, post};
 use tower_http::cors::CorsLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Largest request body the API reads; its bodies are a few fields.
 pub const MAX_BODY_BYTES: usize = 4 * 1024;
@@ -48,10 +50,17 @@ pub fn api_router(state: &AppState, cors: CorsLayer) -> Router<AppState> {
         )
         .route("/admin/products/{sku}/reservations", get(admin::list_queue))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
+    // Availability changes with every reservation, and the widget asks again
+    // right after its own: no cache may answer for the server. (CDN-level
+    // caching of a busy product is a deployment choice, not the default.)
     Router::new()
         .merge(public)
         .merge(admin)
         .fallback(|| async { ApiError::route_not_found() })
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
