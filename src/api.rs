@@ -60,6 +60,15 @@ pub struct Availability {
     pub ships_in_days: Option<u32>,
     /// RFC 3339 time the answer was computed.
     pub as_of: String,
+    /// The schema.org `Offer.availability` for this answer, for a shop's
+    /// structured data: `https://schema.org/InStock`, `…/LimitedAvailability`
+    /// (low stock), `…/BackOrder` or `…/OutOfStock`.
+    #[serde(default)]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        schema(example = "https://schema.org/BackOrder")
+    )]
+    pub schema_org_availability: String,
     /// When new backorders would arrive (after everyone already waiting), so
     /// the widget can preview other quantities with the shared logic; `null`
     /// when nothing can be backordered.
@@ -95,6 +104,10 @@ impl Availability {
             ship_date: quote.ship_date,
             ships_in_days: quote.ships_in_days,
             as_of,
+            schema_org_availability: String::from(schema_org_availability(
+                quote.status,
+                quote.low_stock,
+            )),
             backorder_outlook,
         })
     }
@@ -125,6 +138,18 @@ impl Availability {
             Inventory::from_outlook(self.available, capacity, &outlook, today),
             today,
         ))
+    }
+}
+
+/// The schema.org availability of a product in `status`. Backorders are
+/// `BackOrder`, never `InStock`: a shop that prints InStock for them tells
+/// search engines the item ships now.
+pub fn schema_org_availability(status: Status, low_stock: bool) -> &'static str {
+    match status {
+        Status::InStock if low_stock => "https://schema.org/LimitedAvailability",
+        Status::InStock => "https://schema.org/InStock",
+        Status::Backorder => "https://schema.org/BackOrder",
+        Status::OutOfStock => "https://schema.org/OutOfStock",
     }
 }
 

@@ -726,3 +726,52 @@ async fn the_answer_the_loader_prefetched_is_used_once_instead_of_asking_again()
     assert_eq!(text(&second, "[role=status]"), "In stock");
     assert_eq!(requests().length(), 1);
 }
+
+#[wasm_bindgen_test]
+async fn with_structured_data_the_page_gets_a_schema_org_offer_in_its_light_dom() {
+    stub_fetch(&format!(
+        "[{}]",
+        get_route(&availability(
+            "backorder",
+            0,
+            false,
+            "null",
+            1,
+            0,
+            1,
+            true,
+            Some(6)
+        ))
+    ));
+    let offer_of = |host: &HtmlElement| {
+        host.query_selector(":scope > script[type='application/ld+json']")
+            .unwrap()
+            .map(|script| js_sys::JSON::parse(&script.text_content().unwrap()).unwrap())
+    };
+    let plain = host();
+    let _plain = mount(&plain, "en", 1);
+    settled(&plain).await;
+    assert!(offer_of(&plain).is_none(), "nothing without the option");
+
+    let marked = host();
+    let options = js_sys::Object::new();
+    for (key, value) in [("sku", "SKU-1"), ("api", "https://api.test")] {
+        js_sys::Reflect::set(&options, &key.into(), &value.into()).unwrap();
+    }
+    js_sys::Reflect::set(&options, &"structuredData".into(), &JsValue::TRUE).unwrap();
+    let mut widget = stock_widget::widget::mount(marked.clone(), options.into()).unwrap();
+    settled(&marked).await;
+    let offer = offer_of(&marked).expect("an Offer beside the widget");
+    assert_eq!(field(&offer, &["@context"]), "https://schema.org");
+    assert_eq!(field(&offer, &["@type"]), "Offer");
+    assert_eq!(field(&offer, &["sku"]), "SKU-1");
+    assert_eq!(
+        field(&offer, &["availability"]),
+        "https://schema.org/BackOrder"
+    );
+    assert_eq!(field(&offer, &["availabilityStarts"]), "2026-03-08");
+    // Mounted again without the option, the widget takes its Offer away.
+    widget.destroy();
+    let _again = mount(&marked, "en", 1);
+    assert!(offer_of(&marked).is_none());
+}

@@ -1,7 +1,60 @@
 //! What the host page sees: `data-state`, DOM events, performance marks.
 
+use crate::api::{Availability, schema_org_availability};
+use crate::logic::Status;
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
+
+/// The JSON-LD element the widget owns among the target's children.
+const OFFER_SELECTOR: &str = ":scope > script[data-stock-status-offer]";
+
+/// Writes the schema.org `Offer` for `availability` as JSON-LD into `target`'s
+/// light DOM, where search engines read structured data, replacing the last
+/// one. The availability follows the same rule as the server's
+/// `schema_org_availability`; a backorder says when it starts.
+pub fn write_offer(target: &HtmlElement, availability: &Availability) {
+    let offer = js_sys::Object::new();
+    let field = |key: &str, value: &str| {
+        let _ = js_sys::Reflect::set(&offer, &key.into(), &value.into());
+    };
+    field("@context", "https://schema.org");
+    field("@type", "Offer");
+    field("sku", &availability.sku);
+    field(
+        "availability",
+        schema_org_availability(availability.status, availability.low_stock),
+    );
+    if let (Status::Backorder, Some(date)) = (availability.status, availability.ship_date) {
+        field("availabilityStarts", &date.to_iso());
+    }
+    let Ok(json) = js_sys::JSON::stringify(&offer) else {
+        return;
+    };
+    let existing = target.query_selector(OFFER_SELECTOR).ok().flatten();
+    let script = match existing {
+        Some(script) => script,
+        None => {
+            let Some(script) = target
+                .owner_document()
+                .and_then(|document| document.create_element("script").ok())
+            else {
+                return;
+            };
+            let _ = script.set_attribute("type", "application/ld+json");
+            let _ = script.set_attribute("data-stock-status-offer", "");
+            let _ = target.append_child(&script);
+            script
+        }
+    };
+    script.set_text_content(json.as_string().as_deref());
+}
+
+/// Removes the JSON-LD an earlier mount wrote, if any.
+pub fn remove_offer(target: &HtmlElement) {
+    if let Ok(Some(script)) = target.query_selector(OFFER_SELECTOR) {
+        script.remove();
+    }
+}
 
 pub fn set_state(host: &HtmlElement, state: &str) {
     let _ = host.set_attribute("data-state", state);

@@ -76,7 +76,7 @@ export function mount(element, options) {
 }
 
 class StockStatusElement extends HTMLElement {
-  static get observedAttributes() { return ['sku', 'api', 'quantity', 'lang']; }
+  static get observedAttributes() { return ['sku', 'api', 'quantity', 'lang', 'structured-data']; }
 
   connectedCallback() { this.render(); }
 
@@ -100,6 +100,7 @@ class StockStatusElement extends HTMLElement {
     if (quantity) opts.quantity = Number.parseInt(quantity, 10);
     const lang = this.getAttribute('lang');
     if (lang) opts.lang = lang;
+    if (this.hasAttribute('structured-data')) opts.structuredData = true;
     return opts;
   }
 

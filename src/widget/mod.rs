@@ -113,6 +113,9 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<WidgetHandle, JsErro
     root.append_child(&container)
         .map_err(|_| dom_error("attach the widget"))?;
 
+    if !options.structured_data {
+        host::remove_offer(&host);
+    }
     // Synchronously, so the host page's CSS sees the state from the first frame.
     let _ = host.set_attribute("data-state", "loading");
     let props = StockStatusProps {
@@ -120,6 +123,7 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<WidgetHandle, JsErro
         quantity: options.quantity,
         lang: options.lang,
         sku: options.sku,
+        structured_data: options.structured_data,
         host: Some(host),
     };
     let owner = Owner::new();

@@ -13,13 +13,15 @@ pub struct WidgetOptions {
     pub api: Option<String>,
     pub quantity: Option<u32>,
     pub lang: Option<String>,
+    /// Also write a schema.org `Offer` as JSON-LD into the page.
+    pub structured_data: bool,
 }
 
 fn invalid(message: &str) -> JsError {
     JsError::new(&(String::from("stock-status: ") + message))
 }
 
-const OPTION_NAMES: [&str; 4] = ["sku", "api", "quantity", "lang"];
+const OPTION_NAMES: [&str; 5] = ["sku", "api", "quantity", "lang", "structuredData"];
 
 /// One option, read with serde-wasm-bindgen (`undefined` and `null` are `None`).
 /// Read one by one, so a wrong type is reported with the option's name.
@@ -50,7 +52,7 @@ impl WidgetOptions {
                 return Err(invalid(
                     &(String::from("unknown option `")
                         + &key
-                        + "` (expected sku, api, quantity, lang)"),
+                        + "` (expected sku, api, quantity, lang, structuredData)"),
                 ));
             }
         }
@@ -61,6 +63,8 @@ impl WidgetOptions {
         let sku = text("sku")?;
         let api = text("api")?;
         let lang = text("lang")?;
+        let structured_data: Option<bool> = read(options, "structuredData")
+            .map_err(|_| invalid("`structuredData` must be true or false"))?;
         let quantity: Option<f64> =
             read(options, "quantity").map_err(|_| invalid(QUANTITY_RULE))?;
         let sku = sku.unwrap_or_default();
@@ -76,6 +80,7 @@ impl WidgetOptions {
             api,
             quantity,
             lang,
+            structured_data: structured_data.unwrap_or(false),
         })
     }
 }

@@ -396,6 +396,7 @@ mod tests {
             ship_date: Date::parse_iso("2026-03-08"),
             ships_in_days: Some(6),
             as_of: String::from("2026-03-02T12:00:00Z"),
+            schema_org_availability: String::from("https://schema.org/BackOrder"),
             backorder_outlook: None,
         }
     }

@@ -33,6 +33,8 @@ struct Config {
     /// as long as the widget, not as long as the button that started them.
     /// Weak, so dropping the widget still cancels them.
     owner: Option<WeakOwner>,
+    /// Write the schema.org `Offer` JSON-LD beside the widget.
+    structured_data: bool,
     /// Bumped by each new load, so a stale retry loop stops.
     generation: Cell<u32>,
     /// The first status has been shown (and the performance mark set).
@@ -102,10 +104,15 @@ impl Widget {
     /// `data-state` is set at once, so event listeners already see it.
     fn set_load(self, load: Load) {
         let state = load.data_state();
-        self.state.update(|state| state.load = load);
         if let Some(target) = self.target() {
             host::set_state(&target, state);
+            if let Load::Ready(availability) = &load
+                && self.config.with_value(|config| config.structured_data)
+            {
+                host::write_offer(&target, availability);
+            }
         }
+        self.state.update(|state| state.load = load);
         if !self.config.with_value(|config| config.marked.replace(true)) {
             host::mark_ready(&self.sku());
         }
@@ -337,6 +344,10 @@ pub fn StockStatus(
     /// by default the widget's own root element.
     #[prop(optional)]
     host: Option<HtmlElement>,
+    /// Also keep a schema.org `Offer` (JSON-LD) for the product current as a
+    /// child of the host element (or of the widget's root).
+    #[prop(optional)]
+    structured_data: bool,
 ) -> impl IntoView {
     let lang = resolve_lang(lang.as_deref());
     let api = String::from(api.as_deref().unwrap_or("").trim_end_matches('/'));
@@ -351,6 +362,7 @@ pub fn StockStatus(
             api,
             sku,
             host,
+            structured_data,
             owner: Owner::current().map(|owner| owner.downgrade()),
             generation: Cell::new(0),
             marked: Cell::new(false),

@@ -87,3 +87,44 @@ async fn unknown_products_and_bad_input_get_json_errors() {
         assert_eq!(body["error"]["field"], "sku");
     }
 }
+
+#[tokio::test]
+async fn every_answer_names_its_schema_org_availability() {
+    let server = TestServer::start().await;
+    server.put_product("PLENTY", product("Tee", 40)).await;
+    server
+        .put_product(
+            "LOW",
+            ProductSettings {
+                low_stock_threshold: 3,
+                ..product("Lamp", 2)
+            },
+        )
+        .await;
+    server
+        .put_product(
+            "BACK",
+            ProductSettings {
+                backorders: BackorderPolicy::Allow,
+                ..product("Kettle", 0)
+            },
+        )
+        .await;
+    server.put_product("GONE", product("Vinyl", 0)).await;
+    for (sku, expected) in [
+        ("PLENTY", "https://schema.org/InStock"),
+        ("LOW", "https://schema.org/LimitedAvailability"),
+        ("BACK", "https://schema.org/BackOrder"),
+        ("GONE", "https://schema.org/OutOfStock"),
+    ] {
+        let (status, body) = get(&server, &format!("/api/v1/products/{sku}/availability")).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["schema_org_availability"], expected, "{sku}");
+    }
+    // The batch answer carries it too.
+    let (_, list) = get(&server, "/api/v1/availability?skus=BACK,GONE").await;
+    assert_eq!(
+        list["items"][0]["schema_org_availability"],
+        "https://schema.org/BackOrder"
+    );
+}

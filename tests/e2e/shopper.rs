@@ -53,6 +53,10 @@ async fn shop() -> (TestServer, Storefront) {
             ("/", page(&api, WIDGETS, "")),
             ("/hostile", page(&api, WIDGETS, HOSTILE_CSS)),
             ("/strict-csp", strict_csp_page(&api, WIDGETS)),
+            (
+                "/structured-data",
+                page(&api, WIDGETS, "").replace("<stock-status ", "<stock-status structured-data "),
+            ),
         ],
     );
     (server, storefront)
@@ -157,6 +161,46 @@ async fn a_strict_csp_page_shows_the_styled_widget_without_violations() {
         json!([]),
         "no Content-Security-Policy violation"
     );
+    browser.close().await;
+}
+
+/// The schema.org Offer the widget for `sku` keeps in the page's light DOM.
+const OFFER_OF: &str = r#"const script = document.querySelector(`stock-status[sku="${arguments[0]}"] > script[type="application/ld+json"]`);
+    return script ? JSON.parse(script.textContent) : null;"#;
+
+#[tokio::test]
+async fn structured_data_follows_what_the_widget_shows() {
+    let (server, storefront) = shop().await;
+    let browser = Browser::start().await;
+    browser.goto(&storefront.url("/structured-data")).await;
+    for (sku, availability) in [
+        ("IN", "https://schema.org/InStock"),
+        ("BACK", "https://schema.org/BackOrder"),
+        ("OUT", "https://schema.org/OutOfStock"),
+        ("SPLIT", "https://schema.org/InStock"),
+    ] {
+        browser.widget_status(sku).await;
+        let offer = browser.eval(OFFER_OF, vec![json!(sku)]).await;
+        assert_eq!(offer["@type"], "Offer", "{sku}");
+        assert_eq!(offer["sku"], sku);
+        assert_eq!(offer["availability"], availability, "{sku}");
+    }
+    let back = browser.eval(OFFER_OF, vec![json!("BACK")]).await;
+    let in_six_days = server.clock.today().plus_days(6).to_iso();
+    assert_eq!(back["availabilityStarts"], in_six_days.as_str());
+    // The shopper takes the last three backorder places: the widget shows
+    // "Out of stock" and the Offer says so too.
+    reserve_through_the_form(&browser, "BACK", Some("3"), "jane@example.com").await;
+    browser
+        .wait_for(
+            "BACK to sell out",
+            r#"return document.querySelector('stock-status[sku=BACK]').dataset.state === 'out_of_stock';"#,
+            vec![],
+        )
+        .await;
+    let back = browser.eval(OFFER_OF, vec![json!("BACK")]).await;
+    assert_eq!(back["availability"], "https://schema.org/OutOfStock");
+    assert!(back.get("availabilityStarts").is_none());
     browser.close().await;
 }
 
