@@ -91,6 +91,7 @@ fn dev(extra: &[String]) -> Result {
 /// Every test: native unit, integration and end-to-end, then wasm in Chromium.
 fn test() -> Result {
     setup::ensure_all(true)?;
+    setup::ensure_typescript()?;
     widget::build()?;
     let mut tally = run::Tally::default();
     let native = run::command("cargo", &["test", "--workspace", "--all-targets"])

@@ -10,6 +10,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 pub const TOOLS_DIR: &str = "target/tools";
 const BINARYEN_VERSION: &str = "132.0.0";
 const ESBUILD_VERSION: &str = "0.28.2";
+const TYPESCRIPT_VERSION: &str = "5.9.3";
 
 pub fn ensure_all(browser: bool) -> Result {
     ensure_wasm_target()?;
@@ -110,6 +111,14 @@ fn ensure_esbuild() {
 /// Comes with binaryen, beside wasm-opt.
 pub fn wasm_metadce_path() -> Option<String> {
     tool_path("wasm-metadce")
+}
+
+/// TypeScript's `tsc`, for the test that type-checks the widget's `.d.ts`.
+pub fn ensure_typescript() -> Result {
+    if tool_path("tsc").is_some() {
+        return Ok(());
+    }
+    npm_install(&format!("typescript@{TYPESCRIPT_VERSION}"))
 }
 
 pub fn esbuild_path() -> Option<String> {

@@ -25,8 +25,12 @@ pub fn measure(dir: &Path) -> Result<Report> {
         std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        // The precompressed copies are the same files, on the wire.
-        if name.ends_with(".br") || name.ends_with(".gz") {
+        // What a page loads; the precompressed copies are the same files on
+        // the wire, and the types and manifest are for developers' tools.
+        if ![".js", ".wasm", ".css"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+        {
             continue;
         }
         let bytes = std::fs::read(entry.path())

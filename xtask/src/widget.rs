@@ -87,6 +87,15 @@ pub fn build() -> Result<size::Report> {
             std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
         write(&path, text.replace(&plain_name, &hashed_name).as_bytes())?;
     }
+    // For framework users: TypeScript types and the Custom Elements Manifest.
+    copy(
+        "src/widget/stock-widget.d.ts",
+        &format!("{DIST_WIDGET}/stock-widget.d.ts"),
+    )?;
+    copy(
+        "src/widget/custom-elements.json",
+        &format!("{DIST_WIDGET}/custom-elements.json"),
+    )?;
     precompress(Path::new(DIST_WIDGET))?;
     let report = size::measure(Path::new(DIST_WIDGET))?;
     print!("{}", report.render());

@@ -1,0 +1,121 @@
+// Types for /widget/stock-widget.js: `mount`, its options and handle, the
+// events the widget dispatches, and the <stock-status> element.
+
+/** The host element's `data-state`. */
+export type StockStatusState = 'loading' | 'in_stock' | 'backorder' | 'out_of_stock' | 'error';
+
+export interface MountOptions {
+  /** The product's SKU. */
+  sku: string;
+  /** Base URL of the API; by default the origin the script was loaded from. */
+  api?: string;
+  /** The quantity the status is for: a whole number from 1 to 1000000 (default 1). */
+  quantity?: number;
+  /** `en`, `de`, `fr` or `es` (region tags work); by default the page's language. */
+  lang?: string;
+  /** Also keep a schema.org `Offer` as JSON-LD in the element's light DOM. */
+  structuredData?: boolean;
+}
+
+/** A mounted widget. */
+export interface WidgetHandle {
+  /** Removes what the widget rendered and stops its timers and requests. */
+  destroy(): void;
+}
+
+/** Mounts the widget into `element`'s shadow root. Throws an `Error` naming a bad option. */
+export function mount(element: HTMLElement, options: MountOptions): WidgetHandle;
+
+export interface Arrival {
+  units: number;
+  /** `YYYY-MM-DD` */
+  date: string;
+}
+
+export interface BackorderOutlook {
+  arrivals: Arrival[];
+  later: string;
+}
+
+/** `stock-status:change` detail: the API's availability answer. */
+export interface Availability {
+  sku: string;
+  name: string;
+  status: 'in_stock' | 'backorder' | 'out_of_stock';
+  available: number;
+  low_stock: boolean;
+  /** `null`: unlimited. */
+  max_quantity: number | null;
+  quantity: number;
+  from_stock: number;
+  backordered: number;
+  fulfillable: boolean;
+  /** `YYYY-MM-DD` */
+  ship_date: string | null;
+  ships_in_days: number | null;
+  /** RFC 3339 */
+  as_of: string;
+  schema_org_availability:
+    | 'https://schema.org/InStock'
+    | 'https://schema.org/LimitedAvailability'
+    | 'https://schema.org/BackOrder'
+    | 'https://schema.org/OutOfStock';
+  backorder_outlook?: BackorderOutlook | null;
+}
+
+/** `stock-status:reserved` detail: the reservation just placed. */
+export interface Reservation {
+  /** `rsv_…`: whoever holds it can see and cancel the reservation. */
+  id: string;
+  sku: string;
+  quantity: number;
+  from_stock: number;
+  backordered: number;
+  filled: number;
+  outstanding: number;
+  status: 'reserved' | 'ready' | 'cancelled';
+  ship_date: string | null;
+  ships_in_days: number | null;
+  /** Masked, e.g. `j***@example.com`. */
+  email: string;
+  created_at: string;
+}
+
+/** `stock-status:error` detail. */
+export interface StockStatusError {
+  /** `unreachable`, `timeout`, `malformed_response` or an API error code. */
+  code: string;
+  message: string;
+}
+
+export interface StockStatusEventMap {
+  'stock-status:change': CustomEvent<Availability>;
+  'stock-status:reserved': CustomEvent<Reservation>;
+  'stock-status:error': CustomEvent<StockStatusError>;
+}
+
+/** The attributes of <stock-status>, for JSX. */
+export interface StockStatusAttributes {
+  sku: string;
+  api?: string;
+  quantity?: number | `${number}`;
+  lang?: string;
+  'structured-data'?: boolean | '';
+  id?: string;
+  class?: string;
+  className?: string;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'stock-status': HTMLElement;
+  }
+  // The events bubble and are composed, so any element (or the document) hears them.
+  interface HTMLElementEventMap extends StockStatusEventMap {}
+  interface DocumentEventMap extends StockStatusEventMap {}
+  namespace JSX {
+    interface IntrinsicElements {
+      'stock-status': StockStatusAttributes;
+    }
+  }
+}
