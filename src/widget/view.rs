@@ -90,12 +90,16 @@ impl Widget {
 
     /// One copy of the spawning machinery for every kind of task (smaller wasm).
     fn spawn_boxed(self, task: Pin<Box<dyn Future<Output = ()>>>) {
-        let owner = self
-            .config
-            .try_with_value(|config| config.owner.as_ref().and_then(WeakOwner::upgrade))
-            .flatten();
+        let Some(owner) = self.config.try_with_value(|config| config.owner.clone()) else {
+            return; // the widget is gone: nothing more to do
+        };
         match owner {
-            Some(owner) => owner.with(|| spawn_local_scoped_with_cancellation(task)),
+            Some(owner) => {
+                if let Some(owner) = owner.upgrade() {
+                    owner.with(|| spawn_local_scoped_with_cancellation(task));
+                }
+            }
+            // Created outside any owner: the task runs to its end.
             None => spawn_local_scoped_with_cancellation(task),
         }
     }

@@ -14,7 +14,15 @@ use std::time::{Duration, Instant};
 const OUT_DIR: &str = "target/bench";
 const SERVER_BIN: &str = "target/server/stock-widget";
 const TOKEN: &str = "bench-admin-token";
-const PAGE_SIZES: [u32; 3] = [1, 24, 100];
+/// `page:widgets`, measured in turns: the widget against the plain-JS reference, then more widgets.
+const PAGES: [&str; 4] = [
+    "bench.html:1",
+    "bench-plain.html:1",
+    "bench.html:24",
+    "bench.html:100",
+];
+/// The demo pages the server shows, plus the collection without the widget (Lighthouse's baseline).
+const BENCH_WWW: &str = "target/bench/www";
 /// Contention: this many clients race for `HOT_STOCK + HOT_LIMIT` units.
 const CLIENTS: usize = 32;
 const HOT_STOCK: u32 = 400;
@@ -36,11 +44,13 @@ pub fn run() -> Result {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{db}{suffix}"));
     }
+    write_bench_www()?;
     let mut server = Server::start(&db)?;
     let machine = machine();
     eprintln!("xtask bench: server at {}", server.base);
 
     let browser = time_to_status(&server.base)?;
+    let lighthouse = lighthouse(&server.base)?;
     let throughput = api_throughput(&server.base)?;
     let rss_after_reads = server.peak_rss_kib();
     let contention = contention(&server.base)?;
@@ -55,7 +65,10 @@ pub fn run() -> Result {
             "budget_brotli": size::BUDGET_BROTLI_BYTES,
             "largest_wasm_contributors": contributors,
         },
-        "time_to_status": browser,
+        "time_to_status": browser["time_to_status"],
+        "time_to_status_ratios": time_ratios(&browser["time_to_status"]),
+        "wire": wire(&browser["wire"], report.total_brotli()),
+        "lighthouse": lighthouse,
         "api_throughput": throughput,
         "contention": contention,
         "server_peak_rss_kib": { "after_reads": rss_after_reads, "after_reservations": rss_after_writes },
@@ -112,6 +125,8 @@ impl Server {
                 "serve",
                 "--addr",
                 "127.0.0.1:0",
+                "--www-dir",
+                BENCH_WWW,
                 "--demo",
                 "--db",
                 db,
@@ -169,7 +184,7 @@ fn time_to_status(base: &str) -> Result<Value> {
     std::fs::write(&script, include_str!("../assets/time_to_status.mjs"))
         .map_err(|e| e.to_string())?;
     let mut args = vec![script, base.to_string()];
-    args.extend(PAGE_SIZES.iter().map(|n| n.to_string()));
+    args.extend(PAGES.iter().map(|page| page.to_string()));
     let output = Command::new("node")
         .args(&args)
         .output()
@@ -182,6 +197,133 @@ fn time_to_status(base: &str) -> Result<Value> {
     }
     serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("time to status printed no JSON: {e}"))
+}
+
+/// The widget against the plain-JS reference (one widget each), and 100
+/// widgets against one: the goals are ≤ 1.3 × and ≤ 1.5 ×.
+fn time_ratios(rows: &Value) -> Value {
+    let median = |page: &str, widgets: u64| {
+        rows.as_array()
+            .into_iter()
+            .flatten()
+            .find(|row| row["page"] == page && row["widgets"] == widgets)
+            .and_then(|row| row["median_ms"].as_f64())
+            .unwrap_or(f64::NAN)
+    };
+    let one = median("bench.html", 1);
+    json!({
+        "widget_to_plain_js": round3(one / median("bench-plain.html", 1)),
+        "hundred_to_one": round3(median("bench.html", 100) / one),
+    })
+}
+
+fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+/// The widget's bytes on the wire for the product page: cold (against the
+/// brotli size + 2 KB of headers) and what a repeat visit still fetches.
+fn wire(traffic: &Value, brotli_total: u64) -> Value {
+    let widget_bytes: u64 = traffic["cold"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["url"].as_str().unwrap_or("").starts_with("/widget/"))
+        .map(|entry| entry["transfer_bytes"].as_u64().unwrap_or(0))
+        .sum();
+    json!({
+        "cold_widget_transfer_bytes": widget_bytes,
+        "limit_bytes": brotli_total + 2048,
+        "cold": traffic["cold"],
+        "repeat_visit_fetches": traffic["repeat"],
+    })
+}
+
+/// The demo pages, and `collection-without-widget.html`: the collection page
+/// with the widget's script and elements taken out, Lighthouse's baseline.
+fn write_bench_www() -> Result {
+    copy_dir(std::path::Path::new("www"), std::path::Path::new(BENCH_WWW))?;
+    let page = std::fs::read_to_string("www/collection.html").map_err(|e| e.to_string())?;
+    let without: String = page
+        .lines()
+        .filter(|line| !line.contains("/widget/stock-widget.js"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(
+        format!("{BENCH_WWW}/collection-without-widget.html"),
+        without,
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result {
+    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {to:?}: {e}"))?;
+    for entry in std::fs::read_dir(from)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// Lighthouse (mobile, performance only) on the collection page with and
+/// without the widget, three runs each in turns; the medians.
+fn lighthouse(base: &str) -> Result<Value> {
+    let cli = format!("{}/node_modules/lighthouse/cli/index.js", setup::TOOLS_DIR);
+    let pages = [
+        ("with_widget", "collection.html"),
+        ("without_widget", "collection-without-widget.html"),
+    ];
+    let mut samples: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); pages.len()];
+    for _ in 0..3 {
+        for (index, (_, page)) in pages.iter().enumerate() {
+            let output = Command::new("node")
+                .args([
+                    cli.as_str(),
+                    &format!("{base}/{page}"),
+                    "--only-categories=performance",
+                    "--output=json",
+                    "--quiet",
+                    "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking --disable-component-update --disable-sync --no-first-run",
+                ])
+                .env("CHROME_PATH", "/usr/bin/chromium")
+                .output()
+                .map_err(|e| format!("cannot run lighthouse: {e}"))?;
+            let report: Value = serde_json::from_slice(&output.stdout).map_err(|e| {
+                format!(
+                    "lighthouse printed no report: {e}: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                )
+            })?;
+            let score = report["categories"]["performance"]["score"]
+                .as_f64()
+                .unwrap_or(0.0)
+                * 100.0;
+            let lcp = report["audits"]["largest-contentful-paint"]["numericValue"]
+                .as_f64()
+                .unwrap_or(0.0);
+            samples[index].0.push(score);
+            samples[index].1.push(lcp);
+        }
+    }
+    let median = |values: &mut Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let mut results = serde_json::Map::new();
+    for ((name, page), (mut scores, mut lcps)) in pages.iter().zip(samples) {
+        results.insert(
+            name.to_string(),
+            json!({"page": page, "performance_score": median(&mut scores), "lcp_ms": round3(median(&mut lcps)), "scores": scores}),
+        );
+    }
+    Ok(Value::Object(results))
 }
 
 /// wrk against availability and, right after, against /healthz: the machine's ceiling.
@@ -466,10 +608,11 @@ fn summary(results: &Value) -> String {
             entry["bytes"]
         ));
     }
-    out.push_str("\n## Time to status (headless Chromium, loopback)\n\n| widgets | median ms | min | max | loads | API requests |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    out.push_str("\n## Time to status (headless Chromium, loopback)\n\n| page | widgets | median ms | min | max | loads | API requests |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for row in results["time_to_status"].as_array().into_iter().flatten() {
         out.push_str(&format!(
-            "| {} | {:.1} | {:.1} | {:.1} | {} | {} |\n",
+            "| {} | {} | {:.1} | {:.1} | {:.1} | {} | {} |\n",
+            row["page"].as_str().unwrap_or(""),
             row["widgets"],
             row["median_ms"].as_f64().unwrap_or(0.0),
             row["min_ms"].as_f64().unwrap_or(0.0),
@@ -478,6 +621,22 @@ fn summary(results: &Value) -> String {
             row["api_requests"]
         ));
     }
+    let ratios = &results["time_to_status_ratios"];
+    out.push_str(&format!(
+        "\n1 widget / plain-JS reference: **{}** (goal ≤ 1.3); 100 widgets / 1 widget: **{}** (goal ≤ 1.5).\n",
+        ratios["widget_to_plain_js"], ratios["hundred_to_one"]
+    ));
+    let wire = &results["wire"];
+    out.push_str(&format!(
+        "\n## Bytes on the wire (demo product page)\n\nCold visit, widget files: **{}** bytes transferred (limit: brotli size + 2 KB = {}). A repeat visit still fetches: {}.\n",
+        wire["cold_widget_transfer_bytes"], wire["limit_bytes"], wire["repeat_visit_fetches"]
+    ));
+    let lighthouse = &results["lighthouse"];
+    out.push_str(&format!(
+        "\n## Lighthouse (mobile, performance; median of 3)\n\n| page | score | LCP ms |\n| --- | ---: | ---: |\n| collection with the widget | {} | {} |\n| collection without it | {} | {} |\n",
+        lighthouse["with_widget"]["performance_score"], lighthouse["with_widget"]["lcp_ms"],
+        lighthouse["without_widget"]["performance_score"], lighthouse["without_widget"]["lcp_ms"]
+    ));
     let api = &results["api_throughput"];
     out.push_str("\n## API throughput (wrk -t2 -c32 -d8s)\n\n| endpoint | requests/s | p50 ms | p99 ms |\n| --- | ---: | ---: | ---: |\n");
     for name in ["availability", "healthz"] {

@@ -146,6 +146,10 @@ pub fn ensure_bench_tools() -> Result {
     if !Path::new(&format!("{TOOLS_DIR}/node_modules/playwright-core")).exists() {
         npm_install("playwright-core@1.65.1")?;
     }
+    // The last Lighthouse that runs on Node 20.
+    if !Path::new(&format!("{TOOLS_DIR}/node_modules/lighthouse")).exists() {
+        npm_install("lighthouse@12.2.3")?;
+    }
     Ok(())
 }
 
