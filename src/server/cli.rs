@@ -1,9 +1,10 @@
 //! Command-line interface: `stock-widget serve ...`.
 
-use super::Config;
+use super::{Config, Limits};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,6 +47,16 @@ pub struct ServeArgs {
     /// (repeatable; `*` allows any). The server's own origin always works.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
+    /// Seconds a client has to send a request's headers; also how long an
+    /// idle keep-alive connection stays open.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Seconds a request may take before it is answered `408`.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+    /// Open connections at most; more are closed at once (and logged).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
 }
 
 impl ServeArgs {
@@ -58,6 +69,11 @@ impl ServeArgs {
             www_dir: self.www_dir,
             widget_dir: self.widget_dir,
             allow_origins: self.allow_origins,
+            limits: Limits {
+                header_timeout: Duration::from_secs(self.header_timeout),
+                request_timeout: Duration::from_secs(self.request_timeout),
+                max_connections: self.max_connections as usize,
+            },
         }
     }
 }

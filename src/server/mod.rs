@@ -46,6 +46,30 @@ pub struct Config {
     pub widget_dir: PathBuf,
     /// Origins whose pages may call the public API (`*` = any).
     pub allow_origins: Vec<String>,
+    /// What one client may hold of the server.
+    pub limits: Limits,
+}
+
+/// Limits that keep slow or idle clients from holding the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// A request's headers must arrive within this; it also ends a keep-alive
+    /// connection that stays idle this long before its next request.
+    pub header_timeout: std::time::Duration,
+    /// A request must be answered within this (`408` otherwise).
+    pub request_timeout: std::time::Duration,
+    /// Open connections at most; more are closed at once, with a log line.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            header_timeout: std::time::Duration::from_secs(10),
+            request_timeout: std::time::Duration::from_secs(30),
+            max_connections: 10_000,
+        }
+    }
 }
 
 /// CORS for the public API: the configured origins plus the server's own
@@ -86,11 +110,16 @@ pub fn cors_layer(allow_origins: &[String], own_port: Option<u16>) -> anyhow::Re
 
 /// The whole HTTP surface: API, health check, widget files and demo pages.
 pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
+    let timeout = tower_http::timeout::TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        config.limits.request_timeout,
+    );
     Router::new()
         .nest("/api/v1", routes::api_router(&state, cors))
         .merge(routes::health_router())
         .nest_service("/widget", static_files::widget_files(&config.widget_dir))
         .fallback_service(static_files::www_files(&config.www_dir))
+        .layer(timeout)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -100,6 +129,7 @@ pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
 pub struct Application {
     listener: tokio::net::TcpListener,
     router: Router,
+    limits: Limits,
 }
 
 impl Application {
@@ -133,7 +163,11 @@ impl Application {
             config,
             cors,
         );
-        Ok(Application { listener, router })
+        Ok(Application {
+            listener,
+            router,
+            limits: config.limits,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -143,13 +177,72 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Each connection is served by hyper with the header timeout; beyond
+    /// `max_connections` new ones are closed at once.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+        use hyper_util::server::conn::auto;
+        use hyper_util::service::TowerToHyperService;
+
+        let Application {
+            listener,
+            router,
+            limits,
+        } = self;
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .keep_alive_interval(Some(limits.header_timeout));
+        let connections = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut warned_full = false;
+        loop {
+            let (stream, _peer) = tokio::select! {
+                () = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        // Out of file descriptors, say: wait instead of spinning.
+                        tracing::warn!("cannot accept a connection: {error}");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+            };
+            let Ok(permit) = connections.clone().try_acquire_owned() else {
+                if !warned_full {
+                    tracing::warn!(
+                        max_connections = limits.max_connections,
+                        "connection limit reached: closing new connections until some end"
+                    );
+                    warned_full = true;
+                }
+                drop(stream);
+                continue;
+            };
+            warned_full = false;
+            let service = TowerToHyperService::new(router.clone());
+            let connection = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                let _ = connection.await;
+                drop(permit);
+            });
+        }
+        drop(listener);
+        // In-flight requests finish; idle connections close now.
+        graceful.shutdown().await;
         Ok(())
     }
 }

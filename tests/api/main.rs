@@ -10,5 +10,6 @@ mod bad_input;
 mod concurrency;
 mod cors;
 mod durability;
+mod limits;
 mod reservations;
 mod serving;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use stock_widget::logic::Date;
 use stock_widget::server::store::ProductSettings;
-use stock_widget::server::{Application, Config, FixedClock, Store};
+use stock_widget::server::{Application, Config, FixedClock, Limits, Store};
 use tokio::sync::oneshot;
 
 /// The date every test server believes it is, unless a test moves its clock.
@@ -33,6 +33,7 @@ pub struct Options {
     pub demo: bool,
     pub admin_token: Option<String>,
     pub allow_origins: Vec<String>,
+    pub limits: Limits,
 }
 
 impl Default for Options {
@@ -41,6 +42,7 @@ impl Default for Options {
             demo: false,
             admin_token: Some("test-admin-token".into()),
             allow_origins: Vec::new(),
+            limits: Limits::default(),
         }
     }
 }
@@ -60,6 +62,7 @@ impl TestServer {
             www_dir: project_dir().join("www"),
             widget_dir: project_dir().join("dist/widget"),
             allow_origins: options.allow_origins.clone(),
+            limits: options.limits,
         };
         let store = Store::open(&config.db).expect("open the test database");
         let clock = Arc::new(FixedClock::at(test_today()));

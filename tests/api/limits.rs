@@ -1,0 +1,103 @@
+//! Slow and idle clients cannot hold the server.
+
+use crate::support::{Options, TestServer};
+use std::time::{Duration, Instant};
+use stock_widget::server::Limits;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+fn options(header_timeout: Duration, max_connections: usize) -> Options {
+    Options {
+        limits: Limits {
+            header_timeout,
+            max_connections,
+            ..Limits::default()
+        },
+        ..Options::default()
+    }
+}
+
+fn address(server: &TestServer) -> String {
+    server.base_url.trim_start_matches("http://").to_owned()
+}
+
+/// Reads until the server closes the connection; `false` if it did not by `deadline`.
+async fn closed_by(stream: &mut TcpStream, deadline: Instant) -> bool {
+    let mut buffer = [0u8; 1024];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue, // a 408 or similar before the close
+            Err(_) => return false,
+        }
+    }
+}
+
+async fn healthz_answers(server: &TestServer) -> bool {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    client
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .is_ok_and(|response| response.status() == 200)
+}
+
+#[tokio::test]
+async fn requests_that_never_finish_their_headers_are_closed_after_the_header_timeout() {
+    let header_timeout = Duration::from_secs(1);
+    let server = TestServer::start_with(options(header_timeout, 10_000)).await;
+    let started = Instant::now();
+    let mut slow = Vec::new();
+    for _ in 0..200 {
+        let mut stream = TcpStream::connect(address(&server)).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    assert!(
+        healthz_answers(&server).await,
+        "others are served meanwhile"
+    );
+    let deadline = started + header_timeout + Duration::from_secs(15);
+    for (index, stream) in slow.iter_mut().enumerate() {
+        assert!(
+            closed_by(stream, deadline).await,
+            "connection {index} still open 15 s after the header timeout"
+        );
+    }
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_are_closed_at_once_and_served_again_when_one_ends() {
+    let server = TestServer::start_with(options(Duration::from_secs(30), 4)).await;
+    let mut idle = Vec::new();
+    for _ in 0..4 {
+        idle.push(TcpStream::connect(address(&server)).await.unwrap());
+    }
+    // Give the server a moment to take all four.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut extra = TcpStream::connect(address(&server)).await.unwrap();
+    assert!(
+        closed_by(&mut extra, Instant::now() + Duration::from_secs(5)).await,
+        "the fifth connection is closed"
+    );
+    assert!(
+        !healthz_answers(&server).await,
+        "no room while four are open"
+    );
+    drop(idle.pop());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !healthz_answers(&server).await {
+        assert!(
+            Instant::now() < deadline,
+            "served again once a connection ended"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
