@@ -1,6 +1,7 @@
 //! Command-line interface: `stock-widget serve ...`.
 
-use super::{Config, Limits};
+use super::{Config, Limits, WriteLimit};
+use axum::http::HeaderName;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -57,6 +58,13 @@ pub struct ServeArgs {
     /// Open connections at most; more are closed at once (and logged).
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
+    /// Reservations one client address may place or cancel per minute (and at once).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub reservations_per_minute: u32,
+    /// Behind a proxy: the header it puts the client's address in, e.g.
+    /// X-Forwarded-For (its last entry counts). Never trusted unless set.
+    #[arg(long, value_name = "HEADER")]
+    pub client_ip_header: Option<HeaderName>,
 }
 
 impl ServeArgs {
@@ -73,6 +81,10 @@ impl ServeArgs {
                 header_timeout: Duration::from_secs(self.header_timeout),
                 request_timeout: Duration::from_secs(self.request_timeout),
                 max_connections: self.max_connections as usize,
+            },
+            write_limit: WriteLimit {
+                per_minute: self.reservations_per_minute,
+                client_ip_header: self.client_ip_header,
             },
         }
     }

@@ -65,6 +65,26 @@ impl ApiError {
         error
     }
 
+    /// 429: this client wrote too often; `Retry-After` says when to try again.
+    pub fn rate_limited(retry_after_seconds: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "Too many reservations from this address; try again in {retry_after_seconds} s."
+            ),
+        )
+    }
+
+    /// The server could not tell which client sent a limited request.
+    pub fn unknown_client() -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unknown_client",
+            "The client's address could not be determined.",
+        )
+    }
+
     pub fn bad_json(message: &str) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", message)
     }

@@ -9,11 +9,13 @@ mod clock;
 pub mod demo;
 mod error;
 pub mod input;
+mod rate_limit;
 mod routes;
 mod static_files;
 pub mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use rate_limit::WriteLimit;
 pub use store::Store;
 
 use axum::Router;
@@ -48,6 +50,8 @@ pub struct Config {
     pub allow_origins: Vec<String>,
     /// What one client may hold of the server.
     pub limits: Limits,
+    /// How often one client may place or cancel reservations.
+    pub write_limit: WriteLimit,
 }
 
 /// Limits that keep slow or idle clients from holding the server.
@@ -110,12 +114,14 @@ pub fn cors_layer(allow_origins: &[String], own_port: Option<u16>) -> anyhow::Re
 
 /// The whole HTTP surface: API, health check, widget files and demo pages.
 pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
+    let writes = rate_limit::config(&config.write_limit);
+    rate_limit::spawn_cleanup(&writes);
     let timeout = tower_http::timeout::TimeoutLayer::with_status_code(
         axum::http::StatusCode::REQUEST_TIMEOUT,
         config.limits.request_timeout,
     );
     Router::new()
-        .nest("/api/v1", routes::api_router(&state, cors))
+        .nest("/api/v1", routes::api_router(&state, cors, &writes))
         .merge(routes::health_router())
         .nest_service("/widget", static_files::widget_files(&config.widget_dir))
         .fallback_service(static_files::www_files(&config.www_dir))
@@ -206,7 +212,7 @@ impl Application {
         let mut shutdown = std::pin::pin!(shutdown);
         let mut warned_full = false;
         loop {
-            let (stream, _peer) = tokio::select! {
+            let (stream, peer) = tokio::select! {
                 () = &mut shutdown => break,
                 accepted = listener.accept() => match accepted {
                     Ok(accepted) => accepted,
@@ -230,7 +236,18 @@ impl Application {
                 continue;
             };
             warned_full = false;
-            let service = TowerToHyperService::new(router.clone());
+            // Each request knows its connection's peer (the rate limits key on it).
+            let service = tower::ServiceBuilder::new()
+                .map_request(
+                    move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                        request
+                            .extensions_mut()
+                            .insert(axum::extract::ConnectInfo(peer));
+                        request
+                    },
+                )
+                .service(router.clone());
+            let service = TowerToHyperService::new(service);
             let connection = builder
                 .serve_connection_with_upgrades(TokioIo::new(stream), service)
                 .into_owned();

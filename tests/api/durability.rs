@@ -13,7 +13,15 @@ const TOKEN: &str = "durability-token";
 /// Starts the real binary; returns it and its base URL (read from its "ready" line).
 fn start_binary(db: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_stock-widget"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        // One address reserves hundreds of times here: lift the per-address limit.
+        .args([
+            "serve",
+            "--reservations-per-minute",
+            "1000000",
+            "--addr",
+            "127.0.0.1:0",
+            "--db",
+        ])
         .arg(db)
         .env("STOCK_WIDGET_ADMIN_TOKEN", TOKEN)
         .env("RUST_LOG", "info")

@@ -1,8 +1,10 @@
-//! Slow and idle clients cannot hold the server.
+//! Slow and idle clients cannot hold the server; one address cannot take
+//! every reservation.
 
-use crate::support::{Options, TestServer};
+use crate::support::{Options, TestServer, product};
 use std::time::{Duration, Instant};
-use stock_widget::server::Limits;
+use stock_widget::server::store::ProductSettings;
+use stock_widget::server::{Limits, WriteLimit};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -100,4 +102,77 @@ async fn connections_beyond_the_cap_are_closed_at_once_and_served_again_when_one
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn a_burst_of_reservations_from_one_address_is_limited_and_others_are_still_served() {
+    let server = TestServer::start_with(Options {
+        write_limit: WriteLimit::default(), // 10 a minute per address
+        ..Options::default()
+    })
+    .await;
+    server
+        .put_product(
+            "KETTLE",
+            ProductSettings {
+                backorders: stock_widget::logic::BackorderPolicy::Allow,
+                ..product("Kettle", 0)
+            },
+        )
+        .await;
+    let url = server.url("/api/v1/products/KETTLE/reservations");
+    let from = |address: &str| {
+        reqwest::Client::builder()
+            .local_address(address.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap()
+    };
+    let bot = from("127.0.0.1");
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    let mut code = None;
+    for index in 0..100 {
+        let response = bot
+            .post(&url)
+            .json(&serde_json::json!({"quantity": 1, "email": format!("bot{index}@example.com")}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            retry_after = response.headers().get("retry-after").cloned();
+            let body: serde_json::Value = response.json().await.unwrap();
+            code = body["error"]["code"].as_str().map(str::to_owned);
+        }
+    }
+    let created = statuses.iter().filter(|status| **status == 201).count();
+    let limited = statuses.iter().filter(|status| **status == 429).count();
+    assert_eq!(created + limited, 100, "{statuses:?}");
+    assert!(
+        (10..=12).contains(&created),
+        "the burst allowance: {created}"
+    );
+    let seconds: u64 = retry_after
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&seconds), "{seconds}");
+    assert_eq!(code.as_deref(), Some("rate_limited"));
+    // A shopper on another address is served as if nothing happened; reads are never limited.
+    let shopper = from("127.0.0.2");
+    let response = shopper
+        .post(&url)
+        .json(&serde_json::json!({"quantity": 1, "email": "jane@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let read = bot
+        .get(server.url("/api/v1/products/KETTLE/availability"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
 }

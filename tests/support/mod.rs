@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use stock_widget::logic::Date;
 use stock_widget::server::store::ProductSettings;
-use stock_widget::server::{Application, Config, FixedClock, Limits, Store};
+use stock_widget::server::{Application, Config, FixedClock, Limits, Store, WriteLimit};
 use tokio::sync::oneshot;
 
 /// The date every test server believes it is, unless a test moves its clock.
@@ -34,6 +34,7 @@ pub struct Options {
     pub admin_token: Option<String>,
     pub allow_origins: Vec<String>,
     pub limits: Limits,
+    pub write_limit: WriteLimit,
 }
 
 impl Default for Options {
@@ -43,6 +44,11 @@ impl Default for Options {
             admin_token: Some("test-admin-token".into()),
             allow_origins: Vec::new(),
             limits: Limits::default(),
+            // Tests reserve in bursts from one address; the limit's own test sets it.
+            write_limit: WriteLimit {
+                per_minute: 1_000_000,
+                client_ip_header: None,
+            },
         }
     }
 }
@@ -63,6 +69,7 @@ impl TestServer {
             widget_dir: project_dir().join("dist/widget"),
             allow_origins: options.allow_origins.clone(),
             limits: options.limits,
+            write_limit: options.write_limit.clone(),
         };
         let store = Store::open(&config.db).expect("open the test database");
         let clock = Arc::new(FixedClock::at(test_today()));

@@ -132,6 +132,9 @@ impl Server {
                 db,
                 "--admin-token",
                 TOKEN,
+                // The contention run reserves hundreds of times from one address.
+                "--reservations-per-minute",
+                "1000000",
             ])
             .env("RUST_LOG", "warn,stock_widget=info")
             .stdout(Stdio::piped())

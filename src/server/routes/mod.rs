@@ -9,11 +9,15 @@ mod reservations;
 use super::AppState;
 use super::auth::require_admin;
 use super::error::ApiError;
+use super::rate_limit::{self, WriteLimitConfig};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::routing::{get, post};
+use std::sync::Arc;
+use tower_governor::GovernorLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -22,7 +26,14 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024;
 
 /// `/api/v1`: the public API (with CORS for the allowed origins) and the admin
 /// API (bearer token, no CORS: browsers on other origins cannot call it).
-pub fn api_router(state: &AppState, cors: CorsLayer) -> Router<AppState> {
+pub fn api_router(
+    state: &AppState,
+    cors: CorsLayer,
+    writes: &WriteLimitConfig,
+) -> Router<AppState> {
+    // Placing and cancelling are limited per client address; reads are not.
+    let limited =
+        || GovernorLayer::new(Arc::clone(writes)).error_handler(rate_limit::error_response);
     let public = Router::new()
         .route(
             "/products/{sku}/availability",
@@ -31,11 +42,12 @@ pub fn api_router(state: &AppState, cors: CorsLayer) -> Router<AppState> {
         .route("/availability", get(availability::batch_availability))
         .route(
             "/products/{sku}/reservations",
-            post(reservations::create_reservation),
+            post(reservations::create_reservation.layer(limited())),
         )
         .route(
             "/reservations/{id}",
-            get(reservations::get_reservation).delete(reservations::cancel_reservation),
+            get(reservations::get_reservation)
+                .delete(reservations::cancel_reservation.layer(limited())),
         )
         .route("/openapi.json", get(openapi::openapi_json))
         .layer(cors);

@@ -24,6 +24,8 @@ use axum::http::{HeaderMap, StatusCode};
         (status = 404, description = "`unknown_product`", body = ErrorBody),
         (status = 409, description = "`quantity_unavailable`, with `max_quantity`", body = ErrorBody),
         (status = 422, description = "`invalid_request` naming the field, or `idempotency_key_reused`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many reservations from this address; see `Retry-After`", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until this address may write again"))),
     )
 )]
 pub async fn create_reservation(
@@ -80,6 +82,8 @@ pub async fn get_reservation(
     responses(
         (status = 200, description = "Cancelled (now or before)", body = Reservation),
         (status = 404, description = "`unknown_reservation`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many writes from this address; see `Retry-After`", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until this address may write again"))),
     )
 )]
 pub async fn cancel_reservation(
