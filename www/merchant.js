@@ -47,6 +47,7 @@ $('add-po').addEventListener('click', () => purchaseOrderRow());
 function show(product) {
   for (const field of ['name', 'stock', 'safety_stock', 'low_stock_threshold', 'backorders', 'lead_time_days']) $(field).value = product[field];
   $('backorder_limit').value = product.backorder_limit ?? '';
+  $('max_per_customer').value = product.max_per_customer ?? '';
   $('incoming').replaceChildren();
   product.incoming.forEach(purchaseOrderRow);
   const limit = product.max_quantity === null ? 'unlimited' : product.max_quantity;
@@ -93,6 +94,7 @@ $('settings').addEventListener('submit', async (event) => {
     low_stock_threshold: number('low_stock_threshold'),
     backorders: $('backorders').value,
     backorder_limit: $('backorder_limit').value === '' ? null : number('backorder_limit'),
+    max_per_customer: $('max_per_customer').value === '' ? null : number('max_per_customer'),
     lead_time_days: number('lead_time_days'),
     incoming: [...$('incoming').querySelectorAll('tr')].map((row) => ({
       quantity: Number(row.querySelector('.po-quantity').value),

@@ -14,6 +14,7 @@ fn product(name: &str, stock: u32) -> ProductSettings {
         backorder_limit: None,
         lead_time_days: DEFAULT_LEAD_TIME_DAYS,
         incoming: Vec::new(),
+        max_per_customer: None,
     }
 }
 

@@ -65,6 +65,20 @@ impl ApiError {
         error
     }
 
+    /// 409: this e-mail address may not hold more of this product on backorder.
+    pub fn customer_limit_reached(allowed: u32) -> ApiError {
+        let mut error = ApiError::new(
+            StatusCode::CONFLICT,
+            "customer_limit_reached",
+            format!(
+                "One customer may hold only so many of this product on backorder; {allowed} more can be reserved with this e-mail address."
+            ),
+        );
+        error.detail.field = Some("quantity".into());
+        error.detail.max_quantity = Some(allowed);
+        error
+    }
+
     /// 429: this client wrote too often; `Retry-After` says when to try again.
     pub fn rate_limited(retry_after_seconds: u64) -> ApiError {
         ApiError::new(
@@ -173,6 +187,7 @@ impl From<crate::server::store::OperationError> for ApiError {
                 ApiError::invalid_field("quantity", error.to_string())
             }
             OperationError::IdempotencyKeyReused => ApiError::idempotency_key_reused(),
+            OperationError::CustomerLimit { allowed } => ApiError::customer_limit_reached(allowed),
             OperationError::Store(failure) => ApiError::internal(failure),
         }
     }

@@ -119,6 +119,8 @@ pub struct Strings {
     pub retry: &'static str,
     pub conflict: &'static str,
     pub sold_out_now: &'static str,
+    /// `{n}`: how many more units this e-mail address may reserve.
+    pub customer_limit: &'static str,
 }
 
 static EN: Strings = Strings {
@@ -164,6 +166,7 @@ static EN: Strings = Strings {
     retry: "Try again",
     conflict: "Someone just took some of these. You can still reserve up to {n}.",
     sold_out_now: "Sorry, this just sold out.",
+    customer_limit: "With this e-mail address you can reserve {n} more at most.",
 };
 
 static DE: Strings = Strings {
@@ -209,6 +212,7 @@ static DE: Strings = Strings {
     retry: "Erneut versuchen",
     conflict: "Jemand war schneller. Sie können noch bis zu {n} reservieren.",
     sold_out_now: "Leider gerade ausverkauft.",
+    customer_limit: "Mit dieser E-Mail-Adresse können Sie höchstens noch {n} reservieren.",
 };
 
 static FR: Strings = Strings {
@@ -254,6 +258,7 @@ static FR: Strings = Strings {
     retry: "Réessayer",
     conflict: "Quelqu’un vient d’en prendre. Vous pouvez encore en réserver jusqu’à {n}.",
     sold_out_now: "Désolé, ce produit vient d’être épuisé.",
+    customer_limit: "Avec cette adresse e-mail, vous pouvez encore en réserver {n} au plus.",
 };
 
 static ES: Strings = Strings {
@@ -299,6 +304,7 @@ static ES: Strings = Strings {
     retry: "Reintentar",
     conflict: "Alguien acaba de llevarse algunos. Aún puedes reservar hasta {n}.",
     sold_out_now: "Lo sentimos, se acaba de agotar.",
+    customer_limit: "Con esta dirección de correo puedes reservar {n} más como máximo.",
 };
 
 /// Decimal digits without the formatting machinery.

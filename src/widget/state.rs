@@ -266,6 +266,14 @@ impl Form {
         }
     }
 
+    /// This e-mail address may hold only `allowed` more units (the product's
+    /// cap per customer): say so at the quantity; the next attempt is a new one.
+    pub fn customer_limit(&mut self, allowed: u32, strings: &Strings, fresh_key: String) {
+        self.submitting = false;
+        self.idempotency_key = fresh_key;
+        self.quantity_error = Some(fill(strings.customer_limit, "n", &number(allowed)));
+    }
+
     /// The server refused a field (422): mark it, make the next attempt a new one.
     pub fn rejected(&mut self, field: Field, asked: u32, strings: &Strings, fresh_key: String) {
         self.submitting = false;
@@ -435,6 +443,19 @@ mod tests {
         assert!(form.notice.as_deref().unwrap().contains('2'));
         form.conflict(2, 0, strings(), String::from("k3"));
         assert_eq!(form.notice.as_deref(), Some(strings().sold_out_now));
+    }
+
+    #[wasm_bindgen_test]
+    fn the_cap_per_customer_is_explained_at_the_quantity() {
+        let mut form = Form::new(5, None, String::from("k1"));
+        form.submitting = true;
+        form.customer_limit(2, strings(), String::from("k2"));
+        assert_eq!(
+            form.quantity_error.as_deref(),
+            Some("With this e-mail address you can reserve 2 more at most.")
+        );
+        assert_eq!(form.idempotency_key, "k2");
+        assert!(!form.submitting);
     }
 
     #[wasm_bindgen_test]

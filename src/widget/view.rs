@@ -261,6 +261,18 @@ impl Widget {
                 }
                 Err(FetchError::Status {
                     status: 409,
+                    code,
+                    max_quantity,
+                    ..
+                }) if code == "customer_limit_reached" => {
+                    let allowed = max_quantity.unwrap_or(0);
+                    self.edit_form(|form| {
+                        form.customer_limit(allowed, strings, host::random_key())
+                    });
+                    self.focus_later(Field::Quantity.selector());
+                }
+                Err(FetchError::Status {
+                    status: 409,
                     max_quantity,
                     ..
                 }) => {

@@ -224,3 +224,31 @@ async fn receipts_fill_first_come_first_served() {
         .await;
     assert_eq!(unknown.status, 404);
 }
+
+#[tokio::test]
+async fn the_cap_per_customer_is_a_setting_of_at_least_one() {
+    let server = crate::support::TestServer::start().await;
+    let put = |body: serde_json::Value| {
+        server
+            .admin(reqwest::Method::PUT, "/api/v1/admin/products/CAPPED")
+            .json(&body)
+    };
+    let reply = server
+        .send(put(
+            serde_json::json!({"name": "Capped", "stock": 0, "max_per_customer": 2}),
+        ))
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body["max_per_customer"], 2);
+    let refused = server
+        .send(put(
+            serde_json::json!({"name": "Capped", "stock": 0, "max_per_customer": 0}),
+        ))
+        .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.body["error"]["field"], "max_per_customer");
+    let cleared = server
+        .send(put(serde_json::json!({"name": "Capped", "stock": 0})))
+        .await;
+    assert_eq!(cleared.body["max_per_customer"], serde_json::Value::Null);
+}

@@ -62,3 +62,70 @@ async fn concurrent_reservations_never_oversell() {
         "out_of_stock"
     );
 }
+
+/// 50 requests at once from one e-mail address (written two ways) for a
+/// product capped at 5 units per customer: exactly 5 are placed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_email_never_holds_more_than_the_cap_per_customer() {
+    let server = Arc::new(TestServer::start().await);
+    server
+        .put_product(
+            "CAPPED",
+            ProductSettings {
+                backorders: BackorderPolicy::Allow,
+                max_per_customer: Some(5),
+                ..product("Capped item", 0)
+            },
+        )
+        .await;
+    let clients = 50;
+    let barrier = Arc::new(Barrier::new(clients));
+    let mut tasks = Vec::new();
+    for attempt in 0..clients {
+        let server = Arc::clone(&server);
+        let barrier = Arc::clone(&barrier);
+        let email = if attempt % 2 == 0 {
+            "hoarder@example.com"
+        } else {
+            "Hoarder@Example.com"
+        };
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            server.reserve("CAPPED", 1, email, None).await
+        }));
+    }
+    let (mut created, mut refused) = (0, 0);
+    for task in tasks {
+        let reply = task.await.unwrap();
+        match reply.status {
+            201 => created += 1,
+            409 => {
+                assert_eq!(reply.body["error"]["code"], "customer_limit_reached");
+                assert_eq!(reply.body["error"]["max_quantity"], 0);
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {}", reply.body),
+        }
+    }
+    assert_eq!((created, refused), (5, 45));
+    let held: u32 = server
+        .store
+        .reservations_of("CAPPED".into())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.outstanding())
+        .sum();
+    assert_eq!(held, 5, "zero over the cap");
+    // Someone else is not affected, and asking for more than is left says how much is.
+    assert_eq!(
+        server
+            .reserve("CAPPED", 2, "jane@example.com", None)
+            .await
+            .status,
+        201
+    );
+    let over = server.reserve("CAPPED", 4, "jane@example.com", None).await;
+    assert_eq!(over.status, 409);
+    assert_eq!(over.body["error"]["max_quantity"], 3);
+}

@@ -148,6 +148,7 @@ pub fn product(name: &str, stock: u32) -> ProductSettings {
         backorder_limit: None,
         lead_time_days: 14,
         incoming: Vec::new(),
+        max_per_customer: None,
     }
 }
 

@@ -52,6 +52,10 @@ pub struct ProductSettingsBody {
     pub lead_time_days: u32,
     #[serde(default)]
     pub incoming: Vec<PurchaseOrderBody>,
+    /// Most units one e-mail address may hold on backorder (at least 1); null = no cap.
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    pub max_per_customer: Option<u32>,
 }
 
 fn deny() -> BackorderPolicy {
@@ -92,7 +96,14 @@ impl ProductSettingsBody {
                 "Each purchase order has a quantity of at least 1.",
             ));
         }
+        if self.max_per_customer == Some(0) {
+            return Err(ApiError::invalid_field(
+                "max_per_customer",
+                "The cap per customer is at least 1, or null for none.",
+            ));
+        }
         Ok(ProductSettings {
+            max_per_customer: self.max_per_customer,
             name,
             stock: self.stock,
             safety_stock: self.safety_stock,
@@ -134,6 +145,8 @@ pub struct AdminProduct {
     pub queued: u64,
     /// null = unlimited.
     pub max_quantity: Option<u32>,
+    /// Most units one e-mail address may hold on backorder; null = no cap.
+    pub max_per_customer: Option<u32>,
 }
 
 impl AdminProduct {
@@ -159,6 +172,7 @@ impl AdminProduct {
             backorders: inventory.backorders,
             backorder_limit: inventory.backorder_limit,
             lead_time_days: inventory.lead_time_days,
+            max_per_customer: product.max_per_customer,
             name: product.name,
             sku: product.sku,
         }

@@ -22,7 +22,7 @@ use axum::http::{HeaderMap, StatusCode};
     responses(
         (status = 201, body = Reservation),
         (status = 404, description = "`unknown_product`", body = ErrorBody),
-        (status = 409, description = "`quantity_unavailable`, with `max_quantity`", body = ErrorBody),
+        (status = 409, description = "`quantity_unavailable`, with `max_quantity`; or `customer_limit_reached`: this e-mail address would hold more than the product's `max_per_customer` on backorder (`max_quantity`: how many more it may)", body = ErrorBody),
         (status = 422, description = "`invalid_request` naming the field, or `idempotency_key_reused`", body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many reservations from this address; see `Retry-After`", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until this address may write again"))),

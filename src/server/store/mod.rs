@@ -19,7 +19,8 @@ pub use reservations::{
 };
 
 /// Schema changes, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE products (
     sku                 TEXT PRIMARY KEY,
     name                TEXT NOT NULL,
@@ -51,7 +52,14 @@ CREATE TABLE reservations (
 
 CREATE INDEX reservations_waiting ON reservations (sku, seq)
     WHERE status = 'reserved' AND from_stock + filled < quantity;
-"#];
+"#,
+    r#"
+-- Most units one e-mail address may hold on backorder for a product; NULL = no cap.
+ALTER TABLE products ADD COLUMN max_per_customer INTEGER CHECK (max_per_customer > 0);
+CREATE INDEX reservations_by_customer ON reservations (sku, lower(email))
+    WHERE status = 'reserved' AND from_stock + filled < quantity;
+"#,
+];
 
 /// A product's settings as the merchant sets them (not its queue).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -64,6 +72,8 @@ pub struct ProductSettings {
     pub backorder_limit: Option<u32>,
     pub lead_time_days: u32,
     pub incoming: Vec<PurchaseOrder>,
+    /// Most units one e-mail address may hold on backorder; `None` = no cap.
+    pub max_per_customer: Option<u32>,
 }
 
 /// Updates the columns an operation of the logic module may change.
@@ -86,6 +96,7 @@ pub struct Product {
     pub sku: String,
     pub name: String,
     pub inventory: Inventory,
+    pub max_per_customer: Option<u32>,
 }
 
 /// The database failed (I/O, corruption, a bug): nothing the client did.
@@ -283,13 +294,13 @@ pub fn save_settings(
     };
     tx.execute(
         "INSERT INTO products (sku, name, stock, safety_stock, low_stock_threshold, backorders,
-                               backorder_limit, lead_time_days, incoming)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                               backorder_limit, lead_time_days, incoming, max_per_customer)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (sku) DO UPDATE SET
             name = excluded.name, stock = excluded.stock, safety_stock = excluded.safety_stock,
             low_stock_threshold = excluded.low_stock_threshold, backorders = excluded.backorders,
             backorder_limit = excluded.backorder_limit, lead_time_days = excluded.lead_time_days,
-            incoming = excluded.incoming",
+            incoming = excluded.incoming, max_per_customer = excluded.max_per_customer",
         params![
             sku,
             settings.name,
@@ -300,6 +311,7 @@ pub fn save_settings(
             settings.backorder_limit,
             settings.lead_time_days,
             incoming,
+            settings.max_per_customer,
         ],
     )?;
     Ok(())
@@ -312,7 +324,7 @@ pub fn load_product(
     let row = tx
         .query_row(
             "SELECT name, stock, safety_stock, low_stock_threshold, backorders, backorder_limit,
-                    lead_time_days, incoming
+                    lead_time_days, incoming, max_per_customer
              FROM products WHERE sku = ?1",
             [sku],
             |row| {
@@ -333,11 +345,12 @@ pub fn load_product(
                         queue: Vec::new(),
                     },
                     row.get::<_, String>(7)?,
+                    row.get::<_, Option<u32>>(8)?,
                 ))
             },
         )
         .optional()?;
-    let Some((name, mut inventory, incoming)) = row else {
+    let Some((name, mut inventory, incoming, max_per_customer)) = row else {
         return Ok(None);
     };
     inventory.incoming =
@@ -359,6 +372,7 @@ pub fn load_product(
         sku: sku.to_owned(),
         name,
         inventory,
+        max_per_customer,
     }))
 }
 
@@ -380,6 +394,7 @@ mod tests {
                 quantity: 3,
                 eta: Date::parse_iso("2026-12-01").unwrap(),
             }],
+            max_per_customer: Some(4),
         }
     }
 
@@ -398,6 +413,7 @@ mod tests {
         assert_eq!(product.inventory.stock, 5);
         assert_eq!(product.inventory.backorder_limit, Some(10));
         assert_eq!(product.inventory.incoming, settings().incoming);
+        assert_eq!(product.max_per_customer, Some(4));
         assert!(reopened.product("NOPE".into()).await.unwrap().is_none());
     }
 

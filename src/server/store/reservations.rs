@@ -34,6 +34,11 @@ pub enum OperationError {
     UnknownProduct,
     Inventory(InventoryError),
     IdempotencyKeyReused,
+    /// The e-mail address would hold more than the product's
+    /// `max_per_customer` units on backorder; `allowed` more are possible.
+    CustomerLimit {
+        allowed: u32,
+    },
     Store(StoreFailure),
 }
 
@@ -233,6 +238,26 @@ impl Store {
                 .inventory
                 .place(request.quantity, 0, today)
                 .map_err(OperationError::Inventory)?;
+            if let Some(cap) = product.max_per_customer
+                && placement.backordered > 0
+            {
+                // In the same transaction as the placement: racing requests
+                // from one address cannot pass the cap together.
+                let held: u32 = tx
+                    .query_row(
+                        "SELECT COALESCE(SUM(quantity - from_stock - filled), 0) FROM reservations
+                         WHERE sku = ?1 AND lower(email) = lower(?2)
+                           AND status = 'reserved' AND from_stock + filled < quantity",
+                        params![request.sku, request.email],
+                        |row| row.get(0),
+                    )
+                    .map_err(StoreFailure::from)?;
+                if held.saturating_add(placement.backordered) > cap {
+                    return Err(OperationError::CustomerLimit {
+                        allowed: cap.saturating_sub(held),
+                    });
+                }
+            }
             save_inventory(tx, &request.sku, &after)?;
             let id = new_reservation_id()?;
             let response = Reservation {
