@@ -16,7 +16,8 @@ pub const MAX_EMAIL_LENGTH: usize = 254;
 /// characters or list punctuation. Deliverability is the mail system's job.
 /// The server enforces it; the widget checks it before sending.
 pub fn is_plausible_email(email: &str) -> bool {
-    if email.is_empty() || email.len() > MAX_EMAIL_LENGTH {
+    // Lengths in characters, as the OpenAPI document's `maxLength` counts them.
+    if email.is_empty() || email.chars().count() > MAX_EMAIL_LENGTH {
         return false;
     }
     let bad_char =
@@ -31,7 +32,7 @@ pub fn is_plausible_email(email: &str) -> bool {
         .split('.')
         .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
     !local.is_empty()
-        && local.len() <= 64
+        && local.chars().count() <= 64
         && !local.contains('@')
         && domain.contains('.')
         && labels_ok
@@ -185,6 +186,69 @@ pub struct AvailabilityList {
     pub missing: Vec<String>,
 }
 
+/// Whole numbers in request bodies. JSON does not tell `5` from `5.0`, and
+/// JSON Schema's `integer` takes both, so the API takes both; a fraction,
+/// a negative number or one too large for the field is an error.
+pub mod whole_number {
+    use serde::de::{Deserializer, Error, Visitor};
+    use std::fmt;
+
+    struct Whole;
+
+    impl Visitor<'_> for Whole {
+        type Value = u64;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+            formatter.write_str("a whole number")
+        }
+
+        fn visit_u64<E: Error>(self, value: u64) -> Result<u64, E> {
+            Ok(value)
+        }
+
+        fn visit_i64<E: Error>(self, value: i64) -> Result<u64, E> {
+            u64::try_from(value).map_err(|_| E::custom("a whole number, not negative"))
+        }
+
+        fn visit_f64<E: Error>(self, value: f64) -> Result<u64, E> {
+            if value.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&value) {
+                Ok(value as u64)
+            } else {
+                Err(E::custom("a whole number"))
+            }
+        }
+    }
+
+    fn whole<'de, D: Deserializer<'de>, T: TryFrom<u64>>(deserializer: D) -> Result<T, D::Error> {
+        let value = deserializer.deserialize_any(Whole)?;
+        T::try_from(value).map_err(|_| D::Error::custom("a whole number in range"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<u64>>(
+        deserializer: D,
+    ) -> Result<T, D::Error> {
+        whole(deserializer)
+    }
+
+    /// For `Option` fields: `null` (or absent, with `#[serde(default)]`) is `None`.
+    pub mod option {
+        use serde::{Deserialize, Deserializer};
+
+        pub fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<u64>>(
+            deserializer: D,
+        ) -> Result<Option<T>, D::Error> {
+            #[derive(Deserialize)]
+            struct Wrapped(#[serde(deserialize_with = "super::whole")] u64);
+            match Option::<Wrapped>::deserialize(deserializer)? {
+                None => Ok(None),
+                Some(Wrapped(value)) => T::try_from(value)
+                    .map(Some)
+                    .map_err(|_| serde::de::Error::custom("a whole number in range")),
+            }
+        }
+    }
+}
+
 /// `POST /api/v1/products/{sku}/reservations` body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(utoipa::ToSchema))]
@@ -192,6 +256,7 @@ pub struct AvailabilityList {
 pub struct ReservationRequest {
     /// 1 to 1,000,000.
     #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = u32, minimum = 1, maximum = 1000000))]
+    #[serde(deserialize_with = "whole_number::deserialize")]
     pub quantity: u64,
     pub email: String,
 }

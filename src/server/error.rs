@@ -47,6 +47,15 @@ impl ApiError {
         )
     }
 
+    /// 404 for a reservation that was cancelled: cancelling removes it.
+    pub fn reservation_cancelled() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "reservation_cancelled",
+            "This reservation was cancelled.",
+        )
+    }
+
     pub fn quantity_unavailable(max_quantity: u32) -> ApiError {
         let message =
             crate::logic::InventoryError::QuantityUnavailable { max_quantity }.to_string();

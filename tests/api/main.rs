@@ -8,6 +8,7 @@ mod admin;
 mod availability;
 mod bad_input;
 mod concurrency;
+mod contract;
 mod cors;
 mod durability;
 mod limits;

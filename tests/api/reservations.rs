@@ -224,8 +224,14 @@ async fn cancelling_releases_units_to_the_queue_then_stock_and_is_idempotent() {
                 .delete(server.url(&format!("/api/v1/reservations/{first_id}"))),
         )
         .await;
-    assert_eq!(again.status, 200);
-    assert_eq!(again.body["status"], "cancelled");
+    // Cancelling again changes nothing, and the reservation is gone.
+    assert_eq!(again.status, 404);
+    assert_eq!(again.body["error"]["code"], "reservation_cancelled");
+    let gone = server
+        .get(&format!("/api/v1/reservations/{first_id}"))
+        .await;
+    assert_eq!(gone.status, 404);
+    assert_eq!(gone.body["error"]["code"], "reservation_cancelled");
     assert_eq!(
         server
             .get("/api/v1/products/KETTLE/availability")

@@ -92,6 +92,7 @@ fn dev(extra: &[String]) -> Result {
 fn test() -> Result {
     setup::ensure_all(true)?;
     setup::ensure_typescript()?;
+    setup::ensure_schemathesis()?;
     widget::build()?;
     let mut tally = run::Tally::default();
     let native = run::command("cargo", &["test", "--workspace", "--all-targets"])

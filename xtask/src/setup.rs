@@ -11,6 +11,7 @@ pub const TOOLS_DIR: &str = "target/tools";
 const BINARYEN_VERSION: &str = "132.0.0";
 const ESBUILD_VERSION: &str = "0.28.2";
 const TYPESCRIPT_VERSION: &str = "5.9.3";
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
 pub fn ensure_all(browser: bool) -> Result {
     ensure_wasm_target()?;
@@ -111,6 +112,23 @@ fn ensure_esbuild() {
 /// Comes with binaryen, beside wasm-opt.
 pub fn wasm_metadce_path() -> Option<String> {
     tool_path("wasm-metadce")
+}
+
+/// schemathesis (PyPI), in a venv under `target/tools`, for the API contract test.
+pub fn ensure_schemathesis() -> Result {
+    if Path::new(&format!("{TOOLS_DIR}/venv/bin/st")).exists() {
+        return Ok(());
+    }
+    command("python3", &["-m", "venv", &format!("{TOOLS_DIR}/venv")]).status_ok()?;
+    command(
+        &format!("{TOOLS_DIR}/venv/bin/pip"),
+        &[
+            "install",
+            "--quiet",
+            &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+        ],
+    )
+    .status_ok()
 }
 
 /// TypeScript's `tsc`, for the test that type-checks the widget's `.d.ts`.

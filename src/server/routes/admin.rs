@@ -1,7 +1,7 @@
 //! The merchant's API: settings, receipts, the backorder queue. Behind
 //! `auth::require_admin`, never exposed cross-origin.
 
-use crate::api::{ErrorBody, ReservationStatus};
+use crate::api::{ErrorBody, ReservationStatus, whole_number};
 use crate::logic::{BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Date, PurchaseOrder, Status};
 use crate::server::AppState;
 use crate::server::error::ApiError;
@@ -23,6 +23,7 @@ const MAX_LEAD_TIME_DAYS: u32 = 3650;
 #[serde(deny_unknown_fields)]
 pub struct PurchaseOrderBody {
     /// At least 1.
+    #[serde(deserialize_with = "whole_number::deserialize")]
     pub quantity: u32,
     /// `YYYY-MM-DD`
     #[schema(value_type = String, format = Date)]
@@ -34,26 +35,30 @@ pub struct PurchaseOrderBody {
 #[serde(deny_unknown_fields)]
 pub struct ProductSettingsBody {
     pub name: String,
+    #[serde(deserialize_with = "whole_number::deserialize")]
     pub stock: u32,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number::deserialize")]
     pub safety_stock: u32,
     /// 0 turns "low stock" off.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number::deserialize")]
     pub low_stock_threshold: u32,
     /// `allow` or `deny` (default).
     #[serde(default = "deny")]
     #[schema(value_type = String, example = "allow")]
     pub backorders: BackorderPolicy,
     /// Most units outstanding on backorder at once; null = unlimited.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number::option::deserialize")]
     pub backorder_limit: Option<u32>,
     /// Default 14; at most 3650.
-    #[serde(default = "default_lead_time")]
+    #[serde(
+        default = "default_lead_time",
+        deserialize_with = "whole_number::deserialize"
+    )]
     pub lead_time_days: u32,
     #[serde(default)]
     pub incoming: Vec<PurchaseOrderBody>,
     /// Most units one e-mail address may hold on backorder (at least 1); null = no cap.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number::option::deserialize")]
     #[schema(minimum = 1)]
     pub max_per_customer: Option<u32>,
 }
@@ -68,10 +73,11 @@ fn default_lead_time() -> u32 {
 
 impl ProductSettingsBody {
     fn validate(self) -> Result<ProductSettings, ApiError> {
+        // The length counts what was sent, as the OpenAPI `maxLength` does.
         let name = self.name.trim().to_owned();
         if name.is_empty()
-            || name.chars().count() > MAX_NAME_LENGTH
-            || name.chars().any(char::is_control)
+            || self.name.chars().count() > MAX_NAME_LENGTH
+            || self.name.chars().any(char::is_control)
         {
             return Err(ApiError::invalid_field(
                 "name",
@@ -238,6 +244,7 @@ pub async fn get_product(
 #[serde(deny_unknown_fields)]
 pub struct ReceiptBody {
     /// Units that arrived, at least 1.
+    #[serde(deserialize_with = "whole_number::deserialize")]
     pub quantity: u32,
 }
 
@@ -284,6 +291,12 @@ pub async fn record_receipt(
     JsonBody(body): JsonBody<ReceiptBody>,
 ) -> Result<Json<ReceiptResult>, ApiError> {
     let sku = Sku::parse(&sku)?;
+    if body.quantity == 0 {
+        return Err(ApiError::invalid_field(
+            "quantity",
+            "A receipt has a quantity of at least 1.",
+        ));
+    }
     let outcome = state
         .store
         .receive(sku.as_str().to_owned(), body.quantity)

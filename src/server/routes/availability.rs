@@ -76,23 +76,22 @@ pub async fn batch_availability(
 ) -> Result<Json<AvailabilityList>, ApiError> {
     let quantity = Quantity::parse_optional(query.get("quantity").map(String::as_str))?;
     let listed = query.get("skus").map(String::as_str).unwrap_or("");
+    // Exactly what the OpenAPI document's pattern says: 1 to 100 SKUs,
+    // separated by single commas, nothing else.
+    let entries: Vec<&str> = listed.split(',').collect();
+    if listed.is_empty() || entries.len() > MAX_BATCH_SKUS {
+        return Err(ApiError::invalid_field(
+            "skus",
+            "List 1 to 100 SKUs, separated by commas.",
+        ));
+    }
     let mut skus: Vec<String> = Vec::new();
-    for text in listed
-        .split(',')
-        .map(str::trim)
-        .filter(|text| !text.is_empty())
-    {
+    for text in entries {
         let sku = Sku::parse(text)
             .map_err(|error| ApiError::invalid_field("skus", error.detail.message))?;
         if !skus.iter().any(|seen| seen == sku.as_str()) {
             skus.push(sku.as_str().to_owned());
         }
-    }
-    if skus.is_empty() || skus.len() > MAX_BATCH_SKUS {
-        return Err(ApiError::invalid_field(
-            "skus",
-            "List 1 to 100 SKUs, separated by commas.",
-        ));
     }
     let products = state.store.products(skus.clone()).await?;
     let missing = skus

@@ -6,6 +6,8 @@ use crate::api::{
     ReservationStatus,
 };
 use axum::Json;
+use serde_json::{Value, json};
+use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -52,6 +54,171 @@ impl Modify for AdminToken {
 }
 
 /// `GET /api/v1/openapi.json`
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn openapi_json() -> Json<Value> {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    Json(DOCUMENT.get_or_init(document).clone())
+}
+
+/// The generated document, with every rule the server enforces written in:
+/// a request the schema allows is one the server accepts, and the reverse
+/// (a fuzzer checks both in the test suite).
+pub fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document is JSON");
+    constrain_parameters(&mut doc);
+    constrain_bodies(&mut doc["components"]["schemas"]);
+    document_common_errors(&mut doc);
+    link_operations(&mut doc);
+    doc
+}
+
+/// One SKU: what `input::Sku` accepts.
+const SKU_PATTERN: &str = "^[A-Za-z0-9._-]{1,64}$";
+/// What `api::is_plausible_email` accepts (with `maxLength` 254): one `@`,
+/// no spaces, controls or `<>",;`, a local part of 1–64 characters, and a
+/// dotted domain whose labels are not empty and neither start nor end with `-`.
+const EMAIL_PATTERN: &str = concat!(
+    r#"^[^@\s<>",;\x00-\x1f\x7f-\x9f]{1,64}@"#,
+    r#"(?:[^@\s<>",;.\x00-\x1f\x7f-\x9f-](?:[^@\s<>",;.\x00-\x1f\x7f-\x9f]*[^@\s<>",;.\x00-\x1f\x7f-\x9f-])?\.)+"#,
+    r#"[^@\s<>",;.\x00-\x1f\x7f-\x9f-](?:[^@\s<>",;.\x00-\x1f\x7f-\x9f]*[^@\s<>",;.\x00-\x1f\x7f-\x9f-])?$"#,
+);
+
+fn operations(doc: &mut Value) -> impl Iterator<Item = (&str, &mut Value)> {
+    doc["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.iter_mut())
+        .map(|(method, operation)| (method.as_str(), operation))
+}
+
+fn constrain_parameters(doc: &mut Value) {
+    for (_, operation) in operations(doc) {
+        let Some(parameters) = operation["parameters"].as_array_mut() else {
+            continue;
+        };
+        for parameter in parameters {
+            let schema = match parameter["name"].as_str().unwrap_or("") {
+                "sku" => json!({"type": "string", "pattern": SKU_PATTERN}),
+                "skus" => json!({
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9._-]{1,64}(,[A-Za-z0-9._-]{1,64}){0,99}$",
+                }),
+                "quantity" => json!({"type": "integer", "minimum": 1, "maximum": 1_000_000}),
+                "id" => json!({"type": "string", "pattern": "^rsv_[0-9a-f]{32}$"}),
+                "Idempotency-Key" => json!({"type": "string", "pattern": "^[!-~]{1,255}$"}),
+                _ => continue,
+            };
+            parameter["schema"] = schema;
+        }
+    }
+}
+
+/// Request bodies: no unknown fields (the server refuses them), and the
+/// limits the handlers check.
+fn constrain_bodies(schemas: &mut Value) {
+    for name in [
+        "ReservationRequest",
+        "ProductSettingsBody",
+        "PurchaseOrderBody",
+        "ReceiptBody",
+    ] {
+        schemas[name]["additionalProperties"] = json!(false);
+    }
+    let counts = |schema: &mut Value, fields: &[&str], minimum: u64| {
+        for field in fields {
+            schema["properties"][*field] =
+                json!({"type": "integer", "minimum": minimum, "maximum": u32::MAX});
+        }
+    };
+    let request = &mut schemas["ReservationRequest"];
+    request["properties"]["quantity"] =
+        json!({"type": "integer", "minimum": 1, "maximum": 1_000_000});
+    request["properties"]["email"] =
+        json!({"type": "string", "maxLength": 254, "pattern": EMAIL_PATTERN});
+    let settings = &mut schemas["ProductSettingsBody"];
+    counts(
+        settings,
+        &["stock", "safety_stock", "low_stock_threshold"],
+        0,
+    );
+    // 1–200 characters once trimmed, at least one of them visible, no control characters.
+    settings["properties"]["name"] = json!({
+        "type": "string",
+        "maxLength": 200,
+        "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$",
+    });
+    settings["properties"]["backorder_limit"] =
+        json!({"type": ["integer", "null"], "minimum": 0, "maximum": u32::MAX});
+    settings["properties"]["max_per_customer"] =
+        json!({"type": ["integer", "null"], "minimum": 1, "maximum": u32::MAX});
+    settings["properties"]["lead_time_days"] =
+        json!({"type": "integer", "minimum": 0, "maximum": 3650});
+    settings["properties"]["backorders"] = json!({"type": "string", "enum": ["allow", "deny"]});
+    settings["properties"]["incoming"] = json!({
+        "type": "array",
+        "maxItems": 50,
+        "items": {"$ref": "#/components/schemas/PurchaseOrderBody"},
+    });
+    counts(&mut schemas["PurchaseOrderBody"], &["quantity"], 1);
+    counts(&mut schemas["ReceiptBody"], &["quantity"], 1);
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    })
+}
+
+/// The answers any operation may give besides its own.
+fn document_common_errors(doc: &mut Value) {
+    for (method, operation) in operations(doc) {
+        let admin = operation["tags"]
+            .as_array()
+            .is_some_and(|tags| tags.contains(&json!("admin")));
+        let has_body = operation.get("requestBody").is_some();
+        let responses = &mut operation["responses"];
+        let mut add = |status: &str, description: &str| {
+            if responses.get(status).is_none() {
+                responses[status] = error_response(description);
+            }
+        };
+        add(
+            "408",
+            "`request_timeout`: the request took longer than the server allows",
+        );
+        add("422", "`invalid_request` naming the field at fault");
+        if has_body {
+            add("400", "`invalid_json`: the body is not valid JSON");
+            add("413", "`payload_too_large`: the body is over 4 KiB");
+            add("415", "`unsupported_media_type`: send `application/json`");
+        }
+        if admin {
+            add("401", "`unauthorized`: missing or wrong admin token");
+            add("403", "`admin_disabled`: the server has no admin token");
+        }
+        if method == "delete" && !admin {
+            add("429", "`rate_limited`: see `Retry-After`");
+        }
+    }
+}
+
+/// Links from a created reservation to reading and cancelling it, and from a
+/// product's settings to its other admin operations, so a stateful fuzzer
+/// (and a reader) can follow them.
+fn link_operations(doc: &mut Value) {
+    let reservation = json!({"id": "$response.body#/id"});
+    doc["paths"]["/api/v1/products/{sku}/reservations"]["post"]["responses"]["201"]["links"] = json!({
+        "GetReservation": {"operationId": "get_reservation", "parameters": reservation},
+        "CancelReservation": {"operationId": "cancel_reservation", "parameters": reservation},
+    });
+    let product = json!({"sku": "$request.path.sku"});
+    doc["paths"]["/api/v1/admin/products/{sku}"]["put"]["responses"]["200"]["links"] = json!({
+        "GetProduct": {"operationId": "get_product", "parameters": product},
+        "RecordReceipt": {"operationId": "record_receipt", "parameters": product},
+        "ListQueue": {"operationId": "list_queue", "parameters": product},
+        "Availability": {"operationId": "product_availability", "parameters": product},
+        "Reserve": {"operationId": "create_reservation", "parameters": product},
+    });
 }

@@ -59,7 +59,7 @@ pub async fn create_reservation(
     params(("id" = String, Path, description = "The reference returned when it was placed")),
     responses(
         (status = 200, body = Reservation),
-        (status = 404, description = "`unknown_reservation`", body = ErrorBody),
+        (status = 404, description = "`unknown_reservation`, or `reservation_cancelled`: it was cancelled", body = ErrorBody),
     )
 )]
 pub async fn get_reservation(
@@ -68,9 +68,12 @@ pub async fn get_reservation(
 ) -> Result<Json<Reservation>, ApiError> {
     let id = parse_reservation_id(&id)?;
     let found = state.store.reservation(id, state.clock.today()).await?;
-    Ok(Json(
-        found.ok_or_else(ApiError::unknown_reservation)?.to_api(),
-    ))
+    let found = found.ok_or_else(ApiError::unknown_reservation)?;
+    // Cancelled is gone: DELETE removed it from what the shopper can reach.
+    if found.record.cancelled {
+        return Err(ApiError::reservation_cancelled());
+    }
+    Ok(Json(found.to_api()))
 }
 
 /// Cancel a reservation (idempotent): its units go to the shoppers waiting behind it, then to stock.
@@ -80,8 +83,8 @@ pub async fn get_reservation(
     tag = "public",
     params(("id" = String, Path)),
     responses(
-        (status = 200, description = "Cancelled (now or before)", body = Reservation),
-        (status = 404, description = "`unknown_reservation`", body = ErrorBody),
+        (status = 200, description = "Cancelled now", body = Reservation),
+        (status = 404, description = "`unknown_reservation`, or `reservation_cancelled`: cancelled before (nothing changes)", body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many writes from this address; see `Retry-After`", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until this address may write again"))),
     )
@@ -95,10 +98,9 @@ pub async fn cancel_reservation(
         .store
         .cancel(id, state.clock.today(), state.clock.now_rfc3339())
         .await?;
-    Ok(Json(
-        outcome
-            .ok_or_else(ApiError::unknown_reservation)?
-            .state
-            .to_api(),
-    ))
+    let outcome = outcome.ok_or_else(ApiError::unknown_reservation)?;
+    if outcome.already_cancelled {
+        return Err(ApiError::reservation_cancelled());
+    }
+    Ok(Json(outcome.state.to_api()))
 }
