@@ -9,20 +9,16 @@ use std::time::Duration;
 use stock_widget::server::Store;
 
 const TOKEN: &str = "durability-token";
+/// One address reserves hundreds of times here: lift the per-address limit.
+const HEAVY_WRITER: &[&str] = &["--reservations-per-minute", "1000000"];
 
-/// Starts the real binary; returns it and its base URL (read from its "ready" line).
-fn start_binary(db: &Path) -> (Child, String) {
+/// Starts the real binary with `extra` arguments; returns it and its base
+/// URL (read from its "ready" line).
+pub fn start_binary(db: &Path, extra: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_stock-widget"))
-        // One address reserves hundreds of times here: lift the per-address limit.
-        .args([
-            "serve",
-            "--reservations-per-minute",
-            "1000000",
-            "--addr",
-            "127.0.0.1:0",
-            "--db",
-        ])
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
         .arg(db)
+        .args(extra)
         .env("STOCK_WIDGET_ADMIN_TOKEN", TOKEN)
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
@@ -54,7 +50,7 @@ fn start_binary(db: &Path) -> (Child, String) {
 async fn acknowledged_reservations_survive_sigkill() {
     let data = tempfile::tempdir().unwrap();
     let db = data.path().join("durable.db");
-    let (mut server, url) = start_binary(&db);
+    let (mut server, url) = start_binary(&db, HEAVY_WRITER);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
@@ -102,7 +98,7 @@ async fn acknowledged_reservations_survive_sigkill() {
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(acknowledged.len() >= 60);
 
-    let (mut restarted, url) = start_binary(&db);
+    let (mut restarted, url) = start_binary(&db, HEAVY_WRITER);
     for id in &acknowledged {
         let response = http
             .get(format!("{url}/api/v1/reservations/{id}"))

@@ -73,6 +73,10 @@ async fn requests_that_never_finish_their_headers_are_closed_after_the_header_ti
             "connection {index} still open 15 s after the header timeout"
         );
     }
+    eprintln!(
+        "200 never-finished requests, header timeout {header_timeout:?}: all closed {:?} after they were opened",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -175,4 +179,51 @@ async fn a_burst_of_reservations_from_one_address_is_limited_and_others_are_stil
         .await
         .unwrap();
     assert_eq!(read.status(), 200);
+}
+
+/// The server's resident memory, from /proc.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_thousand_idle_connections_leave_the_server_answering_in_little_memory() {
+    let data = tempfile::tempdir().unwrap();
+    // Long enough a header timeout that the idle connections stay for the test.
+    let (mut child, url) = crate::durability::start_binary(
+        &data.path().join("idle.db"),
+        &["--demo", "--header-timeout", "60"],
+    );
+    let address = url.trim_start_matches("http://").to_owned();
+    let rss_before = rss_kib(child.id());
+    let mut idle = Vec::with_capacity(5_000);
+    for _ in 0..5_000 {
+        idle.push(TcpStream::connect(&address).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let answer = client
+        .get(format!("{url}/api/v1/products/KETTLE-GOOSE/availability"))
+        .send()
+        .await
+        .unwrap();
+    let latency = started.elapsed();
+    assert_eq!(answer.status(), 200);
+    let rss_with_idle = rss_kib(child.id());
+    eprintln!(
+        "5,000 idle connections: availability in {latency:?}; server RSS {rss_before} KiB before, {rss_with_idle} KiB with them"
+    );
+    assert!(rss_with_idle < 200 * 1024, "RSS {rss_with_idle} KiB");
+    drop(idle);
+    let _ = child.kill();
+    let _ = child.wait();
 }
