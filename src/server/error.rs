@@ -88,6 +88,15 @@ impl ApiError {
         error
     }
 
+    /// 408: the request took longer than the server allows.
+    pub fn request_timeout() -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "The request took too long.",
+        )
+    }
+
     /// 429: this client wrote too often; `Retry-After` says when to try again.
     pub fn rate_limited(retry_after_seconds: u64) -> ApiError {
         ApiError::new(

@@ -116,10 +116,14 @@ pub fn cors_layer(allow_origins: &[String], own_port: Option<u16>) -> anyhow::Re
 pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
     let writes = rate_limit::config(&config.write_limit);
     rate_limit::spawn_cleanup(&writes);
-    let timeout = tower_http::timeout::TimeoutLayer::with_status_code(
-        axum::http::StatusCode::REQUEST_TIMEOUT,
-        config.limits.request_timeout,
-    );
+    // A request that takes too long is answered `408` with the usual error body.
+    let timeout = tower::ServiceBuilder::new()
+        .layer(axum::error_handling::HandleErrorLayer::new(
+            |_: tower::BoxError| async { error::ApiError::request_timeout() },
+        ))
+        .layer(tower::timeout::TimeoutLayer::new(
+            config.limits.request_timeout,
+        ));
     Router::new()
         .nest("/api/v1", routes::api_router(&state, cors, &writes))
         .merge(routes::health_router())

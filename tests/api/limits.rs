@@ -227,3 +227,69 @@ async fn five_thousand_idle_connections_leave_the_server_answering_in_little_mem
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
+    let header_timeout = Duration::from_secs(1);
+    let server = TestServer::start_with(options(header_timeout, 10_000)).await;
+    let mut stream = TcpStream::connect(address(&server)).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buffer = [0u8; 4096];
+    let read = stream.read(&mut buffer).await.unwrap();
+    assert!(
+        buffer[..read].starts_with(b"HTTP/1.1 200"),
+        "answered first"
+    );
+    // Kept alive, then idle: closed once the next request's headers are overdue.
+    let idle_since = Instant::now();
+    assert!(
+        closed_by(
+            &mut stream,
+            idle_since + header_timeout + Duration::from_secs(5)
+        )
+        .await
+    );
+    assert!(idle_since.elapsed() >= header_timeout - Duration::from_millis(100));
+}
+
+#[tokio::test]
+async fn a_request_that_takes_too_long_is_answered_408() {
+    let server = TestServer::start_with(Options {
+        limits: Limits {
+            request_timeout: Duration::from_secs(1),
+            ..Limits::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    let mut stream = TcpStream::connect(address(&server)).await.unwrap();
+    // Headers complete, body promised but never finished.
+    stream
+        .write_all(
+            b"POST /api/v1/products/KETTLE/reservations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"quantity\"",
+        )
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !answer.windows(4).any(|window| window == b"\r\n\r\n") {
+        let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buffer))
+            .await
+            .expect("an answer within the timeout")
+            .unwrap();
+        assert!(read > 0, "answered before closing");
+        answer.extend_from_slice(&buffer[..read]);
+    }
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    // The body follows the headers: the usual error, with its code.
+    let mut body = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut body)).await;
+    let all = text + &String::from_utf8_lossy(&body);
+    assert!(all.contains("\"code\":\"request_timeout\""), "{all}");
+    assert!(started.elapsed() >= Duration::from_millis(900));
+}
