@@ -67,6 +67,11 @@ fn requests() -> js_sys::Array {
         .unchecked_into()
 }
 
+/// Stubs the API with one availability answer for every availability request.
+fn stub_availability(body: &str) {
+    stub_fetch(&format!("[{}]", get_route(body)));
+}
+
 fn get_route(body: &str) -> String {
     format!(r#"{{"method":"GET","path":"/availability","status":200,"body":{body}}}"#)
 }
@@ -256,19 +261,16 @@ async fn other_languages_use_their_words_and_plurals() {
         ("xx", Some(2), "Backorder — ships in 2 days"),
     ];
     for (lang, days, expected) in cases {
-        stub_fetch(&format!(
-            "[{}]",
-            get_route(&availability(
-                "backorder",
-                0,
-                false,
-                "null",
-                1,
-                0,
-                1,
-                true,
-                days
-            ))
+        stub_availability(&availability(
+            "backorder",
+            0,
+            false,
+            "null",
+            1,
+            0,
+            1,
+            true,
+            days,
         ));
         let host = host();
         let _widget = mount(&host, lang, 1);
@@ -285,11 +287,8 @@ async fn other_languages_use_their_words_and_plurals() {
 
 #[wasm_bindgen_test]
 async fn the_form_caps_the_quantity_and_previews_without_requests() {
-    stub_fetch(&format!(
-        "[{}]",
-        get_route(&availability(
-            "in_stock", 2, false, "4", 10, 2, 8, false, None
-        ))
+    stub_availability(&availability(
+        "in_stock", 2, false, "4", 10, 2, 8, false, None,
     ));
     let host = host();
     let _widget = mount(&host, "en", 10);
@@ -328,19 +327,16 @@ async fn the_form_caps_the_quantity_and_previews_without_requests() {
 
 #[wasm_bindgen_test]
 async fn the_form_explains_invalid_fields_and_sends_nothing() {
-    stub_fetch(&format!(
-        "[{}]",
-        get_route(&availability(
-            "backorder",
-            0,
-            false,
-            "3",
-            1,
-            0,
-            1,
-            true,
-            Some(6)
-        ))
+    stub_availability(&availability(
+        "backorder",
+        0,
+        false,
+        "3",
+        1,
+        0,
+        1,
+        true,
+        Some(6),
     ));
     let host = host();
     let _widget = mount(&host, "en", 1);
@@ -516,11 +512,8 @@ async fn retry_button_asks_again_and_recovers() {
     let host = host();
     let _widget = mount(&host, "en", 1);
     settled(&host).await;
-    stub_fetch(&format!(
-        "[{}]",
-        get_route(&availability(
-            "in_stock", 40, false, "40", 1, 1, 0, true, None
-        ))
+    stub_availability(&availability(
+        "in_stock", 40, false, "40", 1, 1, 0, true, None,
     ));
     click(&host, "button.sw-secondary");
     until("recovery", || state(&host) == "in_stock").await;
@@ -634,19 +627,16 @@ async fn a_leptos_app_can_put_the_component_in_its_own_view() {
     use leptos::prelude::*;
     use stock_widget::widget::StockStatus;
 
-    stub_fetch(&format!(
-        "[{}]",
-        get_route(&availability(
-            "backorder",
-            0,
-            false,
-            "null",
-            2,
-            0,
-            2,
-            true,
-            Some(12)
-        ))
+    stub_availability(&availability(
+        "backorder",
+        0,
+        false,
+        "null",
+        2,
+        0,
+        2,
+        true,
+        Some(12),
     ));
     // The app's own element; `host()` records the events that bubble up to it.
     let app = host();
@@ -703,11 +693,8 @@ fn prefetch(url: &str, body: &str) {
 
 #[wasm_bindgen_test]
 async fn the_answer_the_loader_prefetched_is_used_once_instead_of_asking_again() {
-    stub_fetch(&format!(
-        "[{}]",
-        get_route(&availability(
-            "in_stock", 40, false, "40", 1, 1, 0, true, None
-        ))
+    stub_availability(&availability(
+        "in_stock", 40, false, "40", 1, 1, 0, true, None,
     ));
     let body = availability("backorder", 0, false, "null", 1, 0, 1, true, Some(5));
     prefetch(
@@ -729,19 +716,16 @@ async fn the_answer_the_loader_prefetched_is_used_once_instead_of_asking_again()
 
 #[wasm_bindgen_test]
 async fn with_structured_data_the_page_gets_a_schema_org_offer_in_its_light_dom() {
-    stub_fetch(&format!(
-        "[{}]",
-        get_route(&availability(
-            "backorder",
-            0,
-            false,
-            "null",
-            1,
-            0,
-            1,
-            true,
-            Some(6)
-        ))
+    stub_availability(&availability(
+        "backorder",
+        0,
+        false,
+        "null",
+        1,
+        0,
+        1,
+        true,
+        Some(6),
     ));
     let offer_of = |host: &HtmlElement| {
         host.query_selector(":scope > script[type='application/ld+json']")

@@ -11,6 +11,28 @@ use stock_widget::server::store::ProductSettings;
 
 const WIDGETS: &[(&str, u32)] = &[("IN", 1), ("BACK", 1), ("OUT", 1), ("SPLIT", 5)];
 
+/// What the widgets of `WIDGETS` show: `data-state` and words.
+const SHOWN: [(&str, &str, &str); 4] = [
+    ("IN", "in_stock", "In stock"),
+    ("BACK", "backorder", "Backorder — ships in 6 days"),
+    ("OUT", "out_of_stock", "Out of stock"),
+    (
+        "SPLIT",
+        "in_stock",
+        "2 in stock, 3 on backorder — ships in 9 days",
+    ),
+];
+
+async fn shows_every_state(browser: &Browser) {
+    for (sku, state, text) in SHOWN {
+        assert_eq!(
+            browser.widget_status(sku).await,
+            (state.into(), text.into()),
+            "{sku}"
+        );
+    }
+}
+
 /// The API with one product per state, and a storefront on another origin.
 async fn shop() -> (TestServer, Storefront) {
     let (listener, origin) = Storefront::bind().await;
@@ -67,25 +89,7 @@ async fn every_state_shows_on_a_page_from_another_origin() {
     let (_server, storefront) = shop().await;
     let browser = Browser::start().await;
     browser.goto(&storefront.url("/")).await;
-    assert_eq!(
-        browser.widget_status("IN").await,
-        ("in_stock".into(), "In stock".into())
-    );
-    assert_eq!(
-        browser.widget_status("BACK").await,
-        ("backorder".into(), "Backorder — ships in 6 days".into())
-    );
-    assert_eq!(
-        browser.widget_status("OUT").await,
-        ("out_of_stock".into(), "Out of stock".into())
-    );
-    assert_eq!(
-        browser.widget_status("SPLIT").await,
-        (
-            "in_stock".into(),
-            "2 in stock, 3 on backorder — ships in 9 days".into()
-        )
-    );
+    shows_every_state(&browser).await;
     let events = browser.events().await;
     let changes: Vec<_> = events
         .iter()
@@ -125,23 +129,7 @@ async fn a_strict_csp_page_shows_the_styled_widget_without_violations() {
     let (_server, storefront) = shop().await;
     let browser = Browser::start().await;
     browser.goto(&storefront.url("/strict-csp")).await;
-    let expected = [
-        ("IN", "in_stock", "In stock"),
-        ("BACK", "backorder", "Backorder — ships in 6 days"),
-        ("OUT", "out_of_stock", "Out of stock"),
-        (
-            "SPLIT",
-            "in_stock",
-            "2 in stock, 3 on backorder — ships in 9 days",
-        ),
-    ];
-    for (sku, state, text) in expected {
-        assert_eq!(
-            browser.widget_status(sku).await,
-            (state.into(), text.into()),
-            "{sku}"
-        );
-    }
+    shows_every_state(&browser).await;
     open_form(&browser, "BACK").await;
     browser.shadow_element("BACK", ".sw-form").await;
     // Only the widget's own stylesheet lays these out this way.
