@@ -142,6 +142,13 @@ pub struct Arrival {
     pub date: Date,
 }
 
+/// How many more units one customer may put on backorder when the merchant
+/// caps what a customer holds (`max_per_customer`; `None`: no cap), given the
+/// units that customer already holds on backorder.
+pub fn customer_allowance(max_per_customer: Option<u32>, held: u32) -> Option<u32> {
+    max_per_customer.map(|cap| cap.saturating_sub(held))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InventoryError {
     /// A quantity of zero.

@@ -11,7 +11,7 @@ pub use date::Date;
 pub use inventory::{
     Arrival, BackorderOutlook, BackorderPolicy, Cancellation, DEFAULT_LEAD_TIME_DAYS, Estimate,
     Fill, Inventory, InventoryError, Placement, PurchaseOrder, QueueEntry, Quote, Receipt,
-    ReservationKey, Status,
+    ReservationKey, Status, customer_allowance,
 };
 
 #[cfg(test)]

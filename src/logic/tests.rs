@@ -356,3 +356,16 @@ fn every_error_has_a_code_and_a_message() {
             .contains('4')
     );
 }
+
+#[test]
+fn a_cap_per_customer_leaves_what_the_customer_does_not_hold_yet() {
+    assert_eq!(customer_allowance(None, 7), None, "no cap");
+    assert_eq!(customer_allowance(Some(5), 0), Some(5));
+    assert_eq!(customer_allowance(Some(5), 3), Some(2));
+    assert_eq!(customer_allowance(Some(5), 5), Some(0));
+    assert_eq!(
+        customer_allowance(Some(5), 9),
+        Some(0),
+        "a lowered cap takes nothing back"
+    );
+}

@@ -6,7 +6,7 @@
 
 use super::{Store, StoreFailure, load_product, save_inventory};
 use crate::api::{Reservation, ReservationStatus};
-use crate::logic::{Date, Estimate, Fill, InventoryError};
+use crate::logic::{Date, Estimate, Fill, InventoryError, customer_allowance};
 use crate::server::input::mask_email;
 use anyhow::Context;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -238,9 +238,7 @@ impl Store {
                 .inventory
                 .place(request.quantity, 0, today)
                 .map_err(OperationError::Inventory)?;
-            if let Some(cap) = product.max_per_customer
-                && placement.backordered > 0
-            {
+            if product.max_per_customer.is_some() && placement.backordered > 0 {
                 // In the same transaction as the placement: racing requests
                 // from one address cannot pass the cap together.
                 let held: u32 = tx
@@ -252,10 +250,10 @@ impl Store {
                         |row| row.get(0),
                     )
                     .map_err(StoreFailure::from)?;
-                if held.saturating_add(placement.backordered) > cap {
-                    return Err(OperationError::CustomerLimit {
-                        allowed: cap.saturating_sub(held),
-                    });
+                if let Some(allowed) = customer_allowance(product.max_per_customer, held)
+                    && placement.backordered > allowed
+                {
+                    return Err(OperationError::CustomerLimit { allowed });
                 }
             }
             save_inventory(tx, &request.sku, &after)?;
