@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 /// The largest quantity one request may ask for.
 pub const MAX_REQUEST_QUANTITY: u32 = 1_000_000;
 
-/// Longest e-mail address (RFC 5321 path limit).
+/// Longest e-mail address (RFC 5321 path limit), in characters.
 pub const MAX_EMAIL_LENGTH: usize = 254;
+
+/// Longest local part (before the `@`) of an e-mail address, in characters.
+pub const MAX_EMAIL_LOCAL_LENGTH: usize = 64;
 
 /// A plausible e-mail address: `local@domain.tld`, no spaces, control
 /// characters or list punctuation. Deliverability is the mail system's job.
@@ -32,7 +35,7 @@ pub fn is_plausible_email(email: &str) -> bool {
         .split('.')
         .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
     !local.is_empty()
-        && local.chars().count() <= 64
+        && local.chars().count() <= MAX_EMAIL_LOCAL_LENGTH
         && !local.contains('@')
         && domain.contains('.')
         && labels_ok

@@ -128,7 +128,7 @@ pub fn mask_email(email: &str) -> String {
 }
 
 /// Longest `Idempotency-Key` header we store.
-const MAX_IDEMPOTENCY_KEY_LENGTH: usize = 255;
+pub const MAX_IDEMPOTENCY_KEY_LENGTH: usize = 255;
 
 /// The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters.
 pub fn parse_idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {

@@ -13,11 +13,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Longest product name.
-const MAX_NAME_LENGTH: usize = 200;
+pub const MAX_NAME_LENGTH: usize = 200;
 /// Most open purchase orders per product.
-const MAX_PURCHASE_ORDERS: usize = 50;
+pub const MAX_PURCHASE_ORDERS: usize = 50;
 /// Ten years: a longer lead time is a typo, not a supply chain.
-const MAX_LEAD_TIME_DAYS: u32 = 3650;
+pub const MAX_LEAD_TIME_DAYS: u32 = 3650;
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

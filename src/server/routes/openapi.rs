@@ -1,10 +1,13 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
+use super::availability::MAX_BATCH_SKUS;
 use super::{admin, availability, reservations};
 use crate::api::{
     Availability, AvailabilityList, ErrorBody, ErrorDetail, Reservation, ReservationRequest,
     ReservationStatus,
 };
+use crate::api::{MAX_EMAIL_LENGTH, MAX_EMAIL_LOCAL_LENGTH, MAX_REQUEST_QUANTITY};
+use crate::server::input::{MAX_IDEMPOTENCY_KEY_LENGTH, MAX_SKU_LENGTH};
 use axum::Json;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
@@ -72,15 +75,23 @@ pub fn document() -> Value {
 }
 
 /// One SKU: what `input::Sku` accepts.
-const SKU_PATTERN: &str = "^[A-Za-z0-9._-]{1,64}$";
-/// What `api::is_plausible_email` accepts (with `maxLength` 254): one `@`,
-/// no spaces, controls or `<>",;`, a local part of 1–64 characters, and a
-/// dotted domain whose labels are not empty and neither start nor end with `-`.
-const EMAIL_PATTERN: &str = concat!(
-    r#"^[^@\s<>",;\x00-\x1f\x7f-\x9f]{1,64}@"#,
-    r#"(?:[^@\s<>",;.\x00-\x1f\x7f-\x9f-](?:[^@\s<>",;.\x00-\x1f\x7f-\x9f]*[^@\s<>",;.\x00-\x1f\x7f-\x9f-])?\.)+"#,
-    r#"[^@\s<>",;.\x00-\x1f\x7f-\x9f-](?:[^@\s<>",;.\x00-\x1f\x7f-\x9f]*[^@\s<>",;.\x00-\x1f\x7f-\x9f-])?$"#,
-);
+fn sku_pattern() -> String {
+    format!("[A-Za-z0-9._-]{{1,{MAX_SKU_LENGTH}}}")
+}
+
+/// What `api::is_plausible_email` accepts (with `maxLength`): one `@`, no
+/// spaces, controls or `<>",;`, a local part of 1–64 characters, and a dotted
+/// domain whose labels are not empty and neither start nor end with `-`.
+fn email_pattern() -> String {
+    // A character allowed anywhere in the address but `@` and `.`.
+    let plain = r#"[^@\s<>",;.\x00-\x1f\x7f-\x9f]"#;
+    // …and neither `-`: the first and last character of a domain label.
+    let edge = r#"[^@\s<>",;.\x00-\x1f\x7f-\x9f-]"#;
+    let label = format!("{edge}(?:{plain}*{edge})?");
+    format!(
+        r#"^[^@\s<>",;\x00-\x1f\x7f-\x9f]{{1,{MAX_EMAIL_LOCAL_LENGTH}}}@(?:{label}\.)+{label}$"#
+    )
+}
 
 fn operations(doc: &mut Value) -> impl Iterator<Item = (&str, &mut Value)> {
     doc["paths"]
@@ -99,14 +110,23 @@ fn constrain_parameters(doc: &mut Value) {
         };
         for parameter in parameters {
             let schema = match parameter["name"].as_str().unwrap_or("") {
-                "sku" => json!({"type": "string", "pattern": SKU_PATTERN}),
+                "sku" => json!({"type": "string", "pattern": format!("^{}$", sku_pattern())}),
                 "skus" => json!({
                     "type": "string",
-                    "pattern": "^[A-Za-z0-9._-]{1,64}(,[A-Za-z0-9._-]{1,64}){0,99}$",
+                    "pattern": format!(
+                        "^{sku}(,{sku}){{0,{more}}}$",
+                        sku = sku_pattern(),
+                        more = MAX_BATCH_SKUS - 1
+                    ),
                 }),
-                "quantity" => json!({"type": "integer", "minimum": 1, "maximum": 1_000_000}),
+                "quantity" => {
+                    json!({"type": "integer", "minimum": 1, "maximum": MAX_REQUEST_QUANTITY})
+                }
                 "id" => json!({"type": "string", "pattern": "^rsv_[0-9a-f]{32}$"}),
-                "Idempotency-Key" => json!({"type": "string", "pattern": "^[!-~]{1,255}$"}),
+                "Idempotency-Key" => json!({
+                    "type": "string",
+                    "pattern": format!("^[!-~]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}$"),
+                }),
                 _ => continue,
             };
             parameter["schema"] = schema;
@@ -133,9 +153,9 @@ fn constrain_bodies(schemas: &mut Value) {
     };
     let request = &mut schemas["ReservationRequest"];
     request["properties"]["quantity"] =
-        json!({"type": "integer", "minimum": 1, "maximum": 1_000_000});
+        json!({"type": "integer", "minimum": 1, "maximum": MAX_REQUEST_QUANTITY});
     request["properties"]["email"] =
-        json!({"type": "string", "maxLength": 254, "pattern": EMAIL_PATTERN});
+        json!({"type": "string", "maxLength": MAX_EMAIL_LENGTH, "pattern": email_pattern()});
     let settings = &mut schemas["ProductSettingsBody"];
     counts(
         settings,
@@ -145,7 +165,7 @@ fn constrain_bodies(schemas: &mut Value) {
     // 1–200 characters once trimmed, at least one of them visible, no control characters.
     settings["properties"]["name"] = json!({
         "type": "string",
-        "maxLength": 200,
+        "maxLength": admin::MAX_NAME_LENGTH,
         "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$",
     });
     settings["properties"]["backorder_limit"] =
@@ -153,11 +173,11 @@ fn constrain_bodies(schemas: &mut Value) {
     settings["properties"]["max_per_customer"] =
         json!({"type": ["integer", "null"], "minimum": 1, "maximum": u32::MAX});
     settings["properties"]["lead_time_days"] =
-        json!({"type": "integer", "minimum": 0, "maximum": 3650});
+        json!({"type": "integer", "minimum": 0, "maximum": admin::MAX_LEAD_TIME_DAYS});
     settings["properties"]["backorders"] = json!({"type": "string", "enum": ["allow", "deny"]});
     settings["properties"]["incoming"] = json!({
         "type": "array",
-        "maxItems": 50,
+        "maxItems": admin::MAX_PURCHASE_ORDERS,
         "items": {"$ref": "#/components/schemas/PurchaseOrderBody"},
     });
     counts(&mut schemas["PurchaseOrderBody"], &["quantity"], 1);
