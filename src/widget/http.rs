@@ -37,7 +37,7 @@ impl FetchError {
     pub fn is_transient(&self) -> bool {
         match self {
             FetchError::Unreachable | FetchError::Timeout => true,
-            FetchError::Status { status, .. } => *status >= 500,
+            FetchError::Status { status, .. } => *status >= 500 || *status == 408,
             FetchError::Malformed => false,
         }
     }

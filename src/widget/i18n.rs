@@ -121,6 +121,8 @@ pub struct Strings {
     pub sold_out_now: &'static str,
     /// `{n}`: how many more units this e-mail address may reserve.
     pub customer_limit: &'static str,
+    /// The store refused more attempts from this address for now (429).
+    pub too_many_attempts: &'static str,
 }
 
 static EN: Strings = Strings {
@@ -167,6 +169,7 @@ static EN: Strings = Strings {
     conflict: "Someone just took some of these. You can still reserve up to {n}.",
     sold_out_now: "Sorry, this just sold out.",
     customer_limit: "With this e-mail address you can reserve {n} more at most.",
+    too_many_attempts: "Too many attempts just now. Please try again in a minute.",
 };
 
 static DE: Strings = Strings {
@@ -213,6 +216,7 @@ static DE: Strings = Strings {
     conflict: "Jemand war schneller. Sie können noch bis zu {n} reservieren.",
     sold_out_now: "Leider gerade ausverkauft.",
     customer_limit: "Mit dieser E-Mail-Adresse können Sie höchstens noch {n} reservieren.",
+    too_many_attempts: "Gerade zu viele Versuche. Bitte in einer Minute noch einmal.",
 };
 
 static FR: Strings = Strings {
@@ -259,6 +263,7 @@ static FR: Strings = Strings {
     conflict: "Quelqu’un vient d’en prendre. Vous pouvez encore en réserver jusqu’à {n}.",
     sold_out_now: "Désolé, ce produit vient d’être épuisé.",
     customer_limit: "Avec cette adresse e-mail, vous pouvez encore en réserver {n} au plus.",
+    too_many_attempts: "Trop de tentatives à l’instant. Réessayez dans une minute.",
 };
 
 static ES: Strings = Strings {
@@ -305,6 +310,7 @@ static ES: Strings = Strings {
     conflict: "Alguien acaba de llevarse algunos. Aún puedes reservar hasta {n}.",
     sold_out_now: "Lo sentimos, se acaba de agotar.",
     customer_limit: "Con esta dirección de correo puedes reservar {n} más como máximo.",
+    too_many_attempts: "Demasiados intentos ahora mismo. Vuelve a intentarlo en un minuto.",
 };
 
 /// Decimal digits without the formatting machinery.

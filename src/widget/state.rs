@@ -366,6 +366,8 @@ pub fn error_text(strings: &Strings, error: &FetchError) -> &'static str {
         FetchError::Timeout => strings.timeout,
         FetchError::Malformed => strings.malformed,
         FetchError::Status { code, .. } if code == "unknown_product" => strings.unknown_product,
+        FetchError::Status { status: 408, .. } => strings.timeout,
+        FetchError::Status { status: 429, .. } => strings.too_many_attempts,
         FetchError::Status { status, .. } if *status >= 500 => strings.server_error,
         FetchError::Status { .. } => strings.malformed,
     }
@@ -456,6 +458,28 @@ mod tests {
         );
         assert_eq!(form.idempotency_key, "k2");
         assert!(!form.submitting);
+    }
+
+    #[wasm_bindgen_test]
+    fn the_servers_limits_are_explained_in_words_not_as_unreadable() {
+        let status = |status: u16, code: &str| FetchError::Status {
+            status,
+            code: String::from(code),
+            max_quantity: None,
+            field: None,
+        };
+        assert_eq!(
+            error_text(strings(), &status(429, "rate_limited")),
+            strings().too_many_attempts
+        );
+        assert_eq!(
+            error_text(strings(), &status(408, "request_timeout")),
+            strings().timeout
+        );
+        assert_eq!(
+            error_text(strings(), &status(418, "teapot")),
+            strings().malformed
+        );
     }
 
     #[wasm_bindgen_test]
