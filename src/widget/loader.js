@@ -4,7 +4,7 @@ import init, { mount as mountWasm } from './stock-widget-core.js';
 
 const scriptOrigin = new URL(import.meta.url).origin;
 
-// The widgets already in the page ask for their availability now, while the
+// The widgets already in the page ask for their availability while the
 // wasm downloads and compiles, with the very URLs the widget would use (see
 // src/widget/batch.rs); the widget takes the answer from this map instead of
 // asking again. Answers not taken within a few seconds are dropped, so a
@@ -60,6 +60,27 @@ function ask(url) {
   prefetched.set(url, response);
 }
 
+// The page's own content comes first: the widget's requests and work start
+// once the page has loaded and painted (or after LCP_BUDGET_MS at the latest),
+// so they never hold back the page's images or its first paint.
+const LCP_BUDGET_MS = 2500; // Core Web Vitals' "good" Largest Contentful Paint
+
+function pageLoaded() {
+  if (document.readyState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    addEventListener('load', resolve, { once: true });
+    setTimeout(resolve, LCP_BUDGET_MS);
+  });
+}
+
+function painted() {
+  // Hidden pages get no animation frames: nothing to wait for there.
+  if (document.visibilityState !== 'visible') return Promise.resolve();
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+}
+
+await pageLoaded();
+await painted();
 prefetch(document.querySelectorAll('stock-status'));
 
 await init({ module_or_path: new URL('./stock-widget-core_bg.wasm', import.meta.url) });
