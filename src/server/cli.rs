@@ -58,6 +58,14 @@ pub struct ServeArgs {
     /// Open connections at most; more are closed at once (and logged).
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
+    /// Live availability streams open at most (each also holds a connection);
+    /// more are answered 503 with Retry-After.
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_streams: u64,
+    /// Seconds between heartbeat comments on an idle availability stream, so
+    /// proxies keep it open.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub stream_heartbeat: u64,
     /// Reservations one client address may place or cancel per minute (and at once).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub reservations_per_minute: u32,
@@ -81,6 +89,8 @@ impl ServeArgs {
                 header_timeout: Duration::from_secs(self.header_timeout),
                 request_timeout: Duration::from_secs(self.request_timeout),
                 max_connections: self.max_connections as usize,
+                max_streams: self.max_streams as usize,
+                stream_heartbeat: Duration::from_secs(self.stream_heartbeat),
             },
             write_limit: WriteLimit {
                 per_minute: self.reservations_per_minute,

@@ -108,6 +108,15 @@ impl ApiError {
         )
     }
 
+    /// 503: every event-stream slot is taken; the caller adds `Retry-After`.
+    pub fn too_many_streams() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too_many_streams",
+            "Too many live availability streams are open; try again later.",
+        )
+    }
+
     /// The server could not tell which client sent a limited request.
     pub fn unknown_client() -> ApiError {
         ApiError::new(

@@ -8,6 +8,7 @@ pub mod cli;
 mod clock;
 pub mod demo;
 mod error;
+mod feed;
 pub mod input;
 mod rate_limit;
 mod routes;
@@ -33,6 +34,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// `None`: the admin API is off.
     pub admin_token: Option<Arc<str>>,
+    /// One permit per open availability stream.
+    pub streams: Arc<tokio::sync::Semaphore>,
+    /// How often an idle stream gets a comment, so proxies keep it open.
+    pub stream_heartbeat: std::time::Duration,
 }
 
 /// Everything `serve` needs, already parsed.
@@ -64,6 +69,11 @@ pub struct Limits {
     pub request_timeout: std::time::Duration,
     /// Open connections at most; more are closed at once, with a log line.
     pub max_connections: usize,
+    /// Open availability streams at most (each also holds a connection);
+    /// more are answered `503` with `Retry-After`.
+    pub max_streams: usize,
+    /// How often an idle availability stream gets a heartbeat comment.
+    pub stream_heartbeat: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -72,6 +82,8 @@ impl Default for Limits {
             header_timeout: std::time::Duration::from_secs(10),
             request_timeout: std::time::Duration::from_secs(30),
             max_connections: 10_000,
+            max_streams: 5_000,
+            stream_heartbeat: std::time::Duration::from_secs(15),
         }
     }
 }
@@ -108,6 +120,7 @@ pub fn cors_layer(allow_origins: &[String], own_port: Option<u16>) -> anyhow::Re
         .allow_headers([
             header::CONTENT_TYPE,
             header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("last-event-id"),
         ])
         .max_age(std::time::Duration::from_secs(600)))
 }
@@ -140,6 +153,8 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     router: Router,
     limits: Limits,
+    feed: feed::Feed,
+    clock: Arc<dyn Clock>,
 }
 
 impl Application {
@@ -164,11 +179,14 @@ impl Application {
             .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
         let cors = cors_layer(&config.allow_origins, Some(listener.local_addr()?.port()))?;
         let admin_token = config.admin_token.as_deref().map(Arc::from);
+        let feed = store.feed().clone();
         let router = app(
             AppState {
                 store,
-                clock,
+                clock: clock.clone(),
                 admin_token,
+                streams: Arc::new(tokio::sync::Semaphore::new(config.limits.max_streams)),
+                stream_heartbeat: config.limits.stream_heartbeat,
             },
             config,
             cors,
@@ -177,6 +195,8 @@ impl Application {
             listener,
             router,
             limits: config.limits,
+            feed,
+            clock,
         })
     }
 
@@ -201,7 +221,10 @@ impl Application {
             listener,
             router,
             limits,
+            feed,
+            clock,
         } = self;
+        tokio::spawn(announce_new_days(feed.clone(), clock));
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
             .http1()
@@ -262,9 +285,29 @@ impl Application {
             });
         }
         drop(listener);
-        // In-flight requests finish; idle connections close now.
+        // Event streams end; in-flight requests finish; idle connections close now.
+        feed.close();
         graceful.shutdown().await;
         Ok(())
+    }
+}
+
+/// At midnight every `ships_in_days` moves: the feed tells the streams.
+/// Checks the clock each second, until the server shuts down.
+async fn announce_new_days(feed: feed::Feed, clock: Arc<dyn Clock>) {
+    let mut closing = feed.closing();
+    let mut today = clock.today();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = closing.wait_for(|closing| *closing) => return,
+            _ = tick.tick() => {}
+        }
+        let now = clock.today();
+        if now != today {
+            today = now;
+            feed.publish_day();
+        }
     }
 }
 

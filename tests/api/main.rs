@@ -14,3 +14,4 @@ pub mod durability;
 mod limits;
 mod reservations;
 mod serving;
+mod stream;

@@ -156,7 +156,7 @@ pub struct AdminProduct {
 }
 
 impl AdminProduct {
-    fn from_product(product: Product) -> AdminProduct {
+    fn from_product(product: &Product) -> AdminProduct {
         let inventory = &product.inventory;
         AdminProduct {
             status: inventory.status(),
@@ -179,8 +179,8 @@ impl AdminProduct {
             backorder_limit: inventory.backorder_limit,
             lead_time_days: inventory.lead_time_days,
             max_per_customer: product.max_per_customer,
-            name: product.name,
-            sku: product.sku,
+            name: product.name.clone(),
+            sku: product.sku.clone(),
         }
     }
 }
@@ -211,7 +211,7 @@ pub async fn put_product(
         .store
         .put_product(sku.as_str().to_owned(), settings)
         .await?;
-    Ok(Json(AdminProduct::from_product(product)))
+    Ok(Json(AdminProduct::from_product(&product)))
 }
 
 /// `GET` the same view without changing anything.
@@ -237,7 +237,7 @@ pub async fn get_product(
         .product(sku.as_str().to_owned())
         .await?
         .ok_or_else(|| ApiError::unknown_product(sku.as_str()))?;
-    Ok(Json(AdminProduct::from_product(product)))
+    Ok(Json(AdminProduct::from_product(&product)))
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

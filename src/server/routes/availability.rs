@@ -10,14 +10,14 @@ use std::collections::HashMap;
 /// Most SKUs one batch request may ask for.
 pub const MAX_BATCH_SKUS: usize = 100;
 
-fn availability_of(
+pub(super) fn availability_of(
     state: &AppState,
-    product: Product,
+    product: &Product,
     quantity: Quantity,
 ) -> Result<Availability, ApiError> {
     Availability::new(
-        product.sku,
-        product.name,
+        product.sku.clone(),
+        product.name.clone(),
         &product.inventory,
         quantity.get(),
         state.clock.today(),
@@ -53,7 +53,7 @@ pub async fn product_availability(
         .product(sku.as_str().to_owned())
         .await?
         .ok_or_else(|| ApiError::unknown_product(sku.as_str()))?;
-    Ok(Json(availability_of(&state, product, quantity)?))
+    Ok(Json(availability_of(&state, &product, quantity)?))
 }
 
 /// Availability of several products at once (one widget per product card).
@@ -75,9 +75,22 @@ pub async fn batch_availability(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<AvailabilityList>, ApiError> {
     let quantity = Quantity::parse_optional(query.get("quantity").map(String::as_str))?;
-    let listed = query.get("skus").map(String::as_str).unwrap_or("");
-    // Exactly what the OpenAPI document's pattern says: 1 to 100 SKUs,
-    // separated by single commas, nothing else.
+    let skus = parse_sku_list(query.get("skus").map(String::as_str).unwrap_or(""))?;
+    let products = state.store.products(skus.clone()).await?;
+    let missing = skus
+        .into_iter()
+        .filter(|sku| !products.iter().any(|product| &product.sku == sku))
+        .collect();
+    let items = products
+        .into_iter()
+        .map(|product| availability_of(&state, &product, quantity))
+        .collect::<Result<_, _>>()?;
+    Ok(Json(AvailabilityList { items, missing }))
+}
+
+/// `skus=A,B,…`: exactly what the OpenAPI document's pattern says, 1 to 100
+/// SKUs separated by single commas, nothing else. Repeats count once.
+pub(super) fn parse_sku_list(listed: &str) -> Result<Vec<String>, ApiError> {
     let entries: Vec<&str> = listed.split(',').collect();
     if listed.is_empty() || entries.len() > MAX_BATCH_SKUS {
         return Err(ApiError::invalid_field(
@@ -93,14 +106,5 @@ pub async fn batch_availability(
             skus.push(sku.as_str().to_owned());
         }
     }
-    let products = state.store.products(skus.clone()).await?;
-    let missing = skus
-        .into_iter()
-        .filter(|sku| !products.iter().any(|product| &product.sku == sku))
-        .collect();
-    let items = products
-        .into_iter()
-        .map(|product| availability_of(&state, product, quantity))
-        .collect::<Result<_, _>>()?;
-    Ok(Json(AvailabilityList { items, missing }))
+    Ok(skus)
 }

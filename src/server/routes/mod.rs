@@ -5,6 +5,7 @@ mod availability;
 mod health;
 pub mod openapi;
 mod reservations;
+mod stream;
 
 use super::AppState;
 use super::auth::require_admin;
@@ -40,6 +41,7 @@ pub fn api_router(
             get(availability::product_availability),
         )
         .route("/availability", get(availability::batch_availability))
+        .route("/availability/stream", get(stream::availability_stream))
         .route(
             "/products/{sku}/reservations",
             post(reservations::create_reservation.layer(limited())),

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use super::availability::MAX_BATCH_SKUS;
-use super::{admin, availability, reservations};
+use super::{admin, availability, reservations, stream};
 use crate::api::{
     Availability, AvailabilityList, ErrorBody, ErrorDetail, Reservation, ReservationRequest,
     ReservationStatus,
@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         availability::product_availability,
         availability::batch_availability,
+        stream::availability_stream,
         reservations::create_reservation,
         reservations::get_reservation,
         reservations::cancel_reservation,

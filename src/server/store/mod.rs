@@ -2,9 +2,12 @@
 //!
 //! One connection behind a mutex: every write is a transaction that holds it,
 //! so the check and the change for a SKU are one atomic step. WAL with
-//! `synchronous = FULL` makes a commit durable before it returns.
+//! `synchronous = FULL` makes a commit durable before it returns. After the
+//! commit, still holding the writer, the products the write changed go to the
+//! [`Feed`], whose snapshot answers product reads without SQL.
 
 use crate::logic::{BackorderPolicy, Inventory, PurchaseOrder, QueueEntry};
+use crate::server::feed::Feed;
 use anyhow::Context;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
@@ -76,12 +79,38 @@ pub struct ProductSettings {
     pub max_per_customer: Option<u32>,
 }
 
+/// A write transaction that remembers the products it changed, so the store
+/// can publish them once it commits. Everything else reads it as the
+/// `rusqlite::Transaction` it wraps.
+pub struct Write<'c> {
+    tx: rusqlite::Transaction<'c>,
+    changed: Vec<String>,
+}
+
+impl<'c> std::ops::Deref for Write<'c> {
+    type Target = rusqlite::Transaction<'c>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl Write<'_> {
+    /// `sku`'s availability may differ after this write.
+    fn changed(&mut self, sku: &str) {
+        if !self.changed.iter().any(|seen| seen == sku) {
+            self.changed.push(sku.to_owned());
+        }
+    }
+}
+
 /// Updates the columns an operation of the logic module may change.
 pub fn save_inventory(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut Write<'_>,
     sku: &str,
     inventory: &Inventory,
 ) -> Result<(), StoreFailure> {
+    tx.changed(sku);
     let incoming = serde_json::to_string(&inventory.incoming).context("encode purchase orders")?;
     tx.execute(
         "UPDATE products SET stock = ?2, incoming = ?3 WHERE sku = ?1",
@@ -131,10 +160,10 @@ impl std::fmt::Display for StoreFailure {
 /// the last commit and never wait for a writer's fsync.
 #[derive(Clone)]
 pub struct Store {
-    /// One connection: a slice only so that both kinds share `in_transaction`.
-    writer: Arc<[Mutex<Connection>]>,
+    writer: Arc<Mutex<Connection>>,
     readers: Arc<[Mutex<Connection>]>,
     next_reader: Arc<AtomicUsize>,
+    feed: Feed,
 }
 
 impl Store {
@@ -160,24 +189,53 @@ impl Store {
             readers.push(Mutex::new(reader));
         }
         Ok(Store {
-            writer: Arc::from(vec![Mutex::new(writer)]),
+            writer: Arc::new(Mutex::new(writer)),
             readers: readers.into(),
             next_reader: Arc::new(AtomicUsize::new(0)),
+            feed: Feed::new(run_id()?),
         })
+    }
+
+    /// The committed changes and the snapshot they keep.
+    pub fn feed(&self) -> &Feed {
+        &self.feed
     }
 
     /// Runs `work` on the writer in a blocking thread, inside one
     /// `BEGIN IMMEDIATE` transaction: committed when `work` returns `Ok`,
     /// rolled back (nothing changes) when it returns `Err`. Writers queue on
     /// the lock, so a check and the change it allows are one atomic step.
+    /// The products `work` changed are published to the feed after the
+    /// commit, in commit order; a rolled-back write publishes nothing.
     pub async fn transaction<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreFailure> + Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut Write<'_>) -> Result<T, E> + Send + 'static,
     {
         let writer = Arc::clone(&self.writer);
-        in_transaction(writer, 0, TransactionBehavior::Immediate, work).await
+        let feed = self.feed.clone();
+        blocking(move || {
+            let mut connection = lock(&writer);
+            let tx = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|error| E::from(StoreFailure::from(error)))?;
+            let mut write = Write {
+                tx,
+                changed: Vec::new(),
+            };
+            let value = work(&mut write)?;
+            let Write { tx, changed } = write;
+            let mut products = Vec::with_capacity(changed.len());
+            for sku in &changed {
+                products.extend(load_product(&tx, sku)?);
+            }
+            tx.commit()
+                .map_err(|error| E::from(StoreFailure::from(error)))?;
+            feed.publish(products);
+            Ok(value)
+        })
+        .await
     }
 
     /// Runs `work` on a read-only connection, in one read transaction (one
@@ -190,23 +248,65 @@ impl Store {
     {
         let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         let readers = Arc::clone(&self.readers);
-        in_transaction(readers, index, TransactionBehavior::Deferred, work).await
+        blocking(move || {
+            let mut connection = lock(&readers[index]);
+            let tx = connection
+                .transaction_with_behavior(TransactionBehavior::Deferred)
+                .map_err(|error| E::from(StoreFailure::from(error)))?;
+            let value = work(&tx)?;
+            tx.commit()
+                .map_err(|error| E::from(StoreFailure::from(error)))?;
+            Ok(value)
+        })
+        .await
     }
 
-    pub async fn product(&self, sku: String) -> Result<Option<Product>, StoreFailure> {
-        self.read(move |tx| load_product(tx, &sku)).await
+    /// A product with its queue, from the feed's snapshot (read from the
+    /// database the first time).
+    pub async fn product(&self, sku: String) -> Result<Option<Arc<Product>>, StoreFailure> {
+        if let Some(product) = self.feed.product(&sku) {
+            return Ok(Some(product));
+        }
+        let loaded = self.product_from_database(sku).await?;
+        Ok(loaded.map(|product| self.feed.fill(product)))
     }
 
     /// The products among `skus` that exist, in the order asked.
-    pub async fn products(&self, skus: Vec<String>) -> Result<Vec<Product>, StoreFailure> {
-        self.read(move |tx| {
-            let mut products = Vec::with_capacity(skus.len());
-            for sku in &skus {
-                products.extend(load_product(tx, sku)?);
+    pub async fn products(&self, skus: Vec<String>) -> Result<Vec<Arc<Product>>, StoreFailure> {
+        let mut found: Vec<Option<Arc<Product>>> =
+            skus.iter().map(|sku| self.feed.product(sku)).collect();
+        let unknown: Vec<String> = skus
+            .iter()
+            .zip(&found)
+            .filter(|(_, product)| product.is_none())
+            .map(|(sku, _)| sku.clone())
+            .collect();
+        if !unknown.is_empty() {
+            let loaded = self
+                .read(move |tx| {
+                    let mut products = Vec::with_capacity(unknown.len());
+                    for sku in &unknown {
+                        products.extend(load_product(tx, sku)?);
+                    }
+                    Ok::<_, StoreFailure>(products)
+                })
+                .await?;
+            for product in loaded {
+                let index = skus.iter().position(|sku| *sku == product.sku);
+                if let Some(index) = index {
+                    found[index] = Some(self.feed.fill(product));
+                }
             }
-            Ok(products)
-        })
-        .await
+        }
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    /// The product as the database has it, bypassing the snapshot.
+    pub async fn product_from_database(
+        &self,
+        sku: String,
+    ) -> Result<Option<Product>, StoreFailure> {
+        self.read(move |tx| load_product(tx, &sku)).await
     }
 
     /// Creates the product or replaces its settings; its reservations and queue stay.
@@ -231,40 +331,36 @@ impl Store {
     }
 }
 
-/// Locks `connections[index]` in a blocking thread and runs `work` in a transaction.
-async fn in_transaction<T, E, F>(
-    connections: Arc<[Mutex<Connection>]>,
-    index: usize,
-    behavior: TransactionBehavior,
-    work: F,
-) -> Result<T, E>
+/// Runs `work` on a blocking thread (SQLite calls block).
+async fn blocking<T, E, F>(work: F) -> Result<T, E>
 where
     T: Send + 'static,
     E: From<StoreFailure> + Send + 'static,
-    F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
 {
-    let joined = tokio::task::spawn_blocking(move || {
-        // A panic while holding the lock poisons it; the transaction was
-        // rolled back on unwind, so the connection is still consistent.
-        let mut connection = connections[index]
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        let transaction = connection
-            .transaction_with_behavior(behavior)
-            .map_err(|error| E::from(StoreFailure::from(error)))?;
-        let value = work(&transaction)?;
-        transaction
-            .commit()
-            .map_err(|error| E::from(StoreFailure::from(error)))?;
-        Ok(value)
-    })
-    .await;
-    match joined {
+    match tokio::task::spawn_blocking(work).await {
         Ok(result) => result,
         Err(join_error) => Err(E::from(StoreFailure(anyhow::anyhow!(
             "database task failed: {join_error}"
         )))),
     }
+}
+
+/// A panic while holding a connection poisons its lock; the transaction was
+/// rolled back on unwind, so the connection is still consistent.
+fn lock(connection: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
+    connection
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner())
+}
+
+/// Names this run of the server in event ids, so a client's position from
+/// an earlier run is recognised as such.
+fn run_id() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 6];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|error| anyhow::anyhow!("no randomness for the run id: {error}"))?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 fn migrate(connection: &mut Connection) -> anyhow::Result<()> {
@@ -283,10 +379,11 @@ fn migrate(connection: &mut Connection) -> anyhow::Result<()> {
 }
 
 pub fn save_settings(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut Write<'_>,
     sku: &str,
     settings: &ProductSettings,
 ) -> Result<(), StoreFailure> {
+    tx.changed(sku);
     let incoming = serde_json::to_string(&settings.incoming).context("encode purchase orders")?;
     let backorders = match settings.backorders {
         BackorderPolicy::Allow => "allow",
@@ -430,5 +527,116 @@ mod tests {
         let product = store.put_product("TR-1".into(), changed).await.unwrap();
         assert_eq!(product.inventory.stock, 0);
         assert_eq!(product.inventory.backorders, BackorderPolicy::Deny);
+    }
+
+    /// A small deterministic generator: the same "random" writes every run.
+    struct Dice(u64);
+
+    impl Dice {
+        fn roll(&mut self, sides: u32) -> u32 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % u64::from(sides)) as u32
+        }
+    }
+
+    #[tokio::test]
+    async fn the_snapshot_answers_what_the_database_answers_after_random_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store.db")).unwrap();
+        let today = Date::parse_iso("2026-03-02").unwrap();
+        let skus = ["A", "B", "C"];
+        for sku in skus {
+            store.put_product(sku.into(), settings()).await.unwrap();
+        }
+        let mut dice = Dice(0x5eed);
+        let mut placed: Vec<String> = Vec::new();
+        for step in 0..300 {
+            let sku = skus[dice.roll(3) as usize].to_string();
+            match dice.roll(4) {
+                0 => {
+                    let request = NewReservation {
+                        sku: sku.clone(),
+                        quantity: 1 + dice.roll(6),
+                        email: format!("shopper{}@example.com", dice.roll(4)),
+                        idempotency_key: None,
+                    };
+                    if let Ok(reservation) = store.place(request, today, "now".into()).await {
+                        placed.push(reservation.id);
+                    }
+                }
+                1 if !placed.is_empty() => {
+                    let id = placed[dice.roll(placed.len() as u32) as usize].clone();
+                    store.cancel(id, today, "now".into()).await.unwrap();
+                }
+                2 => {
+                    let _ = store.receive(sku.clone(), 1 + dice.roll(8)).await;
+                }
+                _ => {
+                    let changed = ProductSettings {
+                        stock: dice.roll(6),
+                        safety_stock: dice.roll(2),
+                        backorders: if dice.roll(2) == 0 {
+                            BackorderPolicy::Allow
+                        } else {
+                            BackorderPolicy::Deny
+                        },
+                        backorder_limit: Some(dice.roll(12)),
+                        max_per_customer: Some(1 + dice.roll(5)),
+                        ..settings()
+                    };
+                    store.put_product(sku.clone(), changed).await.unwrap();
+                }
+            }
+            for sku in skus {
+                let snapshot = store.product(sku.into()).await.unwrap().unwrap();
+                let database = store
+                    .product_from_database(sku.into())
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(*snapshot, database, "step {step}, {sku}");
+            }
+        }
+        assert!(placed.len() > 20, "the walk placed reservations");
+    }
+
+    #[tokio::test]
+    async fn a_change_is_published_only_once_it_is_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let store = Store::open(&path).unwrap();
+        store.put_product("TR-1".into(), settings()).await.unwrap();
+        let (mut changes, _) = store.feed().subscribe();
+        // Another connection to the file: it sees only committed data.
+        let outsider = Connection::open(&path).unwrap();
+        let stock_outside = move || -> u32 {
+            outsider
+                .query_row("SELECT stock FROM products WHERE sku = 'TR-1'", [], |row| {
+                    row.get(0)
+                })
+                .unwrap()
+        };
+        let watcher = tokio::spawn(async move {
+            let change = changes.recv().await.unwrap();
+            (change, stock_outside())
+        });
+        let outcome = store.receive("TR-1".into(), 7).await.unwrap();
+        let (change, stock_when_told) = watcher.await.unwrap();
+        assert_eq!(
+            change.changed,
+            crate::server::feed::Changed::Product("TR-1".into())
+        );
+        assert_eq!(stock_when_told, outcome.stock, "told before the commit");
+
+        // A write that fails publishes nothing.
+        let (mut changes, _) = store.feed().subscribe();
+        let refused = store.receive("TR-1".into(), 0).await;
+        assert!(refused.is_err());
+        assert!(
+            changes.try_recv().is_err(),
+            "a rolled-back write was published"
+        );
     }
 }

@@ -1,0 +1,191 @@
+//! `GET /api/v1/availability/stream`: availability as server-sent events.
+//!
+//! On connect, the current availability of each SKU; afterwards a SKU again
+//! only when what a shopper sees of it changed. The feed says which SKUs a
+//! committed write touched; each stream re-reads them from the snapshot and
+//! compares with what it last sent.
+
+use super::availability::{availability_of, parse_sku_list};
+use crate::api::{Availability, ErrorBody};
+use crate::server::AppState;
+use crate::server::error::ApiError;
+use crate::server::feed::{CatchUp, Change, Changed, Position};
+use crate::server::input::Quantity;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, broadcast, mpsc};
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::ReceiverStream;
+
+/// How long a client waits before reconnecting a dropped stream (`retry:`).
+pub const RECONNECT_AFTER: Duration = Duration::from_secs(2);
+/// `Retry-After` when every stream slot is taken.
+pub const STREAMS_FULL_RETRY_AFTER_SECONDS: u64 = 10;
+
+/// Live availability of several products.
+#[utoipa::path(
+    get,
+    path = "/api/v1/availability/stream",
+    tag = "public",
+    params(
+        ("skus" = String, Query, description = "Comma-separated SKUs, at most 100"),
+        ("quantity" = Option<u32>, Query, description = "1–1000000; default 1"),
+        ("Last-Event-ID" = Option<String>, Header, description = "The `id` of the last event seen: only SKUs changed since are sent again"),
+    ),
+    responses(
+        (status = 200, description = "`text/event-stream`: events `availability` whose data is an `Availability`, each with an `id`; `retry:` first; `: heartbeat` comments while idle", content_type = "text/event-stream", body = String),
+        (status = 422, description = "`invalid_request` (bad SKUs or quantity)", body = ErrorBody),
+        (status = 503, description = "`too_many_streams`; `Retry-After` says when to try again", body = ErrorBody),
+    )
+)]
+pub async fn availability_stream(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let quantity = Quantity::parse_optional(query.get("quantity").map(String::as_str))?;
+    let skus = parse_sku_list(query.get("skus").map(String::as_str).unwrap_or(""))?;
+    let Ok(permit) = state.streams.clone().try_acquire_owned() else {
+        let mut response = ApiError::too_many_streams().into_response();
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(STREAMS_FULL_RETRY_AFTER_SECONDS),
+        );
+        return Ok(response);
+    };
+    let heartbeat = state.stream_heartbeat;
+    let feed = state.store.feed().clone();
+    // Subscribe before reading, so no change falls between the two.
+    let (changes, position) = feed.subscribe();
+    let catch_up = headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .and_then(Position::parse)
+        .map_or(CatchUp::Everything, |since| feed.since(&since));
+    let mut watcher = Watcher {
+        state,
+        skus,
+        quantity,
+        sent: HashMap::new(),
+    };
+    let mut first = watcher.check(None, &position).await?;
+    if let CatchUp::Skus(changed) = &catch_up {
+        // The client has the rest: keep them as sent, send only these.
+        first.retain(|(sku, _)| changed.contains(sku));
+    }
+    let mut initial = vec![Event::default().retry(RECONNECT_AFTER)];
+    initial.extend(first.into_iter().map(|(_, event)| event));
+    let (sender, receiver) = mpsc::channel(16);
+    tokio::spawn(watcher.run(initial, changes, sender, permit));
+    let events = ReceiverStream::new(receiver).map(Ok::<Event, Infallible>);
+    let mut response = Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(heartbeat).text("heartbeat"))
+        .into_response();
+    // Proxies that buffer responses (nginx) would hold events back.
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+/// One open stream: its SKUs and what it last sent of each.
+struct Watcher {
+    state: AppState,
+    skus: Vec<String>,
+    quantity: Quantity,
+    /// The last availability sent per SKU, its `as_of` blanked: what the
+    /// shopper sees.
+    sent: HashMap<String, Availability>,
+}
+
+impl Watcher {
+    /// Re-reads `only` (or every SKU) and returns an event for each whose
+    /// availability differs from what was sent, remembering it as sent.
+    async fn check(
+        &mut self,
+        only: Option<&str>,
+        position: &Position,
+    ) -> Result<Vec<(String, Event)>, ApiError> {
+        let skus: Vec<String> = match only {
+            Some(sku) => vec![sku.to_owned()],
+            None => self.skus.clone(),
+        };
+        let products = self.state.store.products(skus).await?;
+        let mut events = Vec::new();
+        for product in products {
+            let availability = availability_of(&self.state, &product, self.quantity)?;
+            let seen = Availability {
+                as_of: String::new(),
+                ..availability.clone()
+            };
+            if self.sent.get(&product.sku) == Some(&seen) {
+                continue;
+            }
+            let data = serde_json::to_string(&availability)
+                .map_err(|error| ApiError::internal(format!("encode availability: {error}")))?;
+            let event = Event::default()
+                .event("availability")
+                .id(position.to_string())
+                .data(data);
+            self.sent.insert(product.sku.clone(), seen);
+            events.push((product.sku.clone(), event));
+        }
+        Ok(events)
+    }
+
+    /// Sends `initial`, then what each change makes visible, until the client
+    /// goes away or the server shuts down. Holds the stream's slot meanwhile.
+    async fn run(
+        mut self,
+        initial: Vec<Event>,
+        mut changes: broadcast::Receiver<Change>,
+        sender: mpsc::Sender<Event>,
+        _slot: OwnedSemaphorePermit,
+    ) {
+        let mut closing = self.state.store.feed().closing();
+        for event in initial {
+            if sender.send(event).await.is_err() {
+                return;
+            }
+        }
+        loop {
+            let position = tokio::select! {
+                _ = closing.wait_for(|closing| *closing) => return,
+                () = sender.closed() => return,
+                change = changes.recv() => match change {
+                    Ok(change) => {
+                        let only = match &change.changed {
+                            Changed::Product(sku) if self.skus.contains(sku) => Some(sku.clone()),
+                            Changed::Product(_) => continue,
+                            Changed::Day => None,
+                        };
+                        let position = Position { seq: change.seq, ..self.state.store.feed().position() };
+                        (only, position)
+                    }
+                    // Fell behind: whatever was missed, the current state says it.
+                    Err(broadcast::error::RecvError::Lagged(_)) => (None, self.state.store.feed().position()),
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+            };
+            let (only, position) = position;
+            let events = match self.check(only.as_deref(), &position).await {
+                Ok(events) => events,
+                Err(error) => {
+                    // The database failed: end the stream; the client reconnects.
+                    tracing::warn!("availability stream: {}", error.detail.message);
+                    return;
+                }
+            };
+            for (_, event) in events {
+                if sender.send(event).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
