@@ -59,6 +59,57 @@ fn stub_fetch(routes: &str) {
     let window = web_sys::window().unwrap();
     js_sys::Reflect::set(&window, &"__requests".into(), &js_sys::Array::new()).unwrap();
     js_sys::Reflect::set(&window, &"fetch".into(), &stub).unwrap();
+    stub_event_source();
+}
+
+/// Replaces `window.EventSource` with one the test drives: every stream the
+/// widget opens is recorded in `window.__sources`; `source.emit(json)` sends
+/// it an `availability` event, `source.fail()` makes it give up (CLOSED).
+fn stub_event_source() {
+    js_sys::eval(
+        r#"window.__sources = [];
+        window.EventSource = class {
+          constructor(url) { this.url = url; this.readyState = 0; this.listeners = []; this.closed = false; window.__sources.push(this); }
+          addEventListener(type, listener) { if (type === 'availability') this.listeners.push(listener); }
+          close() { this.closed = true; this.readyState = 2; }
+          emit(data) { for (const listener of this.listeners) listener(new MessageEvent('availability', { data })); }
+          fail() { this.readyState = 2; if (this.onerror) this.onerror(new Event('error')); }
+        };"#,
+    )
+    .unwrap();
+}
+
+/// The streams opened since the stubs were installed: `(url, closed)`.
+fn sources() -> Vec<(String, bool)> {
+    let all: js_sys::Array = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__sources".into())
+        .unwrap()
+        .unchecked_into();
+    all.iter()
+        .map(|source| {
+            (
+                field(&source, &["url"]).as_string().unwrap(),
+                field(&source, &["closed"]).as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn open_sources() -> Vec<String> {
+    sources()
+        .into_iter()
+        .filter(|(_, closed)| !closed)
+        .map(|(url, _)| url)
+        .collect()
+}
+
+/// Sends `data` as an `availability` event on the newest open stream.
+fn emit(data: &str) {
+    js_sys::Function::new_with_args(
+        "data",
+        "window.__sources.filter(s => !s.closed).at(-1).emit(data)",
+    )
+    .call1(&JsValue::NULL, &data.into())
+    .unwrap();
 }
 
 fn requests() -> js_sys::Array {
@@ -758,4 +809,214 @@ async fn with_structured_data_the_page_gets_a_schema_org_offer_in_its_light_dom(
     widget.destroy();
     let _again = mount(&marked, "en", 1);
     assert!(offer_of(&marked).is_none());
+}
+
+#[wasm_bindgen_test]
+async fn widgets_of_a_page_share_one_live_stream_and_follow_it() {
+    let a = availability("in_stock", 40, false, "40", 1, 1, 0, true, None).replace("SKU-1", "A");
+    let b = availability("in_stock", 7, false, "7", 1, 1, 0, true, None).replace("SKU-1", "B");
+    stub_fetch(&format!(
+        r#"[{{"method":"GET","path":"/availability?skus=","status":200,"body":{{"items":[{a},{b}],"missing":[]}}}}]"#
+    ));
+    let hosts = [host(), host(), host()];
+    let mut widgets: Vec<_> = hosts
+        .iter()
+        .zip(["A", "B", "A"])
+        .map(|(host, sku)| Some(mount_sku(host, sku)))
+        .collect();
+    for host in &hosts {
+        settled(host).await;
+    }
+    until("the stream to open", || !open_sources().is_empty()).await;
+    TimeoutFuture::new(50).await;
+    assert_eq!(
+        open_sources(),
+        ["https://api.test/api/v1/availability/stream?skus=A,B&quantity=1"],
+        "one stream for the page's widgets"
+    );
+
+    // The stream's opening state equals what is shown: nothing happens.
+    emit(&b);
+    TimeoutFuture::new(50).await;
+    assert_eq!(
+        events(&hosts[1], "change").len(),
+        1,
+        "no event for the same state"
+    );
+
+    // A sells out: both of its widgets follow, B's does not move.
+    let sold_out =
+        availability("out_of_stock", 0, false, "0", 1, 0, 1, false, None).replace("SKU-1", "A");
+    emit(&sold_out);
+    for host in [&hosts[0], &hosts[2]] {
+        until("A to sell out", || text(host, ".sw-text") == "Out of stock").await;
+        assert_eq!(state(host), "out_of_stock");
+        let changes = events(host, "change");
+        assert_eq!(changes.len(), 2);
+        assert_eq!(field(&changes[1], &["detail", "status"]), "out_of_stock");
+    }
+    assert_eq!(state(&hosts[1]), "in_stock");
+    assert_eq!(events(&hosts[1], "change").len(), 1);
+
+    // The last widget of B goes: the page's stream is reopened without B.
+    widgets[1].take();
+    until("the stream to follow", || {
+        open_sources() == ["https://api.test/api/v1/availability/stream?skus=A&quantity=1"]
+    })
+    .await;
+    // The last widget of the page goes: no stream stays open.
+    widgets.clear();
+    TimeoutFuture::new(50).await;
+    assert!(open_sources().is_empty(), "{:?}", sources());
+}
+
+#[wasm_bindgen_test]
+async fn the_live_region_speaks_only_when_the_status_category_changes() {
+    stub_availability(&availability("in_stock", 5, true, "5", 1, 1, 0, true, None));
+    let host = host();
+    let _widget = mount(&host, "en", 1);
+    settled(&host).await;
+    until("the stream to open", || !open_sources().is_empty()).await;
+    assert_eq!(text(&host, "[role=status]"), "In stock — only 5 left");
+
+    emit(&availability("in_stock", 4, true, "4", 1, 1, 0, true, None));
+    until("the new count", || {
+        text(&host, ".sw-text") == "In stock — only 4 left"
+    })
+    .await;
+    assert_eq!(
+        text(&host, "[role=status]"),
+        "In stock — only 5 left",
+        "a count moving within the category is not announced"
+    );
+
+    emit(&availability(
+        "backorder",
+        0,
+        false,
+        "null",
+        1,
+        0,
+        1,
+        true,
+        Some(6),
+    ));
+    until("the backorder to be announced", || {
+        text(&host, "[role=status]") == "Backorder — ships in 6 days"
+    })
+    .await;
+    assert_eq!(text(&host, ".sw-text"), "Backorder — ships in 6 days");
+    assert_eq!(state(&host), "backorder");
+}
+
+#[wasm_bindgen_test]
+async fn an_open_form_keeps_its_input_and_previews_the_new_numbers() {
+    stub_availability(&availability(
+        "backorder",
+        0,
+        false,
+        "null",
+        1,
+        0,
+        1,
+        true,
+        Some(6),
+    ));
+    let host = host();
+    let _widget = mount(&host, "en", 1);
+    settled(&host).await;
+    until("the stream to open", || !open_sources().is_empty()).await;
+    click(&host, ".sw-row .sw-button");
+    TimeoutFuture::new(0).await;
+    type_into(&host, "#sw-quantity", "3");
+    TimeoutFuture::new(0).await;
+    assert!(
+        text(&host, ".sw-preview").starts_with("Backorder"),
+        "{}",
+        text(&host, ".sw-preview")
+    );
+
+    // Others reserved: only 2 can be backordered now.
+    emit(&availability(
+        "backorder",
+        0,
+        false,
+        "2",
+        1,
+        0,
+        1,
+        true,
+        Some(6),
+    ));
+    until("the new preview", || {
+        text(&host, ".sw-preview") == "Only 2 can be ordered"
+    })
+    .await;
+    let input: web_sys::HtmlInputElement = find(&host, "#sw-quantity").unwrap().unchecked_into();
+    assert_eq!(input.value(), "3", "the shopper's input stays");
+    assert_eq!(input.get_attribute("max").as_deref(), Some("2"));
+}
+
+#[wasm_bindgen_test]
+async fn without_a_stream_the_page_refetches_later_and_shows_no_error() {
+    let body = availability("in_stock", 40, false, "40", 1, 1, 0, true, None);
+    stub_availability(&body);
+    let host = host();
+    let _widget = mount(&host, "en", 1);
+    settled(&host).await;
+    until("the stream to open", || !open_sources().is_empty()).await;
+    let asked = requests().length();
+    // The backend has no stream (or refused it): the source gives up.
+    js_sys::eval("window.__sources.at(-1).fail()").unwrap();
+    TimeoutFuture::new(1_000).await;
+    assert_eq!(state(&host), "in_stock", "the status shown stays");
+    assert!(
+        events(&host, "error").is_empty(),
+        "a missing stream is no error"
+    );
+    assert_eq!(sources().len(), 1, "no tight reconnect loop");
+    assert_eq!(requests().length(), asked, "nothing asked at once");
+    // After the backoff (5 s ± 20 %): the statuses again, and a new try at a stream.
+    until("the fallback's re-fetch", || requests().length() > asked).await;
+    until("a new stream", || {
+        open_sources().len() == 1 && sources().len() == 2
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn a_race_lost_at_the_server_shows_what_is_left() {
+    let conflict = r#"{"error":{"code":"quantity_unavailable","message":"Only 1 can be reserved.","max_quantity":1}}"#;
+    stub_fetch(&format!(
+        r#"[{}, {{"method":"POST","path":"/reservations","status":409,"body":{conflict}}}]"#,
+        get_route(&availability(
+            "backorder",
+            0,
+            false,
+            "3",
+            1,
+            0,
+            1,
+            true,
+            Some(6)
+        ))
+    ));
+    let host = host();
+    let _widget = mount(&host, "en", 1);
+    settled(&host).await;
+    click(&host, ".sw-row .sw-button");
+    TimeoutFuture::new(0).await;
+    type_into(&host, "#sw-quantity", "3");
+    type_into(&host, "#sw-email", "late@example.com");
+    click(&host, ".sw-form button[type=submit]");
+    until("the notice", || {
+        text(&host, ".sw-notice").starts_with("Someone just took")
+    })
+    .await;
+    assert_eq!(
+        text(&host, ".sw-notice"),
+        "Someone just took some of these. You can still reserve up to 1."
+    );
+    let input: web_sys::HtmlInputElement = find(&host, "#sw-quantity").unwrap().unchecked_into();
+    assert_eq!(input.value(), "1", "the quantity is capped to what is left");
 }

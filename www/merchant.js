@@ -104,7 +104,7 @@ $('settings').addEventListener('submit', async (event) => {
   try {
     show(await admin('PUT', '', body));
     showQueue(await admin('GET', '/reservations'));
-    say('Saved. Widgets show the change on their next load.');
+    say('Saved. Every open widget shows the change within a second.');
   } catch (error) {
     say(`Not saved: ${error.message}`, true);
   }

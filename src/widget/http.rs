@@ -189,7 +189,7 @@ fn read<T: DeserializeOwned>(raw: &JsValue) -> Result<T, FetchError> {
     serde_wasm_bindgen::from_value(raw.clone()).map_err(|_| FetchError::Malformed)
 }
 
-fn parse<T: DeserializeOwned>(raw: JsValue) -> Result<Answer<T>, FetchError> {
+pub fn parse<T: DeserializeOwned>(raw: JsValue) -> Result<Answer<T>, FetchError> {
     Ok(Answer {
         value: read(&raw)?,
         raw,
@@ -205,6 +205,22 @@ pub fn availability_url(api: &str, sku: &str, quantity: u32) -> String {
     url.push_str("/api/v1/products/");
     url.push_str(&encode(sku));
     url.push_str("/availability?quantity=");
+    url.push_str(&super::i18n::number(quantity));
+    url
+}
+
+/// `{api}{path}?skus=A,B,…&quantity=Q`: the batch and the stream.
+pub fn list_url(api: &str, path: &str, skus: &[&str], quantity: u32) -> String {
+    let mut url = String::from(api);
+    url.push_str(path);
+    url.push_str("?skus=");
+    for (index, sku) in skus.iter().enumerate() {
+        if index > 0 {
+            url.push(',');
+        }
+        url.push_str(&encode(sku));
+    }
+    url.push_str("&quantity=");
     url.push_str(&super::i18n::number(quantity));
     url
 }
@@ -236,16 +252,7 @@ pub fn fetch_availability_list(
     skus: &[&str],
     quantity: u32,
 ) -> Pending<Vec<Answer<Availability>>> {
-    let mut url = String::from(api);
-    url.push_str("/api/v1/availability?skus=");
-    for (index, sku) in skus.iter().enumerate() {
-        if index > 0 {
-            url.push(',');
-        }
-        url.push_str(&encode(sku));
-    }
-    url.push_str("&quantity=");
-    url.push_str(&super::i18n::number(quantity));
+    let url = list_url(api, "/api/v1/availability", skus, quantity);
     let request = request("GET", url, None, None);
     Box::pin(async move { read_list(request.await?) })
 }

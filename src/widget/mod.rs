@@ -10,6 +10,7 @@ mod batch;
 mod host;
 pub mod http;
 pub mod i18n;
+mod live;
 mod options;
 mod state;
 mod storage;

@@ -5,10 +5,11 @@
 use super::host;
 use super::http::{self, FetchError};
 use super::i18n::{Lang, Strings, number};
+use super::live;
 use super::options::resolve_lang;
 use super::state::{Action, Field, Form, Load, Mine, State, error_text};
 use super::storage::{self, Remembered};
-use crate::api::{MAX_REQUEST_QUANTITY, ReservationStatus};
+use crate::api::{Availability, MAX_REQUEST_QUANTITY, ReservationStatus};
 use gloo::timers::future::TimeoutFuture;
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -16,6 +17,7 @@ use leptos::reactive::owner::WeakOwner;
 use leptos::task::spawn_local_scoped_with_cancellation;
 use std::cell::Cell;
 use std::pin::Pin;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlElement;
 
@@ -39,6 +41,10 @@ struct Config {
     generation: Cell<u32>,
     /// The first status has been shown (and the performance mark set).
     marked: Cell<bool>,
+    /// This widget's number in the page's live-update streams.
+    listener: u32,
+    /// It listens to them (from its first answer on).
+    listening: Cell<bool>,
 }
 
 /// One widget's state and actions; `Copy`, so every closure gets its own.
@@ -147,6 +153,7 @@ impl Widget {
                     Ok(answer) => {
                         self.set_load(Load::Ready(answer.value));
                         self.emit("change", &answer.raw);
+                        self.listen();
                         return;
                     }
                     Err(error) => {
@@ -168,6 +175,36 @@ impl Widget {
                 }
             }
         });
+    }
+
+    /// From its first answer on, the widget follows the page's live stream.
+    fn listen(self) {
+        let Some((api, sku, listener)) = self
+            .config
+            .try_with_value(|config| {
+                (!config.listening.replace(true))
+                    .then(|| (config.api.clone(), config.sku.clone(), config.listener))
+            })
+            .flatten()
+        else {
+            return;
+        };
+        let on_change = Rc::new(move |answer: http::Answer<Availability>| self.live_update(answer));
+        live::subscribe(listener, &api, &sku, self.quantity, on_change);
+    }
+
+    /// A new availability from the stream: shown in place, told to the page
+    /// (a stream's opening state, equal to what is shown, changes nothing).
+    fn live_update(self, answer: http::Answer<Availability>) {
+        let unchanged = self.state.with_untracked(|state| match &state.load {
+            Load::Ready(shown) => same_for_shopper(shown, &answer.value),
+            _ => false,
+        });
+        if unchanged {
+            return;
+        }
+        self.set_load(Load::Ready(answer.value));
+        self.emit("change", &answer.raw);
     }
 
     /// Looks up a reservation remembered from an earlier visit.
@@ -337,6 +374,15 @@ impl Widget {
     }
 }
 
+/// Two answers show the same to a shopper: they differ at most in `as_of`.
+fn same_for_shopper(first: &Availability, second: &Availability) -> bool {
+    *first
+        == Availability {
+            as_of: first.as_of.clone(),
+            ..second.clone()
+        }
+}
+
 /// Live availability for one product, with the backorder reservation form.
 ///
 /// Used by `mount` (and so by `<stock-status>`), or directly in a Leptos CSR
@@ -370,6 +416,9 @@ pub fn StockStatus(
     let remembered = storage::recall(&api, &sku);
     // Without a host the root carries `data-state` from its first frame.
     let initial_state = host.is_none().then_some("loading");
+    let listener = live::new_listener_id();
+    // Leaving the page's live streams: the last widget of a stream closes it.
+    on_cleanup(move || live::unsubscribe(listener));
     let widget = Widget {
         lang,
         strings: lang.strings(),
@@ -382,6 +431,8 @@ pub fn StockStatus(
             owner: Owner::current().map(|owner| owner.downgrade()),
             generation: Cell::new(0),
             marked: Cell::new(false),
+            listener,
+            listening: Cell::new(false),
         }),
         state: RwSignal::new(State {
             load: Load::Loading,
@@ -407,7 +458,9 @@ pub fn StockStatus(
     }
 }
 
-/// The status: a live region with its mark and its words.
+/// The status: its mark and its words, and a live region that speaks them
+/// when the status category changes (loading, in stock, backorder, out of
+/// stock, error) — not on every number a live update moves.
 #[component]
 fn StatusLine(widget: Widget) -> impl IntoView {
     let Widget {
@@ -418,10 +471,22 @@ fn StatusLine(widget: Widget) -> impl IntoView {
     } = widget;
     let class = move || state.with(|state| String::from("sw-status sw-") + state.load.data_state());
     let text = move || state.with(|state| state.load.status_text(lang, strings));
+    let announcement = Memo::new(move |previous: Option<&(&'static str, String)>| {
+        state.with(|state| {
+            let category = state.load.data_state();
+            match previous {
+                Some((announced, words)) if *announced == category => (category, words.clone()),
+                _ => (category, state.load.status_text(lang, strings)),
+            }
+        })
+    });
     view! {
-        <p class=class role="status" aria-live="polite" aria-atomic="true">
+        <p class=class>
             <span class="sw-icon" aria-hidden="true"></span>
             <span class="sw-text">{text}</span>
+            <span class="sw-sr" role="status" aria-live="polite" aria-atomic="true">
+                {move || announcement.with(|(_, words)| words.clone())}
+            </span>
         </p>
     }
 }

@@ -1,50 +1,12 @@
 //! Every acknowledged reservation survives a SIGKILL in the middle of a load.
 
+use crate::support::{BINARY_ADMIN_TOKEN as TOKEN, start_binary};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use stock_widget::server::Store;
-
-const TOKEN: &str = "durability-token";
 /// One address reserves hundreds of times here: lift the per-address limit.
 const HEAVY_WRITER: &[&str] = &["--reservations-per-minute", "1000000"];
-
-/// Starts the real binary with `extra` arguments; returns it and its base
-/// URL (read from its "ready" line).
-pub fn start_binary(db: &Path, extra: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stock-widget"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
-        .arg(db)
-        .args(extra)
-        .env("STOCK_WIDGET_ADMIN_TOKEN", TOKEN)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start stock-widget");
-    let stdout = child.stdout.take().unwrap();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(start) = line.find("http://") {
-                let url = line[start..]
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .trim_end_matches('/')
-                    .to_owned();
-                let _ = sender.send(url);
-            }
-        }
-    });
-    let url = receiver
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the server says it is ready");
-    (child, url)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_reservations_survive_sigkill() {

@@ -195,7 +195,7 @@ fn rss_kib(pid: u32) -> u64 {
 async fn five_thousand_idle_connections_leave_the_server_answering_in_little_memory() {
     let data = tempfile::tempdir().unwrap();
     // Long enough a header timeout that the idle connections stay for the test.
-    let (mut child, url) = crate::durability::start_binary(
+    let (mut child, url) = crate::support::start_binary(
         &data.path().join("idle.db"),
         &["--demo", "--header-timeout", "60"],
     );

@@ -10,7 +10,7 @@ mod bad_input;
 mod concurrency;
 mod contract;
 mod cors;
-pub mod durability;
+mod durability;
 mod limits;
 mod reservations;
 mod serving;

@@ -8,6 +8,7 @@ mod support;
 
 mod browser;
 mod demo;
+mod live;
 mod shopper;
 mod storefront;
 mod widget;

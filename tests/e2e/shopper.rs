@@ -302,7 +302,7 @@ async fn invalid_input_is_explained_next_to_the_field() {
 }
 
 #[tokio::test]
-async fn a_race_lost_to_another_shopper_shows_what_is_left() {
+async fn units_taken_while_the_form_is_open_are_shown_before_submitting() {
     let (server, storefront) = shop().await;
     let browser = Browser::start().await;
     browser.goto(&storefront.url("/")).await;
@@ -310,7 +310,8 @@ async fn a_race_lost_to_another_shopper_shows_what_is_left() {
     open_form(&browser, "BACK").await;
     type_quantity(&browser, "BACK", "3").await;
     type_email(&browser, "BACK", "late@example.com").await;
-    // Meanwhile someone else takes two of the three backorder places.
+    // Meanwhile someone else takes two of the three backorder places: the
+    // live stream tells the open form, which re-previews the shopper's 3.
     assert_eq!(
         server
             .reserve("BACK", 2, "early@example.com", None)
@@ -318,20 +319,25 @@ async fn a_race_lost_to_another_shopper_shows_what_is_left() {
             .status,
         201
     );
-    submit(&browser, "BACK").await;
-
-    let notice = browser
-        .wait_for_text("BACK", ".sw-notice", "Someone just took")
+    let preview = browser
+        .wait_for_text("BACK", ".sw-preview", "Only 1 can be ordered")
         .await;
-    assert_eq!(
-        notice,
-        "Someone just took some of these. You can still reserve up to 1."
-    );
-    let capped = browser
+    assert_eq!(preview, "Only 1 can be ordered");
+    let typed = browser
         .eval("return document.querySelector('stock-status[sku=BACK]').shadowRoot.querySelector('#sw-quantity').value;", vec![])
         .await;
-    assert_eq!(capped, json!("1"));
+    assert_eq!(typed, json!("3"), "the shopper's input stays");
+    // Submitting 3 is stopped in the browser, with the reason at the field.
+    submit(&browser, "BACK").await;
+    browser
+        .wait_for_text(
+            "BACK",
+            "#sw-quantity-error",
+            "Enter a quantity from 1 to 1.",
+        )
+        .await;
     // And the shopper can finish with what is left.
+    type_quantity(&browser, "BACK", "1").await;
     submit(&browser, "BACK").await;
     browser
         .wait_for_text("BACK", ".sw-mine", "Reserved: 1")
@@ -435,7 +441,7 @@ async fn a_hostile_host_stylesheet_cannot_break_the_widget() {
     let looks = browser
         .eval(
             r#"const root = document.querySelector('stock-status[sku=BACK]').shadowRoot;
-               const status = root.querySelector('[role=status]');
+               const status = root.querySelector('.sw-status');
                const button = root.querySelector('.sw-button');
                const box = status.getBoundingClientRect();
                const style = getComputedStyle(status);

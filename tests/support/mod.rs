@@ -200,3 +200,47 @@ impl TestServer {
         }
     }
 }
+
+/// The admin token of servers started with [`start_binary`].
+pub const BINARY_ADMIN_TOKEN: &str = "binary-admin-token";
+
+/// Starts the real `stock-widget serve` on `db` with `extra` arguments (a
+/// free port unless they name one); returns the process and its base URL,
+/// read from its "ready" line. Kill it to simulate a crash.
+pub fn start_binary(db: &std::path::Path, extra: &[&str]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stock-widget"));
+    command.args(["serve", "--db"]).arg(db);
+    if !extra.contains(&"--addr") {
+        command.args(["--addr", "127.0.0.1:0"]);
+    }
+    let mut child = command
+        .args(extra)
+        .current_dir(project_dir())
+        .env("STOCK_WIDGET_ADMIN_TOKEN", BINARY_ADMIN_TOKEN)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start stock-widget");
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(start) = line.find("http://") {
+                let url = line[start..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_owned();
+                let _ = sender.send(url);
+            }
+        }
+    });
+    let url = receiver
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the server says it is ready");
+    (child, url)
+}
