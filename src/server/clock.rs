@@ -32,6 +32,22 @@ impl Clock for SystemClock {
             Err(before_epoch) => -(before_epoch.duration().as_secs() as i64),
         }
     }
+
+    /// Every answer carries the time: format it once per second and thread.
+    fn now_rfc3339(&self) -> String {
+        thread_local! {
+            static LAST: std::cell::RefCell<(i64, String)> =
+                const { std::cell::RefCell::new((i64::MIN, String::new())) };
+        }
+        let now = self.unix_seconds();
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            if last.0 != now {
+                *last = (now, rfc3339(now));
+            }
+            last.1.clone()
+        })
+    }
 }
 
 /// A clock that only moves when told to (tests).

@@ -10,7 +10,7 @@
 
 use crate::server::store::Product;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use tokio::sync::{broadcast, watch};
 
 /// How many recent changes a reconnecting stream can catch up from.
@@ -74,7 +74,7 @@ pub struct Feed {
 
 struct Inner {
     run: String,
-    state: Mutex<State>,
+    state: RwLock<State>,
     sender: broadcast::Sender<Change>,
     closing: watch::Sender<bool>,
 }
@@ -92,7 +92,7 @@ impl Feed {
         Feed {
             inner: Arc::new(Inner {
                 run,
-                state: Mutex::new(State {
+                state: RwLock::new(State {
                     seq: 0,
                     products: HashMap::new(),
                     recent: VecDeque::with_capacity(RECENT_CHANGES),
@@ -103,18 +103,26 @@ impl Feed {
         }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        // The state is replaced field by field under the lock; a panic cannot
-        // leave it half-written, so a poisoned lock is still good.
+    // The state is replaced field by field under the lock; a panic cannot
+    // leave it half-written, so a poisoned lock is still good.
+    fn state(&self) -> std::sync::RwLockWriteGuard<'_, State> {
         self.inner
             .state
-            .lock()
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Readers (every availability answer) do not wait for each other.
+    fn read_state(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.inner
+            .state
+            .read()
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
     /// The snapshot of `sku`, if read or written since the server started.
     pub fn product(&self, sku: &str) -> Option<Arc<Product>> {
-        self.state().products.get(sku).cloned()
+        self.read_state().products.get(sku).cloned()
     }
 
     /// Keeps a product read from the database, unless a write has put a

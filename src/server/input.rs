@@ -292,3 +292,12 @@ mod more_tests {
         }
     }
 }
+
+/// The value of `name` in a URL query (percent-decoded; the last one when
+/// repeated), without collecting the rest: availability is the hot path.
+pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .filter(|(key, _)| key == name)
+        .last()
+        .map(|(_, value)| value.into_owned())
+}

@@ -27,9 +27,20 @@ use std::sync::Arc;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
-/// What a handler can reach.
+/// What a handler can reach: one `Arc`, so the per-request copy axum makes
+/// for each extractor is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     /// `None`: the admin API is off.
@@ -181,13 +192,13 @@ impl Application {
         let admin_token = config.admin_token.as_deref().map(Arc::from);
         let feed = store.feed().clone();
         let router = app(
-            AppState {
+            AppState(Arc::new(Shared {
                 store,
                 clock: clock.clone(),
                 admin_token,
                 streams: Arc::new(tokio::sync::Semaphore::new(config.limits.max_streams)),
                 stream_heartbeat: config.limits.stream_heartbeat,
-            },
+            })),
             config,
             cors,
         );

@@ -393,3 +393,38 @@ async fn bad_stream_requests_are_explained() {
         (422, &Value::from("quantity"))
     );
 }
+
+#[tokio::test]
+async fn streams_outlive_the_request_timeout_but_count_as_connections() {
+    let server = TestServer::start_with(Options {
+        limits: Limits {
+            request_timeout: Duration::from_millis(300),
+            max_connections: 2,
+            ..Limits::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    server.put_product("A", product("A", 5)).await;
+    let mut stream = EventStream::open(&server, "skus=A", None).await;
+    stream.next_event(SOON).await.expect("the current state");
+    // Well past the request timeout, the stream still delivers.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    // (Through the store: an HTTP write would hold a connection for a moment.)
+    server.put_product("A", product("A", 4)).await;
+    let body = stream
+        .next_event(SOON)
+        .await
+        .expect("a change after the timeout")
+        .json();
+    assert_eq!(body["available"], 4);
+
+    // A second stream takes the last connection; a third connection is closed.
+    let _second = EventStream::open(&server, "skus=A", None).await;
+    let third = reqwest::Client::new()
+        .get(server.url("/healthz"))
+        .timeout(Duration::from_secs(2))
+        .send()
+        .await;
+    assert!(third.is_err(), "a connection beyond the limit was served");
+}

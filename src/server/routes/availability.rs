@@ -1,11 +1,10 @@
 use crate::api::{Availability, AvailabilityList, ErrorBody};
 use crate::server::AppState;
 use crate::server::error::ApiError;
-use crate::server::input::{Quantity, Sku};
+use crate::server::input::{Quantity, Sku, query_param};
 use crate::server::store::Product;
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use std::collections::HashMap;
+use axum::extract::{Path, RawQuery, State};
 
 /// Most SKUs one batch request may ask for.
 pub const MAX_BATCH_SKUS: usize = 100;
@@ -44,10 +43,10 @@ pub(super) fn availability_of(
 pub async fn product_availability(
     State(state): State<AppState>,
     Path(sku): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Availability>, ApiError> {
     let sku = Sku::parse(&sku)?;
-    let quantity = Quantity::parse_optional(query.get("quantity").map(String::as_str))?;
+    let quantity = Quantity::parse_optional(query_param(query.as_deref(), "quantity").as_deref())?;
     let product = state
         .store
         .product(sku.as_str().to_owned())
@@ -72,10 +71,14 @@ pub async fn product_availability(
 )]
 pub async fn batch_availability(
     State(state): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<AvailabilityList>, ApiError> {
-    let quantity = Quantity::parse_optional(query.get("quantity").map(String::as_str))?;
-    let skus = parse_sku_list(query.get("skus").map(String::as_str).unwrap_or(""))?;
+    let quantity = Quantity::parse_optional(query_param(query.as_deref(), "quantity").as_deref())?;
+    let skus = parse_sku_list(
+        query_param(query.as_deref(), "skus")
+            .as_deref()
+            .unwrap_or(""),
+    )?;
     let products = state.store.products(skus.clone()).await?;
     let missing = skus
         .into_iter()

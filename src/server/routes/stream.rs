@@ -10,8 +10,8 @@ use crate::api::{Availability, ErrorBody};
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::feed::{CatchUp, Change, Changed, Position};
-use crate::server::input::Quantity;
-use axum::extract::{Query, State};
+use crate::server::input::{Quantity, query_param};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -45,11 +45,15 @@ pub const STREAMS_FULL_RETRY_AFTER_SECONDS: u64 = 10;
 )]
 pub async fn availability_stream(
     State(state): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let quantity = Quantity::parse_optional(query.get("quantity").map(String::as_str))?;
-    let skus = parse_sku_list(query.get("skus").map(String::as_str).unwrap_or(""))?;
+    let quantity = Quantity::parse_optional(query_param(query.as_deref(), "quantity").as_deref())?;
+    let skus = parse_sku_list(
+        query_param(query.as_deref(), "skus")
+            .as_deref()
+            .unwrap_or(""),
+    )?;
     let Ok(permit) = state.streams.clone().try_acquire_owned() else {
         let mut response = ApiError::too_many_streams().into_response();
         response.headers_mut().insert(
