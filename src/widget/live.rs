@@ -21,8 +21,8 @@ use web_sys::{EventSource, MessageEvent};
 /// The stream endpoint's limit per connection.
 const MAX_SKUS: usize = 100;
 /// Waits between re-fetches while streams are unavailable: doubling, capped.
-const FALLBACK_FIRST_MS: f64 = 5_000.0;
-const FALLBACK_MAX_MS: f64 = 60_000.0;
+const FALLBACK_FIRST_MS: u32 = 5_000;
+const FALLBACK_MAX_MS: u32 = 60_000;
 
 /// What a widget does with a new availability (parsed, and the raw object
 /// for its event's detail).
@@ -38,8 +38,7 @@ struct Listener {
 struct Source {
     source: EventSource,
     _on_event: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut()>,
-    _on_open: Closure<dyn FnMut()>,
+    _on_open_or_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl Drop for Source {
@@ -138,27 +137,30 @@ pub fn unsubscribe(id: u32) {
     }
 }
 
-fn with_feed<T>(api: &str, quantity: u32, work: impl FnOnce(&mut Feed) -> T) -> Option<T> {
+/// Runs `work` on the feed of `api` and `quantity`, if it still exists
+/// (`dyn`: one copy in the wasm for every caller).
+fn with_feed(api: &str, quantity: u32, work: &mut dyn FnMut(&mut Feed)) -> bool {
     FEEDS.with(|feeds| {
-        feeds
-            .borrow_mut()
+        let mut feeds = feeds.borrow_mut();
+        let feed = feeds
             .iter_mut()
-            .find(|feed| feed.api == api && feed.quantity == quantity)
-            .map(work)
+            .find(|feed| feed.api == api && feed.quantity == quantity);
+        feed.map(work).is_some()
     })
 }
 
 /// Widgets subscribing in the same task share the streams opened after it.
 fn schedule_reopen(api: &str, quantity: u32) {
-    let first = with_feed(api, quantity, |feed| {
-        !std::mem::replace(&mut feed.reopening, true)
+    let mut first = false;
+    with_feed(api, quantity, &mut |feed| {
+        first = !std::mem::replace(&mut feed.reopening, true);
     });
-    if first != Some(true) {
+    if !first {
         return;
     }
     let api = api.to_owned();
     Timeout::new(0, move || {
-        with_feed(&api, quantity, |feed| feed.reopening = false);
+        with_feed(&api, quantity, &mut |feed| feed.reopening = false);
         open(&api, quantity);
     })
     .forget();
@@ -175,7 +177,7 @@ fn page_hidden() -> bool {
 /// (Re)opens the streams of a feed for the SKUs its widgets show.
 fn open(api: &str, quantity: u32) {
     let hidden = page_hidden();
-    with_feed(api, quantity, |feed| {
+    with_feed(api, quantity, &mut |feed| {
         feed.sources.clear();
         if hidden {
             return; // opened when the page is shown again
@@ -205,27 +207,26 @@ fn connect(api: &str, quantity: u32, url: &str) -> Option<Source> {
             deliver(&data);
         }
     });
-    let (error_api, open_api) = (api.to_owned(), api.to_owned());
+    let api = api.to_owned();
     let watched = source.clone();
-    let on_error = Closure::<dyn FnMut()>::new(move || {
-        // CONNECTING: the browser reconnects by itself (a dropped connection).
-        // CLOSED: it gave up (an HTTP error, no stream here): fall back.
-        if watched.ready_state() == EventSource::CLOSED {
-            streams_failed(&error_api, quantity);
-        }
-    });
-    let on_open = Closure::<dyn FnMut()>::new(move || {
-        with_feed(&open_api, quantity, |feed| feed.failures = 0);
-    });
+    let on_open_or_error =
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            if event.type_() == "open" {
+                with_feed(&api, quantity, &mut |feed| feed.failures = 0);
+            } else if watched.ready_state() == EventSource::CLOSED {
+                // CONNECTING: the browser reconnects by itself (a dropped connection).
+                // CLOSED: it gave up (an HTTP error, no stream here): fall back.
+                streams_failed(&api, quantity);
+            }
+        });
     let _ =
         source.add_event_listener_with_callback("availability", on_event.as_ref().unchecked_ref());
-    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    source.set_onerror(Some(on_open_or_error.as_ref().unchecked_ref()));
+    source.set_onopen(Some(on_open_or_error.as_ref().unchecked_ref()));
     Some(Source {
         source,
         _on_event: on_event,
-        _on_error: on_error,
-        _on_open: on_open,
+        _on_open_or_error: on_open_or_error,
     })
 }
 
@@ -262,34 +263,37 @@ fn tell(answer: &Answer<Availability>) {
 
 /// No stream here: close them, re-fetch after a backing-off wait, try again.
 fn streams_failed(api: &str, quantity: u32) {
-    let delay = with_feed(api, quantity, |feed| {
+    let mut delay = None;
+    with_feed(api, quantity, &mut |feed| {
         feed.sources.clear();
         feed.failures += 1;
-        let doubled = FALLBACK_FIRST_MS * 2f64.powi(feed.failures.min(8) as i32 - 1);
+        let doubled = FALLBACK_FIRST_MS << (feed.failures - 1).min(4);
         // ±20 %, so a page's feeds (and many pages) do not retry in step.
         let jitter = 0.8 + 0.4 * js_sys::Math::random();
-        (doubled.min(FALLBACK_MAX_MS) * jitter) as u32
+        delay = Some((f64::from(doubled.min(FALLBACK_MAX_MS)) * jitter) as u32);
     });
     let Some(delay) = delay else { return };
     let api_owned = api.to_owned();
     let timer = Timeout::new(delay, move || {
         wasm_bindgen_futures::spawn_local(refetch_then_reopen(api_owned, quantity));
     });
-    with_feed(api, quantity, |feed| feed.fallback = Some(timer));
+    let mut timer = Some(timer);
+    with_feed(api, quantity, &mut |feed| feed.fallback = timer.take());
 }
 
 async fn refetch_then_reopen(api: String, quantity: u32) {
-    let skus = with_feed(&api, quantity, |feed| {
+    let mut skus: Vec<String> = Vec::new();
+    let exists = with_feed(&api, quantity, &mut |feed| {
         feed.fallback = None;
-        let mut skus: Vec<String> = Vec::new();
         for listener in &feed.listeners {
             if !skus.contains(&listener.sku) {
                 skus.push(listener.sku.clone());
             }
         }
-        skus
     });
-    let Some(skus) = skus else { return }; // every widget is gone
+    if !exists {
+        return; // every widget is gone
+    }
     for chunk in skus.chunks(MAX_SKUS) {
         let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
         // A failed re-fetch changes nothing shown; the next try backs off further.

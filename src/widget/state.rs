@@ -15,9 +15,20 @@ pub struct State {
     /// The reservation form, while it is open.
     pub form: Option<Form>,
     pub mine: Mine,
+    /// What the live region says: the status words as of the last change of
+    /// status category, so a live update moving a number is not announced.
+    pub announced: String,
 }
 
 impl State {
+    /// Shows `load`; the announcement follows only a change of category.
+    pub fn show(&mut self, load: Load, lang: Lang, strings: &Strings) {
+        if load.data_state() != self.load.data_state() || self.announced.is_empty() {
+            self.announced = load.status_text(lang, strings);
+        }
+        self.load = load;
+    }
+
     /// The button beside the status.
     pub fn action(&self) -> Action {
         self.load.action(self.form.is_some(), &self.mine)

@@ -122,7 +122,8 @@ impl Widget {
                 host::write_offer(&target, availability);
             }
         }
-        self.state.update(|state| state.load = load);
+        let (lang, strings) = (self.lang, self.strings);
+        self.state.update(|state| state.show(load, lang, strings));
         if !self.config.with_value(|config| config.marked.replace(true)) {
             host::mark_ready(&self.sku());
         }
@@ -438,6 +439,7 @@ pub fn StockStatus(
             load: Load::Loading,
             form: None,
             mine: remembered.clone().map_or(Mine::Nothing, Mine::Checking),
+            announced: String::new(),
         }),
         root: NodeRef::new(),
     };
@@ -471,21 +473,13 @@ fn StatusLine(widget: Widget) -> impl IntoView {
     } = widget;
     let class = move || state.with(|state| String::from("sw-status sw-") + state.load.data_state());
     let text = move || state.with(|state| state.load.status_text(lang, strings));
-    let announcement = Memo::new(move |previous: Option<&(&'static str, String)>| {
-        state.with(|state| {
-            let category = state.load.data_state();
-            match previous {
-                Some((announced, words)) if *announced == category => (category, words.clone()),
-                _ => (category, state.load.status_text(lang, strings)),
-            }
-        })
-    });
+    let announced = move || state.with(|state| state.announced.clone());
     view! {
         <p class=class>
             <span class="sw-icon" aria-hidden="true"></span>
             <span class="sw-text">{text}</span>
             <span class="sw-sr" role="status" aria-live="polite" aria-atomic="true">
-                {move || announcement.with(|(_, words)| words.clone())}
+                {announced}
             </span>
         </p>
     }
