@@ -37,7 +37,7 @@ export interface BackorderOutlook {
   later: string;
 }
 
-/** `stock-status:change` detail: the API's availability answer. */
+/** `stock-status:change` detail (after every load and every live change): the API's availability answer. */
 export interface Availability {
   sku: string;
   name: string;
