@@ -66,6 +66,15 @@ impl EventStream {
         }
     }
 
+    /// The next event's `(sku, available)`; fails when none comes soon.
+    async fn next_sku_and_available(&mut self, what: &str) -> (String, u64) {
+        let body = self.next_event(SOON).await.expect(what).json();
+        (
+            body["sku"].as_str().unwrap_or_default().to_owned(),
+            body["available"].as_u64().unwrap_or(u64::MAX),
+        )
+    }
+
     /// The next `availability` event within `within`, skipping comments and `retry:`.
     async fn next_event(&mut self, within: Duration) -> Option<Block> {
         let deadline = tokio::time::Instant::now() + within;
@@ -97,6 +106,17 @@ fn parse_block(text: &str) -> Block {
         }
     }
     block
+}
+
+/// A server with `limits` and one product, `A`, with 5 in stock.
+async fn serving_a(limits: Limits) -> TestServer {
+    let server = TestServer::start_with(Options {
+        limits,
+        ..Options::default()
+    })
+    .await;
+    server.put_product("A", product("A", 5)).await;
+    server
 }
 
 const SOON: Duration = Duration::from_secs(3);
@@ -185,14 +205,9 @@ async fn a_stream_starts_with_every_sku_then_sends_each_visible_change() {
 
     // A product created later joins its stream.
     server.put_product("LATER", product("Later", 7)).await;
-    let body = stream
-        .next_event(SOON)
-        .await
-        .expect("the new product")
-        .json();
     assert_eq!(
-        (body["sku"].as_str(), body["available"].as_u64()),
-        (Some("LATER"), Some(7))
+        stream.next_sku_and_available("the new product").await,
+        ("LATER".into(), 7)
     );
 }
 
@@ -234,10 +249,9 @@ async fn a_client_resuming_with_last_event_id_gets_only_what_changed() {
 
     server.reserve("A", 1, "a@example.com", None).await;
     let mut resumed = EventStream::open(&server, "skus=A,B", Some(&last)).await;
-    let body = resumed.next_event(SOON).await.expect("A changed").json();
     assert_eq!(
-        (body["sku"].as_str(), body["available"].as_u64()),
-        (Some("A"), Some(4))
+        resumed.next_sku_and_available("A changed").await,
+        ("A".into(), 4)
     );
     assert!(
         resumed.next_event(QUIET).await.is_none(),
@@ -245,10 +259,9 @@ async fn a_client_resuming_with_last_event_id_gets_only_what_changed() {
     );
     // B is still watched after a resume.
     server.reserve("B", 2, "a@example.com", None).await;
-    let body = resumed.next_event(SOON).await.expect("B changes").json();
     assert_eq!(
-        (body["sku"].as_str(), body["available"].as_u64()),
-        (Some("B"), Some(3))
+        resumed.next_sku_and_available("B changes").await,
+        ("B".into(), 3)
     );
 
     // A position the server cannot place: everything again.
@@ -263,15 +276,11 @@ async fn a_client_resuming_with_last_event_id_gets_only_what_changed() {
 
 #[tokio::test]
 async fn idle_streams_get_heartbeat_comments() {
-    let server = TestServer::start_with(Options {
-        limits: Limits {
-            stream_heartbeat: Duration::from_millis(500),
-            ..Limits::default()
-        },
-        ..Options::default()
+    let server = serving_a(Limits {
+        stream_heartbeat: Duration::from_millis(500),
+        ..Limits::default()
     })
     .await;
-    server.put_product("A", product("A", 5)).await;
     let mut stream = EventStream::open(&server, "skus=A", None).await;
     stream.next_event(SOON).await.expect("the current state");
     let block = stream.next_block(SOON).await.expect("a heartbeat");
@@ -281,17 +290,13 @@ async fn idle_streams_get_heartbeat_comments() {
 
 #[tokio::test]
 async fn streams_beyond_the_cap_are_refused_with_retry_after_until_one_closes() {
-    let server = TestServer::start_with(Options {
-        limits: Limits {
-            max_streams: 2,
-            // A closed client is noticed when the next heartbeat fails to write.
-            stream_heartbeat: Duration::from_millis(200),
-            ..Limits::default()
-        },
-        ..Options::default()
+    let server = serving_a(Limits {
+        max_streams: 2,
+        // A closed client is noticed when the next heartbeat fails to write.
+        stream_heartbeat: Duration::from_millis(200),
+        ..Limits::default()
     })
     .await;
-    server.put_product("A", product("A", 5)).await;
     let first = EventStream::open(&server, "skus=A", None).await;
     let _second = EventStream::open(&server, "skus=A", None).await;
 
@@ -396,16 +401,12 @@ async fn bad_stream_requests_are_explained() {
 
 #[tokio::test]
 async fn streams_outlive_the_request_timeout_but_count_as_connections() {
-    let server = TestServer::start_with(Options {
-        limits: Limits {
-            request_timeout: Duration::from_millis(300),
-            max_connections: 2,
-            ..Limits::default()
-        },
-        ..Options::default()
+    let server = serving_a(Limits {
+        request_timeout: Duration::from_millis(300),
+        max_connections: 2,
+        ..Limits::default()
     })
     .await;
-    server.put_product("A", product("A", 5)).await;
     let mut stream = EventStream::open(&server, "skus=A", None).await;
     stream.next_event(SOON).await.expect("the current state");
     // Well past the request timeout, the stream still delivers.

@@ -73,12 +73,7 @@ pub async fn batch_availability(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<AvailabilityList>, ApiError> {
-    let quantity = Quantity::parse_optional(query_param(query.as_deref(), "quantity").as_deref())?;
-    let skus = parse_sku_list(
-        query_param(query.as_deref(), "skus")
-            .as_deref()
-            .unwrap_or(""),
-    )?;
+    let (skus, quantity) = skus_and_quantity(query.as_deref())?;
     let products = state.store.products(skus.clone()).await?;
     let missing = skus
         .into_iter()
@@ -91,9 +86,16 @@ pub async fn batch_availability(
     Ok(Json(AvailabilityList { items, missing }))
 }
 
+/// `?skus=A,B,…&quantity=Q` of the batch and the stream.
+pub(super) fn skus_and_quantity(query: Option<&str>) -> Result<(Vec<String>, Quantity), ApiError> {
+    let quantity = Quantity::parse_optional(query_param(query, "quantity").as_deref())?;
+    let skus = parse_sku_list(query_param(query, "skus").as_deref().unwrap_or(""))?;
+    Ok((skus, quantity))
+}
+
 /// `skus=A,B,…`: exactly what the OpenAPI document's pattern says, 1 to 100
 /// SKUs separated by single commas, nothing else. Repeats count once.
-pub(super) fn parse_sku_list(listed: &str) -> Result<Vec<String>, ApiError> {
+fn parse_sku_list(listed: &str) -> Result<Vec<String>, ApiError> {
     let entries: Vec<&str> = listed.split(',').collect();
     if listed.is_empty() || entries.len() > MAX_BATCH_SKUS {
         return Err(ApiError::invalid_field(

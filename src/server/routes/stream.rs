@@ -5,12 +5,12 @@
 //! committed write touched; each stream re-reads them from the snapshot and
 //! compares with what it last sent.
 
-use super::availability::{availability_of, parse_sku_list};
+use super::availability::{availability_of, skus_and_quantity};
 use crate::api::{Availability, ErrorBody};
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::feed::{CatchUp, Change, Changed, Position};
-use crate::server::input::{Quantity, query_param};
+use crate::server::input::Quantity;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -48,12 +48,7 @@ pub async fn availability_stream(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let quantity = Quantity::parse_optional(query_param(query.as_deref(), "quantity").as_deref())?;
-    let skus = parse_sku_list(
-        query_param(query.as_deref(), "skus")
-            .as_deref()
-            .unwrap_or(""),
-    )?;
+    let (skus, quantity) = skus_and_quantity(query.as_deref())?;
     let Ok(permit) = state.streams.clone().try_acquire_owned() else {
         let mut response = ApiError::too_many_streams().into_response();
         response.headers_mut().insert(
