@@ -56,8 +56,25 @@ impl Lang {
 
     /// `true` when `count` takes the singular form in this language.
     pub fn is_one(self, count: u32) -> bool {
-        let rules = Intl::PluralRules::new(&self.locales(), &Object::new());
-        rules.select(count as f64) == "one"
+        // Building an `Intl.PluralRules` costs far more than asking one (it
+        // negotiates the locale): one per language for the page, not one per
+        // status line — a page of 100 widgets asks 100 times at once.
+        thread_local! {
+            static RULES: std::cell::RefCell<Vec<(Lang, Intl::PluralRules)>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        RULES.with(|rules| {
+            let mut rules = rules.borrow_mut();
+            let index = match rules.iter().position(|(lang, _)| *lang == self) {
+                Some(index) => index,
+                None => {
+                    let made = Intl::PluralRules::new(&self.locales(), &Object::new());
+                    rules.push((self, made));
+                    rules.len() - 1
+                }
+            };
+            rules[index].1.select(count as f64) == "one"
+        })
     }
 
     /// A calendar date the way this language writes it, e.g. "4 Dec 2026".
