@@ -1020,3 +1020,44 @@ async fn a_race_lost_at_the_server_shows_what_is_left() {
     let input: web_sys::HtmlInputElement = find(&host, "#sw-quantity").unwrap().unchecked_into();
     assert_eq!(input.value(), "1", "the quantity is capped to what is left");
 }
+
+/// Makes the page look hidden or shown, as switching tabs does.
+fn set_page_hidden(hidden: bool) {
+    js_sys::Function::new_with_args(
+        "hidden",
+        "Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+         document.dispatchEvent(new Event('visibilitychange'));",
+    )
+    .call1(&JsValue::NULL, &hidden.into())
+    .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_hidden_page_closes_its_stream_and_catches_up_when_shown() {
+    stub_availability(&availability("in_stock", 5, true, "5", 1, 1, 0, true, None));
+    let host = host();
+    let _widget = mount(&host, "en", 1);
+    settled(&host).await;
+    until("the stream to open", || open_sources().len() == 1).await;
+
+    set_page_hidden(true);
+    assert!(open_sources().is_empty(), "a hidden page keeps no stream");
+    set_page_hidden(false);
+    assert_eq!(open_sources().len(), 1, "shown again: a new stream");
+    assert_eq!(sources().len(), 2);
+    // The new stream's opening state is the catch-up.
+    emit(&availability(
+        "out_of_stock",
+        0,
+        false,
+        "0",
+        1,
+        0,
+        1,
+        false,
+        None,
+    ));
+    until("the catch-up", || state(&host) == "out_of_stock").await;
+    // Restore the real property for the tests after this one.
+    js_sys::eval("delete document.hidden").unwrap();
+}
