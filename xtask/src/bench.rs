@@ -27,6 +27,8 @@ const BENCH_WWW: &str = "target/bench/www";
 const CLIENTS: usize = 32;
 const HOT_STOCK: u32 = 400;
 const HOT_LIMIT: u32 = 200;
+/// Live updates: this many open availability streams hear one write.
+const STREAMS: usize = 1000;
 
 pub fn run() -> Result {
     setup::ensure_all(true)?;
@@ -54,6 +56,7 @@ pub fn run() -> Result {
     let throughput = api_throughput(&server.base)?;
     let rss_after_reads = server.peak_rss_kib();
     let contention = contention(&server.base)?;
+    let fanout = live_fanout(&server.base)?;
     let rss_after_writes = server.peak_rss_kib();
     server.stop();
 
@@ -71,6 +74,7 @@ pub fn run() -> Result {
         "lighthouse": lighthouse,
         "api_throughput": throughput,
         "contention": contention,
+        "live_fanout": fanout,
         "server_peak_rss_kib": { "after_reads": rss_after_reads, "after_reservations": rss_after_writes },
     });
     let pretty = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
@@ -467,6 +471,99 @@ impl Connection {
     }
 }
 
+/// `STREAMS` clients hold `GET /availability/stream` open on one product;
+/// one reservation changes it: how long until every stream has the change,
+/// counted from just before the write was sent.
+fn live_fanout(base: &str) -> Result<Value> {
+    let auth = format!("Authorization: Bearer {TOKEN}\r\n");
+    let settings = json!({"name": "Watched item", "stock": 100_000}).to_string();
+    let (status, body) =
+        Connection::open(base)?.send("PUT", "/api/v1/admin/products/WATCHED", &auth, &settings)?;
+    if status != 200 {
+        return Err(format!(
+            "cannot set up the watched product: {status} {body}"
+        ));
+    }
+    let host = base.trim_start_matches("http://").to_string();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::result::Result<(), String>>();
+    let (heard_tx, heard_rx) = std::sync::mpsc::channel::<Instant>();
+    for _ in 0..STREAMS {
+        let (host, ready_tx, heard_tx) = (host.clone(), ready_tx.clone(), heard_tx.clone());
+        std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let watch = || -> std::result::Result<Instant, String> {
+                    let mut stream = TcpStream::connect(&host).map_err(|e| e.to_string())?;
+                    stream.set_read_timeout(Some(Duration::from_secs(30))).ok();
+                    let request = format!("GET /api/v1/availability/stream?skus=WATCHED HTTP/1.1\r\nHost: {host}\r\n\r\n");
+                    stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+                    // Each event is one write, so its name arrives whole.
+                    let mut seen = String::new();
+                    let mut buffer = [0u8; 4096];
+                    let mut told_ready = false;
+                    loop {
+                        let read = stream.read(&mut buffer).map_err(|e| e.to_string())?;
+                        if read == 0 {
+                            return Err("the stream ended".into());
+                        }
+                        seen.push_str(&String::from_utf8_lossy(&buffer[..read]));
+                        let events = seen.matches("event: availability").count();
+                        if events >= 1 && !told_ready {
+                            told_ready = true;
+                            let _ = ready_tx.send(Ok(()));
+                        }
+                        if events >= 2 {
+                            return Ok(Instant::now());
+                        }
+                    }
+                };
+                match watch() {
+                    Ok(at) => {
+                        let _ = heard_tx.send(at);
+                    }
+                    Err(error) => {
+                        let _ = ready_tx.send(Err(error));
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot start a stream thread: {e}"))?;
+    }
+    drop((ready_tx, heard_tx));
+    for _ in 0..STREAMS {
+        ready_rx
+            .recv_timeout(Duration::from_secs(60))
+            .map_err(|_| "a stream never opened".to_string())??;
+    }
+    let start = Instant::now();
+    let (status, body) = Connection::open(base)?.send(
+        "POST",
+        "/api/v1/products/WATCHED/reservations",
+        "",
+        r#"{"quantity": 1, "email": "fanout@example.com"}"#,
+    )?;
+    let write_ms = start.elapsed().as_secs_f64() * 1000.0;
+    if status != 201 {
+        return Err(format!("the watched reservation failed: {status} {body}"));
+    }
+    let mut latencies: Vec<f64> = Vec::with_capacity(STREAMS);
+    for _ in 0..STREAMS {
+        let at = heard_rx
+            .recv_timeout(Duration::from_secs(30))
+            .map_err(|_| "a stream never heard the change".to_string())?;
+        latencies.push(at.duration_since(start).as_secs_f64() * 1000.0);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let at =
+        |q: f64| (latencies[((latencies.len() - 1) as f64 * q) as usize] * 10.0).round() / 10.0;
+    Ok(json!({
+        "streams": STREAMS,
+        "p50_ms": at(0.5),
+        "p99_ms": at(0.99),
+        "max_ms": at(1.0),
+        "write_ms": (write_ms * 10.0).round() / 10.0,
+    }))
+}
+
 /// `CLIENTS` clients reserve one unit at a time of one hot SKU until they are refused.
 fn contention(base: &str) -> Result<Value> {
     let settings = json!({"name": "Hot item", "stock": HOT_STOCK, "backorders": "allow", "backorder_limit": HOT_LIMIT}).to_string();
@@ -657,6 +754,11 @@ fn summary(results: &Value) -> String {
         "\n## Reservations under contention\n\n{} clients, {} units allowed (stock + backorder limit): {} created, {} refused, zero oversell: **{}**. {} reservations/s, p50 {} ms, p99 {} ms (durable commits). Meanwhile one shopper reading availability: {} reads, p50 {} ms, p99 {} ms.\n",
         c["clients"], c["allowed"], c["created"], c["refused"], c["zero_oversell"], c["reservations_per_sec"], c["p50_ms"], c["p99_ms"],
         c["reads_during_rush"]["count"], c["reads_during_rush"]["p50_ms"], c["reads_during_rush"]["p99_ms"]
+    ));
+    let f = &results["live_fanout"];
+    out.push_str(&format!(
+        "\n## Live updates\n\n{} open availability streams, one reservation (its durable commit included): every stream had the change after p50 {} ms, p99 {} ms, max {} ms (the write's own answer: {} ms).\n",
+        f["streams"], f["p50_ms"], f["p99_ms"], f["max_ms"], f["write_ms"]
     ));
     let rss = &results["server_peak_rss_kib"];
     out.push_str(&format!("\n## Server memory\n\nPeak RSS: {} KiB after the read load, {} KiB after the reservations.\n", rss["after_reads"], rss["after_reservations"]));
