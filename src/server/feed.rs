@@ -171,14 +171,15 @@ impl Feed {
     pub fn position(&self) -> Position {
         Position {
             run: self.inner.run.clone(),
-            seq: self.state().seq,
+            seq: self.read_state().seq,
         }
     }
 
     /// Changes from now on, and the position they start after. Subscribe
     /// before reading the current state, so nothing falls in between.
     pub fn subscribe(&self) -> (broadcast::Receiver<Change>, Position) {
-        let state = self.state();
+        // Publishing takes the write lock: no change slips between the two.
+        let state = self.read_state();
         let receiver = self.inner.sender.subscribe();
         (
             receiver,
@@ -191,7 +192,7 @@ impl Feed {
 
     /// What changed since `since`, for a client resuming from it.
     pub fn since(&self, since: &Position) -> CatchUp {
-        let state = self.state();
+        let state = self.read_state();
         if since.run != self.inner.run || since.seq > state.seq {
             return CatchUp::Everything;
         }
