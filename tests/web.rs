@@ -1061,3 +1061,39 @@ async fn a_hidden_page_closes_its_stream_and_catches_up_when_shown() {
     // Restore the real property for the tests after this one.
     js_sys::eval("delete document.hidden").unwrap();
 }
+
+/// Sends `data` as an `availability` event on the open stream whose URL ends with `part`.
+fn emit_on(part: &str, data: &str) {
+    js_sys::Function::new_with_args(
+        "part, data",
+        "window.__sources.find(s => !s.closed && s.url.endsWith(part)).emit(data)",
+    )
+    .call2(&JsValue::NULL, &part.into(), &data.into())
+    .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_stream_for_one_quantity_never_speaks_for_another() {
+    stub_availability(&availability(
+        "in_stock", 5, false, "5", 1, 1, 0, true, None,
+    ));
+    let (one, ten) = (host(), host());
+    let _one = mount(&one, "en", 1);
+    let _ten = mount(&ten, "en", 10);
+    settled(&one).await;
+    settled(&ten).await;
+    until("a stream per quantity", || open_sources().len() == 2).await;
+    let shown_for_ten = text(&ten, ".sw-text");
+    emit_on(
+        "quantity=1",
+        &availability("out_of_stock", 0, false, "0", 1, 0, 1, false, None),
+    );
+    until("the quantity-1 widget", || state(&one) == "out_of_stock").await;
+    TimeoutFuture::new(50).await;
+    assert_eq!(
+        text(&ten, ".sw-text"),
+        shown_for_ten,
+        "the other quantity's widget stays"
+    );
+    assert_eq!(events(&ten, "change").len(), 1);
+}

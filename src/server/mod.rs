@@ -296,9 +296,15 @@ impl Application {
             });
         }
         drop(listener);
-        // Event streams end; in-flight requests finish; idle connections close now.
+        // Event streams end; in-flight requests finish (within the request
+        // timeout); idle connections close now.
         feed.close();
-        graceful.shutdown().await;
+        if tokio::time::timeout(limits.request_timeout, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("connections still open after the request timeout: closing them");
+        }
         Ok(())
     }
 }

@@ -59,6 +59,9 @@ struct Feed {
     fallback: Option<Timeout>,
     /// A reopen is already scheduled for when the current task ends.
     reopening: bool,
+    /// The last availability heard per SKU, for widgets that join later
+    /// (their own answer may be older than what the stream already said).
+    last: Vec<Answer<Availability>>,
 }
 
 thread_local! {
@@ -76,9 +79,11 @@ pub fn new_listener_id() -> u32 {
     })
 }
 
-/// `on_change` hears every new availability of `sku`.
+/// `on_change` hears every new availability of `sku` (at once the last one
+/// the page's stream said, if any).
 pub fn subscribe(id: u32, api: &str, sku: &str, quantity: u32, on_change: OnChange) {
     watch_visibility();
+    let mut heard_before = None;
     let reopen = FEEDS.with(|feeds| {
         let mut feeds = feeds.borrow_mut();
         let index = match feeds
@@ -95,12 +100,18 @@ pub fn subscribe(id: u32, api: &str, sku: &str, quantity: u32, on_change: OnChan
                     failures: 0,
                     fallback: None,
                     reopening: false,
+                    last: Vec::new(),
                 });
                 feeds.len() - 1
             }
         };
         let feed = &mut feeds[index];
         let heard = feed.listeners.iter().any(|listener| listener.sku == sku);
+        heard_before = feed
+            .last
+            .iter()
+            .find(|answer| answer.value.sku == sku)
+            .map(|answer| (answer.clone(), on_change.clone()));
         feed.listeners.push(Listener {
             id,
             sku: sku.to_owned(),
@@ -109,6 +120,10 @@ pub fn subscribe(id: u32, api: &str, sku: &str, quantity: u32, on_change: OnChan
         // A new SKU needs streams that include it (unless waiting on the fallback).
         !heard && feed.fallback.is_none()
     });
+    // Outside the borrow: the widget may react by subscribing or leaving.
+    if let Some((answer, on_change)) = heard_before {
+        on_change(answer);
+    }
     if reopen {
         schedule_reopen(api, quantity);
     }
@@ -202,9 +217,10 @@ fn open(api: &str, quantity: u32) {
 
 fn connect(api: &str, quantity: u32, url: &str) -> Option<Source> {
     let source = EventSource::new(url).ok()?;
-    let on_event = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
+    let event_api = api.to_owned();
+    let on_event = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         if let Some(data) = event.data().as_string() {
-            deliver(&data);
+            deliver(&event_api, quantity, &data);
         }
     });
     let api = api.to_owned();
@@ -230,34 +246,44 @@ fn connect(api: &str, quantity: u32, url: &str) -> Option<Source> {
     })
 }
 
-/// An `availability` event: every widget showing that SKU hears it.
-fn deliver(data: &str) {
+/// An `availability` event of the stream for `api` and `quantity`: every
+/// widget of that feed showing that SKU hears it.
+fn deliver(api: &str, quantity: u32, data: &str) {
     let Ok(raw) = js_sys::JSON::parse(data) else {
         return;
     };
     let Ok(answer) = http::parse::<Availability>(raw) else {
         return;
     };
-    tell(&answer);
+    tell(api, quantity, &answer);
 }
 
-/// Calls the listeners of `answer`'s SKU, outside the borrow (a listener may
-/// subscribe or unsubscribe).
-fn tell(answer: &Answer<Availability>) {
-    let listeners: Vec<OnChange> = FEEDS.with(|feeds| {
-        feeds
-            .borrow()
+/// Calls the feed's listeners of `answer`'s SKU (an answer is for one
+/// quantity: never another feed's), outside the borrow, each only if it is
+/// still subscribed when its turn comes (an earlier one's page handler may
+/// have removed it).
+fn tell(api: &str, quantity: u32, answer: &Answer<Availability>) {
+    let mut listeners: Vec<(u32, OnChange)> = Vec::new();
+    with_feed(api, quantity, &mut |feed| {
+        feed.last.retain(|last| last.value.sku != answer.value.sku);
+        feed.last.push(answer.clone());
+        listeners = feed
+            .listeners
             .iter()
-            .flat_map(|feed| feed.listeners.iter())
             .filter(|listener| listener.sku == answer.value.sku)
-            .map(|listener| listener.on_change.clone())
-            .collect()
+            .map(|listener| (listener.id, listener.on_change.clone()))
+            .collect();
     });
-    for on_change in listeners {
-        on_change(Answer {
-            value: answer.value.clone(),
-            raw: answer.raw.clone(),
+    for (id, on_change) in listeners {
+        let still_here = FEEDS.with(|feeds| {
+            feeds
+                .borrow()
+                .iter()
+                .any(|feed| feed.listeners.iter().any(|listener| listener.id == id))
         });
+        if still_here {
+            on_change(answer.clone());
+        }
     }
 }
 
@@ -299,7 +325,7 @@ async fn refetch_then_reopen(api: String, quantity: u32) {
         // A failed re-fetch changes nothing shown; the next try backs off further.
         if let Ok(answers) = http::fetch_availability_list(&api, &chunk, quantity).await {
             for answer in &answers {
-                tell(answer);
+                tell(&api, quantity, answer);
             }
         }
     }

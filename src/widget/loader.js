@@ -74,9 +74,13 @@ function pageLoaded() {
 }
 
 function painted() {
-  // Hidden pages get no animation frames: nothing to wait for there.
+  // Hidden pages get no animation frames: nothing to wait for there (and a
+  // page hidden while waiting stops waiting after a moment).
   if (document.visibilityState !== 'visible') return Promise.resolve();
-  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve));
+    setTimeout(resolve, 100);
+  });
 }
 
 await pageLoaded();

@@ -197,13 +197,22 @@ impl Widget {
     /// A new availability from the stream: shown in place, told to the page
     /// (a stream's opening state, equal to what is shown, changes nothing).
     fn live_update(self, answer: http::Answer<Availability>) {
-        let unchanged = self.state.with_untracked(|state| match &state.load {
+        // A page's handler of an earlier widget's event may have removed this one.
+        let Some(unchanged) = self.state.try_with_untracked(|state| match &state.load {
             Load::Ready(shown) => same_for_shopper(shown, &answer.value),
             _ => false,
-        });
+        }) else {
+            return;
+        };
         if unchanged {
             return;
         }
+        // Newer than any answer still on its way: that one is dropped.
+        self.config.with_value(|config| {
+            config
+                .generation
+                .set(config.generation.get().wrapping_add(1));
+        });
         self.set_load(Load::Ready(answer.value));
         self.emit("change", &answer.raw);
     }

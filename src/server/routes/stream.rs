@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
-use tokio::sync::{OwnedSemaphorePermit, broadcast, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, broadcast, mpsc, watch};
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -72,13 +72,13 @@ pub async fn availability_stream(
         quantity,
         sent: HashMap::new(),
     };
-    let mut first = watcher.check(None, &position).await?;
+    let mut first = watcher.check(None).await?;
     if let CatchUp::Skus(changed) = &catch_up {
         // The client has the rest: keep them as sent, send only these.
         first.retain(|(sku, _)| changed.contains(sku));
     }
     let mut initial = vec![Event::default().retry(RECONNECT_AFTER)];
-    initial.extend(first.into_iter().map(|(_, event)| event));
+    initial.extend(burst(first, &position));
     let (sender, receiver) = mpsc::channel(16);
     tokio::spawn(watcher.run(initial, changes, sender, permit));
     let events = ReceiverStream::new(receiver).map(Ok::<Event, Infallible>);
@@ -105,11 +105,7 @@ struct Watcher {
 impl Watcher {
     /// Re-reads `only` (or every SKU) and returns an event for each whose
     /// availability differs from what was sent, remembering it as sent.
-    async fn check(
-        &mut self,
-        only: Option<&str>,
-        position: &Position,
-    ) -> Result<Vec<(String, Event)>, ApiError> {
+    async fn check(&mut self, only: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
         let skus: Vec<String> = match only {
             Some(sku) => vec![sku.to_owned()],
             None => self.skus.clone(),
@@ -127,12 +123,8 @@ impl Watcher {
             }
             let data = serde_json::to_string(&availability)
                 .map_err(|error| ApiError::internal(format!("encode availability: {error}")))?;
-            let event = Event::default()
-                .event("availability")
-                .id(position.to_string())
-                .data(data);
             self.sent.insert(product.sku.clone(), seen);
-            events.push((product.sku.clone(), event));
+            events.push((product.sku.clone(), data));
         }
         Ok(events)
     }
@@ -147,10 +139,8 @@ impl Watcher {
         _slot: OwnedSemaphorePermit,
     ) {
         let mut closing = self.state.store.feed().closing();
-        for event in initial {
-            if sender.send(event).await.is_err() {
-                return;
-            }
+        if !send_all(&sender, initial, &mut closing).await {
+            return;
         }
         loop {
             let position = tokio::select! {
@@ -172,7 +162,7 @@ impl Watcher {
                 },
             };
             let (only, position) = position;
-            let events = match self.check(only.as_deref(), &position).await {
+            let events = match self.check(only.as_deref()).await {
                 Ok(events) => events,
                 Err(error) => {
                     // The database failed: end the stream; the client reconnects.
@@ -180,11 +170,44 @@ impl Watcher {
                     return;
                 }
             };
-            for (_, event) in events {
-                if sender.send(event).await.is_err() {
-                    return;
-                }
+            if !send_all(&sender, burst(events, &position), &mut closing).await {
+                return;
             }
         }
     }
+}
+
+/// The `availability` events for one change (or the opening state). Only the
+/// last carries the position as its `id`: a client cut off in the middle
+/// keeps its previous id, so resuming from it sends this change again.
+fn burst(changed: Vec<(String, String)>, position: &Position) -> Vec<Event> {
+    let count = changed.len();
+    changed
+        .into_iter()
+        .enumerate()
+        .map(|(index, (_, data))| {
+            let event = Event::default().event("availability").data(data);
+            if index + 1 == count {
+                event.id(position.to_string())
+            } else {
+                event
+            }
+        })
+        .collect()
+}
+
+/// Sends `events` in order; `false` once the client is gone or the server
+/// is shutting down (a client that stops reading cannot hold the shutdown).
+async fn send_all(
+    sender: &mpsc::Sender<Event>,
+    events: Vec<Event>,
+    closing: &mut watch::Receiver<bool>,
+) -> bool {
+    for event in events {
+        tokio::select! {
+            sent = sender.send(event) => if sent.is_err() { return false; },
+            _ = closing.wait_for(|closing| *closing) => return false,
+        }
+    }
+    true
 }
