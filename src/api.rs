@@ -116,6 +116,17 @@ impl Availability {
         })
     }
 
+    /// Both answers show a shopper the same: they differ at most in `as_of`.
+    /// The stream sends a SKU again only when this is false; the widget
+    /// ignores a stream event for which it is true.
+    pub fn shows_the_same_as(&self, other: &Availability) -> bool {
+        *self
+            == Availability {
+                as_of: self.as_of.clone(),
+                ..other.clone()
+            }
+    }
+
     /// The date the answer was computed for (the server's `today`, UTC).
     pub fn today(&self) -> Option<Date> {
         self.as_of.get(..10).and_then(Date::parse_iso)

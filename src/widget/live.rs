@@ -64,6 +64,19 @@ struct Feed {
     last: Vec<Answer<Availability>>,
 }
 
+impl Feed {
+    /// The SKUs its widgets show, each once, in the order they joined.
+    fn skus(&self) -> Vec<&str> {
+        let mut skus: Vec<&str> = Vec::new();
+        for listener in &self.listeners {
+            if !skus.contains(&listener.sku.as_str()) {
+                skus.push(&listener.sku);
+            }
+        }
+        skus
+    }
+}
+
 thread_local! {
     // A page has a handful of feeds at most: a Vec is smaller than a HashMap in the wasm.
     static FEEDS: RefCell<Vec<Feed>> = const { RefCell::new(Vec::new()) };
@@ -197,12 +210,7 @@ fn open(api: &str, quantity: u32) {
         if hidden {
             return; // opened when the page is shown again
         }
-        let mut skus: Vec<&str> = Vec::new();
-        for listener in &feed.listeners {
-            if !skus.contains(&listener.sku.as_str()) {
-                skus.push(&listener.sku);
-            }
-        }
+        let skus = feed.skus();
         let mut sources = Vec::new();
         for chunk in skus.chunks(MAX_SKUS) {
             let url = http::list_url(api, "/api/v1/availability/stream", chunk, quantity);
@@ -311,11 +319,7 @@ async fn refetch_then_reopen(api: String, quantity: u32) {
     let mut skus: Vec<String> = Vec::new();
     let exists = with_feed(&api, quantity, &mut |feed| {
         feed.fallback = None;
-        for listener in &feed.listeners {
-            if !skus.contains(&listener.sku) {
-                skus.push(listener.sku.clone());
-            }
-        }
+        skus = feed.skus().into_iter().map(str::to_owned).collect();
     });
     if !exists {
         return; // every widget is gone

@@ -199,7 +199,7 @@ impl Widget {
     fn live_update(self, answer: http::Answer<Availability>) {
         // A page's handler of an earlier widget's event may have removed this one.
         let Some(unchanged) = self.state.try_with_untracked(|state| match &state.load {
-            Load::Ready(shown) => same_for_shopper(shown, &answer.value),
+            Load::Ready(shown) => shown.shows_the_same_as(&answer.value),
             _ => false,
         }) else {
             return;
@@ -382,15 +382,6 @@ impl Widget {
             }
         });
     }
-}
-
-/// Two answers show the same to a shopper: they differ at most in `as_of`.
-fn same_for_shopper(first: &Availability, second: &Availability) -> bool {
-    *first
-        == Availability {
-            as_of: first.as_of.clone(),
-            ..second.clone()
-        }
 }
 
 /// Live availability for one product, with the backorder reservation form.

@@ -97,8 +97,7 @@ struct Watcher {
     state: AppState,
     skus: Vec<String>,
     quantity: Quantity,
-    /// The last availability sent per SKU, its `as_of` blanked: what the
-    /// shopper sees.
+    /// The last availability sent per SKU.
     sent: HashMap<String, Availability>,
 }
 
@@ -114,16 +113,16 @@ impl Watcher {
         let mut events = Vec::new();
         for product in products {
             let availability = availability_of(&self.state, &product, self.quantity)?;
-            let seen = Availability {
-                as_of: String::new(),
-                ..availability.clone()
-            };
-            if self.sent.get(&product.sku) == Some(&seen) {
+            let unchanged = self
+                .sent
+                .get(&product.sku)
+                .is_some_and(|sent| sent.shows_the_same_as(&availability));
+            if unchanged {
                 continue;
             }
             let data = serde_json::to_string(&availability)
                 .map_err(|error| ApiError::internal(format!("encode availability: {error}")))?;
-            self.sent.insert(product.sku.clone(), seen);
+            self.sent.insert(product.sku.clone(), availability);
             events.push((product.sku.clone(), data));
         }
         Ok(events)
