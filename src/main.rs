@@ -23,6 +23,7 @@ async fn main() -> std::process::ExitCode {
         .init();
     let Command::Serve(args) = Cli::parse().command;
     let config = args.into_config();
+    tracing::info!(database = ?config.db, "opening the store");
     let application = match Application::build(&config, Arc::new(SystemClock)).await {
         Ok(application) => application,
         Err(error) => {

@@ -1,5 +1,6 @@
 //! Command-line interface: `stock-widget serve ...`.
 
+use super::store::{Connections, Database};
 use super::{Config, Limits, WriteLimit};
 use axum::http::HeaderName;
 use clap::{Parser, Subcommand};
@@ -29,9 +30,14 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    /// SQLite database file; created if missing.
-    #[arg(long, default_value = "stock-widget.db")]
-    pub db: PathBuf,
+    /// Where the data lives: a SQLite file (created if missing), or a
+    /// PostgreSQL URL `postgres://user:pass@host:port/dbname` that several
+    /// servers share.
+    #[arg(long, env = "STOCK_WIDGET_DB", default_value = "stock-widget.db", value_name = "PATH|URL", hide_env_values = true)]
+    pub db: Database,
+    /// PostgreSQL: connections this server keeps in its pool.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_pool_size: u32,
     /// Seed the demo catalog when the store has no products.
     #[arg(long)]
     pub demo: bool,
@@ -80,6 +86,11 @@ impl ServeArgs {
         Config {
             addr: self.addr,
             db: self.db,
+            connections: Connections {
+                pool_size: self.db_pool_size,
+                // Fail fast: well inside the request timeout.
+                acquire_timeout: Duration::from_secs(self.request_timeout.clamp(1, 3)),
+            },
             demo: self.demo,
             admin_token: self.admin_token.filter(|token| !token.is_empty()),
             www_dir: self.www_dir,

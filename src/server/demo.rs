@@ -87,7 +87,8 @@ pub async fn seed_if_empty(store: &Store, today: Date) -> anyhow::Result<usize> 
         sku: "BIKE-CITY".into(),
         quantity: DEMO_BIKE_QUEUED,
         email: "early.bird@example.com".into(),
-        idempotency_key: None,
+        // Several servers seeding one empty database at once queue it once.
+        idempotency_key: Some("demo-seed-early-bird".into()),
     };
     store
         .place(early_bird, today, format!("{}T08:00:00Z", today.to_iso()))

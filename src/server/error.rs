@@ -9,7 +9,13 @@ use axum::response::{IntoResponse, Response};
 pub struct ApiError {
     pub status: StatusCode,
     pub detail: ErrorDetail,
+    /// Seconds for a `Retry-After` header.
+    pub retry_after: Option<u64>,
 }
+
+/// `Retry-After` while the database is unreachable: about how long a
+/// PostgreSQL restart takes, and the feed reconnects within a second.
+pub const STORE_UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 2;
 
 impl ApiError {
     fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
@@ -21,6 +27,7 @@ impl ApiError {
                 field: None,
                 max_quantity: None,
             },
+            retry_after: None,
         }
     }
 
@@ -117,6 +124,20 @@ impl ApiError {
         )
     }
 
+    /// 503 with `Retry-After`: the database cannot be reached right now.
+    /// Nothing was changed; the same request (with the same
+    /// `Idempotency-Key`) may be sent again.
+    pub fn store_unavailable(cause: impl std::fmt::Display) -> ApiError {
+        tracing::warn!(%cause, "the database is unavailable");
+        let mut error = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            "The stock database cannot be reached right now; please try again in a moment.",
+        );
+        error.retry_after = Some(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS);
+        error
+    }
+
     /// The server could not tell which client sent a limited request.
     pub fn unknown_client() -> ApiError {
         ApiError::new(
@@ -183,13 +204,26 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { error: self.detail })).into_response()
+        let mut response = (self.status, Json(ErrorBody { error: self.detail })).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }
 
 impl From<crate::server::store::StoreFailure> for ApiError {
     fn from(failure: crate::server::store::StoreFailure) -> ApiError {
-        ApiError::internal(failure)
+        use crate::server::store::FailureKind;
+        match failure.kind {
+            FailureKind::Unavailable => ApiError::store_unavailable(failure),
+            // A race lost even after the retries: the client may try again.
+            FailureKind::Retry => ApiError::store_unavailable(failure),
+            FailureKind::Fault => ApiError::internal(failure),
+        }
     }
 }
 
@@ -198,15 +232,11 @@ impl From<crate::server::store::OperationError> for ApiError {
         use crate::logic::InventoryError;
         use crate::server::store::OperationError;
         match failure {
-            OperationError::UnknownProduct => ApiError {
-                status: StatusCode::NOT_FOUND,
-                detail: ErrorDetail {
-                    code: "unknown_product".into(),
-                    message: "No product has this SKU.".into(),
-                    field: None,
-                    max_quantity: None,
-                },
-            },
+            OperationError::UnknownProduct => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_product",
+                "No product has this SKU.",
+            ),
             OperationError::Inventory(InventoryError::QuantityUnavailable { max_quantity }) => {
                 ApiError::quantity_unavailable(max_quantity)
             }
@@ -215,7 +245,7 @@ impl From<crate::server::store::OperationError> for ApiError {
             }
             OperationError::IdempotencyKeyReused => ApiError::idempotency_key_reused(),
             OperationError::CustomerLimit { allowed } => ApiError::customer_limit_reached(allowed),
-            OperationError::Store(failure) => ApiError::internal(failure),
+            OperationError::Store(failure) => ApiError::from(failure),
         }
     }
 }

@@ -1,12 +1,14 @@
 //! The change feed: every committed write that can change availability, in
 //! commit order, and the products as they are after it.
 //!
-//! The store publishes here right after a commit, while it still holds the
-//! writer, so the feed's order is the commit order and nothing is published
-//! for a write that rolled back. The feed keeps the snapshot the availability
-//! answers are computed from (filled on first read, replaced on every
-//! publish, never expired or guessed) and tells the open event streams which
-//! SKUs changed. No SQL and no HTTP here.
+//! The store publishes here right after a commit (and, with PostgreSQL, when
+//! another server's commit is heard), so nothing is published for a write
+//! that rolled back. The feed keeps the snapshot the availability answers
+//! are computed from (filled on first read, replaced by newer versions of a
+//! product, never expired or guessed) and tells the open event streams which
+//! SKUs changed. While it is not following the database (PostgreSQL's change
+//! notices are cut off) it keeps no snapshot at all: every read goes to the
+//! database. No SQL and no HTTP here.
 
 use crate::server::store::Product;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -23,8 +25,9 @@ const CHANNEL_CAPACITY: usize = 1024;
 pub enum Changed {
     /// This product's settings, stock or queue.
     Product(String),
-    /// The date: every `ships_in_days` may have moved.
-    Day,
+    /// Anything: the date moved (every `ships_in_days` may have), or the
+    /// feed was cut off from the database for a while.
+    Everything,
 }
 
 /// One entry of the feed: its position and what changed.
@@ -63,7 +66,7 @@ impl std::fmt::Display for Position {
 pub enum CatchUp {
     /// These SKUs changed since its position (perhaps none).
     Skus(HashSet<String>),
-    /// Everything: its position is from another run, too old, or a day passed.
+    /// Everything: its position is from another run, too old, or everything changed since.
     Everything,
 }
 
@@ -83,6 +86,11 @@ struct State {
     seq: u64,
     products: HashMap<String, Arc<Product>>,
     recent: VecDeque<Change>,
+    /// The snapshot may be trusted: every committed change reaches the feed.
+    following: bool,
+    /// Counts the times the snapshot was dropped; a read from an earlier
+    /// generation may be stale and is not kept.
+    generation: u64,
 }
 
 impl Feed {
@@ -96,6 +104,8 @@ impl Feed {
                     seq: 0,
                     products: HashMap::new(),
                     recent: VecDeque::with_capacity(RECENT_CHANGES),
+                    following: true,
+                    generation: 0,
                 }),
                 sender,
                 closing,
@@ -120,29 +130,55 @@ impl Feed {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// The snapshot of `sku`, if read or written since the server started.
+    /// Names this run of the server (in event ids and change notices).
+    pub fn run(&self) -> &str {
+        &self.inner.run
+    }
+
+    /// The snapshot of `sku`, if read or written since the server started
+    /// and the feed has followed the database since.
     pub fn product(&self, sku: &str) -> Option<Arc<Product>> {
         self.read_state().products.get(sku).cloned()
     }
 
-    /// Keeps a product read from the database, unless a write has put a
-    /// newer one in meanwhile (writers always replace; readers only fill).
-    pub fn fill(&self, product: Product) -> Arc<Product> {
-        let mut state = self.state();
-        state
-            .products
-            .entry(product.sku.clone())
-            .or_insert_with(|| Arc::new(product))
-            .clone()
+    /// Take this before reading a product from the database, to [`fill`](Feed::fill) with.
+    pub fn generation(&self) -> u64 {
+        self.read_state().generation
     }
 
-    /// A committed write: replaces the snapshots and tells the streams.
-    /// The store calls it after the commit, while it still holds the writer.
+    /// Keeps a product read from the database, unless a newer copy is there
+    /// already, or the snapshot was dropped since the read began
+    /// (`generation`), or the feed is not following the database.
+    pub fn fill(&self, product: Product, generation: u64) -> Arc<Product> {
+        let mut state = self.state();
+        let product = Arc::new(product);
+        if !state.following || state.generation != generation {
+            return product;
+        }
+        match state.products.get(&product.sku) {
+            Some(kept) if kept.version >= product.version => kept.clone(),
+            _ => {
+                state.products.insert(product.sku.clone(), product.clone());
+                product
+            }
+        }
+    }
+
+    /// Committed writes: replaces the snapshots (unless a newer copy is
+    /// there already) and tells the streams.
     pub fn publish(&self, products: Vec<Product>) {
         let mut state = self.state();
         for product in products {
             let sku = product.sku.clone();
-            state.products.insert(sku.clone(), Arc::new(product));
+            if let Some(kept) = state.products.get(&sku)
+                && kept.version > product.version
+            {
+                // A later write was published first and told the streams.
+                continue;
+            }
+            if state.following {
+                state.products.insert(sku.clone(), Arc::new(product));
+            }
             self.append(&mut state, Changed::Product(sku));
         }
     }
@@ -150,7 +186,30 @@ impl Feed {
     /// The date changed: every stream re-checks every SKU.
     pub fn publish_day(&self) {
         let mut state = self.state();
-        self.append(&mut state, Changed::Day);
+        self.append(&mut state, Changed::Everything);
+    }
+
+    /// Every change reaches the feed from now on: start a new snapshot, and
+    /// have every stream re-check everything (changes may have been missed).
+    pub fn follow(&self) {
+        let mut state = self.state();
+        state.products.clear();
+        state.generation += 1;
+        state.following = true;
+        self.append(&mut state, Changed::Everything);
+    }
+
+    /// Changes may be missed from now on: drop the snapshot; reads go to the
+    /// database until [`follow`](Feed::follow).
+    pub fn unfollow(&self) {
+        let mut state = self.state();
+        state.products.clear();
+        state.generation += 1;
+        state.following = false;
+    }
+
+    pub fn is_following(&self) -> bool {
+        self.read_state().following
     }
 
     fn append(&self, state: &mut State, changed: Changed) {
@@ -207,7 +266,7 @@ impl Feed {
                 Changed::Product(sku) => {
                     skus.insert(sku.clone());
                 }
-                Changed::Day => return CatchUp::Everything,
+                Changed::Everything => return CatchUp::Everything,
             }
         }
         CatchUp::Skus(skus)
@@ -230,7 +289,12 @@ mod tests {
     use crate::logic::{BackorderPolicy, Inventory};
 
     fn product(sku: &str, stock: u32) -> Product {
+        versioned(sku, stock, 1)
+    }
+
+    fn versioned(sku: &str, stock: u32, version: u64) -> Product {
         Product {
+            version,
             sku: sku.into(),
             name: sku.into(),
             inventory: Inventory {
@@ -248,14 +312,49 @@ mod tests {
     }
 
     #[test]
-    fn a_read_never_replaces_what_a_write_published() {
+    fn an_older_copy_never_replaces_a_newer_one() {
         let feed = Feed::new("r".into());
-        feed.publish(vec![product("A", 3)]);
-        let kept = feed.fill(product("A", 9));
+        feed.publish(vec![versioned("A", 3, 2)]);
+        let kept = feed.fill(versioned("A", 9, 1), feed.generation());
         assert_eq!(kept.inventory.stock, 3);
         assert_eq!(feed.product("A").unwrap().inventory.stock, 3);
-        // A first read fills.
-        assert_eq!(feed.fill(product("B", 5)).inventory.stock, 5);
+        // A first read fills; a newer read replaces.
+        assert_eq!(feed.fill(product("B", 5), feed.generation()).inventory.stock, 5);
+        feed.fill(versioned("B", 4, 2), feed.generation());
+        assert_eq!(feed.product("B").unwrap().inventory.stock, 4);
+        // Two writes published out of order: the later write's copy stays,
+        // and the late one tells no stream.
+        let (mut changes, _) = feed.subscribe();
+        feed.publish(vec![versioned("A", 1, 4)]);
+        feed.publish(vec![versioned("A", 2, 3)]);
+        assert_eq!(feed.product("A").unwrap().inventory.stock, 1);
+        assert!(changes.try_recv().is_ok());
+        assert!(changes.try_recv().is_err());
+    }
+
+    #[test]
+    fn a_feed_cut_off_from_the_database_keeps_no_snapshot() {
+        let feed = Feed::new("r".into());
+        feed.publish(vec![product("A", 3)]);
+        let before = feed.generation();
+        feed.unfollow();
+        assert!(!feed.is_following());
+        assert_eq!(feed.product("A"), None, "dropped with the feed");
+        // Reads and writes meanwhile are not kept.
+        feed.fill(product("B", 1), feed.generation());
+        feed.publish(vec![versioned("A", 2, 2)]);
+        assert_eq!(feed.product("A"), None);
+        assert_eq!(feed.product("B"), None);
+        // Back: a read begun before the cut is not kept either, and every
+        // stream is told to re-check everything.
+        let (mut changes, _) = feed.subscribe();
+        feed.follow();
+        assert!(feed.is_following());
+        assert_eq!(changes.try_recv().unwrap().changed, Changed::Everything);
+        feed.fill(product("C", 1), before);
+        assert_eq!(feed.product("C"), None);
+        feed.fill(product("C", 1), feed.generation());
+        assert!(feed.product("C").is_some());
     }
 
     #[test]

@@ -55,7 +55,9 @@ pub struct Shared {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub addr: SocketAddr,
-    pub db: PathBuf,
+    pub db: store::Database,
+    /// How the PostgreSQL store pools its connections.
+    pub connections: store::Connections,
     pub demo: bool,
     pub admin_token: Option<String>,
     /// The demo storefront's pages.
@@ -170,7 +172,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
-        let store = Store::open(&config.db)?;
+        let store = Store::connect(&config.db, config.connections).await?;
         Application::with_store(config, store, clock).await
     }
 

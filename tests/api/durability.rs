@@ -1,17 +1,16 @@
 //! Every acknowledged reservation survives a SIGKILL in the middle of a load.
 
-use crate::support::{BINARY_ADMIN_TOKEN as TOKEN, start_binary};
+use crate::support::{BINARY_ADMIN_TOKEN as TOKEN, TestDatabase, start_binary};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use stock_widget::server::Store;
 /// One address reserves hundreds of times here: lift the per-address limit.
 const HEAVY_WRITER: &[&str] = &["--reservations-per-minute", "1000000"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_reservations_survive_sigkill() {
-    let data = tempfile::tempdir().unwrap();
-    let db = data.path().join("durable.db");
+    let database = TestDatabase::new().await;
+    let db = database.arg();
     let (mut server, url) = start_binary(&db, HEAVY_WRITER);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
@@ -74,7 +73,7 @@ async fn acknowledged_reservations_survive_sigkill() {
         );
     }
     // Stock and queue agree with the reservations that exist.
-    let store = Store::open(&db).unwrap();
+    let store = database.open().await;
     let reservations = store.reservations_of("HOT".into()).await.unwrap();
     assert!(reservations.len() >= acknowledged.len());
     let product = store.product("HOT".into()).await.unwrap().unwrap();

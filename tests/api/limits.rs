@@ -193,10 +193,10 @@ fn rss_kib(pid: u32) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_thousand_idle_connections_leave_the_server_answering_in_little_memory() {
-    let data = tempfile::tempdir().unwrap();
+    let database = crate::support::TestDatabase::new().await;
     // Long enough a header timeout that the idle connections stay for the test.
     let (mut child, url) = crate::support::start_binary(
-        &data.path().join("idle.db"),
+        &database.arg(),
         &["--demo", "--header-timeout", "60"],
     );
     let address = url.trim_start_matches("http://").to_owned();

@@ -1,10 +1,9 @@
 //! Live updates: open pages follow stock changes without a reload.
 
 use crate::browser::Browser;
-use crate::support::{Options, TestServer, product, start_binary};
+use crate::support::{Options, TestDatabase, TestServer, product, start_binary};
 use serde_json::{Value, json};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use stock_widget::server::Store;
 
 /// Records every `stock-status:change` of the page with the time it happened.
 const RECORD_CHANGES: &str = r#"window.__changes = [];
@@ -127,8 +126,8 @@ async fn open_product_and_collection_pages_follow_receipts_and_reservations() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn widgets_reconnect_after_the_server_is_killed_and_restarted() {
-    let data = tempfile::tempdir().unwrap();
-    let db = data.path().join("live.db");
+    let database = TestDatabase::sqlite();
+    let db = database.arg();
     let (mut server, url) = start_binary(&db, &["--demo"]);
     let address = url.trim_start_matches("http://").to_owned();
     let browser = Browser::start().await;
@@ -139,7 +138,7 @@ async fn widgets_reconnect_after_the_server_is_killed_and_restarted() {
     server.kill().unwrap(); // SIGKILL
     server.wait().unwrap();
     // While it is down, the merchant's stock changes in the database.
-    let store = Store::open(&db).unwrap();
+    let store = database.open().await;
     store
         .put_product("MUG-STONE".into(), product("Speckled Stoneware Mug", 0))
         .await

@@ -1,13 +1,68 @@
 //! Test helpers shared by the native test binaries: a real server on an
 //! ephemeral port, with a temporary database and a pinned clock.
+//!
+//! The database is SQLite, or PostgreSQL when `STOCK_WIDGET_TEST_STORE=postgres`
+//! (`cargo xtask test` runs the API suite both ways): one contract, two stores.
 #![allow(dead_code)] // each test binary uses a different part
+
+pub mod postgres;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use stock_widget::logic::Date;
-use stock_widget::server::store::ProductSettings;
+use stock_widget::server::store::{Connections, Database, ProductSettings};
 use stock_widget::server::{Application, Config, FixedClock, Limits, Store, WriteLimit};
 use tokio::sync::oneshot;
+
+/// Which store the suite runs against.
+pub fn on_postgres() -> bool {
+    std::env::var("STOCK_WIDGET_TEST_STORE").is_ok_and(|store| store == "postgres")
+}
+
+/// A fresh, empty database for one test: a SQLite file in a temporary
+/// directory, or a new database in the shared throwaway PostgreSQL cluster.
+pub struct TestDatabase {
+    pub database: Database,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    pub async fn new() -> TestDatabase {
+        if on_postgres() {
+            let url = postgres::shared().create_database().await;
+            TestDatabase {
+                database: Database::Postgres(url),
+                _dir: None,
+            }
+        } else {
+            TestDatabase::sqlite()
+        }
+    }
+
+    /// Always SQLite (tests of SQLite itself).
+    pub fn sqlite() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        TestDatabase {
+            database: Database::Sqlite(dir.path().join("test.db")),
+            _dir: Some(dir),
+        }
+    }
+
+    /// The value for `--db`.
+    pub fn arg(&self) -> String {
+        match &self.database {
+            Database::Sqlite(path) => path.to_string_lossy().into_owned(),
+            Database::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// Another connection to the same database (a second server, a reopened one).
+    pub async fn open(&self) -> Store {
+        Store::connect(&self.database, Connections::default())
+            .await
+            .expect("open the test database")
+    }
+}
 
 /// The date every test server believes it is, unless a test moves its clock.
 pub fn test_today() -> Date {
@@ -26,7 +81,7 @@ pub struct TestServer {
     config: Config,
     shutdown: Option<oneshot::Sender<()>>,
     running: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-    _data: tempfile::TempDir,
+    pub database: Arc<TestDatabase>,
 }
 
 pub struct Options {
@@ -59,10 +114,15 @@ impl TestServer {
     }
 
     pub async fn start_with(options: Options) -> TestServer {
-        let data = tempfile::tempdir().expect("temporary directory");
+        TestServer::start_on(Arc::new(TestDatabase::new().await), options).await
+    }
+
+    /// A server on an existing database (several servers on one PostgreSQL).
+    pub async fn start_on(database: Arc<TestDatabase>, options: Options) -> TestServer {
         let config = Config {
             addr: "127.0.0.1:0".parse().unwrap(),
-            db: data.path().join("test.db"),
+            db: database.database.clone(),
+            connections: Connections::default(),
             demo: options.demo,
             admin_token: options.admin_token.clone(),
             www_dir: project_dir().join("www"),
@@ -71,7 +131,7 @@ impl TestServer {
             limits: options.limits,
             write_limit: options.write_limit.clone(),
         };
-        let store = Store::open(&config.db).expect("open the test database");
+        let store = database.open().await;
         let clock = Arc::new(FixedClock::at(test_today()));
         let mut server = TestServer {
             base_url: String::new(),
@@ -81,7 +141,7 @@ impl TestServer {
             config,
             shutdown: None,
             running: None,
-            _data: data,
+            database,
         };
         server.run().await;
         server
@@ -207,7 +267,7 @@ pub const BINARY_ADMIN_TOKEN: &str = "binary-admin-token";
 /// Starts the real `stock-widget serve` on `db` with `extra` arguments (a
 /// free port unless they name one); returns the process and its base URL,
 /// read from its "ready" line. Kill it to simulate a crash.
-pub fn start_binary(db: &std::path::Path, extra: &[&str]) -> (std::process::Child, String) {
+pub fn start_binary(db: &str, extra: &[&str]) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let mut command = Command::new(env!("CARGO_BIN_EXE_stock-widget"));

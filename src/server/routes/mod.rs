@@ -79,5 +79,7 @@ pub fn api_router(
 }
 
 pub fn health_router() -> Router<AppState> {
-    Router::new().route("/healthz", get(health::healthz))
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/livez", get(health::livez))
 }

@@ -150,7 +150,7 @@ impl Watcher {
                         let only = match &change.changed {
                             Changed::Product(sku) if self.skus.contains(sku) => Some(sku.clone()),
                             Changed::Product(_) => continue,
-                            Changed::Day => None,
+                            Changed::Everything => None,
                         };
                         let position = Position { seq: change.seq, ..self.state.store.feed().position() };
                         (only, position)

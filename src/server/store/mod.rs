@@ -1,68 +1,103 @@
-//! SQLite persistence. The only module that speaks SQL.
+//! Persistence: the only module that speaks SQL.
 //!
-//! One connection behind a mutex: every write is a transaction that holds it,
-//! so the check and the change for a SKU are one atomic step. WAL with
-//! `synchronous = FULL` makes a commit durable before it returns. After the
-//! commit, still holding the writer, the products the write changed go to the
-//! [`Feed`], whose snapshot answers product reads without SQL.
+//! Two stores with one contract. SQLite (`sqlite.rs`) is the embedded
+//! default: one writer connection behind a mutex, so every write holds the
+//! whole database. PostgreSQL (`postgres.rs`) serves several servers: every
+//! write locks the rows of the products it decides on (`SELECT … FOR
+//! UPDATE`). Each operation (`operations.rs`, `reservations.rs`) is written
+//! once against [`Tx`], the handful of row reads and writes both stores
+//! implement; the logic module decides every change.
+//!
+//! After a commit the products the write changed go to the [`Feed`], whose
+//! snapshot answers product reads without SQL. On PostgreSQL the commit also
+//! notifies the other servers, whose feeds reload those products.
 
-use crate::logic::{BackorderPolicy, Inventory, PurchaseOrder, QueueEntry};
+use crate::logic::{BackorderPolicy, Fill, Inventory, PurchaseOrder};
 use crate::server::feed::Feed;
-use anyhow::Context;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
 
+/// A transaction's work in progress: boxed, so a `dyn Tx` can run it.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+mod operations;
+mod postgres;
 mod reservations;
+mod sqlite;
+
 pub use reservations::{
     CancelOutcome, NewReservation, OperationError, QueuedReservation, ReceiptOutcome,
     ReservationRecord, ReservationState,
 };
 
-/// Schema changes, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE products (
-    sku                 TEXT PRIMARY KEY,
-    name                TEXT NOT NULL,
-    stock               INTEGER NOT NULL CHECK (stock >= 0),
-    safety_stock        INTEGER NOT NULL CHECK (safety_stock >= 0),
-    low_stock_threshold INTEGER NOT NULL CHECK (low_stock_threshold >= 0),
-    backorders          TEXT NOT NULL CHECK (backorders IN ('allow', 'deny')),
-    backorder_limit     INTEGER CHECK (backorder_limit >= 0),
-    lead_time_days      INTEGER NOT NULL CHECK (lead_time_days >= 0),
-    incoming            TEXT NOT NULL -- JSON: [{"quantity": N, "eta": "YYYY-MM-DD"}]
-) STRICT;
+/// Where the data lives: `--db` / `STOCK_WIDGET_DB`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file, created if missing.
+    Sqlite(PathBuf),
+    /// A `postgres://user:pass@host:port/dbname` URL.
+    Postgres(String),
+}
 
-CREATE TABLE reservations (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT, -- queue order
-    id          TEXT NOT NULL UNIQUE,              -- public, unguessable
-    sku         TEXT NOT NULL REFERENCES products (sku),
-    quantity    INTEGER NOT NULL CHECK (quantity > 0),
-    from_stock  INTEGER NOT NULL CHECK (from_stock >= 0),
-    filled      INTEGER NOT NULL DEFAULT 0 CHECK (filled >= 0),
-    email       TEXT NOT NULL,
-    status      TEXT NOT NULL CHECK (status IN ('reserved', 'cancelled')),
-    created_at  TEXT NOT NULL,
-    cancelled_at TEXT,
-    idempotency_key TEXT UNIQUE,                   -- client-chosen, optional
-    request     TEXT NOT NULL,                     -- what was asked, to spot a reused key
-    response    TEXT NOT NULL,                     -- the 201 body, replayed for the same key
-    CHECK (from_stock + filled <= quantity)
-) STRICT;
+impl Database {
+    /// A URL starting `postgres://` or `postgresql://` is PostgreSQL; anything else a file path.
+    pub fn parse(text: &str) -> Database {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            Database::Postgres(text.to_owned())
+        } else {
+            Database::Sqlite(PathBuf::from(text))
+        }
+    }
+}
 
-CREATE INDEX reservations_waiting ON reservations (sku, seq)
-    WHERE status = 'reserved' AND from_stock + filled < quantity;
-"#,
-    r#"
--- Most units one e-mail address may hold on backorder for a product; NULL = no cap.
-ALTER TABLE products ADD COLUMN max_per_customer INTEGER CHECK (max_per_customer > 0);
-CREATE INDEX reservations_by_customer ON reservations (sku, lower(email))
-    WHERE status = 'reserved' AND from_stock + filled < quantity;
-"#,
-];
+impl std::str::FromStr for Database {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Database, Self::Err> {
+        Ok(Database::parse(text))
+    }
+}
+
+/// Never prints a PostgreSQL password (logs, `--help`, panics).
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
+            Database::Postgres(url) => {
+                let without_password = match (url.find("://"), url.rfind('@')) {
+                    (Some(scheme), Some(at)) if at > scheme => {
+                        let credentials = &url[scheme + 3..at];
+                        let user = credentials.split(':').next().unwrap_or_default();
+                        format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+                    }
+                    _ => url.clone(),
+                };
+                f.write_str(&without_password)
+            }
+        }
+    }
+}
+
+/// How the store connects (PostgreSQL only; SQLite has one writer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Connections {
+    /// Pooled connections per server.
+    pub pool_size: u32,
+    /// How long a request waits for a connection before it is answered 503:
+    /// well inside the request timeout, so an outage fails fast.
+    pub acquire_timeout: std::time::Duration,
+}
+
+impl Default for Connections {
+    fn default() -> Connections {
+        Connections {
+            pool_size: 10,
+            acquire_timeout: std::time::Duration::from_secs(3),
+        }
+    }
+}
 
 /// A product's settings as the merchant sets them (not its queue).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,46 +114,6 @@ pub struct ProductSettings {
     pub max_per_customer: Option<u32>,
 }
 
-/// A write transaction that remembers the products it changed, so the store
-/// can publish them once it commits. Everything else reads it as the
-/// `rusqlite::Transaction` it wraps.
-pub struct Write<'c> {
-    tx: rusqlite::Transaction<'c>,
-    changed: Vec<String>,
-}
-
-impl<'c> std::ops::Deref for Write<'c> {
-    type Target = rusqlite::Transaction<'c>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.tx
-    }
-}
-
-impl Write<'_> {
-    /// `sku`'s availability may differ after this write.
-    fn changed(&mut self, sku: &str) {
-        if !self.changed.iter().any(|seen| seen == sku) {
-            self.changed.push(sku.to_owned());
-        }
-    }
-}
-
-/// Updates the columns an operation of the logic module may change.
-pub fn save_inventory(
-    tx: &mut Write<'_>,
-    sku: &str,
-    inventory: &Inventory,
-) -> Result<(), StoreFailure> {
-    tx.changed(sku);
-    let incoming = serde_json::to_string(&inventory.incoming).context("encode purchase orders")?;
-    tx.execute(
-        "UPDATE products SET stock = ?2, incoming = ?3 WHERE sku = ?1",
-        params![sku, inventory.stock, incoming],
-    )?;
-    Ok(())
-}
-
 /// A product with its current queue, ready for the logic module.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Product {
@@ -126,74 +121,212 @@ pub struct Product {
     pub name: String,
     pub inventory: Inventory,
     pub max_per_customer: Option<u32>,
+    /// Counts the writes to this product: of two copies, the higher is newer.
+    pub version: u64,
 }
 
-/// The database failed (I/O, corruption, a bug): nothing the client did.
-#[derive(Debug)]
-pub struct StoreFailure(pub anyhow::Error);
+/// A reservation row as the placing operation writes it.
+pub struct ReservationRow<'a> {
+    pub id: &'a str,
+    pub sku: &'a str,
+    pub quantity: u32,
+    pub from_stock: u32,
+    pub email: &'a str,
+    pub created_at: &'a str,
+    pub idempotency_key: Option<&'a str>,
+    /// What was asked, to spot a reused idempotency key.
+    pub request: &'a str,
+    /// The 201 body, replayed for the same key.
+    pub response: &'a str,
+}
 
-impl From<anyhow::Error> for StoreFailure {
-    fn from(error: anyhow::Error) -> StoreFailure {
-        StoreFailure(error)
+/// Why the database failed; nothing the client did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// A fault: I/O, corruption, a bug. Answered 500.
+    Fault,
+    /// The database cannot be reached or is restarting. Answered 503 with
+    /// `Retry-After`; the server recovers by itself when it is back.
+    Unavailable,
+    /// This transaction lost a race another one won (a deadlock, a
+    /// serialization failure, a duplicate idempotency key): run it again.
+    Retry,
+}
+
+#[derive(Debug)]
+pub struct StoreFailure {
+    pub kind: FailureKind,
+    pub error: anyhow::Error,
+}
+
+impl StoreFailure {
+    pub fn fault(error: impl Into<anyhow::Error>) -> StoreFailure {
+        StoreFailure {
+            kind: FailureKind::Fault,
+            error: error.into(),
+        }
     }
 }
 
-impl From<rusqlite::Error> for StoreFailure {
-    fn from(error: rusqlite::Error) -> StoreFailure {
-        StoreFailure(error.into())
+impl From<anyhow::Error> for StoreFailure {
+    fn from(error: anyhow::Error) -> StoreFailure {
+        StoreFailure::fault(error)
     }
 }
 
 impl From<StoreFailure> for anyhow::Error {
     fn from(failure: StoreFailure) -> anyhow::Error {
-        failure.0
+        failure.error
     }
 }
 
 impl std::fmt::Display for StoreFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:#}", self.0)
+        write!(f, "{:#}", self.error)
     }
 }
 
-/// The writer connection, and a few read-only ones: in WAL mode readers see
-/// the last commit and never wait for a writer's fsync.
+/// Errors an operation returns, which may carry a store failure: the
+/// transaction runner retries those of kind [`FailureKind::Retry`].
+pub trait MayBeStoreFailure {
+    fn store_failure(&self) -> Option<&StoreFailure>;
+}
+
+impl MayBeStoreFailure for StoreFailure {
+    fn store_failure(&self) -> Option<&StoreFailure> {
+        Some(self)
+    }
+}
+
+/// The row reads and writes both stores implement, inside one transaction.
+/// In a write transaction, reading a product locks its row until the end
+/// (PostgreSQL: `FOR UPDATE`; SQLite: the writer already holds the database),
+/// so what the logic decides from it cannot be raced.
+#[async_trait::async_trait]
+pub trait Tx: Send {
+    /// The product with its backorder queue (the reservations with units
+    /// still waiting, in `seq` order).
+    async fn product(&mut self, sku: &str) -> Result<Option<Product>, StoreFailure>;
+    /// Inserts or replaces the settings; use [`save_settings`], which records the change.
+    async fn write_settings(
+        &mut self,
+        sku: &str,
+        settings: &ProductSettings,
+    ) -> Result<(), StoreFailure>;
+    /// Writes stock and supply; use [`save_inventory`], which records the change.
+    async fn write_inventory(&mut self, sku: &str, inventory: &Inventory)
+    -> Result<(), StoreFailure>;
+    async fn product_count(&mut self) -> Result<u64, StoreFailure>;
+    /// The request fingerprint and response stored for an idempotency key.
+    async fn placement_for_key(
+        &mut self,
+        key: &str,
+    ) -> Result<Option<(String, String)>, StoreFailure>;
+    /// Units this e-mail address (any case) still waits for on `sku`.
+    async fn backordered_by(&mut self, sku: &str, email: &str) -> Result<u32, StoreFailure>;
+    async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<(), StoreFailure>;
+    async fn apply_fills(&mut self, fills: &[Fill]) -> Result<(), StoreFailure>;
+    async fn mark_cancelled(&mut self, seq: u64, now: &str) -> Result<(), StoreFailure>;
+    async fn record(&mut self, id: &str) -> Result<Option<ReservationRecord>, StoreFailure>;
+    async fn record_by_seq(&mut self, seq: u64) -> Result<ReservationRecord, StoreFailure>;
+    async fn records_of(&mut self, sku: &str) -> Result<Vec<ReservationRecord>, StoreFailure>;
+    /// Tells the other servers these SKUs changed, when (and only if) this
+    /// transaction commits. SQLite has no other servers.
+    async fn announce(&mut self, skus: &[String]) -> Result<(), StoreFailure>;
+    /// The SKUs this transaction wrote so far.
+    fn touched(&mut self) -> &mut Vec<String>;
+}
+
+/// Saves a product's settings and records that its availability may change.
+pub async fn save_settings(
+    tx: &mut dyn Tx,
+    sku: &str,
+    settings: &ProductSettings,
+) -> Result<(), StoreFailure> {
+    touch(tx, sku);
+    tx.write_settings(sku, settings).await
+}
+
+/// Saves what an operation of the logic module changed (stock, supply) and
+/// records that the product's availability may change.
+pub async fn save_inventory(
+    tx: &mut dyn Tx,
+    sku: &str,
+    inventory: &Inventory,
+) -> Result<(), StoreFailure> {
+    touch(tx, sku);
+    tx.write_inventory(sku, inventory).await
+}
+
+fn touch(tx: &mut dyn Tx, sku: &str) {
+    let touched = tx.touched();
+    if !touched.iter().any(|seen| seen == sku) {
+        touched.push(sku.to_owned());
+    }
+}
+
+/// Work done inside one transaction. `Fn`, not `FnOnce`: PostgreSQL runs it
+/// again when it lost a race.
+pub trait Work<T, E>:
+    for<'t> Fn(&'t mut dyn Tx) -> BoxFuture<'t, Result<T, E>> + Send + Sync + 'static
+{
+}
+
+impl<T, E, F> Work<T, E> for F where
+    F: for<'t> Fn(&'t mut dyn Tx) -> BoxFuture<'t, Result<T, E>> + Send + Sync + 'static
+{
+}
+
+/// Gives a closure the signature [`Work`] needs (closures infer it only
+/// where they are passed straight to a function that asks for it).
+fn as_work<T, E, F: Work<T, E>>(work: F) -> F {
+    work
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(sqlite::Sqlite),
+    Postgres(postgres::Postgres),
+}
+
+/// The database, and the feed of what was committed to it.
 #[derive(Clone)]
 pub struct Store {
-    writer: Arc<Mutex<Connection>>,
-    readers: Arc<[Mutex<Connection>]>,
-    next_reader: Arc<AtomicUsize>,
+    backend: Backend,
     feed: Feed,
 }
 
+/// Is the database there? (`/healthz`)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatabaseState {
+    Reachable,
+    Unreachable,
+}
+
 impl Store {
-    /// Opens (creating if missing) the database at `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> anyhow::Result<Store> {
-        let mut writer = Connection::open(path)
-            .with_context(|| format!("cannot open the database {}", path.display()))?;
-        writer.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;",
-        )?;
-        migrate(&mut writer)?;
-        let count = std::thread::available_parallelism().map_or(2, |cores| cores.get().clamp(2, 8));
-        let mut readers = Vec::with_capacity(count);
-        for _ in 0..count {
-            let reader = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            reader.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")?;
-            readers.push(Mutex::new(reader));
-        }
+    /// Opens (creating if missing) a SQLite database and brings its schema up to date.
+    pub fn open(path: &std::path::Path) -> anyhow::Result<Store> {
         Ok(Store {
-            writer: Arc::new(Mutex::new(writer)),
-            readers: readers.into(),
-            next_reader: Arc::new(AtomicUsize::new(0)),
+            backend: Backend::Sqlite(sqlite::Sqlite::open(path)?),
             feed: Feed::new(run_id()?),
         })
+    }
+
+    /// Opens either store. PostgreSQL: connects the pool, applies pending
+    /// migrations (one server at a time, under the migrator's lock) and
+    /// starts following the other servers' changes.
+    pub async fn connect(database: &Database, connections: Connections) -> anyhow::Result<Store> {
+        match database {
+            Database::Sqlite(path) => Store::open(path),
+            Database::Postgres(url) => {
+                let feed = Feed::new(run_id()?);
+                let backend = postgres::Postgres::connect(url, connections, feed.clone()).await?;
+                Ok(Store {
+                    backend: Backend::Postgres(backend),
+                    feed,
+                })
+            }
+        }
     }
 
     /// The committed changes and the snapshot they keep.
@@ -201,161 +334,62 @@ impl Store {
         &self.feed
     }
 
-    /// Runs `work` on the writer in a blocking thread, inside one
-    /// `BEGIN IMMEDIATE` transaction: committed when `work` returns `Ok`,
-    /// rolled back (nothing changes) when it returns `Err`. Writers queue on
-    /// the lock, so a check and the change it allows are one atomic step.
-    /// The products `work` changed are published to the feed after the
-    /// commit, in commit order; a rolled-back write publishes nothing.
-    pub async fn transaction<T, E, F>(&self, work: F) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreFailure> + Send + 'static,
-        F: FnOnce(&mut Write<'_>) -> Result<T, E> + Send + 'static,
-    {
-        let writer = Arc::clone(&self.writer);
-        let feed = self.feed.clone();
-        blocking(move || {
-            let mut connection = lock(&writer);
-            let tx = connection
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|error| E::from(StoreFailure::from(error)))?;
-            let mut write = Write {
-                tx,
-                changed: Vec::new(),
-            };
-            let value = work(&mut write)?;
-            let Write { tx, changed } = write;
-            let mut products = Vec::with_capacity(changed.len());
-            for sku in &changed {
-                products.extend(load_product(&tx, sku)?);
-            }
-            tx.commit()
-                .map_err(|error| E::from(StoreFailure::from(error)))?;
-            feed.publish(products);
-            Ok(value)
-        })
-        .await
-    }
-
-    /// Runs `work` on a read-only connection, in one read transaction (one
-    /// consistent snapshot).
-    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreFailure> + Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
-    {
-        let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-        let readers = Arc::clone(&self.readers);
-        blocking(move || {
-            let mut connection = lock(&readers[index]);
-            let tx = connection
-                .transaction_with_behavior(TransactionBehavior::Deferred)
-                .map_err(|error| E::from(StoreFailure::from(error)))?;
-            let value = work(&tx)?;
-            tx.commit()
-                .map_err(|error| E::from(StoreFailure::from(error)))?;
-            Ok(value)
-        })
-        .await
-    }
-
-    /// A product with its queue, from the feed's snapshot (read from the
-    /// database the first time).
-    pub async fn product(&self, sku: String) -> Result<Option<Arc<Product>>, StoreFailure> {
-        if let Some(product) = self.feed.product(&sku) {
-            return Ok(Some(product));
+    /// SQLite is a file beside the server: reachable while the server runs.
+    /// PostgreSQL is reachable while the change feed's connection is up.
+    pub fn database_state(&self) -> DatabaseState {
+        match &self.backend {
+            Backend::Sqlite(_) => DatabaseState::Reachable,
+            Backend::Postgres(_) if self.feed.is_following() => DatabaseState::Reachable,
+            Backend::Postgres(_) => DatabaseState::Unreachable,
         }
-        let loaded = self.product_from_database(sku).await?;
-        Ok(loaded.map(|product| self.feed.fill(product)))
     }
 
-    /// The products among `skus` that exist, in the order asked.
-    pub async fn products(&self, skus: Vec<String>) -> Result<Vec<Arc<Product>>, StoreFailure> {
-        let mut found: Vec<Option<Arc<Product>>> =
-            skus.iter().map(|sku| self.feed.product(sku)).collect();
-        let unknown: Vec<String> = skus
-            .iter()
-            .zip(&found)
-            .filter(|(_, product)| product.is_none())
-            .map(|(sku, _)| sku.clone())
-            .collect();
-        if !unknown.is_empty() {
-            let loaded = self
-                .read(move |tx| {
-                    let mut products = Vec::with_capacity(unknown.len());
-                    for sku in &unknown {
-                        products.extend(load_product(tx, sku)?);
-                    }
-                    Ok::<_, StoreFailure>(products)
-                })
-                .await?;
-            for product in loaded {
-                let index = skus.iter().position(|sku| *sku == product.sku);
-                if let Some(index) = index {
-                    found[index] = Some(self.feed.fill(product));
+    /// Runs `work` in one write transaction: committed when it returns `Ok`,
+    /// rolled back (nothing changes) when it returns `Err`. The products it
+    /// changed are read back inside the transaction, announced to the other
+    /// servers on commit, and published to this server's feed after it.
+    pub async fn write<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        let work = std::sync::Arc::new(work);
+        let work = as_work(move |tx| {
+            let work = std::sync::Arc::clone(&work);
+            Box::pin(async move {
+                let value = work(&mut *tx).await?;
+                let touched = tx.touched().clone();
+                let mut products = Vec::with_capacity(touched.len());
+                for sku in &touched {
+                    products.extend(tx.product(sku).await?);
                 }
-            }
+                tx.announce(&touched).await?;
+                Ok::<_, E>((value, products))
+            })
+        });
+        let (value, products) = match &self.backend {
+            Backend::Sqlite(sqlite) => sqlite.write(work).await?,
+            Backend::Postgres(postgres) => postgres.write(work).await?,
+        };
+        self.feed.publish(products);
+        Ok(value)
+    }
+
+    /// Runs `work` in one read-only transaction (one consistent snapshot).
+    pub async fn read<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        match &self.backend {
+            Backend::Sqlite(sqlite) => sqlite.read(work).await,
+            Backend::Postgres(postgres) => postgres.read(work).await,
         }
-        Ok(found.into_iter().flatten().collect())
-    }
-
-    /// The product as the database has it, bypassing the snapshot.
-    pub async fn product_from_database(
-        &self,
-        sku: String,
-    ) -> Result<Option<Product>, StoreFailure> {
-        self.read(move |tx| load_product(tx, &sku)).await
-    }
-
-    /// Creates the product or replaces its settings; its reservations and queue stay.
-    pub async fn put_product(
-        &self,
-        sku: String,
-        settings: ProductSettings,
-    ) -> Result<Product, StoreFailure> {
-        self.transaction(move |tx| {
-            save_settings(tx, &sku, &settings)?;
-            Ok(load_product(tx, &sku)?.context("product vanished after saving it")?)
-        })
-        .await
-    }
-
-    pub async fn is_empty(&self) -> Result<bool, StoreFailure> {
-        self.read(|tx| {
-            let count: i64 = tx.query_row("SELECT COUNT(*) FROM products", [], |row| row.get(0))?;
-            Ok(count == 0)
-        })
-        .await
     }
 }
 
-/// Runs `work` on a blocking thread (SQLite calls block).
-async fn blocking<T, E, F>(work: F) -> Result<T, E>
-where
-    T: Send + 'static,
-    E: From<StoreFailure> + Send + 'static,
-    F: FnOnce() -> Result<T, E> + Send + 'static,
-{
-    match tokio::task::spawn_blocking(work).await {
-        Ok(result) => result,
-        Err(join_error) => Err(E::from(StoreFailure(anyhow::anyhow!(
-            "database task failed: {join_error}"
-        )))),
-    }
-}
-
-/// A panic while holding a connection poisons its lock; the transaction was
-/// rolled back on unwind, so the connection is still consistent.
-fn lock(connection: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
-    connection
-        .lock()
-        .unwrap_or_else(|poison| poison.into_inner())
-}
-
-/// Names this run of the server in event ids, so a client's position from
-/// an earlier run is recognised as such.
+/// Names this run of the server in event ids and change notices, so a
+/// client's position from another run (or server) is recognised as such.
 fn run_id() -> anyhow::Result<String> {
     let mut bytes = [0u8; 6];
     getrandom::getrandom(&mut bytes)
@@ -363,280 +397,30 @@ fn run_id() -> anyhow::Result<String> {
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
-fn migrate(connection: &mut Connection) -> anyhow::Result<()> {
-    let applied: usize = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    anyhow::ensure!(
-        applied <= MIGRATIONS.len(),
-        "the database was written by a newer stock-widget (schema {applied})"
-    );
-    for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
-        let transaction = connection.transaction()?;
-        transaction.execute_batch(migration)?;
-        transaction.pragma_update(None, "user_version", index + 1)?;
-        transaction.commit()?;
-    }
-    Ok(())
+/// Purchase orders are stored as JSON text in both stores.
+fn encode_incoming(incoming: &[PurchaseOrder]) -> Result<String, StoreFailure> {
+    Ok(serde_json::to_string(incoming).map_err(anyhow::Error::from)?)
 }
 
-pub fn save_settings(
-    tx: &mut Write<'_>,
-    sku: &str,
-    settings: &ProductSettings,
-) -> Result<(), StoreFailure> {
-    tx.changed(sku);
-    let incoming = serde_json::to_string(&settings.incoming).context("encode purchase orders")?;
-    let backorders = match settings.backorders {
+fn decode_incoming(text: &str) -> Result<Vec<PurchaseOrder>, StoreFailure> {
+    use anyhow::Context;
+    Ok(serde_json::from_str(text).context("corrupt incoming purchase orders")?)
+}
+
+fn policy_name(policy: BackorderPolicy) -> &'static str {
+    match policy {
         BackorderPolicy::Allow => "allow",
         BackorderPolicy::Deny => "deny",
-    };
-    tx.execute(
-        "INSERT INTO products (sku, name, stock, safety_stock, low_stock_threshold, backorders,
-                               backorder_limit, lead_time_days, incoming, max_per_customer)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (sku) DO UPDATE SET
-            name = excluded.name, stock = excluded.stock, safety_stock = excluded.safety_stock,
-            low_stock_threshold = excluded.low_stock_threshold, backorders = excluded.backorders,
-            backorder_limit = excluded.backorder_limit, lead_time_days = excluded.lead_time_days,
-            incoming = excluded.incoming, max_per_customer = excluded.max_per_customer",
-        params![
-            sku,
-            settings.name,
-            settings.stock,
-            settings.safety_stock,
-            settings.low_stock_threshold,
-            backorders,
-            settings.backorder_limit,
-            settings.lead_time_days,
-            incoming,
-            settings.max_per_customer,
-        ],
-    )?;
-    Ok(())
+    }
 }
 
-pub fn load_product(
-    tx: &rusqlite::Transaction<'_>,
-    sku: &str,
-) -> Result<Option<Product>, StoreFailure> {
-    let row = tx
-        .query_row(
-            "SELECT name, stock, safety_stock, low_stock_threshold, backorders, backorder_limit,
-                    lead_time_days, incoming, max_per_customer
-             FROM products WHERE sku = ?1",
-            [sku],
-            |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    Inventory {
-                        stock: row.get(1)?,
-                        safety_stock: row.get(2)?,
-                        low_stock_threshold: row.get(3)?,
-                        backorders: if row.get::<_, String>(4)? == "allow" {
-                            BackorderPolicy::Allow
-                        } else {
-                            BackorderPolicy::Deny
-                        },
-                        backorder_limit: row.get(5)?,
-                        lead_time_days: row.get(6)?,
-                        incoming: Vec::new(),
-                        queue: Vec::new(),
-                    },
-                    row.get::<_, String>(7)?,
-                    row.get::<_, Option<u32>>(8)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((name, mut inventory, incoming, max_per_customer)) = row else {
-        return Ok(None);
-    };
-    inventory.incoming =
-        serde_json::from_str(&incoming).context("corrupt incoming purchase orders")?;
-    let mut waiting = tx.prepare_cached(
-        "SELECT seq, quantity - from_stock - filled FROM reservations
-         WHERE sku = ?1 AND status = 'reserved' AND from_stock + filled < quantity
-         ORDER BY seq",
-    )?;
-    inventory.queue = waiting
-        .query_map([sku], |row| {
-            Ok(QueueEntry {
-                reservation: row.get(0)?,
-                outstanding: row.get(1)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(Some(Product {
-        sku: sku.to_owned(),
-        name,
-        inventory,
-        max_per_customer,
-    }))
+fn policy_from_name(name: &str) -> BackorderPolicy {
+    if name == "allow" {
+        BackorderPolicy::Allow
+    } else {
+        BackorderPolicy::Deny
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::logic::Date;
-
-    fn settings() -> ProductSettings {
-        ProductSettings {
-            name: "Trail Runner".into(),
-            stock: 5,
-            safety_stock: 1,
-            low_stock_threshold: 2,
-            backorders: BackorderPolicy::Allow,
-            backorder_limit: Some(10),
-            lead_time_days: 21,
-            incoming: vec![PurchaseOrder {
-                quantity: 3,
-                eta: Date::parse_iso("2026-12-01").unwrap(),
-            }],
-            max_per_customer: Some(4),
-        }
-    }
-
-    #[tokio::test]
-    async fn products_survive_reopening_the_database() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("store.db");
-        let store = Store::open(&path).unwrap();
-        assert!(store.is_empty().await.unwrap());
-        store.put_product("TR-1".into(), settings()).await.unwrap();
-        drop(store);
-
-        let reopened = Store::open(&path).unwrap();
-        let product = reopened.product("TR-1".into()).await.unwrap().unwrap();
-        assert_eq!(product.name, "Trail Runner");
-        assert_eq!(product.inventory.stock, 5);
-        assert_eq!(product.inventory.backorder_limit, Some(10));
-        assert_eq!(product.inventory.incoming, settings().incoming);
-        assert_eq!(product.max_per_customer, Some(4));
-        assert!(reopened.product("NOPE".into()).await.unwrap().is_none());
-    }
-
-    #[tokio::test]
-    async fn putting_settings_again_replaces_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("store.db")).unwrap();
-        store.put_product("TR-1".into(), settings()).await.unwrap();
-        let changed = ProductSettings {
-            stock: 0,
-            backorders: BackorderPolicy::Deny,
-            ..settings()
-        };
-        let product = store.put_product("TR-1".into(), changed).await.unwrap();
-        assert_eq!(product.inventory.stock, 0);
-        assert_eq!(product.inventory.backorders, BackorderPolicy::Deny);
-    }
-
-    /// A small deterministic generator: the same "random" writes every run.
-    struct Dice(u64);
-
-    impl Dice {
-        fn roll(&mut self, sides: u32) -> u32 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % u64::from(sides)) as u32
-        }
-    }
-
-    #[tokio::test]
-    async fn the_snapshot_answers_what_the_database_answers_after_random_writes() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("store.db")).unwrap();
-        let today = Date::parse_iso("2026-03-02").unwrap();
-        let skus = ["A", "B", "C"];
-        for sku in skus {
-            store.put_product(sku.into(), settings()).await.unwrap();
-        }
-        let mut dice = Dice(0x5eed);
-        let mut placed: Vec<String> = Vec::new();
-        for step in 0..300 {
-            let sku = skus[dice.roll(3) as usize].to_string();
-            match dice.roll(4) {
-                0 => {
-                    let request = NewReservation {
-                        sku: sku.clone(),
-                        quantity: 1 + dice.roll(6),
-                        email: format!("shopper{}@example.com", dice.roll(4)),
-                        idempotency_key: None,
-                    };
-                    if let Ok(reservation) = store.place(request, today, "now".into()).await {
-                        placed.push(reservation.id);
-                    }
-                }
-                1 if !placed.is_empty() => {
-                    let id = placed[dice.roll(placed.len() as u32) as usize].clone();
-                    store.cancel(id, today, "now".into()).await.unwrap();
-                }
-                2 => {
-                    let _ = store.receive(sku.clone(), 1 + dice.roll(8)).await;
-                }
-                _ => {
-                    let changed = ProductSettings {
-                        stock: dice.roll(6),
-                        safety_stock: dice.roll(2),
-                        backorders: if dice.roll(2) == 0 {
-                            BackorderPolicy::Allow
-                        } else {
-                            BackorderPolicy::Deny
-                        },
-                        backorder_limit: Some(dice.roll(12)),
-                        max_per_customer: Some(1 + dice.roll(5)),
-                        ..settings()
-                    };
-                    store.put_product(sku.clone(), changed).await.unwrap();
-                }
-            }
-            for sku in skus {
-                let snapshot = store.product(sku.into()).await.unwrap().unwrap();
-                let database = store
-                    .product_from_database(sku.into())
-                    .await
-                    .unwrap()
-                    .unwrap();
-                assert_eq!(*snapshot, database, "step {step}, {sku}");
-            }
-        }
-        assert!(placed.len() > 20, "the walk placed reservations");
-    }
-
-    #[tokio::test]
-    async fn a_change_is_published_only_once_it_is_committed() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("store.db");
-        let store = Store::open(&path).unwrap();
-        store.put_product("TR-1".into(), settings()).await.unwrap();
-        let (mut changes, _) = store.feed().subscribe();
-        // Another connection to the file: it sees only committed data.
-        let outsider = Connection::open(&path).unwrap();
-        let stock_outside = move || -> u32 {
-            outsider
-                .query_row("SELECT stock FROM products WHERE sku = 'TR-1'", [], |row| {
-                    row.get(0)
-                })
-                .unwrap()
-        };
-        let watcher = tokio::spawn(async move {
-            let change = changes.recv().await.unwrap();
-            (change, stock_outside())
-        });
-        let outcome = store.receive("TR-1".into(), 7).await.unwrap();
-        let (change, stock_when_told) = watcher.await.unwrap();
-        assert_eq!(
-            change.changed,
-            crate::server::feed::Changed::Product("TR-1".into())
-        );
-        assert_eq!(stock_when_told, outcome.stock, "told before the commit");
-
-        // A write that fails publishes nothing.
-        let (mut changes, _) = store.feed().subscribe();
-        let refused = store.receive("TR-1".into(), 0).await;
-        assert!(refused.is_err());
-        assert!(
-            changes.try_recv().is_err(),
-            "a rolled-back write was published"
-        );
-    }
-}
+mod tests;

@@ -4,12 +4,14 @@
 //! asks the logic module, and writes what it decided. The queue is not stored
 //! separately: it is the reservations with units still waiting, in `seq` order.
 
-use super::{Store, StoreFailure, load_product, save_inventory};
+use super::{
+    MayBeStoreFailure, ReservationRow, Store, StoreFailure, Tx, save_inventory,
+};
 use crate::api::{Reservation, ReservationStatus};
-use crate::logic::{Date, Estimate, Fill, InventoryError, customer_allowance};
+use crate::logic::{Date, Estimate, InventoryError, customer_allowance};
 use crate::server::input::mask_email;
 use anyhow::Context;
-use rusqlite::{OptionalExtension, Transaction, params};
+use std::sync::Arc;
 
 /// A placement request, already validated.
 #[derive(Clone, Debug)]
@@ -45,6 +47,15 @@ pub enum OperationError {
 impl From<StoreFailure> for OperationError {
     fn from(failure: StoreFailure) -> OperationError {
         OperationError::Store(failure)
+    }
+}
+
+impl MayBeStoreFailure for OperationError {
+    fn store_failure(&self) -> Option<&StoreFailure> {
+        match self {
+            OperationError::Store(failure) => Some(failure),
+            _ => None,
+        }
     }
 }
 
@@ -138,42 +149,17 @@ pub struct CancelOutcome {
     pub already_cancelled: bool,
 }
 
-const RECORD_COLUMNS: &str =
-    "seq, id, sku, quantity, from_stock, filled, email, status = 'cancelled', created_at";
-
-fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ReservationRecord> {
-    Ok(ReservationRecord {
-        seq: row.get(0)?,
-        id: row.get(1)?,
-        sku: row.get(2)?,
-        quantity: row.get(3)?,
-        from_stock: row.get(4)?,
-        filled: row.get(5)?,
-        email: row.get(6)?,
-        cancelled: row.get(7)?,
-        created_at: row.get(8)?,
-    })
-}
-
-fn load_record(tx: &Transaction<'_>, id: &str) -> Result<Option<ReservationRecord>, StoreFailure> {
-    let sql = format!("SELECT {RECORD_COLUMNS} FROM reservations WHERE id = ?1");
-    Ok(tx.query_row(&sql, [id], record_from_row).optional()?)
-}
-
-fn load_record_by_seq(tx: &Transaction<'_>, seq: u64) -> Result<ReservationRecord, StoreFailure> {
-    let sql = format!("SELECT {RECORD_COLUMNS} FROM reservations WHERE seq = ?1");
-    Ok(tx.query_row(&sql, [seq], record_from_row)?)
-}
-
 /// The current estimate for a record, from its product's current state.
-fn current_state(
-    tx: &Transaction<'_>,
+async fn current_state(
+    tx: &mut dyn Tx,
     record: ReservationRecord,
     today: Date,
 ) -> Result<ReservationState, StoreFailure> {
     let estimate = if record.outstanding() > 0 {
-        let product =
-            load_product(tx, &record.sku)?.context("a reservation's product is missing")?;
+        let product = tx
+            .product(&record.sku)
+            .await?
+            .context("a reservation's product is missing")?;
         product.inventory.estimate(record.seq, today)
     } else {
         None
@@ -181,20 +167,11 @@ fn current_state(
     Ok(ReservationState { record, estimate })
 }
 
-fn apply_fills(tx: &Transaction<'_>, fills: &[Fill]) -> Result<(), StoreFailure> {
-    let mut update =
-        tx.prepare_cached("UPDATE reservations SET filled = filled + ?2 WHERE seq = ?1")?;
-    for fill in fills {
-        update.execute(params![fill.reservation, fill.units])?;
-    }
-    Ok(())
-}
-
 /// 128 random bits: a reference nobody can guess or enumerate.
 fn new_reservation_id() -> Result<String, StoreFailure> {
     let mut bytes = [0u8; 16];
     getrandom::getrandom(&mut bytes)
-        .map_err(|error| StoreFailure(anyhow::anyhow!("no randomness: {error}")))?;
+        .map_err(|error| StoreFailure::fault(anyhow::anyhow!("no randomness: {error}")))?;
     let mut id = String::from("rsv_");
     for byte in bytes {
         id.push_str(&format!("{byte:02x}"));
@@ -202,95 +179,178 @@ fn new_reservation_id() -> Result<String, StoreFailure> {
     Ok(id)
 }
 
+/// Checks and places. Reading the product locks it, so concurrent requests
+/// for the same SKU (on any server) cannot both take the last units. With an
+/// idempotency key, a repeated request gets the first response back and
+/// places nothing; two racing with one key meet at the key's unique index,
+/// and the loser runs again and replays.
+async fn place(
+    tx: &mut dyn Tx,
+    request: &NewReservation,
+    today: Date,
+    now: &str,
+) -> Result<Reservation, OperationError> {
+    let fingerprint = request.fingerprint();
+    if let Some(key) = &request.idempotency_key
+        && let Some((earlier_request, response)) = tx.placement_for_key(key).await?
+    {
+        if earlier_request != fingerprint {
+            return Err(OperationError::IdempotencyKeyReused);
+        }
+        let replay = serde_json::from_str(&response)
+            .context("corrupt stored response")
+            .map_err(StoreFailure::fault)?;
+        return Ok(replay);
+    }
+    let product = tx
+        .product(&request.sku)
+        .await?
+        .ok_or(OperationError::UnknownProduct)?;
+    // The new entry's key is only used inside the returned state, which we
+    // do not keep: the inserted row (and its seq) is what joins the queue.
+    let (after, placement) = product
+        .inventory
+        .place(request.quantity, 0, today)
+        .map_err(OperationError::Inventory)?;
+    if product.max_per_customer.is_some() && placement.backordered > 0 {
+        // In the same transaction, under the product's lock: racing
+        // requests from one address cannot pass the cap together.
+        let held = tx.backordered_by(&request.sku, &request.email).await?;
+        if let Some(allowed) = customer_allowance(product.max_per_customer, held)
+            && placement.backordered > allowed
+        {
+            return Err(OperationError::CustomerLimit { allowed });
+        }
+    }
+    save_inventory(tx, &request.sku, &after).await?;
+    let id = new_reservation_id()?;
+    let response = Reservation {
+        id: id.clone(),
+        sku: request.sku.clone(),
+        quantity: request.quantity,
+        from_stock: placement.from_stock,
+        backordered: placement.backordered,
+        filled: 0,
+        outstanding: placement.backordered,
+        status: if placement.backordered > 0 {
+            ReservationStatus::Reserved
+        } else {
+            ReservationStatus::Ready
+        },
+        ship_date: placement.ship_date,
+        ships_in_days: placement.ships_in_days,
+        email: mask_email(&request.email),
+        created_at: now.to_owned(),
+    };
+    let response_json = serde_json::to_string(&response)
+        .context("encode the response")
+        .map_err(StoreFailure::fault)?;
+    tx.insert_reservation(&ReservationRow {
+        id: &id,
+        sku: &request.sku,
+        quantity: request.quantity,
+        from_stock: placement.from_stock,
+        email: &request.email,
+        created_at: now,
+        idempotency_key: request.idempotency_key.as_deref(),
+        request: &fingerprint,
+        response: &response_json,
+    })
+    .await?;
+    Ok(response)
+}
+
+/// Cancels (idempotently): held units go to the reservations behind it, then to stock.
+async fn cancel(
+    tx: &mut dyn Tx,
+    id: &str,
+    today: Date,
+    now: &str,
+) -> Result<Option<CancelOutcome>, StoreFailure> {
+    let Some(unlocked) = tx.record(id).await? else {
+        return Ok(None);
+    };
+    let product = tx
+        .product(&unlocked.sku)
+        .await?
+        .context("a reservation's product is missing")?;
+    // Read again under the product's lock: another server may have
+    // cancelled it, or a receipt filled it, since.
+    let record = tx
+        .record(id)
+        .await?
+        .context("a reservation vanished")?;
+    if record.cancelled {
+        let state = current_state(tx, record, today).await?;
+        return Ok(Some(CancelOutcome {
+            state,
+            already_cancelled: true,
+        }));
+    }
+    let (after, cancellation) = product.inventory.cancel(record.seq, record.held());
+    tx.apply_fills(&cancellation.fills).await?;
+    save_inventory(tx, &record.sku, &after).await?;
+    tx.mark_cancelled(record.seq, now).await?;
+    let record = tx.record_by_seq(record.seq).await?;
+    Ok(Some(CancelOutcome {
+        state: ReservationState {
+            record,
+            estimate: None,
+        },
+        already_cancelled: false,
+    }))
+}
+
+/// Stock arrives: fills the queue first come first served, the rest goes to stock.
+async fn receive(tx: &mut dyn Tx, sku: &str, units: u32) -> Result<ReceiptOutcome, OperationError> {
+    let product = tx
+        .product(sku)
+        .await?
+        .ok_or(OperationError::UnknownProduct)?;
+    let (after, receipt) = product
+        .inventory
+        .receive(units)
+        .map_err(OperationError::Inventory)?;
+    tx.apply_fills(&receipt.fills).await?;
+    save_inventory(tx, sku, &after).await?;
+    let mut filled = Vec::with_capacity(receipt.fills.len());
+    for fill in &receipt.fills {
+        filled.push((tx.record_by_seq(fill.reservation).await?, fill.units));
+    }
+    Ok(ReceiptOutcome {
+        filled,
+        to_stock: receipt.to_stock,
+        stock: after.stock,
+    })
+}
+
+async fn queue(
+    tx: &mut dyn Tx,
+    sku: &str,
+    today: Date,
+) -> Result<Option<Vec<QueuedReservation>>, StoreFailure> {
+    let Some(product) = tx.product(sku).await? else {
+        return Ok(None);
+    };
+    let mut queue = Vec::new();
+    for estimate in product.inventory.estimates(today) {
+        let record = tx.record_by_seq(estimate.reservation).await?;
+        queue.push(QueuedReservation { record, estimate });
+    }
+    Ok(Some(queue))
+}
+
 impl Store {
-    /// Checks and places in one transaction, so concurrent requests for the
-    /// same SKU cannot both take the last units. With an idempotency key, a
-    /// repeated request gets the first response back and places nothing.
     pub async fn place(
         &self,
         request: NewReservation,
         today: Date,
         now: String,
     ) -> Result<Reservation, OperationError> {
-        self.transaction(move |tx| {
-            let fingerprint = request.fingerprint();
-            if let Some(key) = &request.idempotency_key {
-                let earlier: Option<(String, String)> = tx
-                    .query_row(
-                        "SELECT request, response FROM reservations WHERE idempotency_key = ?1",
-                        [key],
-                        |row| Ok((row.get(0)?, row.get(1)?)),
-                    )
-                    .optional()
-                    .map_err(StoreFailure::from)?;
-                if let Some((earlier_request, response)) = earlier {
-                    if earlier_request != fingerprint {
-                        return Err(OperationError::IdempotencyKeyReused);
-                    }
-                    let replay = serde_json::from_str(&response).context("corrupt stored response").map_err(StoreFailure)?;
-                    return Ok(replay);
-                }
-            }
-            let product = load_product(tx, &request.sku)?.ok_or(OperationError::UnknownProduct)?;
-            // The new entry's key is only used inside the returned state, which we
-            // do not keep: the inserted row (and its seq) is what joins the queue.
-            let (after, placement) = product
-                .inventory
-                .place(request.quantity, 0, today)
-                .map_err(OperationError::Inventory)?;
-            if product.max_per_customer.is_some() && placement.backordered > 0 {
-                // In the same transaction as the placement: racing requests
-                // from one address cannot pass the cap together.
-                let held: u32 = tx
-                    .query_row(
-                        "SELECT COALESCE(SUM(quantity - from_stock - filled), 0) FROM reservations
-                         WHERE sku = ?1 AND lower(email) = lower(?2)
-                           AND status = 'reserved' AND from_stock + filled < quantity",
-                        params![request.sku, request.email],
-                        |row| row.get(0),
-                    )
-                    .map_err(StoreFailure::from)?;
-                if let Some(allowed) = customer_allowance(product.max_per_customer, held)
-                    && placement.backordered > allowed
-                {
-                    return Err(OperationError::CustomerLimit { allowed });
-                }
-            }
-            save_inventory(tx, &request.sku, &after)?;
-            let id = new_reservation_id()?;
-            let response = Reservation {
-                id: id.clone(),
-                sku: request.sku.clone(),
-                quantity: request.quantity,
-                from_stock: placement.from_stock,
-                backordered: placement.backordered,
-                filled: 0,
-                outstanding: placement.backordered,
-                status: if placement.backordered > 0 { ReservationStatus::Reserved } else { ReservationStatus::Ready },
-                ship_date: placement.ship_date,
-                ships_in_days: placement.ships_in_days,
-                email: mask_email(&request.email),
-                created_at: now.clone(),
-            };
-            let response_json = serde_json::to_string(&response).context("encode the response").map_err(StoreFailure)?;
-            tx.execute(
-                "INSERT INTO reservations (id, sku, quantity, from_stock, filled, email, status, created_at,
-                                           idempotency_key, request, response)
-                 VALUES (?1, ?2, ?3, ?4, 0, ?5, 'reserved', ?6, ?7, ?8, ?9)",
-                params![
-                    id,
-                    request.sku,
-                    request.quantity,
-                    placement.from_stock,
-                    request.email,
-                    now,
-                    request.idempotency_key,
-                    fingerprint,
-                    response_json
-                ],
-            )
-            .map_err(StoreFailure::from)?;
-            Ok(response)
+        let input = Arc::new((request, now));
+        self.write(move |tx| {
+            let input = Arc::clone(&input);
+            Box::pin(async move { place(tx, &input.0, today, &input.1).await })
         })
         .await
     }
@@ -300,71 +360,38 @@ impl Store {
         id: String,
         today: Date,
     ) -> Result<Option<ReservationState>, StoreFailure> {
-        self.read(move |tx| match load_record(tx, &id)? {
-            Some(record) => Ok(Some(current_state(tx, record, today)?)),
-            None => Ok(None),
+        let id = Arc::new(id);
+        self.read(move |tx| {
+            let id = Arc::clone(&id);
+            Box::pin(async move {
+                match tx.record(&id).await? {
+                    Some(record) => Ok(Some(current_state(tx, record, today).await?)),
+                    None => Ok(None),
+                }
+            })
         })
         .await
     }
 
-    /// Cancels (idempotently): held units go to the reservations behind it, then to stock.
     pub async fn cancel(
         &self,
         id: String,
         today: Date,
         now: String,
     ) -> Result<Option<CancelOutcome>, StoreFailure> {
-        self.transaction(move |tx| {
-            let Some(record) = load_record(tx, &id)? else {
-                return Ok(None);
-            };
-            if record.cancelled {
-                let state = current_state(tx, record, today)?;
-                return Ok(Some(CancelOutcome {
-                    state,
-                    already_cancelled: true,
-                }));
-            }
-            let product =
-                load_product(tx, &record.sku)?.context("a reservation's product is missing")?;
-            let (after, cancellation) = product.inventory.cancel(record.seq, record.held());
-            apply_fills(tx, &cancellation.fills)?;
-            save_inventory(tx, &record.sku, &after)?;
-            tx.execute(
-                "UPDATE reservations SET status = 'cancelled', cancelled_at = ?2 WHERE seq = ?1",
-                params![record.seq, now],
-            )?;
-            let record = load_record_by_seq(tx, record.seq)?;
-            Ok(Some(CancelOutcome {
-                state: ReservationState {
-                    record,
-                    estimate: None,
-                },
-                already_cancelled: false,
-            }))
+        let input = Arc::new((id, now));
+        self.write(move |tx| {
+            let input = Arc::clone(&input);
+            Box::pin(async move { cancel(tx, &input.0, today, &input.1).await })
         })
         .await
     }
 
-    /// Stock arrives: fills the queue first come first served, the rest goes to stock.
     pub async fn receive(&self, sku: String, units: u32) -> Result<ReceiptOutcome, OperationError> {
-        self.transaction(move |tx| {
-            let product = load_product(tx, &sku)?.ok_or(OperationError::UnknownProduct)?;
-            let (after, receipt) = product
-                .inventory
-                .receive(units)
-                .map_err(OperationError::Inventory)?;
-            apply_fills(tx, &receipt.fills)?;
-            save_inventory(tx, &sku, &after)?;
-            let mut filled = Vec::with_capacity(receipt.fills.len());
-            for fill in &receipt.fills {
-                filled.push((load_record_by_seq(tx, fill.reservation)?, fill.units));
-            }
-            Ok(ReceiptOutcome {
-                filled,
-                to_stock: receipt.to_stock,
-                stock: after.stock,
-            })
+        let sku = Arc::new(sku);
+        self.write(move |tx| {
+            let sku = Arc::clone(&sku);
+            Box::pin(async move { receive(tx, &sku, units).await })
         })
         .await
     }
@@ -375,16 +402,10 @@ impl Store {
         sku: String,
         today: Date,
     ) -> Result<Option<Vec<QueuedReservation>>, StoreFailure> {
+        let sku = Arc::new(sku);
         self.read(move |tx| {
-            let Some(product) = load_product(tx, &sku)? else {
-                return Ok(None);
-            };
-            let mut queue = Vec::new();
-            for estimate in product.inventory.estimates(today) {
-                let record = load_record_by_seq(tx, estimate.reservation)?;
-                queue.push(QueuedReservation { record, estimate });
-            }
-            Ok(Some(queue))
+            let sku = Arc::clone(&sku);
+            Box::pin(async move { queue(tx, &sku, today).await })
         })
         .await
     }
@@ -394,14 +415,10 @@ impl Store {
         &self,
         sku: String,
     ) -> Result<Vec<ReservationRecord>, StoreFailure> {
+        let sku = Arc::new(sku);
         self.read(move |tx| {
-            let sql =
-                format!("SELECT {RECORD_COLUMNS} FROM reservations WHERE sku = ?1 ORDER BY seq");
-            let mut statement = tx.prepare(&sql)?;
-            let records = statement
-                .query_map([sku], record_from_row)?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(records)
+            let sku = Arc::clone(&sku);
+            Box::pin(async move { tx.records_of(&sku).await })
         })
         .await
     }

@@ -1,0 +1,97 @@
+//! Product reads and writes, written once for both stores.
+
+use super::{Product, ProductSettings, Store, StoreFailure, Tx, save_settings};
+use anyhow::Context;
+use std::sync::Arc;
+
+async fn put_product(
+    tx: &mut dyn Tx,
+    sku: &str,
+    settings: &ProductSettings,
+) -> Result<Product, StoreFailure> {
+    save_settings(tx, sku, settings).await?;
+    Ok(tx
+        .product(sku)
+        .await?
+        .context("product vanished after saving it")?)
+}
+
+async fn products_in(tx: &mut dyn Tx, skus: &[String]) -> Result<Vec<Product>, StoreFailure> {
+    let mut products = Vec::with_capacity(skus.len());
+    for sku in skus {
+        products.extend(tx.product(sku).await?);
+    }
+    Ok(products)
+}
+
+impl Store {
+    /// A product with its queue, from the feed's snapshot (read from the
+    /// database the first time, or every time while the feed is not
+    /// following the database).
+    pub async fn product(&self, sku: String) -> Result<Option<Arc<Product>>, StoreFailure> {
+        Ok(self.products(vec![sku]).await?.pop())
+    }
+
+    /// The products among `skus` that exist, in the order asked.
+    pub async fn products(&self, skus: Vec<String>) -> Result<Vec<Arc<Product>>, StoreFailure> {
+        let mut found: Vec<Option<Arc<Product>>> =
+            skus.iter().map(|sku| self.feed.product(sku)).collect();
+        if found.iter().all(Option::is_some) {
+            return Ok(found.into_iter().flatten().collect());
+        }
+        // Taken before reading: what was read under an older generation of
+        // the feed may be stale and is not kept.
+        let generation = self.feed.generation();
+        let missing: Vec<String> = skus
+            .iter()
+            .zip(&found)
+            .filter(|(_, product)| product.is_none())
+            .map(|(sku, _)| sku.clone())
+            .collect();
+        let missing = Arc::new(missing);
+        let loaded = self
+            .read(move |tx| {
+                let missing = Arc::clone(&missing);
+                Box::pin(async move { products_in(tx, &missing).await })
+            })
+            .await?;
+        for product in loaded {
+            if let Some(index) = skus.iter().position(|sku| *sku == product.sku) {
+                found[index] = Some(self.feed.fill(product, generation));
+            }
+        }
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    /// The product as the database has it, bypassing the snapshot.
+    pub async fn product_from_database(
+        &self,
+        sku: String,
+    ) -> Result<Option<Product>, StoreFailure> {
+        let sku = Arc::new(sku);
+        self.read(move |tx| {
+            let sku = Arc::clone(&sku);
+            Box::pin(async move { tx.product(&sku).await })
+        })
+        .await
+    }
+
+    /// Creates the product or replaces its settings; its reservations and queue stay.
+    pub async fn put_product(
+        &self,
+        sku: String,
+        settings: ProductSettings,
+    ) -> Result<Product, StoreFailure> {
+        let input = Arc::new((sku, settings));
+        self.write(move |tx| {
+            let input = Arc::clone(&input);
+            Box::pin(async move { put_product(tx, &input.0, &input.1).await })
+        })
+        .await
+    }
+
+    pub async fn is_empty(&self) -> Result<bool, StoreFailure> {
+        self.read(|tx| Box::pin(async move { Ok(tx.product_count().await? == 0) }))
+            .await
+    }
+}

@@ -1,0 +1,551 @@
+//! The PostgreSQL store: one database behind any number of servers.
+//!
+//! Every write is one READ COMMITTED transaction that locks the rows of the
+//! products it decides on (`SELECT … FOR UPDATE`) before the logic module
+//! decides, so writes to one SKU queue on its row from every server while
+//! other SKUs proceed. (SERIALIZABLE would abort and retry most writers of a
+//! hot SKU instead of queueing them.) Races that remain — a deadlock, two
+//! servers inserting one idempotency key — are retried a few times.
+//!
+//! Each commit notifies the other servers (`pg_notify`, delivered on commit,
+//! in commit order); `follow` listens and reloads the products named into
+//! this server's feed. While that connection is down the feed drops its
+//! snapshot, so nothing stale is served.
+
+use super::{
+    FailureKind, MayBeStoreFailure, Product, ProductSettings, ReservationRecord, ReservationRow,
+    StoreFailure, Tx, Work, decode_incoming, encode_incoming, policy_from_name, policy_name,
+};
+use crate::logic::{Fill, Inventory, QueueEntry};
+use crate::server::feed::Feed;
+use anyhow::Context;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Row, Transaction};
+use std::time::Duration;
+
+/// The channel commits are announced on; payload `"<run> <sku>"`.
+const CHANGES_CHANNEL: &str = "stock_widget_changes";
+/// Runs of one transaction that lost a race, at most.
+const ATTEMPTS: u32 = 5;
+/// How long a starting server waits for the database to come up.
+const STARTUP_PATIENCE: Duration = Duration::from_secs(30);
+
+/// Versioned schema changes, applied by sqlx's migrator under its advisory
+/// lock: servers starting together apply them once.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "schema",
+    include_str!("migrations/postgres/0001_schema.sql"),
+)];
+
+#[derive(Debug)]
+struct EmbeddedMigrations;
+
+impl MigrationSource<'static> for EmbeddedMigrations {
+    fn resolve(
+        self,
+    ) -> super::BoxFuture<'static, Result<Vec<Migration>, sqlx::error::BoxDynError>> {
+        Box::pin(async {
+            Ok(MIGRATIONS
+                .iter()
+                .map(|(version, description, sql)| {
+                    Migration::new(
+                        *version,
+                        (*description).into(),
+                        MigrationType::Simple,
+                        (*sql).into(),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct Postgres {
+    pool: PgPool,
+    /// This server's run id: its own notices need no reload.
+    run: String,
+}
+
+fn failure(error: sqlx::Error) -> StoreFailure {
+    let kind = match &error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => FailureKind::Unavailable,
+        sqlx::Error::Database(database) => match database.code().as_deref() {
+            // Serialization failure, deadlock.
+            Some("40001" | "40P01") => FailureKind::Retry,
+            Some("23505") if database.constraint() == Some("reservations_idempotency_key") => {
+                FailureKind::Retry
+            }
+            // Connection exceptions, shutting down / starting up, too many
+            // connections, cancelled by a timeout.
+            Some(code)
+                if code.starts_with("08")
+                    || code.starts_with("57P")
+                    || code == "53300"
+                    || code == "57014" =>
+            {
+                FailureKind::Unavailable
+            }
+            _ => FailureKind::Fault,
+        },
+        _ => FailureKind::Fault,
+    };
+    StoreFailure {
+        kind,
+        error: error.into(),
+    }
+}
+
+impl From<sqlx::Error> for StoreFailure {
+    fn from(error: sqlx::Error) -> StoreFailure {
+        failure(error)
+    }
+}
+
+impl Postgres {
+    /// Connects, migrates (waiting up to 30 s for a database that is still
+    /// starting) and starts following the other servers' changes.
+    pub async fn connect(
+        url: &str,
+        connections: super::Connections,
+        feed: Feed,
+    ) -> anyhow::Result<Postgres> {
+        let options: PgConnectOptions = url
+            .parse()
+            .context("--db: not a valid postgres:// URL")?;
+        let options = options.application_name("stock-widget");
+        let pool = PgPoolOptions::new()
+            .max_connections(connections.pool_size)
+            .acquire_timeout(connections.acquire_timeout)
+            .connect_lazy_with(options);
+        let started = tokio::time::Instant::now();
+        loop {
+            match migrate(&pool).await {
+                Ok(()) => break,
+                Err(error) if started.elapsed() < STARTUP_PATIENCE => {
+                    tracing::warn!("waiting for the database: {error:#}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(error) => return Err(error.context("cannot prepare the database")),
+            }
+        }
+        let listener = listen(&pool)
+            .await
+            .context("cannot listen for other servers' changes")?;
+        feed.follow();
+        tokio::spawn(follow(pool.clone(), feed.clone(), listener));
+        Ok(Postgres {
+            pool,
+            run: feed.run().to_owned(),
+        })
+    }
+
+    pub async fn write<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        self.run(true, &work).await
+    }
+
+    pub async fn read<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        self.run(false, &work).await
+    }
+
+    /// Runs `work` in a transaction; again when it lost a race, up to `ATTEMPTS` times.
+    async fn run<T, E>(&self, write: bool, work: &impl Work<T, E>) -> Result<T, E>
+    where
+        E: From<StoreFailure> + MayBeStoreFailure,
+    {
+        let mut attempt = 1;
+        loop {
+            let result = self.attempt(write, work).await;
+            let lost_race = result.as_ref().err().and_then(MayBeStoreFailure::store_failure)
+                .is_some_and(|failure| failure.kind == FailureKind::Retry);
+            if !lost_race || attempt == ATTEMPTS {
+                return result;
+            }
+            attempt += 1;
+            tracing::debug!(attempt, "a transaction lost a race; running it again");
+        }
+    }
+
+    async fn attempt<T, E>(&self, write: bool, work: &impl Work<T, E>) -> Result<T, E>
+    where
+        E: From<StoreFailure>,
+    {
+        let tx = self.pool.begin().await.map_err(failure)?;
+        let mut tx = PgTx {
+            tx,
+            write,
+            run: &self.run,
+            touched: Vec::new(),
+        };
+        if !write {
+            // One consistent snapshot for every statement of the read.
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx.tx)
+                .await
+                .map_err(failure)?;
+        }
+        // An error drops `tx`, which rolls it back.
+        let value = work(&mut tx).await?;
+        tx.tx.commit().await.map_err(failure)?;
+        Ok(value)
+    }
+}
+
+async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    let migrator = Migrator::new(EmbeddedMigrations)
+        .await
+        .map_err(|error| anyhow::anyhow!("migrations: {error}"))?;
+    migrator.run(pool).await?;
+    Ok(())
+}
+
+async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    // Reconnecting is ours to do: the feed must know it was cut off.
+    listener.eager_reconnect(false);
+    listener.listen(CHANGES_CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Hears the other servers' commits and reloads what they changed into
+/// this server's feed. When the connection drops, the feed stops trusting its
+/// snapshot until this listens again (then every stream re-checks everything).
+async fn follow(pool: PgPool, feed: Feed, first: PgListener) {
+    let mut listener = Some(first);
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let mut current = match listener.take() {
+            Some(current) => current,
+            None => match listen(&pool).await {
+                Ok(current) => {
+                    tracing::info!("following the database's changes again");
+                    feed.follow();
+                    backoff = Duration::from_millis(100);
+                    current
+                }
+                Err(error) => {
+                    tracing::debug!("cannot listen for changes yet: {error}");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    continue;
+                }
+            },
+        };
+        loop {
+            let cause = match current.try_recv().await {
+                Ok(Some(notice)) => match reload(&pool, &feed, notice.payload()).await {
+                    Ok(()) => continue,
+                    Err(error) => error.to_string(),
+                },
+                Ok(None) => "the connection closed".to_owned(),
+                Err(error) => error.to_string(),
+            };
+            tracing::warn!(
+                "lost the database's change feed ({cause}); reading from the database until it is back"
+            );
+            feed.unfollow();
+            break;
+        }
+    }
+}
+
+/// A notice `"<run> <sku>"`: unless it is this server's own, the product
+/// as it is now goes to the feed.
+async fn reload(pool: &PgPool, feed: &Feed, payload: &str) -> Result<(), StoreFailure> {
+    let Some((run, sku)) = payload.split_once(' ') else {
+        return Ok(());
+    };
+    if run == feed.run() {
+        return Ok(());
+    }
+    let mut connection = pool.acquire().await?;
+    if let Some(product) = load_product(&mut connection, sku, false).await? {
+        feed.publish(vec![product]);
+    }
+    Ok(())
+}
+
+fn count(row: &PgRow, column: &str) -> Result<u32, StoreFailure> {
+    let value: i64 = row.try_get(column)?;
+    Ok(u32::try_from(value).with_context(|| format!("{column} out of range: {value}"))?)
+}
+
+fn optional_count(row: &PgRow, column: &str) -> Result<Option<u32>, StoreFailure> {
+    let value: Option<i64> = row.try_get(column)?;
+    value
+        .map(|value| {
+            u32::try_from(value)
+                .with_context(|| format!("{column} out of range: {value}"))
+                .map_err(StoreFailure::fault)
+        })
+        .transpose()
+}
+
+async fn load_product(
+    connection: &mut PgConnection,
+    sku: &str,
+    for_update: bool,
+) -> Result<Option<Product>, StoreFailure> {
+    let sql = if for_update {
+        "SELECT name, stock, safety_stock, low_stock_threshold, backorders, backorder_limit,
+                lead_time_days, incoming, max_per_customer, version
+         FROM products WHERE sku = $1 FOR UPDATE"
+    } else {
+        "SELECT name, stock, safety_stock, low_stock_threshold, backorders, backorder_limit,
+                lead_time_days, incoming, max_per_customer, version
+         FROM products WHERE sku = $1"
+    };
+    let Some(row) = sqlx::query(sql)
+        .bind(sku)
+        .fetch_optional(&mut *connection)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let version: i64 = row.try_get("version")?;
+    let mut inventory = Inventory {
+        stock: count(&row, "stock")?,
+        safety_stock: count(&row, "safety_stock")?,
+        low_stock_threshold: count(&row, "low_stock_threshold")?,
+        backorders: policy_from_name(row.try_get("backorders")?),
+        backorder_limit: optional_count(&row, "backorder_limit")?,
+        lead_time_days: count(&row, "lead_time_days")?,
+        incoming: decode_incoming(row.try_get("incoming")?)?,
+        queue: Vec::new(),
+    };
+    let waiting = sqlx::query(
+        "SELECT seq, quantity - from_stock - filled AS outstanding FROM reservations
+         WHERE sku = $1 AND status = 'reserved' AND from_stock + filled < quantity
+         ORDER BY seq",
+    )
+    .bind(sku)
+    .fetch_all(&mut *connection)
+    .await?;
+    for entry in &waiting {
+        let seq: i64 = entry.try_get("seq")?;
+        inventory.queue.push(QueueEntry {
+            reservation: seq as u64,
+            outstanding: count(entry, "outstanding")?,
+        });
+    }
+    Ok(Some(Product {
+        sku: sku.to_owned(),
+        name: row.try_get("name")?,
+        inventory,
+        max_per_customer: optional_count(&row, "max_per_customer")?,
+        version: version as u64,
+    }))
+}
+
+const RECORD_COLUMNS: &str = "seq, id, sku, quantity, from_stock, filled, email, \
+                              status = 'cancelled' AS cancelled, created_at";
+
+fn record_from_row(row: &PgRow) -> Result<ReservationRecord, StoreFailure> {
+    let seq: i64 = row.try_get("seq")?;
+    Ok(ReservationRecord {
+        seq: seq as u64,
+        id: row.try_get("id")?,
+        sku: row.try_get("sku")?,
+        quantity: count(row, "quantity")?,
+        from_stock: count(row, "from_stock")?,
+        filled: count(row, "filled")?,
+        email: row.try_get("email")?,
+        cancelled: row.try_get("cancelled")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub struct PgTx<'a> {
+    tx: Transaction<'static, sqlx::Postgres>,
+    /// Reads of products lock their rows (`FOR UPDATE`).
+    write: bool,
+    run: &'a str,
+    touched: Vec<String>,
+}
+
+#[async_trait::async_trait]
+impl Tx for PgTx<'_> {
+    async fn product(&mut self, sku: &str) -> Result<Option<Product>, StoreFailure> {
+        load_product(&mut self.tx, sku, self.write).await
+    }
+
+    async fn write_settings(
+        &mut self,
+        sku: &str,
+        settings: &ProductSettings,
+    ) -> Result<(), StoreFailure> {
+        sqlx::query(
+            "INSERT INTO products (sku, name, stock, safety_stock, low_stock_threshold, backorders,
+                                   backorder_limit, lead_time_days, incoming, max_per_customer)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (sku) DO UPDATE SET
+                name = excluded.name, stock = excluded.stock, safety_stock = excluded.safety_stock,
+                low_stock_threshold = excluded.low_stock_threshold, backorders = excluded.backorders,
+                backorder_limit = excluded.backorder_limit, lead_time_days = excluded.lead_time_days,
+                incoming = excluded.incoming, max_per_customer = excluded.max_per_customer,
+                version = products.version + 1",
+        )
+        .bind(sku)
+        .bind(&settings.name)
+        .bind(i64::from(settings.stock))
+        .bind(i64::from(settings.safety_stock))
+        .bind(i64::from(settings.low_stock_threshold))
+        .bind(policy_name(settings.backorders))
+        .bind(settings.backorder_limit.map(i64::from))
+        .bind(i64::from(settings.lead_time_days))
+        .bind(encode_incoming(&settings.incoming)?)
+        .bind(settings.max_per_customer.map(i64::from))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn write_inventory(
+        &mut self,
+        sku: &str,
+        inventory: &Inventory,
+    ) -> Result<(), StoreFailure> {
+        sqlx::query(
+            "UPDATE products SET stock = $2, incoming = $3, version = version + 1 WHERE sku = $1",
+        )
+        .bind(sku)
+        .bind(i64::from(inventory.stock))
+        .bind(encode_incoming(&inventory.incoming)?)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn product_count(&mut self) -> Result<u64, StoreFailure> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(count as u64)
+    }
+
+    async fn placement_for_key(
+        &mut self,
+        key: &str,
+    ) -> Result<Option<(String, String)>, StoreFailure> {
+        let row = sqlx::query("SELECT request, response FROM reservations WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.map(|row| Ok((row.try_get("request")?, row.try_get("response")?)))
+            .transpose()
+    }
+
+    async fn backordered_by(&mut self, sku: &str, email: &str) -> Result<u32, StoreFailure> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(quantity - from_stock - filled), 0)::BIGINT AS held
+             FROM reservations
+             WHERE sku = $1 AND lower(email) = lower($2)
+               AND status = 'reserved' AND from_stock + filled < quantity",
+        )
+        .bind(sku)
+        .bind(email)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        count(&row, "held")
+    }
+
+    async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<(), StoreFailure> {
+        sqlx::query(
+            "INSERT INTO reservations (id, sku, quantity, from_stock, filled, email, status,
+                                       created_at, idempotency_key, request, response)
+             VALUES ($1, $2, $3, $4, 0, $5, 'reserved', $6, $7, $8, $9)",
+        )
+        .bind(row.id)
+        .bind(row.sku)
+        .bind(i64::from(row.quantity))
+        .bind(i64::from(row.from_stock))
+        .bind(row.email)
+        .bind(row.created_at)
+        .bind(row.idempotency_key)
+        .bind(row.request)
+        .bind(row.response)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn apply_fills(&mut self, fills: &[Fill]) -> Result<(), StoreFailure> {
+        for fill in fills {
+            sqlx::query("UPDATE reservations SET filled = filled + $2 WHERE seq = $1")
+                .bind(fill.reservation as i64)
+                .bind(i64::from(fill.units))
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn mark_cancelled(&mut self, seq: u64, now: &str) -> Result<(), StoreFailure> {
+        sqlx::query(
+            "UPDATE reservations SET status = 'cancelled', cancelled_at = $2 WHERE seq = $1",
+        )
+        .bind(seq as i64)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn record(&mut self, id: &str) -> Result<Option<ReservationRecord>, StoreFailure> {
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM reservations WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    async fn record_by_seq(&mut self, seq: u64) -> Result<ReservationRecord, StoreFailure> {
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM reservations WHERE seq = $1");
+        let row = sqlx::query(&sql)
+            .bind(seq as i64)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        record_from_row(&row)
+    }
+
+    async fn records_of(&mut self, sku: &str) -> Result<Vec<ReservationRecord>, StoreFailure> {
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM reservations WHERE sku = $1 ORDER BY seq");
+        let rows = sqlx::query(&sql)
+            .bind(sku)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn announce(&mut self, skus: &[String]) -> Result<(), StoreFailure> {
+        for sku in skus {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANGES_CHANNEL)
+                .bind(format!("{} {sku}", self.run))
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn touched(&mut self) -> &mut Vec<String> {
+        &mut self.touched
+    }
+}
