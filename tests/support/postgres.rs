@@ -140,7 +140,11 @@ impl Cluster {
         } else {
             "\"$1\" -D \"$2\" -m immediate stop"
         };
+        use std::os::unix::process::CommandExt;
         Command::new("sh")
+            // Its own process group: a signal to the tests' group (Ctrl-C, a
+            // CI timeout) must not take the cleanup down with them.
+            .process_group(0)
             .arg("-c")
             .arg(format!(
                 "read _ignored; {stop} >/dev/null 2>&1; rm -rf \"$3\""
@@ -183,7 +187,12 @@ impl Cluster {
     /// `pg_ctl restart -m fast`: connections are cut, the servers must cope.
     pub fn restart(&self) {
         let data = self.data.to_string_lossy().into_owned();
-        self.run("pg_ctl", &["-D", &data, "-m", "fast", "-w", "restart"]);
+        // With the log file: a server started without one would hold our
+        // output pipe open, and `output()` would wait for it forever.
+        self.run(
+            "pg_ctl",
+            &["-D", &data, "-l", &self.log, "-m", "fast", "-w", "restart"],
+        );
     }
 
     /// `pg_ctl stop -m fast`.

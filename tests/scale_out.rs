@@ -1,0 +1,492 @@
+//! Several servers on one PostgreSQL: the guarantees of one server hold
+//! behind a load balancer. Each test runs the real binary three times against
+//! its own throwaway cluster (fsync on), so crashes and database restarts
+//! touch nothing else.
+#![cfg(not(target_arch = "wasm32"))]
+
+#[path = "support/mod.rs"]
+mod support;
+
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::process::Child;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use stock_widget::server::store::{Connections, Database};
+use stock_widget::server::Store;
+use support::postgres::Cluster;
+use support::{BINARY_ADMIN_TOKEN as TOKEN, start_binary};
+
+/// Reservations come in bursts from one address here: lift the per-address limit.
+const SERVER_ARGS: &[&str] = &["--reservations-per-minute", "1000000", "--request-timeout", "10"];
+
+struct Servers {
+    cluster: Cluster,
+    database: String,
+    processes: Vec<Child>,
+    urls: Vec<String>,
+    http: reqwest::Client,
+}
+
+impl Servers {
+    /// A fresh cluster and database, and three servers on it.
+    async fn start() -> Servers {
+        let cluster = Cluster::start(true);
+        let database = cluster.create_database().await;
+        let mut processes = Vec::new();
+        let mut urls = Vec::new();
+        for _ in 0..3 {
+            let (process, url) = start_binary(&database, SERVER_ARGS);
+            processes.push(process);
+            urls.push(url);
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .pool_max_idle_per_host(64)
+            .build()
+            .unwrap();
+        Servers {
+            cluster,
+            database,
+            processes,
+            urls,
+            http,
+        }
+    }
+
+    async fn put_product(&self, server: usize, sku: &str, settings: Value) {
+        let response = self
+            .http
+            .put(format!("{}/api/v1/admin/products/{sku}", self.urls[server]))
+            .bearer_auth(TOKEN)
+            .json(&settings)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    }
+
+    /// The store as a fourth client sees it.
+    async fn store(&self) -> Store {
+        Store::connect(&Database::Postgres(self.database.clone()), Connections::default())
+            .await
+            .unwrap()
+    }
+
+    async fn health(&self, server: usize) -> u16 {
+        match self
+            .http
+            .get(format!("{}/healthz", self.urls[server]))
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await
+        {
+            Ok(response) => response.status().as_u16(),
+            Err(_) => 0,
+        }
+    }
+
+    async fn wait_until_healthy(&self, server: usize, expected: u16) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self.health(server).await != expected {
+            assert!(
+                Instant::now() < deadline,
+                "server {server}'s /healthz never answered {expected}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        for process in &mut self.processes {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+}
+
+/// `POST …/reservations` to `url`: the status, the body, and `Retry-After`.
+async fn reserve(
+    http: &reqwest::Client,
+    url: &str,
+    sku: &str,
+    email: &str,
+    key: Option<&str>,
+) -> Result<(u16, Value, Option<String>), reqwest::Error> {
+    let mut request = http
+        .post(format!("{url}/api/v1/products/{sku}/reservations"))
+        .json(&json!({ "quantity": 1, "email": email }));
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let response = request.send().await?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .map(|value| value.to_str().unwrap_or_default().to_owned());
+    let body = response.json().await.unwrap_or(Value::Null);
+    Ok((status, body, retry_after))
+}
+
+/// Stock + what reservations took from it is what the merchant set, and the
+/// queue is exactly the reservations still waiting.
+async fn assert_consistent(store: &Store, sku: &str, initial_stock: u64) {
+    let reservations = store.reservations_of(sku.into()).await.unwrap();
+    let product = store.product_from_database(sku.into()).await.unwrap().unwrap();
+    let from_stock: u64 = reservations.iter().map(|r| u64::from(r.from_stock)).sum();
+    let waiting: u64 = reservations.iter().map(|r| u64::from(r.outstanding())).sum();
+    assert_eq!(u64::from(product.inventory.stock) + from_stock, initial_stock);
+    assert_eq!(product.inventory.queued(), waiting);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_hundred_reservations_over_three_servers_never_oversell() {
+    let servers = Servers::start().await;
+    servers
+        .put_product(
+            0,
+            "HOT",
+            json!({ "name": "Hot", "stock": 100, "backorders": "allow", "backorder_limit": 50 }),
+        )
+        .await;
+    let mut requests = Vec::new();
+    for index in 0..300 {
+        let http = servers.http.clone();
+        let url = servers.urls[index % 3].clone();
+        requests.push(tokio::spawn(async move {
+            let email = format!("shopper{index}@example.com");
+            reserve(&http, &url, "HOT", &email, None).await.unwrap().0
+        }));
+    }
+    let mut statuses = Vec::new();
+    for request in requests {
+        statuses.push(request.await.unwrap());
+    }
+    let created = statuses.iter().filter(|status| **status == 201).count();
+    let refused = statuses.iter().filter(|status| **status == 409).count();
+    assert_eq!((created, refused), (150, 150), "statuses: {statuses:?}");
+
+    let store = servers.store().await;
+    let reservations = store.reservations_of("HOT".into()).await.unwrap();
+    assert_eq!(reservations.len(), 150);
+    assert_eq!(reservations.iter().filter(|r| r.from_stock == 1).count(), 100);
+    assert_eq!(reservations.iter().filter(|r| r.outstanding() == 1).count(), 50);
+    assert_consistent(&store, "HOT", 100).await;
+    // Every server answers the same availability.
+    for url in &servers.urls {
+        let body: Value = servers
+            .http
+            .get(format!("{url}/api/v1/products/HOT/availability"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["status"], "out_of_stock", "{url}: {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_idempotency_key_sent_to_three_servers_at_once_places_one_reservation() {
+    let servers = Servers::start().await;
+    servers
+        .put_product(0, "KEYED", json!({ "name": "Keyed", "stock": 1000 }))
+        .await;
+    for round in 0..10 {
+        let key = format!("order-{round}");
+        let mut requests = Vec::new();
+        for url in &servers.urls {
+            let (http, url, key) = (servers.http.clone(), url.clone(), key.clone());
+            requests.push(tokio::spawn(async move {
+                reserve(&http, &url, "KEYED", "same@example.com", Some(&key))
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut ids = HashSet::new();
+        for request in requests {
+            let (status, body, _) = request.await.unwrap();
+            assert_eq!(status, 201, "round {round}: {body}");
+            ids.insert(body["id"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(ids.len(), 1, "round {round}: one reservation, replayed");
+    }
+    let store = servers.store().await;
+    assert_eq!(store.reservations_of("KEYED".into()).await.unwrap().len(), 10);
+    assert_consistent(&store, "KEYED", 1000).await;
+}
+
+/// Sends reservations from `clients` tasks, round robin over `urls`, until
+/// `stop`; records every answer and every acknowledged id.
+struct Load {
+    answers: Arc<Mutex<Vec<(u16, Option<String>)>>>,
+    acknowledged: Arc<Mutex<Vec<String>>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(http: &reqwest::Client, urls: &[String], sku: &str, clients: usize) -> Load {
+        let load = Load {
+            answers: Arc::default(),
+            acknowledged: Arc::default(),
+            stop: Arc::default(),
+            tasks: Vec::new(),
+        };
+        let mut tasks = Vec::new();
+        for client in 0..clients {
+            let (http, urls, sku) = (http.clone(), urls.to_vec(), sku.to_owned());
+            let (answers, acknowledged, stop) = (
+                Arc::clone(&load.answers),
+                Arc::clone(&load.acknowledged),
+                Arc::clone(&load.stop),
+            );
+            tasks.push(tokio::spawn(async move {
+                let mut attempt = client;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    attempt += 1;
+                    let url = &urls[attempt % urls.len()];
+                    let email = format!("c{client}@example.com");
+                    match reserve(&http, url, &sku, &email, None).await {
+                        Ok((status, body, retry_after)) => {
+                            if status == 201 {
+                                let id = body["id"].as_str().unwrap().to_owned();
+                                acknowledged.lock().unwrap().push(id);
+                            }
+                            answers.lock().unwrap().push((status, retry_after));
+                            if status == 503 {
+                                tokio::time::sleep(Duration::from_millis(20)).await;
+                            }
+                        }
+                        // A killed server: its clients move on to the others.
+                        Err(_) => answers.lock().unwrap().push((0, None)),
+                    }
+                }
+            }));
+        }
+        Load { tasks, ..load }
+    }
+
+    fn acknowledged(&self) -> usize {
+        self.acknowledged.lock().unwrap().len()
+    }
+
+    async fn finish(self) -> (Vec<(u16, Option<String>)>, Vec<String>) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for task in self.tasks {
+            task.await.unwrap();
+        }
+        let answers = self.answers.lock().unwrap().clone();
+        let acknowledged = self.acknowledged.lock().unwrap().clone();
+        (answers, acknowledged)
+    }
+}
+
+async fn wait_for_acknowledged(load: &Load, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while load.acknowledged() < count {
+        assert!(Instant::now() < deadline, "the load stalled at {}", load.acknowledged());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Every acknowledged reservation is readable through `url`.
+async fn assert_all_present(http: &reqwest::Client, url: &str, ids: &[String]) {
+    for id in ids {
+        let response = http
+            .get(format!("{url}/api/v1/reservations/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "acknowledged reservation {id} was lost");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killing_one_server_mid_load_loses_no_acknowledged_reservation() {
+    let mut servers = Servers::start().await;
+    servers
+        .put_product(0, "HOT", json!({ "name": "Hot", "stock": 60, "backorders": "allow" }))
+        .await;
+    let load = Load::start(&servers.http, &servers.urls, "HOT", 9);
+    wait_for_acknowledged(&load, 60).await;
+    servers.processes[1].kill().expect("SIGKILL");
+    servers.processes[1].wait().unwrap();
+    let killed_at = load.acknowledged();
+    // The other two keep serving.
+    wait_for_acknowledged(&load, killed_at + 60).await;
+    let (answers, acknowledged) = load.finish().await;
+    assert!(
+        answers.iter().all(|(status, _)| matches!(status, 201 | 0)),
+        "only 201s, and connection errors from the killed server"
+    );
+    assert_all_present(&servers.http, &servers.urls[2], &acknowledged).await;
+    let store = servers.store().await;
+    let reservations = store.reservations_of("HOT".into()).await.unwrap();
+    assert!(reservations.len() >= acknowledged.len());
+    assert_consistent(&store, "HOT", 60).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_database_restart_mid_load_gives_only_503s_and_service_resumes() {
+    let servers = Servers::start().await;
+    servers
+        .put_product(0, "HOT", json!({ "name": "Hot", "stock": 100000 }))
+        .await;
+    let load = Load::start(&servers.http, &servers.urls, "HOT", 6);
+    wait_for_acknowledged(&load, 50).await;
+    servers.cluster.restart(); // pg_ctl restart -m fast
+    let restarted_at = load.acknowledged();
+    // Service resumes without restarting the servers.
+    for server in 0..3 {
+        servers.wait_until_healthy(server, 200).await;
+    }
+    wait_for_acknowledged(&load, restarted_at + 50).await;
+    let (answers, acknowledged) = load.finish().await;
+    let unexpected: Vec<_> = answers
+        .iter()
+        .filter(|(status, _)| !matches!(status, 201 | 503))
+        .collect();
+    assert!(unexpected.is_empty(), "only 201 and 503: {unexpected:?}");
+    assert!(
+        answers
+            .iter()
+            .filter(|(status, _)| *status == 503)
+            .all(|(_, retry_after)| retry_after.as_deref() == Some("2")),
+        "every 503 says when to retry"
+    );
+    eprintln!(
+        "database restart: {} answers, {} × 503",
+        answers.len(),
+        answers.iter().filter(|(status, _)| *status == 503).count()
+    );
+    // Every 201 is durable.
+    assert_all_present(&servers.http, &servers.urls[0], &acknowledged).await;
+    let store = servers.store().await;
+    assert_eq!(
+        store.reservations_of("HOT".into()).await.unwrap().len(),
+        acknowledged.len(),
+        "a 503 placed nothing"
+    );
+    assert_consistent(&store, "HOT", 100000).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn while_the_database_is_down_requests_fail_fast_and_health_says_why() {
+    let servers = Servers::start().await;
+    servers
+        .put_product(0, "LAMP", json!({ "name": "Lamp", "stock": 5 }))
+        .await;
+    // Warm every server's snapshot: it must not answer from it once cut off.
+    for url in &servers.urls {
+        let status = servers
+            .http
+            .get(format!("{url}/api/v1/products/LAMP/availability"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+    }
+    servers.cluster.stop();
+    for server in 0..3 {
+        servers.wait_until_healthy(server, 503).await;
+    }
+    let url = &servers.urls[1];
+    let started = Instant::now();
+    let (status, body, retry_after) = reserve(&servers.http, url, "LAMP", "a@example.com", None)
+        .await
+        .unwrap();
+    assert_eq!((status, retry_after.as_deref()), (503, Some("2")), "{body}");
+    assert_eq!(body["error"]["code"], "store_unavailable");
+    assert!(started.elapsed() < Duration::from_secs(5), "failed fast");
+    let read = servers
+        .http
+        .get(format!("{url}/api/v1/products/LAMP/availability"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 503, "no answer from a snapshot nobody keeps current");
+    let live = servers.http.get(format!("{url}/livez")).send().await.unwrap();
+    assert_eq!(live.status(), 200, "the process itself is fine");
+
+    servers.cluster.start_again();
+    servers.wait_until_healthy(1, 200).await;
+    let (status, _, _) = reserve(&servers.http, url, "LAMP", "a@example.com", None)
+        .await
+        .unwrap();
+    assert_eq!(status, 201);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_receipt_through_one_server_reaches_a_stream_on_another_within_a_second() {
+    let servers = Servers::start().await;
+    servers
+        .put_product(0, "LAMP", json!({ "name": "Lamp", "stock": 0 }))
+        .await;
+    let mut stream = servers
+        .http
+        .get(format!(
+            "{}/api/v1/availability/stream?skus=LAMP",
+            servers.urls[2]
+        ))
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let mut seen = String::new();
+    let next_event = async |stream: &mut reqwest::Response, seen: &mut String| -> Value {
+        loop {
+            if let Some(start) = seen.find("data:") {
+                if let Some(end) = seen[start..].find('\n') {
+                    let data = seen[start + 5..start + end].trim().to_owned();
+                    seen.drain(..start + end);
+                    return serde_json::from_str(&data).unwrap();
+                }
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+                .await
+                .expect("an event within 5 s")
+                .unwrap()
+                .expect("the stream stays open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    };
+    let first = next_event(&mut stream, &mut seen).await;
+    assert_eq!(first["status"], "out_of_stock");
+
+    let sent = Instant::now();
+    let receipt = servers
+        .http
+        .post(format!(
+            "{}/api/v1/admin/products/LAMP/receipts",
+            servers.urls[0]
+        ))
+        .bearer_auth(TOKEN)
+        .json(&json!({ "quantity": 4 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(receipt.status(), 200);
+    let update = next_event(&mut stream, &mut seen).await;
+    let latency = sent.elapsed();
+    assert_eq!(update["available"], 4, "{update}");
+    assert!(latency < Duration::from_secs(1), "took {latency:?}");
+    eprintln!("receipt on server 1 → stream on server 3: {latency:?}");
+    // The third server's own reads agree at once.
+    let body: Value = servers
+        .http
+        .get(format!("{}/api/v1/products/LAMP/availability", servers.urls[2]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["available"], 4);
+}
