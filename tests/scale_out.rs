@@ -12,13 +12,18 @@ use std::collections::HashSet;
 use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use stock_widget::server::store::{Connections, Database};
 use stock_widget::server::Store;
+use stock_widget::server::store::{Connections, Database};
 use support::postgres::Cluster;
 use support::{BINARY_ADMIN_TOKEN as TOKEN, start_binary};
 
 /// Reservations come in bursts from one address here: lift the per-address limit.
-const SERVER_ARGS: &[&str] = &["--reservations-per-minute", "1000000", "--request-timeout", "10"];
+const SERVER_ARGS: &[&str] = &[
+    "--reservations-per-minute",
+    "1000000",
+    "--request-timeout",
+    "10",
+];
 
 struct Servers {
     cluster: Cluster,
@@ -68,9 +73,12 @@ impl Servers {
 
     /// The store as a fourth client sees it.
     async fn store(&self) -> Store {
-        Store::connect(&Database::Postgres(self.database.clone()), Connections::default())
-            .await
-            .unwrap()
+        Store::connect(
+            &Database::Postgres(self.database.clone()),
+            Connections::default(),
+        )
+        .await
+        .unwrap()
     }
 
     async fn health(&self, server: usize) -> u16 {
@@ -135,10 +143,20 @@ async fn reserve(
 /// queue is exactly the reservations still waiting.
 async fn assert_consistent(store: &Store, sku: &str, initial_stock: u64) {
     let reservations = store.reservations_of(sku.into()).await.unwrap();
-    let product = store.product_from_database(sku.into()).await.unwrap().unwrap();
+    let product = store
+        .product_from_database(sku.into())
+        .await
+        .unwrap()
+        .unwrap();
     let from_stock: u64 = reservations.iter().map(|r| u64::from(r.from_stock)).sum();
-    let waiting: u64 = reservations.iter().map(|r| u64::from(r.outstanding())).sum();
-    assert_eq!(u64::from(product.inventory.stock) + from_stock, initial_stock);
+    let waiting: u64 = reservations
+        .iter()
+        .map(|r| u64::from(r.outstanding()))
+        .sum();
+    assert_eq!(
+        u64::from(product.inventory.stock) + from_stock,
+        initial_stock
+    );
     assert_eq!(product.inventory.queued(), waiting);
 }
 
@@ -172,8 +190,14 @@ async fn three_hundred_reservations_over_three_servers_never_oversell() {
     let store = servers.store().await;
     let reservations = store.reservations_of("HOT".into()).await.unwrap();
     assert_eq!(reservations.len(), 150);
-    assert_eq!(reservations.iter().filter(|r| r.from_stock == 1).count(), 100);
-    assert_eq!(reservations.iter().filter(|r| r.outstanding() == 1).count(), 50);
+    assert_eq!(
+        reservations.iter().filter(|r| r.from_stock == 1).count(),
+        100
+    );
+    assert_eq!(
+        reservations.iter().filter(|r| r.outstanding() == 1).count(),
+        50
+    );
     assert_consistent(&store, "HOT", 100).await;
     // Every server answers the same availability.
     for url in &servers.urls {
@@ -216,14 +240,20 @@ async fn one_idempotency_key_sent_to_three_servers_at_once_places_one_reservatio
         assert_eq!(ids.len(), 1, "round {round}: one reservation, replayed");
     }
     let store = servers.store().await;
-    assert_eq!(store.reservations_of("KEYED".into()).await.unwrap().len(), 10);
+    assert_eq!(
+        store.reservations_of("KEYED".into()).await.unwrap().len(),
+        10
+    );
     assert_consistent(&store, "KEYED", 1000).await;
 }
+
+/// A status code (0: no answer) and the `Retry-After` that came with it.
+type Answer = (u16, Option<String>);
 
 /// Sends reservations from `clients` tasks, round robin over `urls`, until
 /// `stop`; records every answer and every acknowledged id.
 struct Load {
-    answers: Arc<Mutex<Vec<(u16, Option<String>)>>>,
+    answers: Arc<Mutex<Vec<Answer>>>,
     acknowledged: Arc<Mutex<Vec<String>>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -275,7 +305,7 @@ impl Load {
         self.acknowledged.lock().unwrap().len()
     }
 
-    async fn finish(self) -> (Vec<(u16, Option<String>)>, Vec<String>) {
+    async fn finish(self) -> (Vec<Answer>, Vec<String>) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         for task in self.tasks {
             task.await.unwrap();
@@ -289,7 +319,11 @@ impl Load {
 async fn wait_for_acknowledged(load: &Load, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while load.acknowledged() < count {
-        assert!(Instant::now() < deadline, "the load stalled at {}", load.acknowledged());
+        assert!(
+            Instant::now() < deadline,
+            "the load stalled at {}",
+            load.acknowledged()
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -302,7 +336,11 @@ async fn assert_all_present(http: &reqwest::Client, url: &str, ids: &[String]) {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 200, "acknowledged reservation {id} was lost");
+        assert_eq!(
+            response.status(),
+            200,
+            "acknowledged reservation {id} was lost"
+        );
     }
 }
 
@@ -310,7 +348,11 @@ async fn assert_all_present(http: &reqwest::Client, url: &str, ids: &[String]) {
 async fn killing_one_server_mid_load_loses_no_acknowledged_reservation() {
     let mut servers = Servers::start().await;
     servers
-        .put_product(0, "HOT", json!({ "name": "Hot", "stock": 60, "backorders": "allow" }))
+        .put_product(
+            0,
+            "HOT",
+            json!({ "name": "Hot", "stock": 60, "backorders": "allow" }),
+        )
         .await;
     let load = Load::start(&servers.http, &servers.urls, "HOT", 9);
     wait_for_acknowledged(&load, 60).await;
@@ -410,8 +452,17 @@ async fn while_the_database_is_down_requests_fail_fast_and_health_says_why() {
         .send()
         .await
         .unwrap();
-    assert_eq!(read.status(), 503, "no answer from a snapshot nobody keeps current");
-    let live = servers.http.get(format!("{url}/livez")).send().await.unwrap();
+    assert_eq!(
+        read.status(),
+        503,
+        "no answer from a snapshot nobody keeps current"
+    );
+    let live = servers
+        .http
+        .get(format!("{url}/livez"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(live.status(), 200, "the process itself is fine");
 
     servers.cluster.start_again();
@@ -442,12 +493,12 @@ async fn a_receipt_through_one_server_reaches_a_stream_on_another_within_a_secon
     let mut seen = String::new();
     let next_event = async |stream: &mut reqwest::Response, seen: &mut String| -> Value {
         loop {
-            if let Some(start) = seen.find("data:") {
-                if let Some(end) = seen[start..].find('\n') {
-                    let data = seen[start + 5..start + end].trim().to_owned();
-                    seen.drain(..start + end);
-                    return serde_json::from_str(&data).unwrap();
-                }
+            if let Some(start) = seen.find("data:")
+                && let Some(end) = seen[start..].find('\n')
+            {
+                let data = seen[start + 5..start + end].trim().to_owned();
+                seen.drain(..start + end);
+                return serde_json::from_str(&data).unwrap();
             }
             let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
                 .await
@@ -481,7 +532,10 @@ async fn a_receipt_through_one_server_reaches_a_stream_on_another_within_a_secon
     // The third server's own reads agree at once.
     let body: Value = servers
         .http
-        .get(format!("{}/api/v1/products/LAMP/availability", servers.urls[2]))
+        .get(format!(
+            "{}/api/v1/products/LAMP/availability",
+            servers.urls[2]
+        ))
         .send()
         .await
         .unwrap()

@@ -33,7 +33,13 @@ pub struct ServeArgs {
     /// Where the data lives: a SQLite file (created if missing), or a
     /// PostgreSQL URL `postgres://user:pass@host:port/dbname` that several
     /// servers share.
-    #[arg(long, env = "STOCK_WIDGET_DB", default_value = "stock-widget.db", value_name = "PATH|URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "STOCK_WIDGET_DB",
+        default_value = "stock-widget.db",
+        value_name = "PATH|URL",
+        hide_env_values = true
+    )]
     pub db: Database,
     /// PostgreSQL: connections this server keeps in its pool.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]

@@ -319,7 +319,12 @@ mod tests {
         assert_eq!(kept.inventory.stock, 3);
         assert_eq!(feed.product("A").unwrap().inventory.stock, 3);
         // A first read fills; a newer read replaces.
-        assert_eq!(feed.fill(product("B", 5), feed.generation()).inventory.stock, 5);
+        assert_eq!(
+            feed.fill(product("B", 5), feed.generation())
+                .inventory
+                .stock,
+            5
+        );
         feed.fill(versioned("B", 4, 2), feed.generation());
         assert_eq!(feed.product("B").unwrap().inventory.stock, 4);
         // Two writes published out of order: the later write's copy stays,

@@ -195,10 +195,8 @@ fn rss_kib(pid: u32) -> u64 {
 async fn five_thousand_idle_connections_leave_the_server_answering_in_little_memory() {
     let database = crate::support::TestDatabase::new().await;
     // Long enough a header timeout that the idle connections stay for the test.
-    let (mut child, url) = crate::support::start_binary(
-        &database.arg(),
-        &["--demo", "--header-timeout", "60"],
-    );
+    let (mut child, url) =
+        crate::support::start_binary(&database.arg(), &["--demo", "--header-timeout", "60"]);
     let address = url.trim_start_matches("http://").to_owned();
     let rss_before = rss_kib(child.id());
     let mut idle = Vec::with_capacity(5_000);

@@ -79,7 +79,10 @@ impl Cluster {
                 .arg(&home)
                 .status()
                 .expect("chown");
-            assert!(status.success(), "chown the cluster's directory to postgres");
+            assert!(
+                status.success(),
+                "chown the cluster's directory to postgres"
+            );
         }
         let port = free_port();
         let options = format!(
@@ -101,7 +104,16 @@ impl Cluster {
         let data = cluster.data.to_string_lossy().into_owned();
         cluster.run(
             "initdb",
-            &["-D", &data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
+            &[
+                "-D",
+                &data,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
         );
         cluster.start_again();
         cluster
@@ -206,7 +218,16 @@ impl Cluster {
         let data = self.data.to_string_lossy().into_owned();
         self.run(
             "pg_ctl",
-            &["-D", &data, "-l", &self.log, "-w", "-o", &self.options, "start"],
+            &[
+                "-D",
+                &data,
+                "-l",
+                &self.log,
+                "-w",
+                "-o",
+                &self.options,
+                "start",
+            ],
         );
     }
 }

@@ -6,7 +6,8 @@
 //! - `build-widget`  the release widget into `dist/widget/`, with a size report;
 //!   `--why` adds its largest crates and functions
 //! - `bench`         size, time to status, API throughput, contention, memory
-//! - `setup`         only the installs (`--browser` adds Chromium + ChromeDriver)
+//! - `setup`         only the installs (`--browser` adds Chromium + ChromeDriver,
+//!   `--postgres` PostgreSQL's server binaries)
 
 mod bench;
 mod run;
@@ -35,10 +36,18 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench::run(),
         Some("build-widget") => build_widget(args.iter().any(|arg| arg == "--why")),
-        Some("setup") => setup::ensure_all(args.iter().any(|arg| arg == "--browser")),
+        Some("setup") => {
+            setup::ensure_all(args.iter().any(|arg| arg == "--browser")).and_then(|()| {
+                if args.iter().any(|arg| arg == "--postgres") {
+                    setup::ensure_postgres()
+                } else {
+                    Ok(())
+                }
+            })
+        }
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev [serve options…] | test | bench | build-widget [--why] | setup [--browser]>"
+                "usage: cargo xtask <dev [serve options…] | test | bench | build-widget [--why] | setup [--browser] [--postgres]>"
             );
             return ExitCode::from(2);
         }
@@ -88,15 +97,21 @@ fn dev(extra: &[String]) -> Result {
         .status_ok()
 }
 
-/// Every test: native unit, integration and end-to-end, then wasm in Chromium.
+/// Every test: native unit, integration and end-to-end, the API suite again
+/// on PostgreSQL, then wasm in Chromium.
 fn test() -> Result {
     setup::ensure_all(true)?;
+    setup::ensure_postgres()?;
     setup::ensure_typescript()?;
     setup::ensure_schemathesis()?;
     widget::build()?;
     let mut tally = run::Tally::default();
     let native = run::command("cargo", &["test", "--workspace", "--all-targets"])
         .env("STOCK_WIDGET_CHROMEDRIVER", setup::CHROMEDRIVER)
+        .tally(&mut tally);
+    // One contract, two stores: the same API suite on a throwaway PostgreSQL.
+    let postgres = run::command("cargo", &["test", "--test", "api"])
+        .env("STOCK_WIDGET_TEST_STORE", "postgres")
         .tally(&mut tally);
     let wasm = run::command(
         "cargo",
@@ -116,16 +131,17 @@ fn test() -> Result {
     .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
     .tally(&mut tally);
     println!(
-        "\nxtask test: native {}, wasm {}",
+        "\nxtask test: native {}, API on PostgreSQL {}, wasm {}",
         verdict(&native),
+        verdict(&postgres),
         verdict(&wasm)
     );
     println!(
         "{} passed, {} failed, {} skipped",
         tally.passed, tally.failed, tally.ignored
     );
-    match (native, wasm) {
-        (Ok(()), Ok(())) => Ok(()),
+    match (native, postgres, wasm) {
+        (Ok(()), Ok(()), Ok(())) => Ok(()),
         _ => Err("some tests failed".into()),
     }
 }

@@ -148,6 +148,20 @@ fn tool_path(name: &str) -> Option<String> {
     Path::new(&path).exists().then_some(path)
 }
 
+/// PostgreSQL's server binaries (Debian's `postgresql`): the tests start
+/// throwaway clusters of their own from them; no service is used.
+pub fn ensure_postgres() -> Result {
+    let installed = std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|versions| {
+        versions
+            .filter_map(std::result::Result::ok)
+            .any(|version| version.path().join("bin/initdb").exists())
+    });
+    if installed {
+        return Ok(());
+    }
+    apt_install(&["postgresql"])
+}
+
 fn ensure_browser() -> Result {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
         return Ok(());

@@ -214,8 +214,11 @@ pub trait Tx: Send {
         settings: &ProductSettings,
     ) -> Result<(), StoreFailure>;
     /// Writes stock and supply; use [`save_inventory`], which records the change.
-    async fn write_inventory(&mut self, sku: &str, inventory: &Inventory)
-    -> Result<(), StoreFailure>;
+    async fn write_inventory(
+        &mut self,
+        sku: &str,
+        inventory: &Inventory,
+    ) -> Result<(), StoreFailure>;
     async fn product_count(&mut self) -> Result<u64, StoreFailure>;
     /// The request fingerprint and response stored for an idempotency key.
     async fn placement_for_key(

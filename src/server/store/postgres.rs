@@ -118,9 +118,7 @@ impl Postgres {
         connections: super::Connections,
         feed: Feed,
     ) -> anyhow::Result<Postgres> {
-        let options: PgConnectOptions = url
-            .parse()
-            .context("--db: not a valid postgres:// URL")?;
+        let options: PgConnectOptions = url.parse().context("--db: not a valid postgres:// URL")?;
         let options = options.application_name("stock-widget");
         let pool = PgPoolOptions::new()
             .max_connections(connections.pool_size)
@@ -172,7 +170,10 @@ impl Postgres {
         let mut attempt = 1;
         loop {
             let result = self.attempt(write, work).await;
-            let lost_race = result.as_ref().err().and_then(MayBeStoreFailure::store_failure)
+            let lost_race = result
+                .as_ref()
+                .err()
+                .and_then(MayBeStoreFailure::store_failure)
                 .is_some_and(|failure| failure.kind == FailureKind::Retry);
             if !lost_race || attempt == ATTEMPTS {
                 return result;
@@ -443,10 +444,11 @@ impl Tx for PgTx<'_> {
         &mut self,
         key: &str,
     ) -> Result<Option<(String, String)>, StoreFailure> {
-        let row = sqlx::query("SELECT request, response FROM reservations WHERE idempotency_key = $1")
-            .bind(key)
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let row =
+            sqlx::query("SELECT request, response FROM reservations WHERE idempotency_key = $1")
+                .bind(key)
+                .fetch_optional(&mut *self.tx)
+                .await?;
         row.map(|row| Ok((row.try_get("request")?, row.try_get("response")?)))
             .transpose()
     }
@@ -527,10 +529,7 @@ impl Tx for PgTx<'_> {
 
     async fn records_of(&mut self, sku: &str) -> Result<Vec<ReservationRecord>, StoreFailure> {
         let sql = format!("SELECT {RECORD_COLUMNS} FROM reservations WHERE sku = $1 ORDER BY seq");
-        let rows = sqlx::query(&sql)
-            .bind(sku)
-            .fetch_all(&mut *self.tx)
-            .await?;
+        let rows = sqlx::query(&sql).bind(sku).fetch_all(&mut *self.tx).await?;
         rows.iter().map(record_from_row).collect()
     }
 

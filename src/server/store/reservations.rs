@@ -4,9 +4,7 @@
 //! asks the logic module, and writes what it decided. The queue is not stored
 //! separately: it is the reservations with units still waiting, in `seq` order.
 
-use super::{
-    MayBeStoreFailure, ReservationRow, Store, StoreFailure, Tx, save_inventory,
-};
+use super::{MayBeStoreFailure, ReservationRow, Store, StoreFailure, Tx, save_inventory};
 use crate::api::{Reservation, ReservationStatus};
 use crate::logic::{Date, Estimate, InventoryError, customer_allowance};
 use crate::server::input::mask_email;
@@ -276,10 +274,7 @@ async fn cancel(
         .context("a reservation's product is missing")?;
     // Read again under the product's lock: another server may have
     // cancelled it, or a receipt filled it, since.
-    let record = tx
-        .record(id)
-        .await?
-        .context("a reservation vanished")?;
+    let record = tx.record(id).await?.context("a reservation vanished")?;
     if record.cancelled {
         let state = current_state(tx, record, today).await?;
         return Ok(Some(CancelOutcome {
