@@ -1,12 +1,19 @@
 use crate::support::{Options, TestServer};
 
 #[tokio::test]
-async fn health_check_answers() {
+async fn health_checks_answer_ready_and_live() {
     let server = TestServer::start().await;
     let response = reqwest::get(server.url("/healthz")).await.unwrap();
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
+    assert_eq!(body["ready"], true);
+    assert_eq!(body["database"], "reachable");
+    // Not ready (database down) is tested with PostgreSQL in tests/scale_out.rs.
+    let live = reqwest::get(server.url("/livez")).await.unwrap();
+    assert_eq!(live.status(), 200);
+    let body: serde_json::Value = live.json().await.unwrap();
+    assert_eq!(body["live"], true);
 }
 
 #[tokio::test]

@@ -71,6 +71,7 @@ pub fn document() -> Value {
     constrain_parameters(&mut doc);
     constrain_bodies(&mut doc["components"]["schemas"]);
     document_common_errors(&mut doc);
+    document_store_outages(&mut doc);
     link_operations(&mut doc);
     doc
 }
@@ -221,6 +222,30 @@ fn document_common_errors(doc: &mut Value) {
         }
         if method == "delete" && !admin {
             add("429", "`rate_limited`: see `Retry-After`");
+        }
+    }
+}
+
+/// Every operation that reads or writes the store may find the database
+/// unreachable (PostgreSQL restarting, say): `503` with `Retry-After`.
+fn document_store_outages(doc: &mut Value) {
+    const OUTAGE: &str = "`store_unavailable`: the database cannot be reached right now; nothing was changed; `Retry-After` says when to try again";
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        if path.ends_with("/openapi.json") {
+            continue;
+        }
+        for operation in item.as_object_mut().into_iter().flat_map(|item| item.values_mut()) {
+            let responses = &mut operation["responses"];
+            match responses.get_mut("503") {
+                Some(existing) => {
+                    let description = existing["description"].as_str().unwrap_or_default();
+                    existing["description"] = json!(format!("{description}; or {OUTAGE}"));
+                }
+                None => responses["503"] = error_response(OUTAGE),
+            }
         }
     }
 }
