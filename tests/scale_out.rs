@@ -37,7 +37,7 @@ impl Servers {
     /// A fresh cluster and database, and three servers on it.
     async fn start() -> Servers {
         let cluster = Cluster::start(true);
-        let database = cluster.create_database().await;
+        let database = cluster.create_database();
         let mut processes = Vec::new();
         let mut urls = Vec::new();
         for _ in 0..3 {

@@ -29,7 +29,7 @@ pub struct TestDatabase {
 impl TestDatabase {
     pub async fn new() -> TestDatabase {
         if on_postgres() {
-            let url = postgres::shared().create_database().await;
+            let url = postgres::shared().create_database();
             TestDatabase {
                 database: Database::Postgres(url),
                 _dir: None,

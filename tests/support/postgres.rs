@@ -3,6 +3,8 @@
 //! run as root, since PostgreSQL refuses to run as root), a free loopback
 //! port, and a watchdog that stops the cluster and removes the directory when
 //! the cluster is dropped or the test process exits, however it exits.
+//!
+//! Only `std`: `cargo xtask bench` includes this file too.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -54,6 +56,23 @@ fn running_as_root() -> bool {
         .is_ok_and(|output| String::from_utf8_lossy(&output.stdout).trim() == "0")
 }
 
+/// A new directory under the system's temporary folder.
+fn new_directory() -> PathBuf {
+    static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    loop {
+        let count = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "stock-widget-pg-{}-{count}",
+            std::process::id()
+        ));
+        match std::fs::create_dir(&path) {
+            Ok(()) => return path,
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(error) => panic!("cannot create {}: {error}", path.display()),
+        }
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
@@ -67,11 +86,7 @@ impl Cluster {
     pub fn start(durable: bool) -> Cluster {
         let bin = bin_dir();
         let as_postgres = running_as_root();
-        let home = tempfile::Builder::new()
-            .prefix("stock-widget-pg-")
-            .tempdir()
-            .expect("a temporary directory")
-            .keep();
+        let home = new_directory();
         let data = home.join("data");
         if as_postgres {
             let status = Command::new("chown")
@@ -178,21 +193,24 @@ impl Cluster {
     }
 
     /// A new, empty database; returns its URL.
-    pub async fn create_database(&self) -> String {
-        use sqlx::Connection;
-        let mut bytes = [0u8; 8];
-        getrandom::getrandom(&mut bytes).unwrap();
-        let name: String = std::iter::once("test_".to_owned())
-            .chain(bytes.iter().map(|byte| format!("{byte:02x}")))
-            .collect();
-        let mut admin = sqlx::PgConnection::connect(&self.url("postgres"))
-            .await
-            .expect("connect to the test cluster");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .expect("create a test database");
-        let _ = admin.close().await;
+    pub fn create_database(&self) -> String {
+        static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let name = format!(
+            "test_{}",
+            COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let port = self.port.to_string();
+        // A client: no need to be the postgres user.
+        let output = Command::new(self.bin.join("createdb"))
+            .args(["-h", "127.0.0.1", "-p", &port, "-U", "postgres", &name])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run createdb");
+        assert!(
+            output.status.success(),
+            "createdb failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         self.url(&name)
     }
 
