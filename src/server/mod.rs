@@ -1,7 +1,7 @@
 //! The server: the authority on availability and reservations.
 //!
 //! Handlers parse input, call the store and the shared logic, and render JSON.
-//! Only `store` talks to SQLite; only `clock` reads the time.
+//! Only `store` talks to the database; only `clock` reads the time.
 
 mod auth;
 pub mod cli;

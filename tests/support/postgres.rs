@@ -61,10 +61,8 @@ fn new_directory() -> PathBuf {
     static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     loop {
         let count = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "stock-widget-pg-{}-{count}",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("stock-widget-pg-{}-{count}", std::process::id()));
         match std::fs::create_dir(&path) {
             Ok(()) => return path,
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,

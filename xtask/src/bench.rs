@@ -1,9 +1,11 @@
-//! `cargo xtask bench`: size, time to status, API throughput, contention and
-//! memory, measured side by side in one run. Writes `target/bench/results.json`
-//! and `target/bench/summary.md`.
+//! `cargo xtask bench`: size, time to status, API throughput, contention,
+//! memory, and the two stores (SQLite, PostgreSQL with one and three
+//! servers), measured side by side in one run. Writes
+//! `target/bench/results.json` and `target/bench/summary.md`;
+//! `cargo xtask bench --stores` runs only the stores' comparison.
 
 use crate::run::command;
-use crate::{Result, setup, size, wasm_symbols, widget};
+use crate::{Result, postgres, setup, size, wasm_symbols, widget};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -30,17 +32,23 @@ const HOT_LIMIT: u32 = 200;
 /// Live updates: this many open availability streams hear one write.
 const STREAMS: usize = 1000;
 
-pub fn run() -> Result {
+pub fn run(only_stores: bool) -> Result {
+    if only_stores {
+        std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
+        build_server()?;
+        let stores = stores()?;
+        let summary = stores_summary(&stores);
+        std::fs::write(format!("{OUT_DIR}/stores.json"), stores.to_string())
+            .map_err(|e| e.to_string())?;
+        println!("{summary}");
+        return Ok(());
+    }
     setup::ensure_all(true)?;
     setup::ensure_bench_tools()?;
     std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
     let report = widget::build()?;
     let contributors = wasm_symbols::largest_contributors()?;
-    command(
-        "cargo",
-        &["build", "--profile", "server", "--bin", "stock-widget"],
-    )
-    .status_ok()?;
+    build_server()?;
 
     let db = format!("{OUT_DIR}/bench.db");
     for suffix in ["", "-wal", "-shm"] {
@@ -55,10 +63,11 @@ pub fn run() -> Result {
     let lighthouse = lighthouse(&server.base)?;
     let throughput = api_throughput(&server.base)?;
     let rss_after_reads = server.peak_rss_kib();
-    let contention = contention(&server.base)?;
+    let contention = contention(std::slice::from_ref(&server.base))?;
     let fanout = live_fanout(&server.base)?;
     let rss_after_writes = server.peak_rss_kib();
     server.stop();
+    let stores = stores()?;
 
     let results = json!({
         "machine": machine,
@@ -76,6 +85,7 @@ pub fn run() -> Result {
         "contention": contention,
         "live_fanout": fanout,
         "server_peak_rss_kib": { "after_reads": rss_after_reads, "after_reservations": rss_after_writes },
+        "stores": stores,
     });
     let pretty = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
     std::fs::write(format!("{OUT_DIR}/results.json"), pretty).map_err(|e| e.to_string())?;
@@ -84,6 +94,14 @@ pub fn run() -> Result {
     println!("{summary}");
     println!("xtask bench: wrote {OUT_DIR}/results.json and {OUT_DIR}/summary.md");
     Ok(())
+}
+
+fn build_server() -> Result {
+    command(
+        "cargo",
+        &["build", "--profile", "server", "--bin", "stock-widget"],
+    )
+    .status_ok()
 }
 
 fn machine() -> Value {
@@ -564,8 +582,10 @@ fn live_fanout(base: &str) -> Result<Value> {
     }))
 }
 
-/// `CLIENTS` clients reserve one unit at a time of one hot SKU until they are refused.
-fn contention(base: &str) -> Result<Value> {
+/// `CLIENTS` clients reserve one unit at a time of one hot SKU until they
+/// are refused, spread round robin over the servers at `bases`.
+fn contention(bases: &[String]) -> Result<Value> {
+    let base = bases[0].as_str();
     let settings = json!({"name": "Hot item", "stock": HOT_STOCK, "backorders": "allow", "backorder_limit": HOT_LIMIT}).to_string();
     let auth = format!("Authorization: Bearer {TOKEN}\r\n");
     let (status, body) =
@@ -596,7 +616,7 @@ fn contention(base: &str) -> Result<Value> {
     let workers: Vec<_> = (0..CLIENTS)
         .map(|client| {
             let (base, latencies, counts) = (
-                base.to_string(),
+                bases[client % bases.len()].clone(),
                 Arc::clone(&latencies),
                 Arc::clone(&counts),
             );
@@ -648,8 +668,10 @@ fn contention(base: &str) -> Result<Value> {
             .copied()
             .unwrap_or(0.0)
     };
+    // Asked of the last server: every server must agree nothing is left.
+    let last = bases[bases.len() - 1].as_str();
     let (_, availability) =
-        Connection::open(base)?.send("GET", "/api/v1/products/HOT/availability", "", "")?;
+        Connection::open(last)?.send("GET", "/api/v1/products/HOT/availability", "", "")?;
     let availability: Value = serde_json::from_str(&availability).unwrap_or(Value::Null);
     let allowed = (HOT_STOCK + HOT_LIMIT) as u64;
     Ok(json!({
@@ -663,13 +685,154 @@ fn contention(base: &str) -> Result<Value> {
         "reservations_per_sec": ((created as f64 / elapsed) * 10.0).round() / 10.0,
         "p50_ms": (percentile(0.50) * 100.0).round() / 100.0,
         "p99_ms": (percentile(0.99) * 100.0).round() / 100.0,
-        "durability": "WAL, synchronous=FULL: every 201 is on disk",
         "reads_during_rush": {
             "count": reads.len(),
             "p50_ms": (read_percentile(0.50) * 100.0).round() / 100.0,
             "p99_ms": (read_percentile(0.99) * 100.0).round() / 100.0,
         },
     }))
+}
+
+/// The same reads and the same hot-SKU rush on SQLite, on PostgreSQL behind
+/// one server and behind three, one after the other on this machine.
+fn stores() -> Result<Value> {
+    setup::ensure_postgres()?;
+    setup::ensure_bench_tools()?;
+    write_bench_www()?;
+    // fsync on: the reservations are as durable as SQLite's.
+    let cluster = postgres::Cluster::start(true);
+    let sqlite = format!("{OUT_DIR}/stores.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{sqlite}{suffix}"));
+    }
+    let one = cluster.create_database();
+    let three = cluster.create_database();
+    let setups: [(&str, Vec<String>, &str); 3] = [
+        (
+            "sqlite",
+            vec![sqlite],
+            "WAL, synchronous=FULL: every 201 is on disk",
+        ),
+        (
+            "postgres_1_server",
+            vec![one],
+            "synchronous_commit=on, fsync=on: every 201 is on disk",
+        ),
+        (
+            "postgres_3_servers",
+            vec![three; 3],
+            "synchronous_commit=on, fsync=on: every 201 is on disk",
+        ),
+    ];
+    let mut results = serde_json::Map::new();
+    for (name, databases, durability) in setups {
+        eprintln!("xtask bench: stores, {name}");
+        let mut servers = Vec::new();
+        for database in &databases {
+            servers.push(Server::start(database)?);
+        }
+        let bases: Vec<String> = servers.iter().map(|server| server.base.clone()).collect();
+        let reads = spread_reads(&bases)?;
+        let mut rush = contention(&bases)?;
+        rush["durability"] = json!(durability);
+        for server in &mut servers {
+            server.stop();
+        }
+        results.insert(
+            name.into(),
+            json!({ "servers": bases.len(), "availability": reads, "hot_sku_rush": rush }),
+        );
+    }
+    let rate = |name: &str, path: &[&str]| {
+        path.iter()
+            .fold(&results[name], |value, key| &value[*key])
+            .as_f64()
+            .unwrap_or(0.0)
+    };
+    let ratio = |a: f64, b: f64| if b > 0.0 { round3(a / b) } else { 0.0 };
+    let reads = ["availability", "requests_per_sec"];
+    let writes = ["hot_sku_rush", "reservations_per_sec"];
+    let ratios = json!({
+        "reads_postgres_1_to_sqlite": ratio(rate("postgres_1_server", &reads), rate("sqlite", &reads)),
+        "reads_postgres_3_to_1": ratio(rate("postgres_3_servers", &reads), rate("postgres_1_server", &reads)),
+        "reservations_postgres_1_to_sqlite": ratio(rate("postgres_1_server", &writes), rate("sqlite", &writes)),
+        "reservations_postgres_3_to_1": ratio(rate("postgres_3_servers", &writes), rate("postgres_1_server", &writes)),
+    });
+    results.insert("ratios".into(), ratios);
+    results.insert(
+        "load".into(),
+        json!("wrk, 32 connections in all split over the servers, 8 s; the rush: 32 clients, 600 units; servers, PostgreSQL and load generators share the 2 cores"),
+    );
+    Ok(Value::Object(results))
+}
+
+/// wrk against one product's availability on every server at once, 32
+/// connections in all; the requests per second add up.
+fn spread_reads(bases: &[String]) -> Result<Value> {
+    let connections = (32 / bases.len()).max(1).to_string();
+    let threads = (2 / bases.len()).max(1).to_string();
+    let runs: Vec<_> = bases
+        .iter()
+        .map(|base| {
+            let url = format!("{base}/api/v1/products/KETTLE-GOOSE/availability?quantity=2");
+            let (connections, threads) = (connections.clone(), threads.clone());
+            std::thread::spawn(move || {
+                command(
+                    "wrk",
+                    &[
+                        "-t",
+                        &threads,
+                        "-c",
+                        &connections,
+                        "-d8s",
+                        "--latency",
+                        &url,
+                    ],
+                )
+                .output_text()
+                .map(|output| parse_wrk(&output))
+            })
+        })
+        .collect();
+    let mut total = 0.0;
+    let mut p99: f64 = 0.0;
+    for run in runs {
+        let result = run
+            .join()
+            .map_err(|_| "wrk thread panicked")?
+            .ok_or("wrk failed")?;
+        total += result["requests_per_sec"].as_f64().unwrap_or(0.0);
+        p99 = p99.max(result["p99_ms"].as_f64().unwrap_or(0.0));
+    }
+    Ok(json!({ "requests_per_sec": total.round(), "worst_p99_ms": p99 }))
+}
+
+fn stores_summary(stores: &Value) -> String {
+    let mut out = String::from(
+        "\n## Stores: SQLite vs PostgreSQL, one server vs three\n\n| store | servers | availability reads/s | worst p99 ms | hot-SKU reservations/s | p50 ms | p99 ms | zero oversell |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
+    );
+    for name in ["sqlite", "postgres_1_server", "postgres_3_servers"] {
+        let row = &stores[name];
+        out.push_str(&format!(
+            "| {name} | {} | {} | {} | {} | {} | {} | {} |\n",
+            row["servers"],
+            row["availability"]["requests_per_sec"],
+            row["availability"]["worst_p99_ms"],
+            row["hot_sku_rush"]["reservations_per_sec"],
+            row["hot_sku_rush"]["p50_ms"],
+            row["hot_sku_rush"]["p99_ms"],
+            row["hot_sku_rush"]["zero_oversell"],
+        ));
+    }
+    let ratios = &stores["ratios"];
+    out.push_str(&format!(
+        "\nReads: PostgreSQL 1 server / SQLite **{}**, 3 servers / 1 **{}**. Reservations: PostgreSQL 1 server / SQLite **{}**, 3 servers / 1 **{}**.\n",
+        ratios["reads_postgres_1_to_sqlite"],
+        ratios["reads_postgres_3_to_1"],
+        ratios["reservations_postgres_1_to_sqlite"],
+        ratios["reservations_postgres_3_to_1"],
+    ));
+    out
 }
 
 fn summary(results: &Value) -> String {
@@ -762,5 +925,6 @@ fn summary(results: &Value) -> String {
     ));
     let rss = &results["server_peak_rss_kib"];
     out.push_str(&format!("\n## Server memory\n\nPeak RSS: {} KiB after the read load, {} KiB after the reservations.\n", rss["after_reads"], rss["after_reservations"]));
+    out.push_str(&stores_summary(&results["stores"]));
     out
 }

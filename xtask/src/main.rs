@@ -5,11 +5,16 @@
 //! - `test`          every test: native, wasm in headless Chromium, end-to-end
 //! - `build-widget`  the release widget into `dist/widget/`, with a size report;
 //!   `--why` adds its largest crates and functions
-//! - `bench`         size, time to status, API throughput, contention, memory
+//! - `bench`         size, time to status, API throughput, contention, memory,
+//!   SQLite vs PostgreSQL (`--stores`: only that)
 //! - `setup`         only the installs (`--browser` adds Chromium + ChromeDriver,
 //!   `--postgres` PostgreSQL's server binaries)
 
 mod bench;
+// The throwaway PostgreSQL clusters the tests use, for the stores' benchmark.
+#[allow(dead_code)]
+#[path = "../../tests/support/postgres.rs"]
+mod postgres;
 mod run;
 mod setup;
 mod size;
@@ -34,7 +39,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev(&args[1..]),
         Some("test") => test(),
-        Some("bench") => bench::run(),
+        Some("bench") => bench::run(args.iter().any(|arg| arg == "--stores")),
         Some("build-widget") => build_widget(args.iter().any(|arg| arg == "--why")),
         Some("setup") => {
             setup::ensure_all(args.iter().any(|arg| arg == "--browser")).and_then(|()| {
@@ -47,7 +52,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev [serve options…] | test | bench | build-widget [--why] | setup [--browser] [--postgres]>"
+                "usage: cargo xtask <dev [serve options…] | test | bench [--stores] | build-widget [--why] | setup [--browser] [--postgres]>"
             );
             return ExitCode::from(2);
         }

@@ -237,7 +237,11 @@ fn document_store_outages(doc: &mut Value) {
         if path.ends_with("/openapi.json") {
             continue;
         }
-        for operation in item.as_object_mut().into_iter().flat_map(|item| item.values_mut()) {
+        for operation in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|item| item.values_mut())
+        {
             let responses = &mut operation["responses"];
             match responses.get_mut("503") {
                 Some(existing) => {

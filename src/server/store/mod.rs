@@ -69,8 +69,12 @@ impl std::fmt::Debug for Database {
                 let without_password = match (url.find("://"), url.rfind('@')) {
                     (Some(scheme), Some(at)) if at > scheme => {
                         let credentials = &url[scheme + 3..at];
-                        let user = credentials.split(':').next().unwrap_or_default();
-                        format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+                        match credentials.split_once(':') {
+                            Some((user, _)) => {
+                                format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+                            }
+                            None => url.clone(),
+                        }
                     }
                     _ => url.clone(),
                 };

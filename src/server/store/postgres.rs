@@ -135,11 +135,11 @@ impl Postgres {
                 Err(error) => return Err(error.context("cannot prepare the database")),
             }
         }
-        let listener = listen(&pool)
+        let following = listen(&pool)
             .await
             .context("cannot listen for other servers' changes")?;
         feed.follow();
-        tokio::spawn(follow(pool.clone(), feed.clone(), listener));
+        tokio::spawn(follow(pool.clone(), feed.clone(), following));
         Ok(Postgres {
             pool,
             run: feed.run().to_owned(),
@@ -216,22 +216,32 @@ async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+/// The change feed's two connections: one listens, one reloads what it
+/// hears. Both are outside the pool, so a pool busy with writes never delays
+/// (or times out) the propagation of their commits.
+struct Following {
+    listener: PgListener,
+    reader: PgConnection,
+}
+
+async fn listen(pool: &PgPool) -> Result<Following, sqlx::Error> {
+    use sqlx::Connection;
     let mut listener = PgListener::connect_with(pool).await?;
     // Reconnecting is ours to do: the feed must know it was cut off.
     listener.eager_reconnect(false);
     listener.listen(CHANGES_CHANNEL).await?;
-    Ok(listener)
+    let reader = PgConnection::connect_with(&pool.connect_options()).await?;
+    Ok(Following { listener, reader })
 }
 
 /// Hears the other servers' commits and reloads what they changed into
 /// this server's feed. When the connection drops, the feed stops trusting its
 /// snapshot until this listens again (then every stream re-checks everything).
-async fn follow(pool: PgPool, feed: Feed, first: PgListener) {
-    let mut listener = Some(first);
+async fn follow(pool: PgPool, feed: Feed, first: Following) {
+    let mut following = Some(first);
     let mut backoff = Duration::from_millis(100);
     loop {
-        let mut current = match listener.take() {
+        let mut current = match following.take() {
             Some(current) => current,
             None => match listen(&pool).await {
                 Ok(current) => {
@@ -249,11 +259,13 @@ async fn follow(pool: PgPool, feed: Feed, first: PgListener) {
             },
         };
         loop {
-            let cause = match current.try_recv().await {
-                Ok(Some(notice)) => match reload(&pool, &feed, notice.payload()).await {
-                    Ok(()) => continue,
-                    Err(error) => error.to_string(),
-                },
+            let cause = match current.listener.try_recv().await {
+                Ok(Some(notice)) => {
+                    match reload(&mut current.reader, &feed, notice.payload()).await {
+                        Ok(()) => continue,
+                        Err(error) => error.to_string(),
+                    }
+                }
                 Ok(None) => "the connection closed".to_owned(),
                 Err(error) => error.to_string(),
             };
@@ -268,15 +280,14 @@ async fn follow(pool: PgPool, feed: Feed, first: PgListener) {
 
 /// A notice `"<run> <sku>"`: unless it is this server's own, the product
 /// as it is now goes to the feed.
-async fn reload(pool: &PgPool, feed: &Feed, payload: &str) -> Result<(), StoreFailure> {
+async fn reload(reader: &mut PgConnection, feed: &Feed, payload: &str) -> Result<(), StoreFailure> {
     let Some((run, sku)) = payload.split_once(' ') else {
         return Ok(());
     };
     if run == feed.run() {
         return Ok(());
     }
-    let mut connection = pool.acquire().await?;
-    if let Some(product) = load_product(&mut connection, sku, false).await? {
+    if let Some(product) = load_product(reader, sku, false).await? {
         feed.publish(vec![product]);
     }
     Ok(())
