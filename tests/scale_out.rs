@@ -161,6 +161,49 @@ async fn assert_consistent(store: &Store, sku: &str, initial_stock: u64) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_servers_starting_together_on_an_empty_database_migrate_and_seed_once() {
+    let cluster = Cluster::start(false);
+    let database = cluster.create_database();
+    let starts: Vec<_> = (0..3)
+        .map(|_| {
+            let database = database.clone();
+            std::thread::spawn(move || start_binary(&database, &["--demo"]))
+        })
+        .collect();
+    let mut processes = Vec::new();
+    for start in starts {
+        processes.push(start.join().expect("every server starts").0);
+    }
+    let store = Store::connect(
+        &Database::Postgres(database.clone()),
+        Connections::default(),
+    )
+    .await
+    .unwrap();
+    // The demo queue's early bird, placed by whichever server seeded first.
+    assert_eq!(
+        store
+            .reservations_of("BIKE-CITY".into())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let mut connection = <sqlx::PgConnection as sqlx::Connection>::connect(&database)
+        .await
+        .unwrap();
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(applied, 1, "each migration applied once");
+    for mut process in processes {
+        let _ = process.kill();
+        let _ = process.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_hundred_reservations_over_three_servers_never_oversell() {
     let servers = Servers::start().await;
     servers

@@ -119,7 +119,11 @@ impl Postgres {
         feed: Feed,
     ) -> anyhow::Result<Postgres> {
         let options: PgConnectOptions = url.parse().context("--db: not a valid postgres:// URL")?;
-        let options = options.application_name("stock-widget");
+        // A 201 promises the reservation is on disk: whatever the database's
+        // default, this server's commits wait for the flush.
+        let options = options
+            .application_name("stock-widget")
+            .options([("synchronous_commit", "on")]);
         let pool = PgPoolOptions::new()
             .max_connections(connections.pool_size)
             .acquire_timeout(connections.acquire_timeout)
