@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use stock_widget::server::Store;
 use stock_widget::server::store::{Connections, Database};
 use support::postgres::Cluster;
-use support::{BINARY_ADMIN_TOKEN as TOKEN, start_binary};
+use support::{
+    BINARY_ADMIN_TOKEN as TOKEN, assert_reservations_present, assert_store_consistent, start_binary,
+};
 
 /// Reservations come in bursts from one address here: lift the per-address limit.
 const SERVER_ARGS: &[&str] = &[
@@ -139,27 +141,6 @@ async fn reserve(
     Ok((status, body, retry_after))
 }
 
-/// Stock + what reservations took from it is what the merchant set, and the
-/// queue is exactly the reservations still waiting.
-async fn assert_consistent(store: &Store, sku: &str, initial_stock: u64) {
-    let reservations = store.reservations_of(sku.into()).await.unwrap();
-    let product = store
-        .product_from_database(sku.into())
-        .await
-        .unwrap()
-        .unwrap();
-    let from_stock: u64 = reservations.iter().map(|r| u64::from(r.from_stock)).sum();
-    let waiting: u64 = reservations
-        .iter()
-        .map(|r| u64::from(r.outstanding()))
-        .sum();
-    assert_eq!(
-        u64::from(product.inventory.stock) + from_stock,
-        initial_stock
-    );
-    assert_eq!(product.inventory.queued(), waiting);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_servers_starting_together_on_an_empty_database_migrate_and_seed_once() {
     let cluster = Cluster::start(false);
@@ -241,7 +222,7 @@ async fn three_hundred_reservations_over_three_servers_never_oversell() {
         reservations.iter().filter(|r| r.outstanding() == 1).count(),
         50
     );
-    assert_consistent(&store, "HOT", 100).await;
+    assert_store_consistent(&store, "HOT", 100).await;
     // Every server answers the same availability.
     for url in &servers.urls {
         let body: Value = servers
@@ -287,7 +268,7 @@ async fn one_idempotency_key_sent_to_three_servers_at_once_places_one_reservatio
         store.reservations_of("KEYED".into()).await.unwrap().len(),
         10
     );
-    assert_consistent(&store, "KEYED", 1000).await;
+    assert_store_consistent(&store, "KEYED", 1000).await;
 }
 
 /// A status code (0: no answer) and the `Retry-After` that came with it.
@@ -371,22 +352,6 @@ async fn wait_for_acknowledged(load: &Load, count: usize) {
     }
 }
 
-/// Every acknowledged reservation is readable through `url`.
-async fn assert_all_present(http: &reqwest::Client, url: &str, ids: &[String]) {
-    for id in ids {
-        let response = http
-            .get(format!("{url}/api/v1/reservations/{id}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            200,
-            "acknowledged reservation {id} was lost"
-        );
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killing_one_server_mid_load_loses_no_acknowledged_reservation() {
     let mut servers = Servers::start().await;
@@ -409,11 +374,11 @@ async fn killing_one_server_mid_load_loses_no_acknowledged_reservation() {
         answers.iter().all(|(status, _)| matches!(status, 201 | 0)),
         "only 201s, and connection errors from the killed server"
     );
-    assert_all_present(&servers.http, &servers.urls[2], &acknowledged).await;
+    assert_reservations_present(&servers.http, &servers.urls[2], &acknowledged).await;
     let store = servers.store().await;
     let reservations = store.reservations_of("HOT".into()).await.unwrap();
     assert!(reservations.len() >= acknowledged.len());
-    assert_consistent(&store, "HOT", 60).await;
+    assert_store_consistent(&store, "HOT", 60).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -450,14 +415,14 @@ async fn a_database_restart_mid_load_gives_only_503s_and_service_resumes() {
         answers.iter().filter(|(status, _)| *status == 503).count()
     );
     // Every 201 is durable.
-    assert_all_present(&servers.http, &servers.urls[0], &acknowledged).await;
+    assert_reservations_present(&servers.http, &servers.urls[0], &acknowledged).await;
     let store = servers.store().await;
     assert_eq!(
         store.reservations_of("HOT".into()).await.unwrap().len(),
         acknowledged.len(),
         "a 503 placed nothing"
     );
-    assert_consistent(&store, "HOT", 100000).await;
+    assert_store_consistent(&store, "HOT", 100000).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

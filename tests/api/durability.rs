@@ -1,6 +1,9 @@
 //! Every acknowledged reservation survives a SIGKILL in the middle of a load.
 
-use crate::support::{BINARY_ADMIN_TOKEN as TOKEN, TestDatabase, start_binary};
+use crate::support::{
+    BINARY_ADMIN_TOKEN as TOKEN, TestDatabase, assert_reservations_present,
+    assert_store_consistent, start_binary,
+};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -60,32 +63,11 @@ async fn acknowledged_reservations_survive_sigkill() {
     assert!(acknowledged.len() >= 60);
 
     let (mut restarted, url) = start_binary(&db, HEAVY_WRITER);
-    for id in &acknowledged {
-        let response = http
-            .get(format!("{url}/api/v1/reservations/{id}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            200,
-            "acknowledged reservation {id} was lost"
-        );
-    }
-    // Stock and queue agree with the reservations that exist.
+    assert_reservations_present(&http, &url, &acknowledged).await;
     let store = database.open().await;
     let reservations = store.reservations_of("HOT".into()).await.unwrap();
     assert!(reservations.len() >= acknowledged.len());
-    let product = store.product("HOT".into()).await.unwrap().unwrap();
-    let from_stock: u64 = reservations.iter().map(|r| r.from_stock as u64).sum();
-    let waiting: u64 = reservations.iter().map(|r| r.outstanding() as u64).sum();
-    assert_eq!(product.inventory.stock as u64 + from_stock, 40);
-    assert_eq!(product.inventory.queued(), waiting);
-    // Once stock ran out, everything after it waited: no reservation jumped the queue.
-    let first_waiting = reservations.iter().position(|r| r.outstanding() > 0);
-    if let Some(first) = first_waiting {
-        assert!(reservations[first + 1..].iter().all(|r| r.from_stock == 0));
-    }
+    assert_store_consistent(&store, "HOT", 40).await;
     let _ = restarted.kill();
     let _ = restarted.wait();
 }

@@ -304,3 +304,44 @@ pub fn start_binary(db: &str, extra: &[&str]) -> (std::process::Child, String) {
         .expect("the server says it is ready");
     (child, url)
 }
+
+/// Every acknowledged reservation is readable through the server at `url`.
+pub async fn assert_reservations_present(http: &reqwest::Client, url: &str, ids: &[String]) {
+    for id in ids {
+        let response = http
+            .get(format!("{url}/api/v1/reservations/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            200,
+            "acknowledged reservation {id} was lost"
+        );
+    }
+}
+
+/// The store agrees with itself: stock plus what the reservations took
+/// from it is what the merchant set, the queue is exactly the units still
+/// waiting, and once stock ran out nothing jumped the queue.
+pub async fn assert_store_consistent(store: &Store, sku: &str, initial_stock: u64) {
+    let reservations = store.reservations_of(sku.into()).await.unwrap();
+    let product = store
+        .product_from_database(sku.into())
+        .await
+        .unwrap()
+        .unwrap();
+    let from_stock: u64 = reservations.iter().map(|r| u64::from(r.from_stock)).sum();
+    let waiting: u64 = reservations
+        .iter()
+        .map(|r| u64::from(r.outstanding()))
+        .sum();
+    assert_eq!(
+        u64::from(product.inventory.stock) + from_stock,
+        initial_stock
+    );
+    assert_eq!(product.inventory.queued(), waiting);
+    if let Some(first) = reservations.iter().position(|r| r.outstanding() > 0) {
+        assert!(reservations[first + 1..].iter().all(|r| r.from_stock == 0));
+    }
+}
