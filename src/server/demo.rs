@@ -80,7 +80,9 @@ pub async fn seed_if_empty(store: &Store, today: Date) -> anyhow::Result<usize> 
     let products = catalog(today);
     let count = products.len();
     for (sku, settings) in products {
-        store.put_product(sku.to_owned(), settings).await?;
+        store
+            .add_product_if_missing(sku.to_owned(), settings)
+            .await?;
     }
     // Earlier shoppers, so the bike's backorder limit is almost reached.
     let early_bird = NewReservation {

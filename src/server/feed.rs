@@ -165,9 +165,12 @@ impl Feed {
     }
 
     /// Committed writes: replaces the snapshots (unless a newer copy is
-    /// there already) and tells the streams.
-    pub fn publish(&self, products: Vec<Product>) {
+    /// there already, or the snapshot was dropped since `generation` was
+    /// taken — before the write began, or before the read of another
+    /// server's change) and tells the streams.
+    pub fn publish(&self, products: Vec<Product>, generation: u64) {
         let mut state = self.state();
+        let keep = state.following && state.generation == generation;
         for product in products {
             let sku = product.sku.clone();
             if let Some(kept) = state.products.get(&sku)
@@ -176,7 +179,7 @@ impl Feed {
                 // A later write was published first and told the streams.
                 continue;
             }
-            if state.following {
+            if keep {
                 state.products.insert(sku.clone(), Arc::new(product));
             }
             self.append(&mut state, Changed::Product(sku));
@@ -314,7 +317,7 @@ mod tests {
     #[test]
     fn an_older_copy_never_replaces_a_newer_one() {
         let feed = Feed::new("r".into());
-        feed.publish(vec![versioned("A", 3, 2)]);
+        feed.publish(vec![versioned("A", 3, 2)], feed.generation());
         let kept = feed.fill(versioned("A", 9, 1), feed.generation());
         assert_eq!(kept.inventory.stock, 3);
         assert_eq!(feed.product("A").unwrap().inventory.stock, 3);
@@ -330,8 +333,8 @@ mod tests {
         // Two writes published out of order: the later write's copy stays,
         // and the late one tells no stream.
         let (mut changes, _) = feed.subscribe();
-        feed.publish(vec![versioned("A", 1, 4)]);
-        feed.publish(vec![versioned("A", 2, 3)]);
+        feed.publish(vec![versioned("A", 1, 4)], feed.generation());
+        feed.publish(vec![versioned("A", 2, 3)], feed.generation());
         assert_eq!(feed.product("A").unwrap().inventory.stock, 1);
         assert!(changes.try_recv().is_ok());
         assert!(changes.try_recv().is_err());
@@ -340,14 +343,14 @@ mod tests {
     #[test]
     fn a_feed_cut_off_from_the_database_keeps_no_snapshot() {
         let feed = Feed::new("r".into());
-        feed.publish(vec![product("A", 3)]);
+        feed.publish(vec![product("A", 3)], feed.generation());
         let before = feed.generation();
         feed.unfollow();
         assert!(!feed.is_following());
         assert_eq!(feed.product("A"), None, "dropped with the feed");
         // Reads and writes meanwhile are not kept.
         feed.fill(product("B", 1), feed.generation());
-        feed.publish(vec![versioned("A", 2, 2)]);
+        feed.publish(vec![versioned("A", 2, 2)], feed.generation());
         assert_eq!(feed.product("A"), None);
         assert_eq!(feed.product("B"), None);
         // Back: a read begun before the cut is not kept either, and every
@@ -358,6 +361,9 @@ mod tests {
         assert_eq!(changes.try_recv().unwrap().changed, Changed::Everything);
         feed.fill(product("C", 1), before);
         assert_eq!(feed.product("C"), None);
+        // Nor is a write that began before the cut, published after it.
+        feed.publish(vec![product("D", 1)], before);
+        assert_eq!(feed.product("D"), None);
         feed.fill(product("C", 1), feed.generation());
         assert!(feed.product("C").is_some());
     }
@@ -365,10 +371,10 @@ mod tests {
     #[test]
     fn a_resuming_client_gets_what_changed_since_its_position() {
         let feed = Feed::new("r".into());
-        feed.publish(vec![product("A", 1)]);
+        feed.publish(vec![product("A", 1)], feed.generation());
         let after_a = feed.position();
-        feed.publish(vec![product("B", 1)]);
-        feed.publish(vec![product("C", 1)]);
+        feed.publish(vec![product("B", 1)], feed.generation());
+        feed.publish(vec![product("C", 1)], feed.generation());
         let expected: HashSet<String> = ["B".to_string(), "C".to_string()].into();
         assert_eq!(feed.since(&after_a), CatchUp::Skus(expected));
         assert_eq!(feed.since(&feed.position()), CatchUp::Skus(HashSet::new()));
@@ -392,7 +398,7 @@ mod tests {
         let feed = Feed::new("r".into());
         let start = feed.position();
         for _ in 0..RECENT_CHANGES + 1 {
-            feed.publish(vec![product("A", 1)]);
+            feed.publish(vec![product("A", 1)], feed.generation());
         }
         assert_eq!(feed.since(&start), CatchUp::Everything);
         let recent = Position {

@@ -128,4 +128,14 @@ async fn one_email_never_holds_more_than_the_cap_per_customer() {
     let over = server.reserve("CAPPED", 4, "jane@example.com", None).await;
     assert_eq!(over.status, 409);
     assert_eq!(over.body["error"]["max_quantity"], 3);
+    // Beyond ASCII, case is folded the same on both stores.
+    let first = server
+        .reserve("CAPPED", 4, "Élodie@example.com", None)
+        .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let again = server
+        .reserve("CAPPED", 2, "éLODIE@example.com", None)
+        .await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_eq!(again.body["error"]["max_quantity"], 1);
 }

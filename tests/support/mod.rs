@@ -264,30 +264,63 @@ impl TestServer {
 /// The admin token of servers started with [`start_binary`].
 pub const BINARY_ADMIN_TOKEN: &str = "binary-admin-token";
 
-/// Starts the real `stock-widget serve` on `db` with `extra` arguments (a
-/// free port unless they name one); returns the process and its base URL,
-/// read from its "ready" line. Kill it to simulate a crash.
-pub fn start_binary(db: &str, extra: &[&str]) -> (std::process::Child, String) {
+/// A server process that is killed when dropped, so a failing test leaves
+/// none behind. Reads as the `Child` it wraps.
+pub struct ServerProcess(std::process::Child);
+
+impl std::ops::Deref for ServerProcess {
+    type Target = std::process::Child;
+
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ServerProcess {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the real `stock-widget serve` on `db` (a SQLite path or a
+/// PostgreSQL URL) with `extra` arguments (a free port unless they name one);
+/// returns the process and its base URL, read from its "ready" line. Kill it
+/// to simulate a crash.
+pub fn start_binary(db: &str, extra: &[&str]) -> (ServerProcess, String) {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let mut command = Command::new(env!("CARGO_BIN_EXE_stock-widget"));
-    command.args(["serve", "--db"]).arg(db);
+    command.args(["serve", "--db", db]);
     if !extra.contains(&"--addr") {
         command.args(["--addr", "127.0.0.1:0"]);
     }
-    let mut child = command
-        .args(extra)
-        .current_dir(project_dir())
-        .env("STOCK_WIDGET_ADMIN_TOKEN", BINARY_ADMIN_TOKEN)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start stock-widget");
+    let mut child = ServerProcess(
+        command
+            .args(extra)
+            .current_dir(project_dir())
+            .env("STOCK_WIDGET_ADMIN_TOKEN", BINARY_ADMIN_TOKEN)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start stock-widget"),
+    );
     let stdout = child.stdout.take().unwrap();
     let (sender, receiver) = std::sync::mpsc::channel();
+    // STOCK_WIDGET_TEST_SERVER_LOGS=1 shows what the servers log.
+    let echo = std::env::var_os("STOCK_WIDGET_TEST_SERVER_LOGS").is_some();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if echo {
+                eprintln!("[server] {line}");
+            }
             if let Some(start) = line.find("http://") {
                 let url = line[start..]
                     .split_whitespace()
@@ -300,7 +333,7 @@ pub fn start_binary(db: &str, extra: &[&str]) -> (std::process::Child, String) {
         }
     });
     let url = receiver
-        .recv_timeout(std::time::Duration::from_secs(20))
+        .recv_timeout(std::time::Duration::from_secs(40))
         .expect("the server says it is ready");
     (child, url)
 }

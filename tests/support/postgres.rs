@@ -98,12 +98,7 @@ impl Cluster {
             );
         }
         let port = free_port();
-        let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=400 \
-             -c shared_buffers=64MB -c fsync={}",
-            home.display(),
-            if durable { "on" } else { "off" },
-        );
+        let options = Cluster::server_options(port, &home, durable);
         let mut cluster = Cluster {
             port,
             data,
@@ -125,11 +120,50 @@ impl Cluster {
                 "--auth=trust",
                 "-E",
                 "UTF8",
+                // The same collation whatever the machine's LANG.
+                "--locale=C",
                 "--no-sync",
             ],
         );
-        cluster.start_again();
-        cluster
+        // The port was free a moment ago; another process may have taken it
+        // since: then try another.
+        for _ in 0..5 {
+            if cluster.try_start() {
+                return cluster;
+            }
+            cluster.port = free_port();
+            cluster.options = Cluster::server_options(cluster.port, &home, durable);
+        }
+        panic!("PostgreSQL did not start; see {}", cluster.log);
+    }
+
+    fn server_options(port: u16, home: &Path, durable: bool) -> String {
+        format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=400 \
+             -c shared_buffers=64MB -c fsync={}",
+            home.display(),
+            if durable { "on" } else { "off" },
+        )
+    }
+
+    fn try_start(&self) -> bool {
+        let data = self.data.to_string_lossy().into_owned();
+        self.command("pg_ctl")
+            .args([
+                "-D",
+                &data,
+                "-l",
+                &self.log,
+                "-w",
+                "-o",
+                &self.options,
+                "start",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
     }
 
     fn command(&self, program: &str) -> Command {

@@ -229,8 +229,10 @@ pub trait Tx: Send {
         &mut self,
         key: &str,
     ) -> Result<Option<(String, String)>, StoreFailure>;
-    /// Units this e-mail address (any case) still waits for on `sku`.
-    async fn backordered_by(&mut self, sku: &str, email: &str) -> Result<u32, StoreFailure>;
+    /// The e-mail address and units still waiting of each reservation of
+    /// `sku` that waits (the caller compares addresses, the same way on
+    /// both stores: SQL's `lower` differs between them).
+    async fn waiting_by_email(&mut self, sku: &str) -> Result<Vec<(String, u32)>, StoreFailure>;
     async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<(), StoreFailure>;
     async fn apply_fills(&mut self, fills: &[Fill]) -> Result<(), StoreFailure>;
     async fn mark_cancelled(&mut self, seq: u64, now: &str) -> Result<(), StoreFailure>;
@@ -360,6 +362,9 @@ impl Store {
         T: Send + 'static,
         E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
     {
+        // Taken before the transaction: if the snapshot is dropped meanwhile,
+        // what this write read back may be older than what follows.
+        let generation = self.feed.generation();
         let work = std::sync::Arc::new(work);
         let work = as_work(move |tx| {
             let work = std::sync::Arc::clone(&work);
@@ -374,12 +379,23 @@ impl Store {
                 Ok::<_, E>((value, products))
             })
         });
-        let (value, products) = match &self.backend {
-            Backend::Sqlite(sqlite) => sqlite.write(work).await?,
-            Backend::Postgres(postgres) => postgres.write(work).await?,
-        };
-        self.feed.publish(products);
-        Ok(value)
+        let store = self.clone();
+        // A task of its own: a request dropped mid-write (its timeout, a
+        // client gone) must not stop a commit from reaching the feed.
+        let committed = tokio::spawn(async move {
+            let (value, products) = match &store.backend {
+                Backend::Sqlite(sqlite) => sqlite.write(work).await?,
+                Backend::Postgres(postgres) => postgres.write(work).await?,
+            };
+            store.feed.publish(products, generation);
+            Ok(value)
+        });
+        match committed.await {
+            Ok(result) => result,
+            Err(failed) => Err(E::from(StoreFailure::fault(anyhow::anyhow!(
+                "the write task failed: {failed}"
+            )))),
+        }
     }
 
     /// Runs `work` in one read-only transaction (one consistent snapshot).

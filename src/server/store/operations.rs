@@ -16,6 +16,20 @@ async fn put_product(
         .context("product vanished after saving it")?)
 }
 
+/// Seeding: several servers starting on one empty database may seed it at
+/// once, and a later one must not reset what an earlier one's shoppers took.
+async fn add_product_if_missing(
+    tx: &mut dyn Tx,
+    sku: &str,
+    settings: &ProductSettings,
+) -> Result<bool, StoreFailure> {
+    if tx.product(sku).await?.is_some() {
+        return Ok(false);
+    }
+    save_settings(tx, sku, settings).await?;
+    Ok(true)
+}
+
 async fn products_in(tx: &mut dyn Tx, skus: &[String]) -> Result<Vec<Product>, StoreFailure> {
     let mut products = Vec::with_capacity(skus.len());
     for sku in skus {
@@ -86,6 +100,20 @@ impl Store {
         self.write(move |tx| {
             let input = Arc::clone(&input);
             Box::pin(async move { put_product(tx, &input.0, &input.1).await })
+        })
+        .await
+    }
+
+    /// Creates the product unless it exists; `false` when it did.
+    pub async fn add_product_if_missing(
+        &self,
+        sku: String,
+        settings: ProductSettings,
+    ) -> Result<bool, StoreFailure> {
+        let input = Arc::new((sku, settings));
+        self.write(move |tx| {
+            let input = Arc::clone(&input);
+            Box::pin(async move { add_product_if_missing(tx, &input.0, &input.1).await })
         })
         .await
     }

@@ -121,9 +121,13 @@ impl Postgres {
         let options: PgConnectOptions = url.parse().context("--db: not a valid postgres:// URL")?;
         // A 201 promises the reservation is on disk: whatever the database's
         // default, this server's commits wait for the flush.
-        let options = options
-            .application_name("stock-widget")
-            .options([("synchronous_commit", "on")]);
+        let options = options.application_name("stock-widget").options([
+            ("synchronous_commit", "on"),
+            // Writes rely on row locks, not snapshots: whatever the
+            // database's default, a write is READ COMMITTED (reads set
+            // their own level).
+            ("default_transaction_isolation", "read\\ committed"),
+        ]);
         let pool = PgPoolOptions::new()
             .max_connections(connections.pool_size)
             .acquire_timeout(connections.acquire_timeout)
@@ -139,11 +143,12 @@ impl Postgres {
                 Err(error) => return Err(error.context("cannot prepare the database")),
             }
         }
-        let following = listen(&pool)
+        let following = listen(&pool.connect_options())
             .await
             .context("cannot listen for other servers' changes")?;
         feed.follow();
-        tokio::spawn(follow(pool.clone(), feed.clone(), following));
+        let options = (*pool.connect_options()).clone();
+        tokio::spawn(follow(options, feed.clone(), following));
         Ok(Postgres {
             pool,
             run: feed.run().to_owned(),
@@ -220,34 +225,44 @@ async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How often an idle change feed checks that its connection still
+/// carries notices (a notice to itself must come back within this), and how
+/// long reloading one product may take.
+const FEED_HEARTBEAT: Duration = Duration::from_secs(5);
+
 /// The change feed's two connections: one listens, one reloads what it
-/// hears. Both are outside the pool, so a pool busy with writes never delays
-/// (or times out) the propagation of their commits.
+/// hears. Neither comes from the requests' pool, so a pool busy with writes
+/// (or a pool of one) never delays the propagation of their commits.
 struct Following {
     listener: PgListener,
     reader: PgConnection,
 }
 
-async fn listen(pool: &PgPool) -> Result<Following, sqlx::Error> {
+async fn listen(options: &PgConnectOptions) -> Result<Following, sqlx::Error> {
     use sqlx::Connection;
-    let mut listener = PgListener::connect_with(pool).await?;
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with(options.clone());
+    let mut listener = PgListener::connect_with(&own).await?;
     // Reconnecting is ours to do: the feed must know it was cut off.
     listener.eager_reconnect(false);
     listener.listen(CHANGES_CHANNEL).await?;
-    let reader = PgConnection::connect_with(&pool.connect_options()).await?;
+    let reader = PgConnection::connect_with(options).await?;
     Ok(Following { listener, reader })
 }
 
 /// Hears the other servers' commits and reloads what they changed into
-/// this server's feed. When the connection drops, the feed stops trusting its
-/// snapshot until this listens again (then every stream re-checks everything).
-async fn follow(pool: PgPool, feed: Feed, first: Following) {
+/// this server's feed. When the connection drops, or a notice to itself
+/// does not come back (a silent network failure), the feed stops trusting
+/// its snapshot until this listens again (then every stream re-checks
+/// everything).
+async fn follow(options: PgConnectOptions, feed: Feed, first: Following) {
     let mut following = Some(first);
     let mut backoff = Duration::from_millis(100);
     loop {
         let mut current = match following.take() {
             Some(current) => current,
-            None => match listen(&pool).await {
+            None => match listen(&options).await {
                 Ok(current) => {
                     tracing::info!("following the database's changes again");
                     feed.follow();
@@ -262,37 +277,71 @@ async fn follow(pool: PgPool, feed: Feed, first: Following) {
                 }
             },
         };
-        loop {
-            let cause = match current.listener.try_recv().await {
-                Ok(Some(notice)) => {
-                    match reload(&mut current.reader, &feed, notice.payload()).await {
-                        Ok(()) => continue,
-                        Err(error) => error.to_string(),
-                    }
+        let cause = hear(&mut current, &feed).await;
+        tracing::warn!(
+            "lost the database's change feed ({cause}); reading from the database until it is back"
+        );
+        feed.unfollow();
+    }
+}
+
+/// Hears notices until the feed cannot be trusted; returns why.
+async fn hear(current: &mut Following, feed: &Feed) -> String {
+    let heartbeat = format!("{} ", feed.run());
+    let mut echo_due = false;
+    loop {
+        // `try_recv` is cancel-safe: a timeout loses no notice.
+        match tokio::time::timeout(FEED_HEARTBEAT, current.listener.try_recv()).await {
+            Err(_idle) if echo_due => return "a notice to itself never came back".into(),
+            Err(_idle) => {
+                let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANGES_CHANNEL)
+                    .bind(&heartbeat)
+                    .execute(&mut current.reader);
+                match tokio::time::timeout(FEED_HEARTBEAT, sent).await {
+                    Ok(Ok(_)) => echo_due = true,
+                    Ok(Err(error)) => return error.to_string(),
+                    Err(_) => return "the reader connection stopped answering".into(),
                 }
-                Ok(None) => "the connection closed".to_owned(),
-                Err(error) => error.to_string(),
-            };
-            tracing::warn!(
-                "lost the database's change feed ({cause}); reading from the database until it is back"
-            );
-            feed.unfollow();
-            break;
+            }
+            Ok(Ok(Some(notice))) => {
+                // Any notice shows the connection carries them.
+                echo_due = false;
+                let reloaded = tokio::time::timeout(
+                    FEED_HEARTBEAT,
+                    reload(&mut current.reader, feed, notice.payload()),
+                );
+                match reloaded.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => return error.to_string(),
+                    Err(_) => return "reloading a product took too long".into(),
+                }
+            }
+            Ok(Ok(None)) => return "the connection closed".into(),
+            Ok(Err(error)) => return error.to_string(),
         }
     }
 }
 
-/// A notice `"<run> <sku>"`: unless it is this server's own, the product
-/// as it is now goes to the feed.
+/// A notice `"<run> <sku>"`: unless it is this server's own (or a
+/// heartbeat, with no SKU), the product as it is now goes to the feed.
 async fn reload(reader: &mut PgConnection, feed: &Feed, payload: &str) -> Result<(), StoreFailure> {
+    use sqlx::Connection;
     let Some((run, sku)) = payload.split_once(' ') else {
         return Ok(());
     };
-    if run == feed.run() {
+    if run == feed.run() || sku.is_empty() {
         return Ok(());
     }
-    if let Some(product) = load_product(reader, sku, false).await? {
-        feed.publish(vec![product]);
+    let generation = feed.generation();
+    // The product row and its queue from one snapshot.
+    let mut tx = reader
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .await?;
+    let product = load_product(&mut tx, sku, false).await?;
+    tx.commit().await?;
+    if let Some(product) = product {
+        feed.publish(vec![product], generation);
     }
     Ok(())
 }
@@ -468,18 +517,17 @@ impl Tx for PgTx<'_> {
             .transpose()
     }
 
-    async fn backordered_by(&mut self, sku: &str, email: &str) -> Result<u32, StoreFailure> {
-        let row = sqlx::query(
-            "SELECT COALESCE(SUM(quantity - from_stock - filled), 0)::BIGINT AS held
-             FROM reservations
-             WHERE sku = $1 AND lower(email) = lower($2)
-               AND status = 'reserved' AND from_stock + filled < quantity",
+    async fn waiting_by_email(&mut self, sku: &str) -> Result<Vec<(String, u32)>, StoreFailure> {
+        let rows = sqlx::query(
+            "SELECT email, quantity - from_stock - filled AS waiting FROM reservations
+             WHERE sku = $1 AND status = 'reserved' AND from_stock + filled < quantity",
         )
         .bind(sku)
-        .bind(email)
-        .fetch_one(&mut *self.tx)
+        .fetch_all(&mut *self.tx)
         .await?;
-        count(&row, "held")
+        rows.iter()
+            .map(|row| Ok((row.try_get("email")?, count(row, "waiting")?)))
+            .collect()
     }
 
     async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<(), StoreFailure> {

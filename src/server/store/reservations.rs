@@ -180,8 +180,10 @@ fn new_reservation_id() -> Result<String, StoreFailure> {
 /// Checks and places. Reading the product locks it, so concurrent requests
 /// for the same SKU (on any server) cannot both take the last units. With an
 /// idempotency key, a repeated request gets the first response back and
-/// places nothing; two racing with one key meet at the key's unique index,
-/// and the loser runs again and replays.
+/// places nothing. The key is looked up after the lock: a request racing the
+/// first one with its key (on another server) waits for it on the product
+/// and then replays it; with the key used for another SKU the two meet at the
+/// key's unique index, and the loser runs again and is refused.
 async fn place(
     tx: &mut dyn Tx,
     request: &NewReservation,
@@ -189,6 +191,7 @@ async fn place(
     now: &str,
 ) -> Result<Reservation, OperationError> {
     let fingerprint = request.fingerprint();
+    let product = tx.product(&request.sku).await?;
     if let Some(key) = &request.idempotency_key
         && let Some((earlier_request, response)) = tx.placement_for_key(key).await?
     {
@@ -200,10 +203,7 @@ async fn place(
             .map_err(StoreFailure::fault)?;
         return Ok(replay);
     }
-    let product = tx
-        .product(&request.sku)
-        .await?
-        .ok_or(OperationError::UnknownProduct)?;
+    let product = product.ok_or(OperationError::UnknownProduct)?;
     // The new entry's key is only used inside the returned state, which we
     // do not keep: the inserted row (and its seq) is what joins the queue.
     let (after, placement) = product
@@ -213,7 +213,13 @@ async fn place(
     if product.max_per_customer.is_some() && placement.backordered > 0 {
         // In the same transaction, under the product's lock: racing
         // requests from one address cannot pass the cap together.
-        let held = tx.backordered_by(&request.sku, &request.email).await?;
+        let customer = request.email.to_lowercase();
+        let held = tx
+            .waiting_by_email(&request.sku)
+            .await?
+            .into_iter()
+            .filter(|(email, _)| email.to_lowercase() == customer)
+            .fold(0u32, |held, (_, units)| held.saturating_add(units));
         if let Some(allowed) = customer_allowance(product.max_per_customer, held)
             && placement.backordered > allowed
         {

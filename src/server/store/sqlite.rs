@@ -392,14 +392,15 @@ impl Tx for SqliteTx<'_> {
             .optional()?)
     }
 
-    async fn backordered_by(&mut self, sku: &str, email: &str) -> Result<u32, StoreFailure> {
-        Ok(self.connection.query_row(
-            "SELECT COALESCE(SUM(quantity - from_stock - filled), 0) FROM reservations
-             WHERE sku = ?1 AND lower(email) = lower(?2)
-               AND status = 'reserved' AND from_stock + filled < quantity",
-            params![sku, email],
-            |row| row.get(0),
-        )?)
+    async fn waiting_by_email(&mut self, sku: &str) -> Result<Vec<(String, u32)>, StoreFailure> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT email, quantity - from_stock - filled FROM reservations
+             WHERE sku = ?1 AND status = 'reserved' AND from_stock + filled < quantity",
+        )?;
+        let rows = statement
+            .query_map([sku], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
     }
 
     async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<(), StoreFailure> {
