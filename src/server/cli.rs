@@ -96,6 +96,7 @@ impl ServeArgs {
                 pool_size: self.db_pool_size,
                 // Fail fast: well inside the request timeout.
                 acquire_timeout: Duration::from_secs(self.request_timeout.clamp(1, 3)),
+                transaction_timeout: Duration::from_secs((self.request_timeout / 2).clamp(1, 10)),
             },
             demo: self.demo,
             admin_token: self.admin_token.filter(|token| !token.is_empty()),

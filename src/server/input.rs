@@ -201,25 +201,38 @@ where
         match serde_path_to_error::deserialize(deserializer) {
             Ok(value) => Ok(JsonBody(value)),
             Err(error) => {
-                let field = error.path().to_string();
-                let inner = error.into_inner();
-                if inner.is_syntax() || inner.is_eof() {
+                if error.inner().is_syntax() || error.inner().is_eof() {
                     return Err(ApiError::bad_json("The request body is not valid JSON."));
                 }
-                let message = inner.to_string();
-                // serde reports unknown and missing fields at the parent path.
-                let field = if field == "." {
-                    field_named_in(&message).unwrap_or_default()
-                } else {
-                    field
-                };
-                Err(ApiError::invalid_field(
-                    &field,
-                    describe_field_error(&field, &message),
-                ))
+                let (field, message) = field_error(error);
+                Err(ApiError::invalid_field(&field, message))
             }
         }
     }
+}
+
+/// Reads a JSON value (one item of a bulk request) as `T`.
+pub fn from_json_value<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let (field, message) = field_error(error);
+        ApiError::invalid_field(&field, message)
+    })
+}
+
+/// The field a deserialization error is about, and a message for people.
+fn field_error(error: serde_path_to_error::Error<serde_json::Error>) -> (String, String) {
+    let field = error.path().to_string();
+    let message = error.into_inner().to_string();
+    // serde reports unknown and missing fields at the parent path.
+    let field = if field == "." {
+        field_named_in(&message).unwrap_or_default()
+    } else {
+        field
+    };
+    let described = describe_field_error(&field, &message);
+    (field, described)
 }
 
 /// serde's messages quote the field: "unknown field `colour`, expected ...".

@@ -4,6 +4,7 @@
 //! Only `store` talks to the database; only `clock` reads the time.
 
 mod auth;
+mod catalog;
 pub mod cli;
 mod clock;
 pub mod demo;

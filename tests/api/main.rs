@@ -7,6 +7,7 @@ mod support;
 mod admin;
 mod availability;
 mod bad_input;
+mod bulk;
 mod concurrency;
 mod contract;
 mod cors;

@@ -20,3 +20,28 @@ def before_call(ctx, case, kwargs):
     key = (case.headers or {}).get("Idempotency-Key")
     if isinstance(key, str) and VALID_KEY.fullmatch(key):
         case.headers["Idempotency-Key"] = uuid.uuid4().hex
+
+
+# A sync script sends each SKU once per bulk call; the generator, left alone,
+# repeats short SKUs, which the server rightly refuses (a SKU at most once: a
+# rule JSON Schema cannot state). Repeated valid SKUs become distinct ones.
+VALID_SKU = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+@schemathesis.hook("before_call")
+def distinct_bulk_skus(ctx, case, kwargs):
+    if case.method.upper() != "PUT" or case.path != "/api/v1/admin/products":
+        return
+    body = case.body
+    if not isinstance(body, dict) or not isinstance(body.get("products"), list):
+        return
+    seen = set()
+    for index, item in enumerate(body["products"]):
+        if not isinstance(item, dict):
+            continue
+        sku = item.get("sku")
+        if isinstance(sku, str) and VALID_SKU.fullmatch(sku):
+            while sku in seen:
+                sku = f"U{index}-{len(seen)}" if sku != f"U{index}-{len(seen)}" else sku + "x"
+            item["sku"] = sku
+            seen.add(sku)

@@ -4,11 +4,14 @@
 use crate::api::{ErrorBody, ReservationStatus, whole_number};
 use crate::logic::{BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Date, PurchaseOrder, Status};
 use crate::server::AppState;
+use crate::server::catalog::{self, Item, ItemError, MAX_BULK_PRODUCTS};
 use crate::server::error::ApiError;
-use crate::server::input::{JsonBody, Sku};
+use crate::server::input::{JsonBody, Sku, from_json_value};
 use crate::server::store::{Product, ProductSettings};
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -72,7 +75,9 @@ fn default_lead_time() -> u32 {
 }
 
 impl ProductSettingsBody {
-    fn validate(self) -> Result<ProductSettings, ApiError> {
+    /// The rules every way of setting a product applies (this `PUT`, the
+    /// bulk `PUT`, the CSV import).
+    pub fn validate(self) -> Result<ProductSettings, ApiError> {
         // The length counts what was sent, as the OpenAPI `maxLength` does.
         let name = self.name.trim().to_owned();
         if name.is_empty()
@@ -212,6 +217,126 @@ pub async fn put_product(
         .put_product(sku.as_str().to_owned(), settings)
         .await?;
     Ok(Json(AdminProduct::from_product(&product)))
+}
+
+/// `PUT /api/v1/admin/products`: many products at once.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkProductsBody {
+    /// 1 to 1000 items, each `sku` and the single `PUT`'s fields; a SKU at most once.
+    #[schema(value_type = Vec<BulkProductItem>)]
+    pub products: Vec<serde_json::Value>,
+}
+
+/// One item of a bulk write: `sku` and the single `PUT`'s fields (the
+/// document spells the schema out; see `openapi.rs`).
+#[derive(ToSchema)]
+pub struct BulkProductItem {
+    #[allow(dead_code)]
+    sku: String,
+}
+
+/// What a bulk write did, SKUs in order.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BulkResult {
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+}
+
+/// `422` for a bulk write: every bad item.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct BulkErrorBody {
+    pub error: BulkErrorDetail,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct BulkErrorDetail {
+    /// `invalid_request`
+    pub code: String,
+    pub message: String,
+    /// The first bad item's field, as `products[3].stock`.
+    pub field: String,
+    /// Every bad item (`at`: its index in `products`); absent when the
+    /// request as a whole is refused (no `products`, more than 1 000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ItemError>>,
+}
+
+/// Create or replace many products' settings, all or nothing.
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/products",
+    tag = "admin",
+    security(("admin_token" = [])),
+    request_body = BulkProductsBody,
+    responses(
+        (status = 200, body = BulkResult),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`admin_disabled`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: the body is over 4 MiB", body = ErrorBody),
+        (status = 422, description = "`invalid_request`: every bad item with its index and field; nothing was changed", body = BulkErrorBody),
+    )
+)]
+pub async fn put_products(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<BulkProductsBody>,
+) -> Result<Json<BulkResult>, Response> {
+    let count = body.products.len();
+    if count == 0 || count > MAX_BULK_PRODUCTS {
+        return Err(ApiError::invalid_field(
+            "products",
+            format!("Send 1 to {MAX_BULK_PRODUCTS} products per call."),
+        )
+        .into_response());
+    }
+    let items = body
+        .products
+        .into_iter()
+        .enumerate()
+        .map(|(index, mut value)| {
+            let sku = match value.as_object_mut().map(|item| item.remove("sku")) {
+                Some(Some(serde_json::Value::String(sku))) => Ok(sku),
+                Some(Some(_)) => Err(ApiError::invalid_field("sku", "The SKU is a string.")),
+                Some(None) => Err(ApiError::invalid_field("sku", "The SKU is required.")),
+                None => Err(ApiError::invalid_field(
+                    "sku",
+                    "Each product is an object: sku, name, stock and the other settings.",
+                )),
+            };
+            Item {
+                at: index as u64,
+                sku,
+                read: from_json_value(value),
+            }
+        })
+        .collect();
+    let products = catalog::check(items).map_err(|items| {
+        let first = &items[0];
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(BulkErrorBody {
+                error: BulkErrorDetail {
+                    code: "invalid_request".into(),
+                    message: format!(
+                        "{} of {count} products are invalid; nothing was changed.",
+                        items.len()
+                    ),
+                    field: format!("products[{}].{}", first.at, first.field),
+                    items: Some(items),
+                },
+            }),
+        )
+            .into_response()
+    })?;
+    let outcome = state
+        .store
+        .put_products(products, Default::default())
+        .await
+        .map_err(|failure| ApiError::from(failure).into_response())?;
+    Ok(Json(BulkResult {
+        created: outcome.created,
+        updated: outcome.updated,
+    }))
 }
 
 /// `GET` the same view without changing anything.

@@ -1,6 +1,6 @@
 //! One handler per file; this module wires them to paths.
 
-mod admin;
+pub(crate) mod admin;
 mod availability;
 mod health;
 pub mod openapi;
@@ -16,7 +16,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::{HeaderValue, header};
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use std::sync::Arc;
 use tower_governor::GovernorLayer;
 use tower_http::cors::CorsLayer;
@@ -24,6 +24,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Largest request body the API reads; its bodies are a few fields.
 pub const MAX_BODY_BYTES: usize = 4 * 1024;
+/// The bulk product write: 1 000 products with their purchase orders.
+pub const MAX_BULK_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// `/api/v1`: the public API (with CORS for the allowed origins) and the admin
 /// API (bearer token, no CORS: browsers on other origins cannot call it).
@@ -54,6 +56,10 @@ pub fn api_router(
         .route("/openapi.json", get(openapi::openapi_json))
         .layer(cors);
     let admin = Router::new()
+        .route(
+            "/admin/products",
+            put(admin::put_products).layer(DefaultBodyLimit::max(MAX_BULK_BODY_BYTES)),
+        )
         .route(
             "/admin/products/{sku}",
             get(admin::get_product).put(admin::put_product),

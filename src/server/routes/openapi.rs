@@ -7,6 +7,7 @@ use crate::api::{
     ReservationStatus,
 };
 use crate::api::{MAX_EMAIL_LENGTH, MAX_EMAIL_LOCAL_LENGTH, MAX_REQUEST_QUANTITY};
+use crate::server::catalog::MAX_BULK_PRODUCTS;
 use crate::server::input::{MAX_IDEMPOTENCY_KEY_LENGTH, MAX_SKU_LENGTH};
 use axum::Json;
 use serde_json::{Value, json};
@@ -28,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         reservations::get_reservation,
         reservations::cancel_reservation,
         admin::put_product,
+        admin::put_products,
         admin::get_product,
         admin::record_receipt,
         admin::list_queue,
@@ -36,6 +38,8 @@ use utoipa::{Modify, OpenApi};
         Availability, AvailabilityList, ErrorBody, ErrorDetail, Reservation, ReservationRequest, ReservationStatus,
         admin::ProductSettingsBody, admin::PurchaseOrderBody, admin::AdminProduct, admin::ReceiptBody,
         admin::ReceiptResult, admin::FilledReservation, admin::QueueView, admin::QueuedReservationView,
+        admin::BulkProductsBody, admin::BulkProductItem, admin::BulkResult, admin::BulkErrorBody,
+        admin::BulkErrorDetail, crate::server::catalog::ItemError,
     )),
     modifiers(&AdminToken),
     tags(
@@ -107,7 +111,11 @@ fn operations(doc: &mut Value) -> impl Iterator<Item = (&str, &mut Value)> {
 
 fn constrain_parameters(doc: &mut Value) {
     for (_, operation) in operations(doc) {
-        let Some(parameters) = operation["parameters"].as_array_mut() else {
+        // `get_mut`: indexing would add `"parameters": null` where there are none.
+        let Some(parameters) = operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+        else {
             continue;
         };
         for parameter in parameters {
@@ -184,6 +192,24 @@ fn constrain_bodies(schemas: &mut Value) {
     });
     counts(&mut schemas["PurchaseOrderBody"], &["quantity"], 1);
     counts(&mut schemas["ReceiptBody"], &["quantity"], 1);
+    // A bulk item: the single PUT's settings plus its SKU.
+    let mut item = schemas["ProductSettingsBody"].clone();
+    item["properties"]["sku"] =
+        json!({"type": "string", "pattern": format!("^{}$", sku_pattern())});
+    let mut required = item["required"].as_array().cloned().unwrap_or_default();
+    required.insert(0, json!("sku"));
+    item["required"] = json!(required);
+    item["description"] = json!("`sku` and the single PUT's settings.");
+    schemas["BulkProductItem"] = item;
+    let bulk = &mut schemas["BulkProductsBody"];
+    bulk["additionalProperties"] = json!(false);
+    bulk["properties"]["products"] = json!({
+        "type": "array",
+        "minItems": 1,
+        "maxItems": MAX_BULK_PRODUCTS,
+        "items": {"$ref": "#/components/schemas/BulkProductItem"},
+        "description": "A SKU at most once.",
+    });
 }
 
 fn error_response(description: &str) -> Value {

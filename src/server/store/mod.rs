@@ -27,6 +27,7 @@ mod postgres;
 mod reservations;
 mod sqlite;
 
+pub use operations::BulkOutcome;
 pub use reservations::{
     CancelOutcome, NewReservation, OperationError, QueuedReservation, ReceiptOutcome,
     ReservationRecord, ReservationState,
@@ -92,6 +93,10 @@ pub struct Connections {
     /// How long a request waits for a connection before it is answered 503:
     /// well inside the request timeout, so an outage fails fast.
     pub acquire_timeout: std::time::Duration,
+    /// How long one transaction may take before it is abandoned (rolled
+    /// back) and answered 503: a database that stopped answering without
+    /// closing its connections must not hold requests until their timeout.
+    pub transaction_timeout: std::time::Duration,
 }
 
 impl Default for Connections {
@@ -99,6 +104,7 @@ impl Default for Connections {
         Connections {
             pool_size: 10,
             acquire_timeout: std::time::Duration::from_secs(3),
+            transaction_timeout: std::time::Duration::from_secs(10),
         }
     }
 }

@@ -30,6 +30,37 @@ async fn add_product_if_missing(
     Ok(true)
 }
 
+/// What a bulk write did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BulkOutcome {
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+}
+
+/// Every product's settings in one transaction, in SKU order (several
+/// writers lock rows in the same order, so they cannot deadlock); `written`
+/// counts the products done, for a progress bar.
+async fn put_products(
+    tx: &mut dyn Tx,
+    products: &[(String, ProductSettings)],
+    written: &std::sync::atomic::AtomicUsize,
+) -> Result<BulkOutcome, StoreFailure> {
+    let mut order: Vec<&(String, ProductSettings)> = products.iter().collect();
+    order.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut outcome = BulkOutcome::default();
+    for (sku, settings) in order {
+        let existed = tx.product(sku).await?.is_some();
+        save_settings(tx, sku, settings).await?;
+        if existed {
+            outcome.updated.push(sku.clone());
+        } else {
+            outcome.created.push(sku.clone());
+        }
+        written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(outcome)
+}
+
 async fn products_in(tx: &mut dyn Tx, skus: &[String]) -> Result<Vec<Product>, StoreFailure> {
     let mut products = Vec::with_capacity(skus.len());
     for sku in skus {
@@ -100,6 +131,23 @@ impl Store {
         self.write(move |tx| {
             let input = Arc::clone(&input);
             Box::pin(async move { put_product(tx, &input.0, &input.1).await })
+        })
+        .await
+    }
+
+    /// Creates or replaces many products' settings, all or nothing: one
+    /// transaction. `written` counts the products done (a progress bar);
+    /// after a lost race the count starts again.
+    pub async fn put_products(
+        &self,
+        products: Vec<(String, ProductSettings)>,
+        written: Arc<std::sync::atomic::AtomicUsize>,
+    ) -> Result<BulkOutcome, StoreFailure> {
+        let products = Arc::new(products);
+        self.write(move |tx| {
+            let (products, written) = (Arc::clone(&products), Arc::clone(&written));
+            written.store(0, std::sync::atomic::Ordering::Relaxed);
+            Box::pin(async move { put_products(tx, &products, &written).await })
         })
         .await
     }

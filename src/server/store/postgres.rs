@@ -66,6 +66,7 @@ impl MigrationSource<'static> for EmbeddedMigrations {
 #[derive(Clone)]
 pub struct Postgres {
     pool: PgPool,
+    transaction_timeout: Duration,
     /// This server's run id: its own notices need no reload.
     run: String,
 }
@@ -151,6 +152,7 @@ impl Postgres {
         tokio::spawn(follow(options, feed.clone(), following));
         Ok(Postgres {
             pool,
+            transaction_timeout: connections.transaction_timeout,
             run: feed.run().to_owned(),
         })
     }
@@ -178,7 +180,20 @@ impl Postgres {
     {
         let mut attempt = 1;
         loop {
-            let result = self.attempt(write, work).await;
+            // Dropping an attempt drops its transaction: rolled back.
+            let result =
+                match tokio::time::timeout(self.transaction_timeout, self.attempt(write, work))
+                    .await
+                {
+                    Ok(result) => result,
+                    Err(_) => Err(E::from(StoreFailure {
+                        kind: FailureKind::Unavailable,
+                        error: anyhow::anyhow!(
+                            "the database did not finish a transaction within {:?}",
+                            self.transaction_timeout
+                        ),
+                    })),
+                };
             let lost_race = result
                 .as_ref()
                 .err()
