@@ -14,14 +14,25 @@ async fn main() -> std::process::ExitCode {
     use stock_widget::server::cli::{Cli, Command};
     use stock_widget::server::{Application, SystemClock, shutdown_signal};
 
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
-        .init();
-    let Command::Serve(args) = Cli::parse().command;
+    let command = Cli::parse().command;
+    let logs = tracing_subscriber::fmt().with_env_filter(
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| "info,tower_http=warn".into()),
+    );
+    let args = match command {
+        Command::Serve(args) => {
+            logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+                .init();
+            args
+        }
+        Command::Import(args) => {
+            // stdout is for the result; logs and the progress bar go to stderr.
+            logs.with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .init();
+            return import(args).await;
+        }
+    };
     let config = args.into_config();
     tracing::info!(database = ?config.db, "opening the store");
     let application = match Application::build(&config, Arc::new(SystemClock)).await {
@@ -37,6 +48,29 @@ async fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `stock-widget import FILE.csv`: what was written, or why nothing was.
+#[cfg(not(target_arch = "wasm32"))]
+async fn import(args: stock_widget::server::cli::ImportArgs) -> std::process::ExitCode {
+    use stock_widget::server::import::import;
+    use stock_widget::server::store::Connections;
+    match import(&args.file, &args.db, Connections::default()).await {
+        Ok(outcome) => {
+            println!(
+                "imported {} products from {} in one transaction: {} created, {} updated",
+                outcome.created.len() + outcome.updated.len(),
+                args.file.display(),
+                outcome.created.len(),
+                outcome.updated.len()
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
             std::process::ExitCode::FAILURE
         }
     }

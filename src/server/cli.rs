@@ -23,6 +23,28 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API, the widget files and the demo storefront.
     Serve(ServeArgs),
+    /// Create or update products from a CSV file, all or nothing: the whole
+    /// file is checked first, and written in one transaction.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The CSV file: a header line, then one product per line. Columns:
+    /// sku,name,stock (required), safety_stock, low_stock_threshold,
+    /// backorders (allow|deny), backorder_limit, lead_time_days,
+    /// max_per_customer, incoming (purchase orders: quantity@YYYY-MM-DD,
+    /// several separated by ';'). Empty cells take the defaults.
+    pub file: PathBuf,
+    /// The store to write to, as for `serve`: a SQLite file or a PostgreSQL URL.
+    #[arg(
+        long,
+        env = "STOCK_WIDGET_DB",
+        default_value = "stock-widget.db",
+        value_name = "PATH|URL",
+        hide_env_values = true
+    )]
+    pub db: Database,
 }
 
 #[derive(Debug, clap::Args)]

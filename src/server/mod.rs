@@ -4,12 +4,13 @@
 //! Only `store` talks to the database; only `clock` reads the time.
 
 mod auth;
-mod catalog;
+pub mod catalog;
 pub mod cli;
 mod clock;
 pub mod demo;
 mod error;
 mod feed;
+pub mod import;
 pub mod input;
 mod rate_limit;
 mod routes;

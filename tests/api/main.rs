@@ -12,6 +12,7 @@ mod concurrency;
 mod contract;
 mod cors;
 mod durability;
+mod import;
 mod limits;
 mod reservations;
 mod serving;

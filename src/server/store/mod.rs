@@ -332,7 +332,11 @@ impl Store {
     /// starts following the other servers' changes.
     pub async fn connect(database: &Database, connections: Connections) -> anyhow::Result<Store> {
         match database {
-            Database::Sqlite(path) => Store::open(path),
+            Database::Sqlite(path) => {
+                let store = Store::open(path)?;
+                store.notice_other_processes();
+                Ok(store)
+            }
             Database::Postgres(url) => {
                 let feed = Feed::new(run_id()?);
                 let backend = postgres::Postgres::connect(url, connections, feed.clone()).await?;
@@ -342,6 +346,31 @@ impl Store {
                 })
             }
         }
+    }
+
+    /// SQLite: another process (`stock-widget import`, a second server by
+    /// mistake) may write to the file; this server would not hear of it.
+    /// Checked every second: then the snapshot starts again and every
+    /// stream re-checks everything.
+    fn notice_other_processes(&self) {
+        let Backend::Sqlite(sqlite) = &self.backend else {
+            return;
+        };
+        let (sqlite, feed) = (sqlite.clone(), self.feed.clone());
+        tokio::spawn(async move {
+            let mut seen = None;
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                let Ok(version) = sqlite.data_version().await else {
+                    continue;
+                };
+                if seen.is_some_and(|seen| seen != version) {
+                    tracing::info!("another process wrote to the database: reading it again");
+                    feed.follow();
+                }
+                seen = Some(version);
+            }
+        });
     }
 
     /// The committed changes and the snapshot they keep.

@@ -133,6 +133,18 @@ impl Sqlite {
         .await
     }
 
+    /// Changes when another process commits to the file (SQLite counts
+    /// other connections' commits per connection; this is the writer's, and
+    /// the readers never commit).
+    pub async fn data_version(&self) -> Result<i64, StoreFailure> {
+        let writer = Arc::clone(&self.writer);
+        blocking(move || {
+            let connection = lock(&writer);
+            Ok(connection.query_row("PRAGMA data_version", [], |row| row.get(0))?)
+        })
+        .await
+    }
+
     /// Runs `work` on a read-only connection, in one read transaction.
     pub async fn read<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
     where

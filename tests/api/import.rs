@@ -1,0 +1,116 @@
+//! `stock-widget import FILE.csv`: the real binary against the test store.
+
+use crate::support::{TestServer, product};
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+/// Runs the import; its exit status, stdout and stderr.
+fn import(server: &TestServer, csv: &str) -> (bool, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("stock.csv");
+    std::fs::write(&file, csv).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_stock-widget"))
+        .arg("import")
+        .arg(&file)
+        .args(["--db", &server.database.arg()])
+        .output()
+        .expect("run stock-widget import");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_lines_are_imported_in_one_go() {
+    let server = TestServer::start().await;
+    server.put_product("SKU-00007", product("Before", 1)).await;
+    let mut csv = String::from(
+        "sku,name,stock,safety_stock,low_stock_threshold,backorders,backorder_limit,lead_time_days,incoming\n",
+    );
+    for index in 0..10_000 {
+        writeln!(
+            csv,
+            "SKU-{index:05},\"Product {index}, blue\",{},1,2,allow,{},21,{}",
+            index % 50,
+            index % 7,
+            if index % 2 == 0 {
+                "3@2026-04-01;2@2026-05-01"
+            } else {
+                ""
+            }
+        )
+        .unwrap();
+    }
+    let (ok, stdout, stderr) = import(&server, &csv);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("imported 10000 products") && stdout.contains("9999 created, 1 updated"),
+        "{stdout}"
+    );
+    let product = server
+        .store
+        .product_from_database("SKU-09998".into())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(product.name, "Product 9998, blue");
+    assert_eq!(product.inventory.stock, 9998 % 50);
+    assert_eq!(product.inventory.backorder_limit, Some(9998 % 7));
+    assert_eq!(product.inventory.incoming.len(), 2);
+    // The running server hears of it (its own snapshot had the old one).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let reply = server.get("/api/v1/products/SKU-00007/availability").await;
+        if reply.body["name"] == "Product 7, blue" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still {}", reply.body);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_with_two_bad_lines_changes_nothing_and_names_both() {
+    let server = TestServer::start().await;
+    server.put_product("KEEP", product("Kept", 2)).await;
+    let csv = "sku,name,stock,backorders\n\
+               KEEP,Changed,50,deny\n\
+               GOOD,Good,1,allow\n\
+               BAD-1,Bad stock,many,deny\n\
+               GOOD-2,Good too,3,\n\
+               BAD-2,Bad policy,1,maybe\n";
+    let (ok, stdout, stderr) = import(&server, csv);
+    assert!(!ok, "a bad file must fail: {stdout}");
+    assert!(stderr.contains("line 4 (BAD-1): stock:"), "{stderr}");
+    assert!(stderr.contains("line 6 (BAD-2): backorders:"), "{stderr}");
+    assert!(
+        stderr.contains("2 bad lines: nothing was imported"),
+        "{stderr}"
+    );
+    let kept = server
+        .store
+        .product_from_database("KEEP".into())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((kept.name.as_str(), kept.inventory.stock), ("Kept", 2));
+    assert!(
+        server
+            .store
+            .product_from_database("GOOD".into())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A wrong header is named too, before any line is read.
+    let (ok, _, stderr) = import(&server, "sku,title,stock\nA,x,1\n");
+    assert!(!ok);
+    assert!(stderr.contains("line 1: title: Unknown column"), "{stderr}");
+    assert!(
+        stderr.contains("line 1: name: This column is required"),
+        "{stderr}"
+    );
+}
