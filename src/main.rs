@@ -58,7 +58,7 @@ async fn main() -> std::process::ExitCode {
 async fn import(args: stock_widget::server::cli::ImportArgs) -> std::process::ExitCode {
     use stock_widget::server::import::import;
     use stock_widget::server::store::Connections;
-    match import(&args.file, &args.db, Connections::default()).await {
+    match import(&args.file, &args.store.db, Connections::default()).await {
         Ok(outcome) => {
             println!(
                 "imported {} products from {} in one transaction: {} created, {} updated",

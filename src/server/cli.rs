@@ -36,7 +36,16 @@ pub struct ImportArgs {
     /// max_per_customer, incoming (purchase orders: quantity@YYYY-MM-DD,
     /// several separated by ';'). Empty cells take the defaults.
     pub file: PathBuf,
-    /// The store to write to, as for `serve`: a SQLite file or a PostgreSQL URL.
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+/// `--db`, shared by `serve` and `import`.
+#[derive(Debug, clap::Args)]
+pub struct StoreArg {
+    /// Where the data lives: a SQLite file (created if missing), or a
+    /// PostgreSQL URL `postgres://user:pass@host:port/dbname` that several
+    /// servers share.
     #[arg(
         long,
         env = "STOCK_WIDGET_DB",
@@ -52,17 +61,8 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    /// Where the data lives: a SQLite file (created if missing), or a
-    /// PostgreSQL URL `postgres://user:pass@host:port/dbname` that several
-    /// servers share.
-    #[arg(
-        long,
-        env = "STOCK_WIDGET_DB",
-        default_value = "stock-widget.db",
-        value_name = "PATH|URL",
-        hide_env_values = true
-    )]
-    pub db: Database,
+    #[command(flatten)]
+    pub store: StoreArg,
     /// PostgreSQL: connections this server keeps in its pool.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub db_pool_size: u32,
@@ -113,7 +113,7 @@ impl ServeArgs {
     pub fn into_config(self) -> Config {
         Config {
             addr: self.addr,
-            db: self.db,
+            db: self.store.db,
             connections: Connections {
                 pool_size: self.db_pool_size,
                 // Fail fast: well inside the request timeout.

@@ -265,19 +265,10 @@ impl Cluster {
 
     /// Starts the (stopped) cluster.
     pub fn start_again(&self) {
-        let data = self.data.to_string_lossy().into_owned();
-        self.run(
-            "pg_ctl",
-            &[
-                "-D",
-                &data,
-                "-l",
-                &self.log,
-                "-w",
-                "-o",
-                &self.options,
-                "start",
-            ],
+        assert!(
+            self.try_start(),
+            "PostgreSQL did not start; see {}",
+            self.log
         );
     }
 }
