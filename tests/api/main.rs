@@ -16,4 +16,5 @@ mod import;
 mod limits;
 mod reservations;
 mod serving;
+mod snapshot;
 mod stream;
