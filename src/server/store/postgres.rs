@@ -409,6 +409,11 @@ async fn load_product(
         incoming: decode_incoming(row.try_get("incoming")?)?,
         queue: Vec::new(),
     };
+    // A second statement on purpose: under READ COMMITTED it takes a new
+    // snapshot, after the lock above was granted, so it sees the reservations
+    // of the writer we waited for. A subquery in the locking statement would
+    // read the queue as it was before that wait, and let the backorder limit
+    // be passed.
     let waiting = sqlx::query(
         "SELECT seq, quantity - from_stock - filled AS outstanding FROM reservations
          WHERE sku = $1 AND status = 'reserved' AND from_stock + filled < quantity
