@@ -106,22 +106,26 @@ impl ApiError {
 
     /// 429: this client wrote too often; `Retry-After` says when to try again.
     pub fn rate_limited(retry_after_seconds: u64) -> ApiError {
-        ApiError::new(
+        let mut error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             format!(
                 "Too many reservations from this address; try again in {retry_after_seconds} s."
             ),
-        )
+        );
+        error.retry_after = Some(retry_after_seconds);
+        error
     }
 
-    /// 503: every event-stream slot is taken; the caller adds `Retry-After`.
-    pub fn too_many_streams() -> ApiError {
-        ApiError::new(
+    /// 503 with `Retry-After`: every event-stream slot is taken.
+    pub fn too_many_streams(retry_after_seconds: u64) -> ApiError {
+        let mut error = ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "too_many_streams",
             "Too many live availability streams are open; try again later.",
-        )
+        );
+        error.retry_after = Some(retry_after_seconds);
+        error
     }
 
     /// 503 with `Retry-After`: the database cannot be reached right now.

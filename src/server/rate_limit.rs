@@ -5,7 +5,7 @@
 use super::error::ApiError;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{HeaderName, HeaderValue, Request, Response, header};
+use axum::http::{HeaderName, Request, Response};
 use axum::response::IntoResponse;
 use governor::middleware::NoOpMiddleware;
 use std::net::{IpAddr, SocketAddr};
@@ -98,12 +98,7 @@ pub fn spawn_cleanup(config: &WriteLimitConfig) {
 pub fn error_response(error: GovernorError) -> Response<Body> {
     match error {
         GovernorError::TooManyRequests { wait_time, .. } => {
-            let seconds = wait_time.max(1);
-            let mut response = ApiError::rate_limited(seconds).into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            response
+            ApiError::rate_limited(wait_time.max(1)).into_response()
         }
         GovernorError::UnableToExtractKey => ApiError::unknown_client().into_response(),
         GovernorError::Other { .. } => ApiError::unknown_client().into_response(),
@@ -113,6 +108,7 @@ pub fn error_response(error: GovernorError) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     fn request(forwarded: Option<&str>, peer: Option<&str>) -> Request<()> {
         let mut request = Request::new(());

@@ -12,7 +12,7 @@ use crate::server::error::ApiError;
 use crate::server::feed::{CatchUp, Change, Changed, Position};
 use crate::server::input::Quantity;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
@@ -50,12 +50,7 @@ pub async fn availability_stream(
 ) -> Result<Response, ApiError> {
     let (skus, quantity) = skus_and_quantity(query.as_deref())?;
     let Ok(permit) = state.streams.clone().try_acquire_owned() else {
-        let mut response = ApiError::too_many_streams().into_response();
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(STREAMS_FULL_RETRY_AFTER_SECONDS),
-        );
-        return Ok(response);
+        return Err(ApiError::too_many_streams(STREAMS_FULL_RETRY_AFTER_SECONDS));
     };
     let heartbeat = state.stream_heartbeat;
     let feed = state.store.feed().clone();
