@@ -275,6 +275,33 @@ pub struct ReservationRequest {
     pub email: String,
 }
 
+/// `POST /api/v1/products/{sku}/subscriptions` body: "email me when it's back".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionRequest {
+    pub email: String,
+    /// The shopper's language (`en`, `de`, `fr`, `es`, …: 2 to 8 letters and
+    /// `-`), passed to the mailer in the events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        schema(pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})?$")
+    )]
+    pub lang: Option<String>,
+}
+
+/// A subscription as the shopper sees it. Its token (which unsubscribes) is
+/// never shown here: it reaches the shopper in the merchant's e-mail.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(utoipa::ToSchema))]
+pub struct SubscriptionConfirmation {
+    pub sku: String,
+    /// Masked, like a reservation's.
+    pub email: String,
+    pub created_at: String,
+}
+
 /// The lifecycle of a reservation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(utoipa::ToSchema))]

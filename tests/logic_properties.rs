@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 use stock_widget::logic::{
     BackorderPolicy, Date, Inventory, InventoryError, PurchaseOrder, QueueEntry, ReservationKey,
-    Status,
+    Signals, Status, signals,
 };
 
 fn today() -> Date {
@@ -116,6 +116,14 @@ proptest! {
         prop_assert_eq!(status == Status::InStock, state.available() > 0);
         prop_assert_eq!(status == Status::OutOfStock, state.max_quantity() == Some(0));
         prop_assert_eq!(state.is_low_stock(), state.available() > 0 && state.available() <= state.low_stock_threshold);
+    }
+
+    #[test]
+    fn signals_are_the_edges_of_available(before in inventory(), after in inventory()) {
+        let said = signals(Some(&before), &after);
+        prop_assert_eq!(said.back_in_stock, before.status() != Status::InStock && after.status() == Status::InStock);
+        prop_assert_eq!(said.low_stock, after.is_low_stock() && !before.is_low_stock());
+        prop_assert_eq!(signals(Some(&after), &after), Signals::default(), "no change, nothing to say");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod date;
 mod inventory;
+mod signals;
 
 pub use date::Date;
 pub use inventory::{
@@ -13,6 +14,7 @@ pub use inventory::{
     Fill, Inventory, InventoryError, Placement, PurchaseOrder, QueueEntry, Quote, Receipt,
     ReservationKey, Status, customer_allowance,
 };
+pub use signals::{Signals, signals};
 
 #[cfg(test)]
 mod tests;

@@ -369,3 +369,62 @@ fn a_cap_per_customer_leaves_what_the_customer_does_not_hold_yet() {
         "a lowered cap takes nothing back"
     );
 }
+
+#[test]
+fn signals_fire_on_the_edge_not_the_level() {
+    let empty = Inventory {
+        low_stock_threshold: 3,
+        ..Inventory::new(0)
+    };
+    let two = Inventory {
+        stock: 2,
+        ..empty.clone()
+    };
+    let ten = Inventory {
+        stock: 10,
+        ..empty.clone()
+    };
+    let back = signals(Some(&empty), &two);
+    assert!(
+        back.back_in_stock && back.low_stock,
+        "0 → 2 is back, and low"
+    );
+    assert_eq!(
+        signals(Some(&empty), &ten),
+        Signals {
+            back_in_stock: true,
+            low_stock: false
+        }
+    );
+    assert_eq!(
+        signals(Some(&ten), &two),
+        Signals {
+            back_in_stock: false,
+            low_stock: true
+        }
+    );
+    assert_eq!(
+        signals(Some(&two), &two),
+        Signals::default(),
+        "still low: said already"
+    );
+    assert_eq!(
+        signals(Some(&two), &empty),
+        Signals::default(),
+        "sold out is not low"
+    );
+    assert_eq!(
+        signals(None, &ten),
+        Signals::default(),
+        "a new product is not back"
+    );
+    let held_back = Inventory {
+        stock: 4,
+        safety_stock: 4,
+        ..empty.clone()
+    };
+    assert!(
+        !signals(Some(&empty), &held_back).back_in_stock,
+        "safety stock does not ship"
+    );
+}

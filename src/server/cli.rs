@@ -1,6 +1,7 @@
 //! Command-line interface: `stock-widget serve ...`.
 
 use super::store::{Connections, Database};
+use super::webhooks::{DeliveryConfig, RetryPolicy};
 use super::{Config, Limits, WriteLimit};
 use axum::http::HeaderName;
 use clap::{Parser, Subcommand};
@@ -107,6 +108,13 @@ pub struct ServeArgs {
     /// X-Forwarded-For (its last entry counts). Never trusted unless set.
     #[arg(long, value_name = "HEADER")]
     pub client_ip_header: Option<HeaderName>,
+    /// Milliseconds before a failed webhook delivery is tried again; the
+    /// wait doubles after each failure (up to 6 hours), for up to 3 days.
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub webhook_first_retry_ms: u64,
+    /// Seconds a webhook receiver has to answer.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub webhook_timeout: u64,
 }
 
 impl ServeArgs {
@@ -135,6 +143,14 @@ impl ServeArgs {
             write_limit: WriteLimit {
                 per_minute: self.reservations_per_minute,
                 client_ip_header: self.client_ip_header,
+            },
+            webhooks: DeliveryConfig {
+                retry: RetryPolicy {
+                    first_retry: Duration::from_millis(self.webhook_first_retry_ms),
+                    ..RetryPolicy::default()
+                },
+                timeout: Duration::from_secs(self.webhook_timeout),
+                ..DeliveryConfig::default()
             },
         }
     }

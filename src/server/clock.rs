@@ -71,7 +71,17 @@ impl Clock for FixedClock {
     }
 }
 
-fn rfc3339(unix_seconds: i64) -> String {
+/// Real time in milliseconds since 1970, whatever clock the shop's dates
+/// follow: webhook deliveries are scheduled against it, and receivers check
+/// `webhook-timestamp` against their own.
+pub fn real_unix_millis() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(elapsed) => elapsed.as_millis() as i64,
+        Err(before_epoch) => -(before_epoch.duration().as_millis() as i64),
+    }
+}
+
+pub fn rfc3339(unix_seconds: i64) -> String {
     let date = Date::from_days_since_epoch(unix_seconds.div_euclid(SECONDS_PER_DAY));
     let second_of_day = unix_seconds.rem_euclid(SECONDS_PER_DAY);
     format!(

@@ -46,6 +46,30 @@ impl ApiError {
         error
     }
 
+    pub fn unknown_subscription() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_subscription",
+            "This is not a subscription token.",
+        )
+    }
+
+    pub fn unknown_webhook() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_webhook",
+            "No webhook endpoint has this id.",
+        )
+    }
+
+    pub fn too_many_webhooks(limit: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "too_many_webhooks",
+            format!("A shop has at most {limit} webhook endpoints: delete one first."),
+        )
+    }
+
     pub fn unknown_reservation() -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -249,6 +273,11 @@ impl From<crate::server::store::OperationError> for ApiError {
             }
             OperationError::IdempotencyKeyReused => ApiError::idempotency_key_reused(),
             OperationError::CustomerLimit { allowed } => ApiError::customer_limit_reached(allowed),
+            OperationError::InStock => ApiError::new(
+                StatusCode::CONFLICT,
+                "in_stock",
+                "This product ships now: order it instead.",
+            ),
             OperationError::Store(failure) => ApiError::from(failure),
         }
     }

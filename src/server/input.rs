@@ -151,17 +151,60 @@ pub fn parse_idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<S
     Ok(Some(text.to_owned()))
 }
 
-/// A reservation reference as issued: `rsv_` and 32 lowercase hex digits.
-pub fn parse_reservation_id(text: &str) -> Result<String, ApiError> {
-    let valid = text.len() == 36
-        && text.starts_with("rsv_")
-        && text[4..]
+/// A reference as the store issues them: `prefix` and 32 lowercase hex digits.
+fn is_issued(text: &str, prefix: &str) -> bool {
+    text.len() == prefix.len() + 32
+        && text.starts_with(prefix)
+        && text[prefix.len()..]
             .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if valid {
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A reservation reference: `rsv_` and 32 lowercase hex digits.
+pub fn parse_reservation_id(text: &str) -> Result<String, ApiError> {
+    if is_issued(text, "rsv_") {
         Ok(text.to_owned())
     } else {
         Err(ApiError::unknown_reservation())
+    }
+}
+
+/// A subscription's token (`sub_…`); `None` when it cannot be one.
+pub fn parse_subscription_token(text: &str) -> Option<String> {
+    is_issued(text, "sub_").then(|| text.to_owned())
+}
+
+/// A webhook endpoint's id (`ep_…`).
+pub fn parse_webhook_id(text: &str) -> Result<String, ApiError> {
+    if is_issued(text, "ep_") {
+        Ok(text.to_owned())
+    } else {
+        Err(ApiError::unknown_webhook())
+    }
+}
+
+/// A language tag as the widget sends it (`en`, `pt-BR`): passed to the
+/// merchant's mailer, so nothing else gets through.
+pub fn parse_lang(text: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let (language, region) = match text.split_once('-') {
+        Some((language, region)) => (language, Some(region)),
+        None => (text, None),
+    };
+    let valid = (2..=3).contains(&language.len())
+        && language.bytes().all(|b| b.is_ascii_alphabetic())
+        && region.is_none_or(|region| {
+            (1..=8).contains(&region.len()) && region.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
+    if valid {
+        Ok(Some(text.to_owned()))
+    } else {
+        Err(ApiError::invalid_field(
+            "lang",
+            "A language is a tag like en or pt-BR.",
+        ))
     }
 }
 

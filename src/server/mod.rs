@@ -16,6 +16,7 @@ mod rate_limit;
 mod routes;
 mod static_files;
 pub mod store;
+pub mod webhooks;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use rate_limit::WriteLimit;
@@ -72,6 +73,8 @@ pub struct Config {
     pub limits: Limits,
     /// How often one client may place or cancel reservations.
     pub write_limit: WriteLimit,
+    /// How webhooks are delivered.
+    pub webhooks: webhooks::DeliveryConfig,
 }
 
 /// Limits that keep slow or idle clients from holding the server.
@@ -162,6 +165,15 @@ pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
         .with_state(state)
 }
 
+/// Stops a task when the server stops, however `run_until` returns.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// A bound, not yet serving, server. Binding first lets callers (and tests)
 /// learn the real address when they asked for port 0.
 pub struct Application {
@@ -170,6 +182,7 @@ pub struct Application {
     limits: Limits,
     feed: feed::Feed,
     clock: Arc<dyn Clock>,
+    deliveries: webhooks::delivery::Worker,
 }
 
 impl Application {
@@ -195,6 +208,7 @@ impl Application {
         let cors = cors_layer(&config.allow_origins, Some(listener.local_addr()?.port()))?;
         let admin_token = config.admin_token.as_deref().map(Arc::from);
         let feed = store.feed().clone();
+        let deliveries = webhooks::delivery::Worker::new(store.clone(), config.webhooks)?;
         let router = app(
             AppState(Arc::new(Shared {
                 store,
@@ -212,6 +226,7 @@ impl Application {
             limits: config.limits,
             feed,
             clock,
+            deliveries,
         })
     }
 
@@ -238,8 +253,11 @@ impl Application {
             limits,
             feed,
             clock,
+            deliveries,
         } = self;
         tokio::spawn(announce_new_days(feed.clone(), clock));
+        // Webhooks are sent while the server serves.
+        let _deliveries = AbortOnDrop(deliveries.spawn());
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
             .http1()

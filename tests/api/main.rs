@@ -18,3 +18,5 @@ mod reservations;
 mod serving;
 mod snapshot;
 mod stream;
+mod subscriptions;
+mod webhooks;

@@ -6,11 +6,13 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod postgres;
+pub mod receiver;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use stock_widget::logic::Date;
 use stock_widget::server::store::{Connections, Database, ProductSettings};
+use stock_widget::server::webhooks::{DeliveryConfig, RetryPolicy};
 use stock_widget::server::{Application, Config, FixedClock, Limits, Store, WriteLimit};
 use tokio::sync::oneshot;
 
@@ -90,6 +92,21 @@ pub struct Options {
     pub allow_origins: Vec<String>,
     pub limits: Limits,
     pub write_limit: WriteLimit,
+    pub webhooks: DeliveryConfig,
+}
+
+/// Webhook retries in tenths of a second, not seconds: a test waits for them.
+pub fn quick_webhooks() -> DeliveryConfig {
+    DeliveryConfig {
+        retry: RetryPolicy {
+            first_retry: std::time::Duration::from_millis(100),
+            max_retry: std::time::Duration::from_millis(800),
+            ..RetryPolicy::default()
+        },
+        timeout: std::time::Duration::from_secs(5),
+        poll: std::time::Duration::from_millis(100),
+        ..DeliveryConfig::default()
+    }
 }
 
 impl Default for Options {
@@ -104,6 +121,7 @@ impl Default for Options {
                 per_minute: 1_000_000,
                 client_ip_header: None,
             },
+            webhooks: quick_webhooks(),
         }
     }
 }
@@ -130,6 +148,7 @@ impl TestServer {
             allow_origins: options.allow_origins.clone(),
             limits: options.limits,
             write_limit: options.write_limit.clone(),
+            webhooks: options.webhooks,
         };
         let store = database.open().await;
         let clock = Arc::new(FixedClock::at(test_today()));

@@ -6,6 +6,8 @@ mod health;
 pub mod openapi;
 mod reservations;
 mod stream;
+mod subscriptions;
+mod webhooks;
 
 use super::AppState;
 use super::auth::require_admin;
@@ -16,7 +18,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::{HeaderValue, header};
 use axum::middleware;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use std::sync::Arc;
 use tower_governor::GovernorLayer;
 use tower_http::cors::CorsLayer;
@@ -53,6 +55,14 @@ pub fn api_router(
             get(reservations::get_reservation)
                 .delete(reservations::cancel_reservation.layer(limited())),
         )
+        .route(
+            "/products/{sku}/subscriptions",
+            post(subscriptions::subscribe.layer(limited())),
+        )
+        .route(
+            "/subscriptions/{token}",
+            delete(subscriptions::unsubscribe.layer(limited())),
+        )
         .route("/openapi.json", get(openapi::openapi_json))
         .layer(cors);
     let admin = Router::new()
@@ -69,6 +79,15 @@ pub fn api_router(
             post(admin::record_receipt),
         )
         .route("/admin/products/{sku}/reservations", get(admin::list_queue))
+        .route(
+            "/admin/webhooks",
+            post(webhooks::create_webhook).get(webhooks::list_webhooks),
+        )
+        .route("/admin/webhooks/{id}", delete(webhooks::delete_webhook))
+        .route(
+            "/admin/webhooks/{id}/deliveries",
+            get(webhooks::list_deliveries),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
     // Availability changes with every reservation, and the widget asks again
     // right after its own: no cache may answer for the server. (CDN-level

@@ -1,10 +1,10 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use super::availability::MAX_BATCH_SKUS;
-use super::{admin, availability, reservations, stream};
+use super::{admin, availability, reservations, stream, subscriptions, webhooks};
 use crate::api::{
     Availability, AvailabilityList, ErrorBody, ErrorDetail, Reservation, ReservationRequest,
-    ReservationStatus,
+    ReservationStatus, SubscriptionConfirmation, SubscriptionRequest,
 };
 use crate::api::{MAX_EMAIL_LENGTH, MAX_EMAIL_LOCAL_LENGTH, MAX_REQUEST_QUANTITY};
 use crate::server::catalog::MAX_BULK_PRODUCTS;
@@ -33,6 +33,12 @@ use utoipa::{Modify, OpenApi};
         admin::get_product,
         admin::record_receipt,
         admin::list_queue,
+        subscriptions::subscribe,
+        subscriptions::unsubscribe,
+        webhooks::create_webhook,
+        webhooks::list_webhooks,
+        webhooks::delete_webhook,
+        webhooks::list_deliveries,
     ),
     components(schemas(
         Availability, AvailabilityList, ErrorBody, ErrorDetail, Reservation, ReservationRequest, ReservationStatus,
@@ -40,6 +46,9 @@ use utoipa::{Modify, OpenApi};
         admin::ReceiptResult, admin::FilledReservation, admin::QueueView, admin::QueuedReservationView,
         admin::BulkProductsBody, admin::BulkProductItem, admin::BulkResult, admin::BulkErrorBody,
         admin::BulkErrorDetail, crate::server::catalog::ItemError,
+        SubscriptionRequest, SubscriptionConfirmation,
+        webhooks::WebhookRequest, webhooks::WebhookCreated, webhooks::Webhook, webhooks::WebhookList,
+        webhooks::DeliveryAttempt, webhooks::DeliveryLog, crate::server::webhooks::events::EventType,
     )),
     modifiers(&AdminToken),
     tags(
@@ -110,37 +119,59 @@ fn operations(doc: &mut Value) -> impl Iterator<Item = (&str, &mut Value)> {
 }
 
 fn constrain_parameters(doc: &mut Value) {
-    for (_, operation) in operations(doc) {
-        // `get_mut`: indexing would add `"parameters": null` where there are none.
-        let Some(parameters) = operation
-            .get_mut("parameters")
-            .and_then(Value::as_array_mut)
-        else {
-            continue;
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        // `{id}` is a reservation's, or under `/admin/webhooks` an endpoint's.
+        let id_prefix = if path.starts_with("/api/v1/admin/webhooks/") {
+            "ep_"
+        } else {
+            "rsv_"
         };
-        for parameter in parameters {
-            let schema = match parameter["name"].as_str().unwrap_or("") {
-                "sku" => json!({"type": "string", "pattern": format!("^{}$", sku_pattern())}),
-                "skus" => json!({
-                    "type": "string",
-                    "pattern": format!(
-                        "^{sku}(,{sku}){{0,{more}}}$",
-                        sku = sku_pattern(),
-                        more = MAX_BATCH_SKUS - 1
-                    ),
-                }),
-                "quantity" => {
-                    json!({"type": "integer", "minimum": 1, "maximum": MAX_REQUEST_QUANTITY})
-                }
-                "id" => json!({"type": "string", "pattern": "^rsv_[0-9a-f]{32}$"}),
-                "Idempotency-Key" => json!({
-                    "type": "string",
-                    "pattern": format!("^[!-~]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}$"),
-                }),
-                _ => continue,
-            };
-            parameter["schema"] = schema;
+        for operation in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|item| item.values_mut())
+        {
+            constrain_operation_parameters(operation, id_prefix);
         }
+    }
+}
+
+fn constrain_operation_parameters(operation: &mut Value, id_prefix: &str) {
+    // `get_mut`: indexing would add `"parameters": null` where there are none.
+    let Some(parameters) = operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for parameter in parameters {
+        let schema = match parameter["name"].as_str().unwrap_or("") {
+            "sku" => json!({"type": "string", "pattern": format!("^{}$", sku_pattern())}),
+            "skus" => json!({
+                "type": "string",
+                "pattern": format!(
+                    "^{sku}(,{sku}){{0,{more}}}$",
+                    sku = sku_pattern(),
+                    more = MAX_BATCH_SKUS - 1
+                ),
+            }),
+            "quantity" => {
+                json!({"type": "integer", "minimum": 1, "maximum": MAX_REQUEST_QUANTITY})
+            }
+            "id" => {
+                json!({"type": "string", "pattern": format!("^{id_prefix}[0-9a-f]{{32}}$")})
+            }
+            "token" => json!({"type": "string", "pattern": "^sub_[0-9a-f]{32}$"}),
+            "Idempotency-Key" => json!({
+                "type": "string",
+                "pattern": format!("^[!-~]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}$"),
+            }),
+            _ => continue,
+        };
+        parameter["schema"] = schema;
     }
 }
 
@@ -152,9 +183,33 @@ fn constrain_bodies(schemas: &mut Value) {
         "ProductSettingsBody",
         "PurchaseOrderBody",
         "ReceiptBody",
+        "SubscriptionRequest",
+        "WebhookRequest",
     ] {
         schemas[name]["additionalProperties"] = json!(false);
     }
+    let subscription = &mut schemas["SubscriptionRequest"];
+    subscription["properties"]["email"] =
+        json!({"type": "string", "maxLength": MAX_EMAIL_LENGTH, "pattern": email_pattern()});
+    subscription["properties"]["lang"] = json!({
+        "type": ["string", "null"],
+        "pattern": "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})?$",
+    });
+    // Which strings are URLs the server can call is a rule JSON Schema
+    // cannot state exactly; the description says it.
+    let webhook = &mut schemas["WebhookRequest"];
+    webhook["properties"]["url"] = json!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": webhooks::MAX_URL_LENGTH,
+        "description": "An absolute `https://` or `http://` URL with a host and no user or password.",
+    });
+    webhook["properties"]["events"] = json!({
+        "type": ["array", "null"],
+        "minItems": 1,
+        "items": {"$ref": "#/components/schemas/EventType"},
+        "description": "The types to send; omitted or null = all, including types added later.",
+    });
     let counts = |schema: &mut Value, fields: &[&str], minimum: u64| {
         for field in fields {
             schema["properties"][*field] =

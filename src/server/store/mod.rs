@@ -18,19 +18,27 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 
 /// A transaction's work in progress: boxed, so a `dyn Tx` can run it.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 mod operations;
+mod outbox;
 mod postgres;
 mod reservations;
 mod sqlite;
+mod subscriptions;
+mod webhooks;
 
 pub use operations::BulkOutcome;
 pub use reservations::{
     CancelOutcome, NewReservation, OperationError, QueuedReservation, ReceiptOutcome,
     ReservationRecord, ReservationState,
+};
+pub use subscriptions::{Subscribed, Subscription};
+pub use webhooks::{
+    Attempt, AttemptOutcome, Due, Endpoint, EndpointError, EndpointState, Finished, OutboxEvent,
 };
 
 /// Where the data lives: `--db` / `STOCK_WIDGET_DB`.
@@ -150,6 +158,23 @@ pub struct ReservationRow<'a> {
     pub response: &'a str,
 }
 
+/// A product a transaction wrote, with its inventory as the transaction
+/// first found it (`None`: the write created it): what changed is reported
+/// to webhooks from the two.
+#[derive(Clone, Debug)]
+pub struct Touched {
+    pub sku: String,
+    pub before: Option<Inventory>,
+}
+
+/// What a write transaction did besides its rows, for after the commit.
+#[derive(Debug, Default)]
+pub struct TxNotes {
+    pub touched: Vec<Touched>,
+    /// Webhook deliveries the transaction's events made.
+    pub deliveries: u64,
+}
+
 /// Why the database failed; nothing the client did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureKind {
@@ -248,17 +273,61 @@ pub trait Tx: Send {
     /// Tells the other servers these SKUs changed, when (and only if) this
     /// transaction commits. SQLite has no other servers.
     async fn announce(&mut self, skus: &[String]) -> Result<(), StoreFailure>;
-    /// The SKUs this transaction wrote so far.
-    fn touched(&mut self) -> &mut Vec<String>;
+    /// What this transaction wrote so far.
+    fn notes(&mut self) -> &mut TxNotes;
+
+    // The webhook outbox (`webhooks.rs`, `outbox.rs`).
+    /// Writes an event and a pending delivery for each enabled endpoint that
+    /// takes its type; returns how many deliveries.
+    async fn insert_event(&mut self, event: &OutboxEvent<'_>) -> Result<u64, StoreFailure>;
+    async fn insert_endpoint(&mut self, endpoint: &Endpoint) -> Result<(), StoreFailure>;
+    async fn endpoints(&mut self) -> Result<Vec<EndpointState>, StoreFailure>;
+    /// Removes the endpoint with its deliveries; `false` if there was none.
+    async fn delete_endpoint(&mut self, id: &str) -> Result<bool, StoreFailure>;
+    /// Pending deliveries due at `now_ms` that are first in line for their
+    /// endpoint and SKU, leased until `lease_until_ms` (on PostgreSQL rows
+    /// another server is claiming are skipped).
+    async fn claim_deliveries(
+        &mut self,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<Due>, StoreFailure>;
+    async fn finish_delivery(&mut self, finished: &Finished) -> Result<(), StoreFailure>;
+    /// An endpoint's latest attempts, newest first.
+    async fn attempts(
+        &mut self,
+        endpoint_id: &str,
+        limit: u32,
+    ) -> Result<Vec<Attempt>, StoreFailure>;
+    /// Forgets events, deliveries and attempts older than `before_ms`.
+    async fn prune_outbox(&mut self, before_ms: i64) -> Result<(), StoreFailure>;
+
+    // "Email me when it's back" (`subscriptions.rs`).
+    async fn subscription(
+        &mut self,
+        sku: &str,
+        email_folded: &str,
+    ) -> Result<Option<Subscription>, StoreFailure>;
+    async fn insert_subscription(
+        &mut self,
+        subscription: &Subscription,
+        email_folded: &str,
+    ) -> Result<(), StoreFailure>;
+    /// Removes and returns a product's subscriptions, oldest first.
+    async fn take_subscriptions(&mut self, sku: &str) -> Result<Vec<Subscription>, StoreFailure>;
+    async fn delete_subscription(&mut self, token: &str) -> Result<bool, StoreFailure>;
 }
 
-/// Saves a product's settings and records that its availability may change.
+/// Saves a product's settings and records that its availability may change;
+/// `before` is the product's inventory as this transaction found it.
 pub async fn save_settings(
     tx: &mut dyn Tx,
     sku: &str,
+    before: Option<&Inventory>,
     settings: &ProductSettings,
 ) -> Result<(), StoreFailure> {
-    touch(tx, sku);
+    touch(tx, sku, before);
     tx.write_settings(sku, settings).await
 }
 
@@ -267,17 +336,35 @@ pub async fn save_settings(
 pub async fn save_inventory(
     tx: &mut dyn Tx,
     sku: &str,
-    inventory: &Inventory,
+    before: &Inventory,
+    after: &Inventory,
 ) -> Result<(), StoreFailure> {
-    touch(tx, sku);
-    tx.write_inventory(sku, inventory).await
+    touch(tx, sku, Some(before));
+    tx.write_inventory(sku, after).await
 }
 
-fn touch(tx: &mut dyn Tx, sku: &str) {
-    let touched = tx.touched();
-    if !touched.iter().any(|seen| seen == sku) {
-        touched.push(sku.to_owned());
+/// The first write to a SKU in a transaction keeps what it found.
+fn touch(tx: &mut dyn Tx, sku: &str, before: Option<&Inventory>) {
+    let touched = &mut tx.notes().touched;
+    if !touched.iter().any(|seen| seen.sku == sku) {
+        touched.push(Touched {
+            sku: sku.to_owned(),
+            before: before.cloned(),
+        });
     }
+}
+
+/// `prefix` + 128 random bits in hex: a reference nobody can guess or enumerate.
+fn random_id(prefix: &str) -> Result<String, StoreFailure> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|error| StoreFailure::fault(anyhow::anyhow!("no randomness: {error}")))?;
+    let mut id = String::with_capacity(prefix.len() + 32);
+    id.push_str(prefix);
+    for byte in bytes {
+        id.push_str(&format!("{byte:02x}"));
+    }
+    Ok(id)
 }
 
 /// Work done inside one transaction. `Fn`, not `FnOnce`: PostgreSQL runs it
@@ -309,6 +396,8 @@ enum Backend {
 pub struct Store {
     backend: Backend,
     feed: Feed,
+    /// Told when a commit made webhook deliveries: the worker sends them at once.
+    deliveries_made: Arc<tokio::sync::Notify>,
 }
 
 /// Is the database there? (`/healthz`)
@@ -324,6 +413,7 @@ impl Store {
         Ok(Store {
             backend: Backend::Sqlite(sqlite::Sqlite::open(path)?),
             feed: Feed::new(run_id()?),
+            deliveries_made: Arc::default(),
         })
     }
 
@@ -343,6 +433,7 @@ impl Store {
                 Ok(Store {
                     backend: Backend::Postgres(backend),
                     feed,
+                    deliveries_made: Arc::default(),
                 })
             }
         }
@@ -378,6 +469,11 @@ impl Store {
         &self.feed
     }
 
+    /// Notified after a commit that made webhook deliveries.
+    pub fn deliveries_made(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.deliveries_made)
+    }
+
     /// SQLite is a file beside the server: reachable while the server runs.
     /// PostgreSQL is reachable while the change feed's connection is up.
     pub fn database_state(&self) -> DatabaseState {
@@ -390,8 +486,10 @@ impl Store {
 
     /// Runs `work` in one write transaction: committed when it returns `Ok`,
     /// rolled back (nothing changes) when it returns `Err`. The products it
-    /// changed are read back inside the transaction, announced to the other
-    /// servers on commit, and published to this server's feed after it.
+    /// changed are read back inside the transaction, what that changed is
+    /// written to the webhook outbox (back in stock, low stock, the
+    /// subscribers to tell), they are announced to the other servers on
+    /// commit, and published to this server's feed after it.
     pub async fn write<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
     where
         T: Send + 'static,
@@ -400,29 +498,35 @@ impl Store {
         // Taken before the transaction: if the snapshot is dropped meanwhile,
         // what this write read back may be older than what follows.
         let generation = self.feed.generation();
-        let work = std::sync::Arc::new(work);
+        let work = Arc::new(work);
         let work = as_work(move |tx| {
-            let work = std::sync::Arc::clone(&work);
+            let work = Arc::clone(&work);
             Box::pin(async move {
                 let value = work(&mut *tx).await?;
-                let touched = tx.touched().clone();
+                let touched = tx.notes().touched.clone();
                 let mut products = Vec::with_capacity(touched.len());
-                for sku in &touched {
-                    products.extend(tx.product(sku).await?);
+                for change in &touched {
+                    products.extend(tx.product(&change.sku).await?);
                 }
-                tx.announce(&touched).await?;
-                Ok::<_, E>((value, products))
+                outbox::report_product_changes(&mut *tx, &touched, &products).await?;
+                let skus: Vec<String> = touched.into_iter().map(|change| change.sku).collect();
+                tx.announce(&skus).await?;
+                let deliveries = tx.notes().deliveries;
+                Ok::<_, E>((value, products, deliveries))
             })
         });
         let store = self.clone();
         // A task of its own: a request dropped mid-write (its timeout, a
         // client gone) must not stop a commit from reaching the feed.
         let committed = tokio::spawn(async move {
-            let (value, products) = match &store.backend {
+            let (value, products, deliveries) = match &store.backend {
                 Backend::Sqlite(sqlite) => sqlite.write(work).await?,
                 Backend::Postgres(postgres) => postgres.write(work).await?,
             };
             store.feed.publish(products, generation);
+            if deliveries > 0 {
+                store.deliveries_made.notify_one();
+            }
             Ok(value)
         });
         match committed.await {

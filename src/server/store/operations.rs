@@ -9,7 +9,8 @@ async fn put_product(
     sku: &str,
     settings: &ProductSettings,
 ) -> Result<Product, StoreFailure> {
-    save_settings(tx, sku, settings).await?;
+    let before = tx.product(sku).await?.map(|product| product.inventory);
+    save_settings(tx, sku, before.as_ref(), settings).await?;
     Ok(tx
         .product(sku)
         .await?
@@ -26,7 +27,7 @@ async fn add_product_if_missing(
     if tx.product(sku).await?.is_some() {
         return Ok(false);
     }
-    save_settings(tx, sku, settings).await?;
+    save_settings(tx, sku, None, settings).await?;
     Ok(true)
 }
 
@@ -49,9 +50,9 @@ async fn put_products(
     order.sort_by(|a, b| a.0.cmp(&b.0));
     let mut outcome = BulkOutcome::default();
     for (sku, settings) in order {
-        let existed = tx.product(sku).await?.is_some();
-        save_settings(tx, sku, settings).await?;
-        if existed {
+        let before = tx.product(sku).await?.map(|product| product.inventory);
+        save_settings(tx, sku, before.as_ref(), settings).await?;
+        if before.is_some() {
             outcome.updated.push(sku.clone());
         } else {
             outcome.created.push(sku.clone());

@@ -12,9 +12,11 @@
 //! this server's feed. While that connection is down the feed drops its
 //! snapshot, so nothing stale is served.
 
+use super::webhooks::{self as hooks, AttemptOutcome};
 use super::{
-    FailureKind, MayBeStoreFailure, Product, ProductSettings, ReservationRecord, ReservationRow,
-    StoreFailure, Tx, Work, decode_incoming, encode_incoming, policy_from_name, policy_name,
+    Attempt, Due, Endpoint, EndpointState, FailureKind, Finished, MayBeStoreFailure, OutboxEvent,
+    Product, ProductSettings, ReservationRecord, ReservationRow, StoreFailure, Subscription, Tx,
+    TxNotes, Work, decode_incoming, encode_incoming, policy_from_name, policy_name, subscriptions,
 };
 use crate::logic::{Fill, Inventory, QueueEntry};
 use crate::server::feed::Feed;
@@ -33,11 +35,18 @@ const STARTUP_PATIENCE: Duration = Duration::from_secs(30);
 
 /// Versioned schema changes, applied by sqlx's migrator under its advisory
 /// lock: servers starting together apply them once.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "schema",
-    include_str!("migrations/postgres/0001_schema.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "schema",
+        include_str!("migrations/postgres/0001_schema.sql"),
+    ),
+    (
+        2,
+        "webhooks",
+        include_str!("migrations/postgres/0002_webhooks.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct EmbeddedMigrations;
@@ -216,7 +225,7 @@ impl Postgres {
             tx,
             write,
             run: &self.run,
-            touched: Vec::new(),
+            notes: TxNotes::default(),
         };
         if !write {
             // One consistent snapshot for every statement of the read.
@@ -461,7 +470,7 @@ pub struct PgTx<'a> {
     /// Reads of products lock their rows (`FOR UPDATE`).
     write: bool,
     run: &'a str,
-    touched: Vec<String>,
+    notes: TxNotes,
 }
 
 #[async_trait::async_trait]
@@ -627,7 +636,239 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
-    fn touched(&mut self) -> &mut Vec<String> {
-        &mut self.touched
+    fn notes(&mut self) -> &mut TxNotes {
+        &mut self.notes
     }
+
+    async fn insert_event(&mut self, event: &OutboxEvent<'_>) -> Result<u64, StoreFailure> {
+        let seq: i64 = sqlx::query_scalar(hooks::INSERT_EVENT)
+            .bind(event.id)
+            .bind(event.kind.name())
+            .bind(event.sku)
+            .bind(event.body)
+            .bind(event.created_ms)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let fanned = sqlx::query(hooks::FAN_OUT)
+            .bind(seq)
+            .bind(event.sku)
+            .bind(event.created_ms)
+            .bind(hooks::events_pattern(event.kind))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(fanned.rows_affected())
+    }
+
+    async fn insert_endpoint(&mut self, endpoint: &Endpoint) -> Result<(), StoreFailure> {
+        sqlx::query(hooks::INSERT_ENDPOINT)
+            .bind(&endpoint.id)
+            .bind(&endpoint.url)
+            .bind(hooks::encode_events(&endpoint.events))
+            .bind(&endpoint.secret)
+            .bind(&endpoint.created_at)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn endpoints(&mut self) -> Result<Vec<EndpointState>, StoreFailure> {
+        let rows = sqlx::query(hooks::ENDPOINTS)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(EndpointState {
+                    endpoint: Endpoint {
+                        id: row.try_get("id")?,
+                        url: row.try_get("url")?,
+                        events: hooks::decode_events(row.try_get("events")?),
+                        secret: row.try_get("secret")?,
+                        created_at: row.try_get("created_at")?,
+                        disabled: hooks::disabled(
+                            row.try_get("disabled_at")?,
+                            row.try_get("disabled_reason")?,
+                        ),
+                    },
+                    pending: row.try_get::<i64, _>("pending")? as u64,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_endpoint(&mut self, id: &str) -> Result<bool, StoreFailure> {
+        let deleted = sqlx::query(hooks::DELETE_ENDPOINT)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+
+    async fn claim_deliveries(
+        &mut self,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<Due>, StoreFailure> {
+        // Rows another server is claiming right now are skipped, not waited for.
+        let sql = format!("{} FOR UPDATE OF d SKIP LOCKED", hooks::DUE);
+        let rows = sqlx::query(&sql)
+            .bind(now_ms)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let mut due = Vec::with_capacity(rows.len());
+        for row in &rows {
+            due.push(Due {
+                endpoint_id: row.try_get("endpoint_id")?,
+                event_seq: row.try_get("event_seq")?,
+                attempts: count(row, "attempts")?,
+                event_id: row.try_get("event_id")?,
+                body: row.try_get("body")?,
+                created_ms: row.try_get("created_ms")?,
+                url: row.try_get("url")?,
+                secret: row.try_get("secret")?,
+            });
+        }
+        for delivery in &due {
+            sqlx::query(hooks::LEASE)
+                .bind(lease_until_ms)
+                .bind(&delivery.endpoint_id)
+                .bind(delivery.event_seq)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(due)
+    }
+
+    async fn finish_delivery(&mut self, finished: &Finished) -> Result<(), StoreFailure> {
+        let (state, next_attempt_ms) = hooks::finish_params(finished);
+        sqlx::query(hooks::FINISH)
+            .bind(state)
+            .bind(i64::from(finished.attempt))
+            .bind(next_attempt_ms)
+            .bind(&finished.endpoint_id)
+            .bind(finished.event_seq)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query(hooks::LOG_ATTEMPT)
+            .bind(&finished.endpoint_id)
+            .bind(finished.event_seq)
+            .bind(i64::from(finished.attempt))
+            .bind(finished.attempted_ms)
+            .bind(finished.status_code.map(i64::from))
+            .bind(&finished.error)
+            .bind(finished.outcome.name())
+            .bind(finished.next_retry_ms)
+            .execute(&mut *self.tx)
+            .await?;
+        if finished.outcome == AttemptOutcome::Gone {
+            sqlx::query(hooks::DISABLE_ENDPOINT)
+                .bind(crate::server::clock::rfc3339(
+                    finished.attempted_ms.div_euclid(1000),
+                ))
+                .bind("the receiver answered 410 Gone")
+                .bind(&finished.endpoint_id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn attempts(
+        &mut self,
+        endpoint_id: &str,
+        limit: u32,
+    ) -> Result<Vec<Attempt>, StoreFailure> {
+        let rows = sqlx::query(hooks::ATTEMPTS)
+            .bind(endpoint_id)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Attempt {
+                    event_id: row.try_get("event_id")?,
+                    event_type: row.try_get("type")?,
+                    attempt: count(row, "attempt")?,
+                    attempted_ms: row.try_get("attempted_ms")?,
+                    status_code: row
+                        .try_get::<Option<i64>, _>("status_code")?
+                        .and_then(|code| u16::try_from(code).ok()),
+                    error: row.try_get("error")?,
+                    outcome: AttemptOutcome::from_name(row.try_get("outcome")?),
+                    next_retry_ms: row.try_get("next_retry_ms")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn prune_outbox(&mut self, before_ms: i64) -> Result<(), StoreFailure> {
+        for statement in hooks::PRUNE {
+            sqlx::query(statement)
+                .bind(before_ms)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn subscription(
+        &mut self,
+        sku: &str,
+        email_folded: &str,
+    ) -> Result<Option<Subscription>, StoreFailure> {
+        let row = sqlx::query(subscriptions::BY_EMAIL)
+            .bind(sku)
+            .bind(email_folded)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(subscription_from_row).transpose()
+    }
+
+    async fn insert_subscription(
+        &mut self,
+        subscription: &Subscription,
+        email_folded: &str,
+    ) -> Result<(), StoreFailure> {
+        sqlx::query(subscriptions::INSERT)
+            .bind(&subscription.token)
+            .bind(&subscription.sku)
+            .bind(&subscription.email)
+            .bind(email_folded)
+            .bind(&subscription.lang)
+            .bind(&subscription.created_at)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn take_subscriptions(&mut self, sku: &str) -> Result<Vec<Subscription>, StoreFailure> {
+        let rows = sqlx::query(subscriptions::OF_PRODUCT)
+            .bind(sku)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        sqlx::query(subscriptions::DELETE_OF_PRODUCT)
+            .bind(sku)
+            .execute(&mut *self.tx)
+            .await?;
+        rows.iter().map(subscription_from_row).collect()
+    }
+
+    async fn delete_subscription(&mut self, token: &str) -> Result<bool, StoreFailure> {
+        let deleted = sqlx::query(subscriptions::DELETE)
+            .bind(token)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+}
+
+fn subscription_from_row(row: &PgRow) -> Result<Subscription, StoreFailure> {
+    Ok(Subscription {
+        token: row.try_get("token")?,
+        sku: row.try_get("sku")?,
+        email: row.try_get("email")?,
+        lang: row.try_get("lang")?,
+        created_at: row.try_get("created_at")?,
+    })
 }

@@ -4,10 +4,13 @@
 //! asks the logic module, and writes what it decided. The queue is not stored
 //! separately: it is the reservations with units still waiting, in `seq` order.
 
-use super::{MayBeStoreFailure, ReservationRow, Store, StoreFailure, Tx, save_inventory};
+use super::{
+    MayBeStoreFailure, ReservationRow, Store, StoreFailure, Tx, outbox, random_id, save_inventory,
+};
 use crate::api::{Reservation, ReservationStatus};
 use crate::logic::{Date, Estimate, InventoryError, customer_allowance};
 use crate::server::input::mask_email;
+use crate::server::webhooks::events::EventType;
 use anyhow::Context;
 use std::sync::Arc;
 
@@ -39,6 +42,8 @@ pub enum OperationError {
     CustomerLimit {
         allowed: u32,
     },
+    /// A subscription to "email me when it's back" for a product that ships now.
+    InStock,
     Store(StoreFailure),
 }
 
@@ -165,18 +170,6 @@ async fn current_state(
     Ok(ReservationState { record, estimate })
 }
 
-/// 128 random bits: a reference nobody can guess or enumerate.
-fn new_reservation_id() -> Result<String, StoreFailure> {
-    let mut bytes = [0u8; 16];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|error| StoreFailure::fault(anyhow::anyhow!("no randomness: {error}")))?;
-    let mut id = String::from("rsv_");
-    for byte in bytes {
-        id.push_str(&format!("{byte:02x}"));
-    }
-    Ok(id)
-}
-
 /// Checks and places. Reading the product locks it, so concurrent requests
 /// for the same SKU (on any server) cannot both take the last units. With an
 /// idempotency key, a repeated request gets the first response back and
@@ -226,8 +219,8 @@ async fn place(
             return Err(OperationError::CustomerLimit { allowed });
         }
     }
-    save_inventory(tx, &request.sku, &after).await?;
-    let id = new_reservation_id()?;
+    save_inventory(tx, &request.sku, &product.inventory, &after).await?;
+    let id = random_id("rsv_")?;
     let response = Reservation {
         id: id.clone(),
         sku: request.sku.clone(),
@@ -261,6 +254,19 @@ async fn place(
         response: &response_json,
     })
     .await?;
+    let record = ReservationRecord {
+        seq: 0,
+        id,
+        sku: request.sku.clone(),
+        quantity: request.quantity,
+        from_stock: placement.from_stock,
+        filled: 0,
+        email: request.email.clone(),
+        cancelled: false,
+        created_at: now.to_owned(),
+    };
+    outbox::emit_reservation(tx, EventType::ReservationCreated, &record).await?;
+    outbox::emit_ready(tx, &[record]).await?;
     Ok(response)
 }
 
@@ -290,9 +296,16 @@ async fn cancel(
     }
     let (after, cancellation) = product.inventory.cancel(record.seq, record.held());
     tx.apply_fills(&cancellation.fills).await?;
-    save_inventory(tx, &record.sku, &after).await?;
+    save_inventory(tx, &record.sku, &product.inventory, &after).await?;
     tx.mark_cancelled(record.seq, now).await?;
     let record = tx.record_by_seq(record.seq).await?;
+    outbox::emit_reservation(tx, EventType::ReservationCancelled, &record).await?;
+    // Units it held went to the reservations behind it: some may be ready now.
+    let mut filled = Vec::with_capacity(cancellation.fills.len());
+    for fill in &cancellation.fills {
+        filled.push(tx.record_by_seq(fill.reservation).await?);
+    }
+    outbox::emit_ready(tx, &filled).await?;
     Ok(Some(CancelOutcome {
         state: ReservationState {
             record,
@@ -313,11 +326,13 @@ async fn receive(tx: &mut dyn Tx, sku: &str, units: u32) -> Result<ReceiptOutcom
         .receive(units)
         .map_err(OperationError::Inventory)?;
     tx.apply_fills(&receipt.fills).await?;
-    save_inventory(tx, sku, &after).await?;
+    save_inventory(tx, sku, &product.inventory, &after).await?;
     let mut filled = Vec::with_capacity(receipt.fills.len());
     for fill in &receipt.fills {
         filled.push((tx.record_by_seq(fill.reservation).await?, fill.units));
     }
+    let records: Vec<ReservationRecord> = filled.iter().map(|(record, _)| record.clone()).collect();
+    outbox::emit_ready(tx, &records).await?;
     Ok(ReceiptOutcome {
         filled,
         to_stock: receipt.to_stock,

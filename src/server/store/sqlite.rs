@@ -6,9 +6,11 @@
 //! returns; read-only connections see the last commit and never wait for a
 //! writer's fsync. SQLite calls block, so transactions run on blocking threads.
 
+use super::webhooks::{self as hooks, AttemptOutcome};
 use super::{
-    FailureKind, MayBeStoreFailure, Product, ProductSettings, ReservationRecord, ReservationRow,
-    StoreFailure, Tx, Work, decode_incoming, encode_incoming, policy_from_name, policy_name,
+    Attempt, Due, Endpoint, EndpointState, FailureKind, Finished, MayBeStoreFailure, OutboxEvent,
+    Product, ProductSettings, ReservationRecord, ReservationRow, StoreFailure, Subscription, Tx,
+    TxNotes, Work, decode_incoming, encode_incoming, policy_from_name, policy_name, subscriptions,
 };
 use crate::logic::{Fill, Inventory, QueueEntry};
 use anyhow::Context;
@@ -61,6 +63,66 @@ CREATE INDEX reservations_by_customer ON reservations (sku, lower(email))
     r#"
 -- Counts the writes to a product, so a server keeps the newest copy it hears of.
 ALTER TABLE products ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+"#,
+    r#"
+-- Webhooks from an outbox, and "email me when it's back" subscriptions.
+CREATE TABLE webhook_endpoints (
+    id              TEXT PRIMARY KEY,
+    url             TEXT NOT NULL,
+    events          TEXT NOT NULL, -- '*' or ',type,type,'
+    secret          TEXT NOT NULL, -- whsec_<base64>: signs every delivery
+    created_at      TEXT NOT NULL,
+    disabled_at     TEXT,          -- set when the receiver answered 410 Gone
+    disabled_reason TEXT
+) STRICT;
+
+-- The outbox: written in the transaction of the change it reports.
+CREATE TABLE webhook_events (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT NOT NULL UNIQUE, -- webhook-id: the same on every retry
+    type       TEXT NOT NULL,
+    sku        TEXT NOT NULL,
+    body       TEXT NOT NULL,        -- the exact bytes that are signed and sent
+    created_ms INTEGER NOT NULL
+) STRICT;
+
+-- One row per event and endpoint, made with the event.
+CREATE TABLE webhook_deliveries (
+    endpoint_id     TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+    event_seq       INTEGER NOT NULL REFERENCES webhook_events (seq),
+    sku             TEXT NOT NULL,
+    state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    PRIMARY KEY (endpoint_id, event_seq)
+) STRICT;
+CREATE INDEX webhook_deliveries_line ON webhook_deliveries (endpoint_id, sku, event_seq)
+    WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms)
+    WHERE state = 'pending';
+
+CREATE TABLE webhook_attempts (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    endpoint_id   TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+    event_seq     INTEGER NOT NULL,
+    attempt       INTEGER NOT NULL,
+    attempted_ms  INTEGER NOT NULL,
+    status_code   INTEGER,
+    error         TEXT,
+    outcome       TEXT NOT NULL,
+    next_retry_ms INTEGER
+) STRICT;
+CREATE INDEX webhook_attempts_by_endpoint ON webhook_attempts (endpoint_id, seq);
+
+CREATE TABLE subscriptions (
+    token        TEXT PRIMARY KEY, -- unguessable: it unsubscribes
+    sku          TEXT NOT NULL REFERENCES products (sku),
+    email        TEXT NOT NULL,
+    email_folded TEXT NOT NULL,
+    lang         TEXT,
+    created_at   TEXT NOT NULL,
+    UNIQUE (sku, email_folded)
+) STRICT;
 "#,
 ];
 
@@ -219,7 +281,7 @@ fn migrate(connection: &mut Connection) -> anyhow::Result<()> {
 pub struct SqliteTx<'c> {
     connection: &'c mut Connection,
     finished: bool,
-    touched: Vec<String>,
+    notes: TxNotes,
 }
 
 impl<'c> SqliteTx<'c> {
@@ -228,7 +290,7 @@ impl<'c> SqliteTx<'c> {
         Ok(SqliteTx {
             connection,
             finished: false,
-            touched: Vec::new(),
+            notes: TxNotes::default(),
         })
     }
 
@@ -477,7 +539,226 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn touched(&mut self) -> &mut Vec<String> {
-        &mut self.touched
+    fn notes(&mut self) -> &mut TxNotes {
+        &mut self.notes
     }
+
+    async fn insert_event(&mut self, event: &OutboxEvent<'_>) -> Result<u64, StoreFailure> {
+        let seq: i64 = self
+            .connection
+            .prepare_cached(hooks::INSERT_EVENT)?
+            .query_row(
+                params![
+                    event.id,
+                    event.kind.name(),
+                    event.sku,
+                    event.body,
+                    event.created_ms
+                ],
+                |row| row.get(0),
+            )?;
+        let deliveries = self
+            .connection
+            .prepare_cached(hooks::FAN_OUT)?
+            .execute(params![
+                seq,
+                event.sku,
+                event.created_ms,
+                hooks::events_pattern(event.kind)
+            ])?;
+        Ok(deliveries as u64)
+    }
+
+    async fn insert_endpoint(&mut self, endpoint: &Endpoint) -> Result<(), StoreFailure> {
+        self.connection.execute(
+            hooks::INSERT_ENDPOINT,
+            params![
+                endpoint.id,
+                endpoint.url,
+                hooks::encode_events(&endpoint.events),
+                endpoint.secret,
+                endpoint.created_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    async fn endpoints(&mut self) -> Result<Vec<EndpointState>, StoreFailure> {
+        let mut statement = self.connection.prepare_cached(hooks::ENDPOINTS)?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok(EndpointState {
+                    endpoint: Endpoint {
+                        id: row.get(0)?,
+                        url: row.get(1)?,
+                        events: hooks::decode_events(&row.get::<_, String>(2)?),
+                        secret: row.get(3)?,
+                        created_at: row.get(4)?,
+                        disabled: hooks::disabled(row.get(5)?, row.get(6)?),
+                    },
+                    pending: row.get(7)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    async fn delete_endpoint(&mut self, id: &str) -> Result<bool, StoreFailure> {
+        Ok(self.connection.execute(hooks::DELETE_ENDPOINT, [id])? > 0)
+    }
+
+    async fn claim_deliveries(
+        &mut self,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<Due>, StoreFailure> {
+        let due: Vec<Due> = self
+            .connection
+            .prepare_cached(hooks::DUE)?
+            .query_map(params![now_ms, limit], |row| {
+                Ok(Due {
+                    endpoint_id: row.get(0)?,
+                    event_seq: row.get(1)?,
+                    attempts: row.get(2)?,
+                    event_id: row.get(3)?,
+                    body: row.get(4)?,
+                    created_ms: row.get(5)?,
+                    url: row.get(6)?,
+                    secret: row.get(7)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut lease = self.connection.prepare_cached(hooks::LEASE)?;
+        for delivery in &due {
+            lease.execute(params![
+                lease_until_ms,
+                delivery.endpoint_id,
+                delivery.event_seq
+            ])?;
+        }
+        Ok(due)
+    }
+
+    async fn finish_delivery(&mut self, finished: &Finished) -> Result<(), StoreFailure> {
+        let (state, next_attempt_ms) = hooks::finish_params(finished);
+        self.connection
+            .prepare_cached(hooks::FINISH)?
+            .execute(params![
+                state,
+                finished.attempt,
+                next_attempt_ms,
+                finished.endpoint_id,
+                finished.event_seq
+            ])?;
+        self.connection
+            .prepare_cached(hooks::LOG_ATTEMPT)?
+            .execute(params![
+                finished.endpoint_id,
+                finished.event_seq,
+                finished.attempt,
+                finished.attempted_ms,
+                finished.status_code,
+                finished.error,
+                finished.outcome.name(),
+                finished.next_retry_ms
+            ])?;
+        if finished.outcome == AttemptOutcome::Gone {
+            self.connection.execute(
+                hooks::DISABLE_ENDPOINT,
+                params![
+                    crate::server::clock::rfc3339(finished.attempted_ms.div_euclid(1000)),
+                    "the receiver answered 410 Gone",
+                    finished.endpoint_id
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    async fn attempts(
+        &mut self,
+        endpoint_id: &str,
+        limit: u32,
+    ) -> Result<Vec<Attempt>, StoreFailure> {
+        let mut statement = self.connection.prepare_cached(hooks::ATTEMPTS)?;
+        let rows = statement
+            .query_map(params![endpoint_id, limit], |row| {
+                Ok(Attempt {
+                    event_id: row.get(0)?,
+                    event_type: row.get(1)?,
+                    attempt: row.get(2)?,
+                    attempted_ms: row.get(3)?,
+                    status_code: row.get(4)?,
+                    error: row.get(5)?,
+                    outcome: AttemptOutcome::from_name(&row.get::<_, String>(6)?),
+                    next_retry_ms: row.get(7)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    async fn prune_outbox(&mut self, before_ms: i64) -> Result<(), StoreFailure> {
+        for statement in hooks::PRUNE {
+            self.connection.execute(statement, [before_ms])?;
+        }
+        Ok(())
+    }
+
+    async fn subscription(
+        &mut self,
+        sku: &str,
+        email_folded: &str,
+    ) -> Result<Option<Subscription>, StoreFailure> {
+        Ok(self
+            .connection
+            .prepare_cached(subscriptions::BY_EMAIL)?
+            .query_row([sku, email_folded], subscription_from_row)
+            .optional()?)
+    }
+
+    async fn insert_subscription(
+        &mut self,
+        subscription: &Subscription,
+        email_folded: &str,
+    ) -> Result<(), StoreFailure> {
+        self.connection.execute(
+            subscriptions::INSERT,
+            params![
+                subscription.token,
+                subscription.sku,
+                subscription.email,
+                email_folded,
+                subscription.lang,
+                subscription.created_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    async fn take_subscriptions(&mut self, sku: &str) -> Result<Vec<Subscription>, StoreFailure> {
+        let taken = self
+            .connection
+            .prepare_cached(subscriptions::OF_PRODUCT)?
+            .query_map([sku], subscription_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        self.connection
+            .execute(subscriptions::DELETE_OF_PRODUCT, [sku])?;
+        Ok(taken)
+    }
+
+    async fn delete_subscription(&mut self, token: &str) -> Result<bool, StoreFailure> {
+        Ok(self.connection.execute(subscriptions::DELETE, [token])? > 0)
+    }
+}
+
+fn subscription_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Subscription> {
+    Ok(Subscription {
+        token: row.get(0)?,
+        sku: row.get(1)?,
+        email: row.get(2)?,
+        lang: row.get(3)?,
+        created_at: row.get(4)?,
+    })
 }

@@ -1,0 +1,93 @@
+//! Writes events into the webhook outbox, inside the transaction of the
+//! change they report: committed with it, or never written at all.
+
+use super::{OutboxEvent, Product, ReservationRecord, StoreFailure, Touched, Tx, random_id};
+use crate::logic::signals;
+use crate::server::clock::{real_unix_millis, rfc3339};
+use crate::server::webhooks::events::{self, EventType, ProductData, ReservationData};
+use anyhow::Context;
+
+/// Writes one event (and its deliveries) in this transaction.
+pub(super) async fn emit(
+    tx: &mut dyn Tx,
+    kind: EventType,
+    sku: &str,
+    data: &(impl serde::Serialize + Sync),
+) -> Result<(), StoreFailure> {
+    let created_ms = real_unix_millis();
+    let body = events::body(kind, &rfc3339(created_ms.div_euclid(1000)), data)
+        .context("encode an event")?;
+    let id = random_id("msg_")?;
+    let deliveries = tx
+        .insert_event(&OutboxEvent {
+            id: &id,
+            kind,
+            sku,
+            body: &body,
+            created_ms,
+        })
+        .await?;
+    tx.notes().deliveries += deliveries;
+    Ok(())
+}
+
+pub(super) async fn emit_reservation(
+    tx: &mut dyn Tx,
+    kind: EventType,
+    record: &ReservationRecord,
+) -> Result<(), StoreFailure> {
+    emit(tx, kind, &record.sku, &ReservationData::of(record)).await
+}
+
+/// `reservation.ready` for each of `records` whose units are all held now.
+pub(super) async fn emit_ready(
+    tx: &mut dyn Tx,
+    records: &[ReservationRecord],
+) -> Result<(), StoreFailure> {
+    for record in records {
+        if !record.cancelled && record.outstanding() == 0 {
+            emit_reservation(tx, EventType::ReservationReady, record).await?;
+        }
+    }
+    Ok(())
+}
+
+/// What the transaction's writes did to each product, as events: back in
+/// stock (then every subscriber is told and unsubscribed), low on stock.
+pub(super) async fn report_product_changes(
+    tx: &mut dyn Tx,
+    touched: &[Touched],
+    products: &[Product],
+) -> Result<(), StoreFailure> {
+    for product in products {
+        let before = touched
+            .iter()
+            .find(|change| change.sku == product.sku)
+            .and_then(|change| change.before.as_ref());
+        let said = signals(before, &product.inventory);
+        let data = ProductData {
+            sku: &product.sku,
+            name: &product.name,
+            available: product.inventory.available(),
+            stock: product.inventory.stock,
+            low_stock_threshold: product.inventory.low_stock_threshold,
+        };
+        if said.back_in_stock {
+            emit(tx, EventType::ProductBackInStock, &product.sku, &data).await?;
+        }
+        if said.low_stock {
+            emit(tx, EventType::ProductLowStock, &product.sku, &data).await?;
+        }
+        if said.back_in_stock {
+            for subscription in tx.take_subscriptions(&product.sku).await? {
+                let data = super::subscriptions::data(
+                    &subscription,
+                    &product.name,
+                    Some(product.inventory.available()),
+                );
+                emit(tx, EventType::SubscriptionNotify, &product.sku, &data).await?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,307 @@
+//! The delivery worker. At least once, in order per endpoint and SKU:
+//! each delivery is leased from the store, sent, and its outcome written
+//! back; only the first pending delivery of an endpoint and SKU is ever due,
+//! so a later event waits while an earlier one is retried. A server killed
+//! mid-send leaves a lease that runs out, and the delivery is sent again
+//! with the same `webhook-id` (receivers deduplicate on it).
+
+use super::signing::sign;
+use crate::server::clock::real_unix_millis;
+use crate::server::store::{AttemptOutcome, Due, Finished, Store};
+use std::time::Duration;
+
+/// When a failed delivery is tried again.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RetryPolicy {
+    /// The wait after the first failure; it doubles after each one.
+    pub first_retry: Duration,
+    /// The longest wait between two attempts.
+    pub max_retry: Duration,
+    /// An event older than this is given up (`failed`).
+    pub give_up_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            first_retry: Duration::from_secs(5),
+            max_retry: Duration::from_secs(6 * 3600),
+            give_up_after: Duration::from_secs(3 * 24 * 3600),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait after failed attempt number `attempt` (1 = the first), with
+    /// ±25 % jitter (`jitter` in `0.0..1.0`) so endpoints that come back are
+    /// not hit by every server's retries at once.
+    pub fn delay(&self, attempt: u32, jitter: f64) -> Duration {
+        let doubled = self
+            .first_retry
+            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1).min(30)));
+        doubled.min(self.max_retry).mul_f64(0.75 + 0.5 * jitter)
+    }
+
+    /// What an answer (`None`: no answer) means for a delivery of an event
+    /// created at `created_ms`, attempted at `now_ms`.
+    pub fn outcome(
+        &self,
+        status: Option<u16>,
+        attempt: u32,
+        created_ms: i64,
+        now_ms: i64,
+        jitter: f64,
+    ) -> (AttemptOutcome, Option<i64>) {
+        match status {
+            Some(200..=299) => (AttemptOutcome::Delivered, None),
+            Some(410) => (AttemptOutcome::Gone, None),
+            _ => {
+                let next = now_ms.saturating_add(self.delay(attempt, jitter).as_millis() as i64);
+                if next.saturating_sub(created_ms) > self.give_up_after.as_millis() as i64 {
+                    (AttemptOutcome::Failed, None)
+                } else {
+                    (AttemptOutcome::Retrying, Some(next))
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DeliveryConfig {
+    pub retry: RetryPolicy,
+    /// A receiver must answer within this.
+    pub timeout: Duration,
+    /// Deliveries sent at once, at most.
+    pub concurrency: usize,
+    /// How often the worker looks for due retries and other servers' events.
+    pub poll: Duration,
+    /// Delivered events and attempts are kept this long (the deliveries log).
+    pub keep: Duration,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> DeliveryConfig {
+        DeliveryConfig {
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(10),
+            concurrency: 16,
+            poll: Duration::from_secs(1),
+            keep: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+impl DeliveryConfig {
+    /// A claimed delivery is this server's for this long: a send, with room.
+    fn lease(&self) -> Duration {
+        self.timeout * 3
+    }
+}
+
+/// The worker, ready to start.
+pub struct Worker {
+    store: Store,
+    config: DeliveryConfig,
+    client: reqwest::Client,
+}
+
+impl Worker {
+    pub fn new(store: Store, config: DeliveryConfig) -> anyhow::Result<Worker> {
+        let client = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(5)))
+            // A receiver that moved says so with 410, not with a redirect.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("stock-widget-webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Worker {
+            store,
+            config,
+            client,
+        })
+    }
+
+    /// Runs until aborted. What it has not finished then is leased, and
+    /// sent again when the lease runs out (by this server or another).
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(run(self.store, self.config, self.client))
+    }
+}
+
+async fn run(store: Store, config: DeliveryConfig, client: reqwest::Client) {
+    let made = store.deliveries_made();
+    let mut sending = tokio::task::JoinSet::new();
+    let mut pruned_at: Option<tokio::time::Instant> = None;
+    let mut failing_since: Option<tokio::time::Instant> = None;
+    loop {
+        let room = config.concurrency.saturating_sub(sending.len());
+        if room > 0 {
+            let now_ms = real_unix_millis();
+            let lease_until = now_ms + config.lease().as_millis() as i64;
+            match store
+                .claim_deliveries(now_ms, lease_until, room as u32)
+                .await
+            {
+                Ok(due) => {
+                    failing_since = None;
+                    for delivery in due {
+                        sending.spawn(deliver(store.clone(), client.clone(), config, delivery));
+                    }
+                }
+                Err(error) => {
+                    // Once per outage, not once per poll.
+                    if failing_since.is_none() {
+                        tracing::warn!("webhook deliveries wait for the database: {error}");
+                        failing_since = Some(tokio::time::Instant::now());
+                    }
+                }
+            }
+        }
+        if pruned_at.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
+            let before_ms = real_unix_millis() - config.keep.as_millis() as i64;
+            if store.prune_outbox(before_ms).await.is_ok() {
+                pruned_at = Some(tokio::time::Instant::now());
+            }
+        }
+        tokio::select! {
+            // One finished: the next event of its SKU may be due now.
+            Some(_) = sending.join_next(), if !sending.is_empty() => {}
+            () = made.notified() => {}
+            () = tokio::time::sleep(config.poll) => {}
+        }
+    }
+}
+
+/// One attempt: sign, send, write down what came of it.
+async fn deliver(store: Store, client: reqwest::Client, config: DeliveryConfig, due: Due) {
+    let attempt = due.attempts + 1;
+    let sent = send(&client, &due).await;
+    let attempted_ms = real_unix_millis();
+    let (status_code, error) = match sent {
+        Ok(status) => (Some(status), None),
+        Err(error) => (None, Some(error)),
+    };
+    let (outcome, next_retry_ms) =
+        config
+            .retry
+            .outcome(status_code, attempt, due.created_ms, attempted_ms, jitter());
+    if outcome != AttemptOutcome::Delivered {
+        tracing::info!(
+            endpoint = %due.endpoint_id,
+            event = %due.event_id,
+            attempt,
+            status = ?status_code,
+            error = error.as_deref().unwrap_or(""),
+            outcome = outcome.name(),
+            "webhook not delivered"
+        );
+    }
+    let finished = Finished {
+        endpoint_id: due.endpoint_id,
+        event_seq: due.event_seq,
+        attempt,
+        attempted_ms,
+        status_code,
+        error,
+        outcome,
+        next_retry_ms,
+    };
+    if let Err(failure) = store.finish_delivery(finished).await {
+        // The lease runs out and it is sent again: at least once.
+        tracing::warn!("could not record a webhook delivery: {failure}");
+    }
+}
+
+/// The receiver's status code, or why there was none.
+async fn send(client: &reqwest::Client, due: &Due) -> Result<u16, String> {
+    let timestamp = real_unix_millis().div_euclid(1000);
+    let signature = sign(&due.secret, &due.event_id, timestamp, &due.body)
+        .map_err(|error| error.to_string())?;
+    let response = client
+        .post(&due.url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &due.event_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(due.body.clone())
+        .send()
+        .await
+        .map_err(describe)?;
+    Ok(response.status().as_u16())
+}
+
+/// A short reason for the deliveries log: the innermost cause says most.
+fn describe(error: reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "no answer in time".to_owned();
+    }
+    let mut cause: &dyn std::error::Error = &error;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    let what = if error.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
+    format!("{what}: {cause}")
+}
+
+/// Uniform in `0.0..1.0`.
+fn jitter() -> f64 {
+    let mut bytes = [0u8; 4];
+    match getrandom::getrandom(&mut bytes) {
+        Ok(()) => f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0),
+        Err(_) => 0.5,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_double_up_to_the_cap_with_a_quarter_of_jitter() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.delay(1, 0.5), Duration::from_secs(5));
+        assert_eq!(policy.delay(2, 0.5), Duration::from_secs(10));
+        assert_eq!(policy.delay(4, 0.5), Duration::from_secs(40));
+        assert_eq!(policy.delay(40, 0.5), Duration::from_secs(6 * 3600));
+        assert_eq!(policy.delay(1, 0.0), Duration::from_millis(3750));
+        assert!(policy.delay(1, 0.999) < Duration::from_millis(6250));
+    }
+
+    #[test]
+    fn two_xx_delivers_410_disables_the_rest_retries_for_three_days() {
+        let policy = RetryPolicy::default();
+        let created = 1_000_000;
+        assert_eq!(
+            policy.outcome(Some(204), 1, created, created, 0.5),
+            (AttemptOutcome::Delivered, None)
+        );
+        assert_eq!(
+            policy.outcome(Some(410), 3, created, created, 0.5),
+            (AttemptOutcome::Gone, None)
+        );
+        for status in [None, Some(301), Some(404), Some(500), Some(503)] {
+            assert_eq!(
+                policy.outcome(status, 1, created, created, 0.5),
+                (AttemptOutcome::Retrying, Some(created + 5000)),
+                "{status:?}"
+            );
+        }
+        let almost_three_days = created + 71 * 3600 * 1000;
+        assert_eq!(
+            policy
+                .outcome(Some(500), 20, created, almost_three_days, 0.5)
+                .0,
+            AttemptOutcome::Failed
+        );
+        let total: Duration = (1..=30).map(|attempt| policy.delay(attempt, 0.5)).sum();
+        assert!(
+            total > Duration::from_secs(3 * 24 * 3600),
+            "{total:?}: ~3 days of retries"
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! Webhooks: events from the outbox, signed and delivered to the merchant's
+//! endpoints by a background worker (one per server; on PostgreSQL the
+//! servers share the work row by row).
+
+pub mod delivery;
+pub mod events;
+pub mod signing;
+
+pub use delivery::{DeliveryConfig, RetryPolicy};

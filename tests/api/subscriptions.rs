@@ -1,0 +1,158 @@
+//! "Email me when it's back": the shopper's API, and exactly one
+//! `subscription.notify` per subscriber when the product is back.
+
+use crate::support::receiver::Receiver;
+use crate::support::{TestServer, product};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+async fn subscribe(server: &TestServer, sku: &str, body: Value) -> crate::support::Reply {
+    server
+        .send(
+            server
+                .http()
+                .post(server.url(&format!("/api/v1/products/{sku}/subscriptions")))
+                .json(&body),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn subscribing_is_idempotent_per_product_and_address() {
+    let server = TestServer::start().await;
+    server.put_product("GONE", product("Sold out", 0)).await;
+    server.put_product("HERE", product("On the shelf", 3)).await;
+
+    let first = subscribe(&server, "GONE", json!({ "email": "Ann@Example.com" })).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(first.body["sku"], "GONE");
+    assert_eq!(
+        first.body["email"], "A***@Example.com",
+        "masked, like a reservation"
+    );
+    assert!(
+        first.body.get("token").is_none(),
+        "the token travels only in the e-mail"
+    );
+    let again = subscribe(
+        &server,
+        "GONE",
+        json!({ "email": "ann@example.com", "lang": "fr" }),
+    )
+    .await;
+    assert_eq!(again.status, 200, "the same address, whatever its case");
+    assert_eq!(again.body["created_at"], first.body["created_at"]);
+
+    let in_stock = subscribe(&server, "HERE", json!({ "email": "ann@example.com" })).await;
+    assert_eq!(in_stock.status, 409);
+    assert_eq!(in_stock.body["error"]["code"], "in_stock");
+    let unknown = subscribe(&server, "NOPE", json!({ "email": "ann@example.com" })).await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.body["error"]["code"], "unknown_product");
+    for (body, field) in [
+        (json!({ "email": "not-an-address" }), "email"),
+        (json!({}), "email"),
+        (
+            json!({ "email": "a@example.com", "lang": "english!" }),
+            "lang",
+        ),
+        (
+            json!({ "email": "a@example.com", "quantity": 1 }),
+            "quantity",
+        ),
+    ] {
+        let reply = subscribe(&server, "GONE", body.clone()).await;
+        assert_eq!(reply.status, 422, "{body}: {}", reply.body);
+        assert_eq!(reply.body["error"]["field"], field, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn unsubscribing_is_idempotent() {
+    let receiver = Receiver::start().await;
+    let server = TestServer::start().await;
+    let created = server
+        .send(
+            server
+                .admin(Method::POST, "/api/v1/admin/webhooks")
+                .json(&json!({ "url": receiver.url, "events": ["subscription.created"] })),
+        )
+        .await;
+    assert_eq!(created.status, 201);
+    server.put_product("GONE", product("Sold out", 0)).await;
+    subscribe(&server, "GONE", json!({ "email": "leaving@example.com" })).await;
+    let arrivals = receiver
+        .wait_for(Duration::from_secs(20), "the subscription", |arrivals| {
+            !arrivals.is_empty()
+        })
+        .await;
+    let token = arrivals[0].json()["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = server.url(&format!("/api/v1/subscriptions/{token}"));
+    assert_eq!(server.send(server.http().delete(&path)).await.status, 204);
+    assert_eq!(
+        server.send(server.http().delete(&path)).await.status,
+        204,
+        "a second click"
+    );
+    let nonsense = server
+        .send(
+            server
+                .http()
+                .delete(server.url("/api/v1/subscriptions/sub_nope")),
+        )
+        .await;
+    assert_eq!(nonsense.status, 404);
+    assert_eq!(nonsense.body["error"]["code"], "unknown_subscription");
+    // Unsubscribed: a new subscription is a new one (201).
+    let back = subscribe(&server, "GONE", json!({ "email": "leaving@example.com" })).await;
+    assert_eq!(back.status, 201);
+}
+
+#[tokio::test]
+async fn each_subscriber_is_notified_once_when_the_product_is_back() {
+    let receiver = Receiver::start().await;
+    let server = TestServer::start().await;
+    server
+        .send(
+            server
+                .admin(Method::POST, "/api/v1/admin/webhooks")
+                .json(&json!({ "url": receiver.url, "events": ["subscription.notify"] })),
+        )
+        .await;
+    server.put_product("BACK", product("Comes back", 0)).await;
+    server.put_product("STAYS", product("Stays out", 0)).await;
+    for email in ["one@example.com", "two@example.com", "ONE@example.com"] {
+        subscribe(&server, "BACK", json!({ "email": email })).await;
+    }
+    subscribe(&server, "STAYS", json!({ "email": "three@example.com" })).await;
+
+    // The merchant raises stock (not a receipt): that brings it back too.
+    server.put_product("BACK", product("Comes back", 4)).await;
+    let arrivals = receiver
+        .wait_for(Duration::from_secs(20), "two notices", |arrivals| {
+            arrivals.len() >= 2
+        })
+        .await;
+    let mut emails: Vec<String> = arrivals
+        .iter()
+        .map(|arrival| arrival.json()["data"]["email"].as_str().unwrap().to_owned())
+        .collect();
+    emails.sort();
+    assert_eq!(emails, ["one@example.com", "two@example.com"]);
+
+    // Sold out and back again: they were unsubscribed when told.
+    server.put_product("BACK", product("Comes back", 0)).await;
+    server.put_product("BACK", product("Comes back", 2)).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        receiver.arrivals().len(),
+        2,
+        "exactly one notice per subscriber"
+    );
+    let reply = subscribe(&server, "BACK", json!({ "email": "one@example.com" })).await;
+    assert_eq!(reply.status, 409, "it ships now");
+}
