@@ -33,7 +33,7 @@ async fn main() -> std::process::ExitCode {
             return import(args).await;
         }
     };
-    let config = args.into_config();
+    let config = (*args).into_config();
     tracing::info!(database = ?config.db, "opening the store");
     let application = match Application::build(&config, Arc::new(SystemClock)).await {
         Ok(application) => application,

@@ -547,3 +547,94 @@ async fn a_receipt_through_one_server_reaches_a_stream_on_another_within_a_secon
         .unwrap();
     assert_eq!(body["available"], 4);
 }
+
+/// Three servers' delivery workers share one outbox: every event reaches the
+/// receiver, none twice, and each SKU's events in the order they happened
+/// (whichever server took the write or sent the event).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_workers_deliver_each_event_once_in_order_per_sku() {
+    let receiver = support::receiver::Receiver::start().await;
+    let servers = Servers::start().await;
+    let created: Value = servers
+        .http
+        .post(format!("{}/api/v1/admin/webhooks", servers.urls[0]))
+        .bearer_auth(TOKEN)
+        .json(&json!({ "url": receiver.url, "events": ["reservation.created"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let skus = ["WH-A", "WH-B", "WH-C"];
+    for sku in skus {
+        servers
+            .put_product(
+                0,
+                sku,
+                json!({ "name": sku, "stock": 0, "backorders": "allow" }),
+            )
+            .await;
+    }
+    // 60 reservations, round-robin over servers and SKUs, 6 clients at once.
+    let mut clients = Vec::new();
+    for client in 0..6 {
+        let (http, urls) = (servers.http.clone(), servers.urls.clone());
+        clients.push(tokio::spawn(async move {
+            let mut placed = Vec::new();
+            for n in 0..10 {
+                let sku = skus[(client + n) % 3];
+                let response = http
+                    .post(format!(
+                        "{}/api/v1/products/{sku}/reservations",
+                        urls[n % 3]
+                    ))
+                    .json(&json!({ "quantity": 1, "email": format!("c{client}@example.com") }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 201);
+                let body: Value = response.json().await.unwrap();
+                placed.push(body["id"].as_str().unwrap().to_owned());
+            }
+            placed
+        }));
+    }
+    let mut placed = HashSet::new();
+    for client in clients {
+        placed.extend(client.await.unwrap());
+    }
+    receiver
+        .wait_for(Duration::from_secs(30), "60 events", |arrivals| {
+            arrivals.len() >= 60
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let arrivals = receiver.arrivals();
+    assert_eq!(arrivals.len(), 60, "each event once");
+    let mut delivered = HashSet::new();
+    for arrival in &arrivals {
+        arrival.verify(&secret).unwrap();
+        delivered.insert(arrival.json()["data"]["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(delivered, placed, "every reservation reported");
+    // Per SKU, arrival order is queue order (the reservations' seq).
+    let store = servers.store().await;
+    for sku in skus {
+        let queue: Vec<String> = store
+            .reservations_of(sku.into())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|record| record.id)
+            .collect();
+        let heard: Vec<String> = arrivals
+            .iter()
+            .map(|arrival| arrival.json()["data"].clone())
+            .filter(|data| data["sku"] == sku)
+            .map(|data| data["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(heard, queue, "{sku} in order");
+    }
+}

@@ -23,7 +23,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API, the widget files and the demo storefront.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create or update products from a CSV file, all or nothing: the whole
     /// file is checked first, and written in one transaction.
     Import(ImportArgs),

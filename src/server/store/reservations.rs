@@ -177,7 +177,7 @@ async fn current_state(
 /// first one with its key (on another server) waits for it on the product
 /// and then replays it; with the key used for another SKU the two meet at the
 /// key's unique index, and the loser runs again and is refused.
-async fn place(
+pub(super) async fn place(
     tx: &mut dyn Tx,
     request: &NewReservation,
     today: Date,

@@ -92,3 +92,73 @@ async fn a_change_is_published_only_once_it_is_committed() {
         "a rolled-back write was published"
     );
 }
+
+/// The outbox is written in the change's transaction: a write that fails
+/// after its events were written leaves none behind.
+#[tokio::test]
+async fn a_rolled_back_write_leaves_no_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store.db")).unwrap();
+    store.put_product("TR-1".into(), settings()).await.unwrap();
+    store
+        .add_endpoint(
+            "http://127.0.0.1:9/hooks".into(),
+            None,
+            "whsec_AAAA".into(),
+            "2026-03-02T12:00:00Z".into(),
+        )
+        .await
+        .unwrap();
+    let request = Arc::new(NewReservation {
+        sku: "TR-1".into(),
+        quantity: 1,
+        email: "a@example.com".into(),
+        idempotency_key: None,
+    });
+    let today = Date::parse_iso("2026-03-02").unwrap();
+    let placed_then_failed = {
+        let request = Arc::clone(&request);
+        store
+            .write(move |tx| {
+                let request = Arc::clone(&request);
+                Box::pin(async move {
+                    reservations::place(tx, &request, today, "2026-03-02T12:00:00Z").await?;
+                    // Fails after the reservation and its events were written.
+                    Err::<(), _>(OperationError::UnknownProduct)
+                })
+            })
+            .await
+    };
+    assert!(placed_then_failed.is_err());
+    let far_future = i64::MAX / 2;
+    let due = store
+        .claim_deliveries(far_future, far_future, 100)
+        .await
+        .unwrap();
+    assert!(due.is_empty(), "{due:?}");
+    assert!(
+        store
+            .reservations_of("TR-1".into())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    store
+        .place((*request).clone(), today, "2026-03-02T12:00:00Z".into())
+        .await
+        .unwrap();
+    let due = store
+        .claim_deliveries(far_future, far_future, 100)
+        .await
+        .unwrap();
+    let types: Vec<&str> = due
+        .iter()
+        .map(|delivery| delivery.body.split('"').nth(3).unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["reservation.created"],
+        "the next in line waits: in order"
+    );
+}
