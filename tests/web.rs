@@ -137,7 +137,7 @@ fn host() -> HtmlElement {
     document.body().unwrap().append_child(&element).unwrap();
     let record = js_sys::Function::new_with_args(
         "el",
-        "el.__events = []; for (const t of ['change','reserved','error']) el.addEventListener('stock-status:' + t, e => el.__events.push({type: t, detail: e.detail, bubbles: e.bubbles, composed: e.composed}));",
+        "el.__events = []; for (const t of ['change','reserved','subscribed','error']) el.addEventListener('stock-status:' + t, e => el.__events.push({type: t, detail: e.detail, bubbles: e.bubbles, composed: e.composed}));",
     );
     record.call1(&JsValue::NULL, &element).unwrap();
     element
@@ -496,6 +496,90 @@ async fn submitting_sends_an_idempotency_key_and_confirms() {
     assert_eq!(
         stored.as_deref(),
         Some("2 rsv_0123456789abcdef0123456789abcdef")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn out_of_stock_takes_an_email_to_write_when_it_is_back() {
+    let confirmation =
+        r#"{"sku":"SKU-1","email":"a***@example.com","created_at":"2026-03-02T12:00:00Z"}"#;
+    stub_fetch(&format!(
+        r#"[{}, {{"method":"POST","path":"/subscriptions","status":201,"body":{confirmation}}}]"#,
+        get_route(&availability(
+            "out_of_stock",
+            0,
+            false,
+            "0",
+            1,
+            0,
+            1,
+            false,
+            None
+        ))
+    ));
+    let host = host();
+    let _widget = mount(&host, "en", 1);
+    settled(&host).await;
+    assert_eq!(text(&host, ".sw-row .sw-button"), "Email me when it's back");
+    click(&host, ".sw-row .sw-button");
+    TimeoutFuture::new(0).await;
+    let quantity = find(&host, "#sw-quantity")
+        .unwrap()
+        .parent_element()
+        .unwrap();
+    assert!(
+        quantity.has_attribute("hidden"),
+        "an address is all it asks"
+    );
+    assert_eq!(
+        text(&host, "#sw-email-hint"),
+        "One e-mail when it's back, nothing else."
+    );
+    assert!(
+        find(&host, ".sw-row .sw-button").is_none(),
+        "the form is open"
+    );
+    type_into(&host, "#sw-email", "ann@");
+    click(&host, ".sw-form button[type=submit]");
+    TimeoutFuture::new(0).await;
+    assert_eq!(
+        text(&host, "#sw-email-error"),
+        "Enter a valid e-mail address, like name@example.com."
+    );
+    type_into(&host, "#sw-email", " ann@example.com ");
+    click(&host, ".sw-form button[type=submit]");
+    click(&host, ".sw-form button[type=submit]"); // a double click
+    until("the confirmation", || {
+        text(&host, ".sw-done") == "We'll e-mail you when it's back."
+    })
+    .await;
+    let done = find(&host, ".sw-done").unwrap();
+    assert_eq!(done.get_attribute("role").as_deref(), Some("status"));
+    assert!(find(&host, ".sw-form").is_none());
+    assert!(
+        find(&host, ".sw-row .sw-button").is_none(),
+        "asked once is enough"
+    );
+    let posts: Vec<JsValue> = requests()
+        .iter()
+        .filter(|request| field(request, &["method"]) == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1, "a double click posts once");
+    assert!(
+        field(&posts[0], &["url"])
+            .as_string()
+            .unwrap()
+            .ends_with("/api/v1/products/SKU-1/subscriptions")
+    );
+    assert_eq!(
+        field(&posts[0], &["body"]).as_string().unwrap(),
+        r#"{"lang":"en","email":"ann@example.com"}"#
+    );
+    let subscribed = events(&host, "subscribed");
+    assert_eq!(subscribed.len(), 1);
+    assert_eq!(
+        field(&subscribed[0], &["detail", "email"]),
+        "a***@example.com"
     );
 }
 

@@ -3,7 +3,9 @@
 //! `serde-wasm-bindgen`, so no JSON parser ships in the wasm. Every request
 //! has a timeout and is aborted when the widget goes away.
 
-use crate::api::{Availability, AvailabilityList, ErrorBody, Reservation};
+use crate::api::{
+    Availability, AvailabilityList, ErrorBody, Reservation, SubscriptionConfirmation,
+};
 use gloo::timers::future::TimeoutFuture;
 use serde::de::DeserializeOwned;
 use std::pin::Pin;
@@ -272,6 +274,26 @@ fn read_list(raw: JsValue) -> Result<Vec<Answer<Availability>>, FetchError> {
         .collect())
 }
 
+/// `{api}/api/v1/products/{sku}/{what}`
+fn product_url(api: &str, sku: &str, what: &str) -> String {
+    let mut url = String::from(api);
+    url.push_str("/api/v1/products/");
+    url.push_str(&encode(sku));
+    url.push('/');
+    url.push_str(what);
+    url
+}
+
+/// A JSON body: the e-mail address and one more field.
+fn email_body(email: &str, name: &str, value: JsValue) -> String {
+    let body = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&body, &name.into(), &value);
+    let _ = js_sys::Reflect::set(&body, &"email".into(), &JsValue::from_str(email));
+    js_sys::JSON::stringify(&body)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
 pub fn create_reservation(
     api: &str,
     sku: &str,
@@ -279,21 +301,26 @@ pub fn create_reservation(
     email: &str,
     idempotency_key: &str,
 ) -> Pending<Answer<Reservation>> {
-    let mut url = String::from(api);
-    url.push_str("/api/v1/products/");
-    url.push_str(&encode(sku));
-    url.push_str("/reservations");
-    let body = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&body, &"quantity".into(), &JsValue::from(quantity));
-    let _ = js_sys::Reflect::set(&body, &"email".into(), &JsValue::from_str(email));
-    let body: String = js_sys::JSON::stringify(&body)
-        .map(String::from)
-        .unwrap_or_default();
     answer(request(
         "POST",
-        url,
-        Some(body),
+        product_url(api, sku, "reservations"),
+        Some(email_body(email, "quantity", JsValue::from(quantity))),
         Some(idempotency_key.to_owned()),
+    ))
+}
+
+/// "Email me when it's back" (`lang`: the widget's, for the merchant's mailer).
+pub fn subscribe(
+    api: &str,
+    sku: &str,
+    email: &str,
+    lang: &str,
+) -> Pending<Answer<SubscriptionConfirmation>> {
+    answer(request(
+        "POST",
+        product_url(api, sku, "subscriptions"),
+        Some(email_body(email, "lang", JsValue::from_str(lang))),
+        None,
     ))
 }
 

@@ -140,6 +140,12 @@ pub struct Strings {
     pub customer_limit: &'static str,
     /// The store refused more attempts from this address for now (429).
     pub too_many_attempts: &'static str,
+    /// Out of stock: the button that opens the subscription form.
+    pub notify: &'static str,
+    pub notify_hint: &'static str,
+    pub notify_submit: &'static str,
+    pub sending: &'static str,
+    pub notify_done: &'static str,
 }
 
 static EN: Strings = Strings {
@@ -187,6 +193,11 @@ static EN: Strings = Strings {
     sold_out_now: "Sorry, this just sold out.",
     customer_limit: "With this e-mail address you can reserve {n} more at most.",
     too_many_attempts: "Too many attempts just now. Please try again in a minute.",
+    notify: "Email me when it's back",
+    notify_hint: "One e-mail when it's back, nothing else.",
+    notify_submit: "Notify me",
+    sending: "Sending…",
+    notify_done: "We'll e-mail you when it's back.",
 };
 
 static DE: Strings = Strings {
@@ -234,6 +245,11 @@ static DE: Strings = Strings {
     sold_out_now: "Leider gerade ausverkauft.",
     customer_limit: "Mit dieser E-Mail-Adresse können Sie höchstens noch {n} reservieren.",
     too_many_attempts: "Gerade zu viele Versuche. Bitte in einer Minute noch einmal.",
+    notify: "Benachrichtigen, wenn wieder da",
+    notify_hint: "Eine E-Mail, sobald es wieder da ist – sonst nichts.",
+    notify_submit: "Benachrichtigen",
+    sending: "Wird gesendet …",
+    notify_done: "Wir schreiben Ihnen, sobald es wieder da ist.",
 };
 
 static FR: Strings = Strings {
@@ -281,6 +297,11 @@ static FR: Strings = Strings {
     sold_out_now: "Désolé, ce produit vient d’être épuisé.",
     customer_limit: "Avec cette adresse e-mail, vous pouvez encore en réserver {n} au plus.",
     too_many_attempts: "Trop de tentatives à l’instant. Réessayez dans une minute.",
+    notify: "M’avertir de son retour",
+    notify_hint: "Un seul e-mail à son retour, rien d’autre.",
+    notify_submit: "M’avertir",
+    sending: "Envoi…",
+    notify_done: "Nous vous écrirons dès son retour.",
 };
 
 static ES: Strings = Strings {
@@ -328,6 +349,11 @@ static ES: Strings = Strings {
     sold_out_now: "Lo sentimos, se acaba de agotar.",
     customer_limit: "Con esta dirección de correo puedes reservar {n} más como máximo.",
     too_many_attempts: "Demasiados intentos ahora mismo. Vuelve a intentarlo en un minuto.",
+    notify: "Avisarme cuando vuelva",
+    notify_hint: "Un solo correo cuando vuelva, nada más.",
+    notify_submit: "Avisarme",
+    sending: "Enviando…",
+    notify_done: "Te escribiremos cuando vuelva.",
 };
 
 /// Decimal digits without the formatting machinery.

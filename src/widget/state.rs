@@ -15,6 +15,8 @@ pub struct State {
     /// The reservation form, while it is open.
     pub form: Option<Form>,
     pub mine: Mine,
+    /// The shopper asked to be e-mailed when it is back (this visit).
+    pub subscribed: bool,
     /// What the live region says: the status words as of the last change of
     /// status category, so a live update moving a number is not announced.
     pub announced: String,
@@ -29,9 +31,17 @@ impl State {
         self.load = load;
     }
 
-    /// The button beside the status.
+    /// The button beside the status: out of stock, "Email me when it's back".
     pub fn action(&self) -> Action {
-        self.load.action(self.form.is_some(), &self.mine)
+        match self.load.action(self.form.is_some(), &self.mine) {
+            Action::None if self.offers_notify() => Action::Notify,
+            action => action,
+        }
+    }
+
+    fn offers_notify(&self) -> bool {
+        let out = matches!(&self.load, Load::Ready(availability) if availability.status == Status::OutOfStock);
+        out && self.form.is_none() && !self.subscribed
     }
 }
 
@@ -106,6 +116,7 @@ pub enum Action {
     None,
     Retry,
     Reserve,
+    Notify,
 }
 
 /// The shopper's own reservation of this product, if any.
@@ -183,9 +194,19 @@ impl Mine {
     }
 }
 
-/// The open reservation form.
+/// What the open form does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Quantity and e-mail: a backorder reservation.
+    Reserve,
+    /// E-mail only: "email me when it's back".
+    Notify,
+}
+
+/// The open form: a reservation, or a back-in-stock subscription.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Form {
+    pub purpose: Purpose,
     pub quantity: String,
     pub email: String,
     pub quantity_error: Option<String>,
@@ -226,6 +247,7 @@ impl Form {
     pub fn new(quantity: u32, max_quantity: Option<u32>, idempotency_key: String) -> Form {
         let quantity = max_quantity.map_or(quantity, |max| quantity.min(max));
         Form {
+            purpose: Purpose::Reserve,
             quantity: number(quantity),
             email: String::new(),
             quantity_error: None,
@@ -236,7 +258,15 @@ impl Form {
         }
     }
 
-    /// Checks both fields; on success the form is marked as submitting.
+    /// The subscription form: an e-mail address, nothing else.
+    pub fn notify() -> Form {
+        Form {
+            purpose: Purpose::Notify,
+            ..Form::new(1, None, String::new())
+        }
+    }
+
+    /// Checks the fields; on success the form is marked as submitting.
     /// On failure each field at fault carries its message, and the field to
     /// focus is returned.
     pub fn submit(
@@ -244,7 +274,10 @@ impl Form {
         max_quantity: Option<u32>,
         strings: &Strings,
     ) -> Result<Submission, Field> {
-        let quantity = valid_quantity(&self.quantity, max_quantity, strings);
+        let quantity = match self.purpose {
+            Purpose::Reserve => valid_quantity(&self.quantity, max_quantity, strings),
+            Purpose::Notify => Ok(1),
+        };
         let email = self.email.trim();
         let email_ok = crate::api::is_plausible_email(email);
         self.quantity_error = quantity.as_ref().err().cloned();
@@ -533,6 +566,50 @@ mod tests {
         let cancelled = Mine::Cancelled.panel(Lang::En, strings()).unwrap();
         assert!(!cancelled.cancellable);
         assert_eq!(Mine::Nothing.panel(Lang::En, strings()), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn out_of_stock_offers_to_email_when_back_until_subscribed() {
+        let mut out = backorder(Some(0));
+        out.status = Status::OutOfStock;
+        out.fulfillable = false;
+        let mut state = State {
+            load: Load::Ready(out),
+            form: None,
+            mine: Mine::Nothing,
+            subscribed: false,
+            announced: String::new(),
+        };
+        assert_eq!(state.action(), Action::Notify);
+        state.form = Some(Form::notify());
+        assert_eq!(state.action(), Action::None, "the form is open");
+        state.form = None;
+        state.subscribed = true;
+        assert_eq!(
+            state.action(),
+            Action::None,
+            "subscribed: nothing more to ask"
+        );
+        state.subscribed = false;
+        state.load = Load::Ready(backorder(None));
+        assert_eq!(
+            state.action(),
+            Action::Reserve,
+            "backorder: reserve instead"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn the_subscription_form_checks_only_the_address() {
+        let mut form = Form::notify();
+        form.quantity = String::from("not a number");
+        form.email = String::from("nope");
+        assert_eq!(form.submit(Some(0), strings()), Err(Field::Email));
+        assert!(form.quantity_error.is_none());
+        form.email = String::from(" ann@example.com ");
+        let submission = form.submit(Some(0), strings()).expect("valid");
+        assert_eq!(submission.email, "ann@example.com");
+        assert!(form.submitting);
     }
 
     #[wasm_bindgen_test]

@@ -81,6 +81,14 @@ export interface Reservation {
   created_at: string;
 }
 
+/** `stock-status:subscribed` detail: "email me when it's back" was taken. */
+export interface Subscription {
+  sku: string;
+  /** Masked, e.g. `j***@example.com`. */
+  email: string;
+  created_at: string;
+}
+
 /** `stock-status:error` detail. */
 export interface StockStatusError {
   /** `unreachable`, `timeout`, `malformed_response` or an API error code. */
@@ -91,6 +99,7 @@ export interface StockStatusError {
 export interface StockStatusEventMap {
   'stock-status:change': CustomEvent<Availability>;
   'stock-status:reserved': CustomEvent<Reservation>;
+  'stock-status:subscribed': CustomEvent<Subscription>;
   'stock-status:error': CustomEvent<StockStatusError>;
 }
 

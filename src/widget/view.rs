@@ -7,7 +7,7 @@ use super::http::{self, FetchError};
 use super::i18n::{Lang, Strings, number};
 use super::live;
 use super::options::resolve_lang;
-use super::state::{Action, Field, Form, Load, Mine, State, error_text};
+use super::state::{Action, Field, Form, Load, Mine, Purpose, State, error_text};
 use super::storage::{self, Remembered};
 use crate::api::{Availability, MAX_REQUEST_QUANTITY, ReservationStatus};
 use gloo::timers::future::TimeoutFuture;
@@ -243,8 +243,11 @@ impl Widget {
         self.state.with_untracked(|state| state.load.max_quantity())
     }
 
-    fn open_form(self) {
-        let form = Form::new(self.quantity, self.max_quantity(), host::random_key());
+    fn open_form(self, purpose: Purpose) {
+        let form = match purpose {
+            Purpose::Reserve => Form::new(self.quantity, self.max_quantity(), host::random_key()),
+            Purpose::Notify => Form::notify(),
+        };
         self.state.update(|state| state.form = Some(form));
         self.focus_later("input");
     }
@@ -271,6 +274,7 @@ impl Widget {
             return; // a double click: the first submission is on its way
         }
         let checked = form.submit(self.max_quantity(), self.strings);
+        let purpose = form.purpose;
         self.state.update(|state| state.form = Some(form));
         let submission = match checked {
             Ok(submission) => submission,
@@ -279,6 +283,9 @@ impl Widget {
                 return;
             }
         };
+        if purpose == Purpose::Notify {
+            return self.subscribe(submission.email);
+        }
         let strings = self.strings;
         self.spawn(async move {
             let (api, sku) = (self.api(), self.sku());
@@ -337,6 +344,37 @@ impl Widget {
                         Field::Quantity
                     };
                     self.edit_form(|form| form.rejected(field, asked, strings, host::random_key()));
+                }
+                Err(error) => {
+                    self.emit_error(&error);
+                    self.edit_form(|form| form.failed(error_text(strings, &error)));
+                }
+            }
+        });
+    }
+
+    /// "Email me when it's back": the merchant's mailer writes when it is.
+    fn subscribe(self, email: String) {
+        let strings = self.strings;
+        self.spawn(async move {
+            let (api, sku) = (self.api(), self.sku());
+            match http::subscribe(&api, &sku, &email, self.lang.code()).await {
+                Ok(answer) => {
+                    self.state.update(|state| {
+                        state.form = None;
+                        state.subscribed = true;
+                    });
+                    self.emit("subscribed", &answer.raw);
+                    self.focus_later(".sw-done");
+                }
+                // It is back already: show it.
+                Err(FetchError::Status { status: 409, .. }) => {
+                    self.state.update(|state| state.form = None);
+                    self.reload();
+                }
+                Err(FetchError::Status { status: 422, .. }) => {
+                    self.edit_form(|form| form.rejected(Field::Email, 1, strings, String::new()));
+                    self.focus_later(Field::Email.selector());
                 }
                 Err(error) => {
                     self.emit_error(&error);
@@ -439,6 +477,7 @@ pub fn StockStatus(
             load: Load::Loading,
             form: None,
             mine: remembered.clone().map_or(Mine::Nothing, Mine::Checking),
+            subscribed: false,
             announced: String::new(),
         }),
         root: NodeRef::new(),
@@ -455,6 +494,7 @@ pub fn StockStatus(
                 <StatusAction widget />
             </div>
             <MyReservation widget />
+            <Subscribed widget />
             <ReserveForm widget />
         </div>
     }
@@ -492,9 +532,11 @@ fn StatusAction(widget: Widget) -> impl IntoView {
     let state = widget.state;
     let retry = Memo::new(move |_| state.with(|state| state.action() == Action::Retry));
     let reserve = Memo::new(move |_| state.with(|state| state.action() == Action::Reserve));
+    let notify = Memo::new(move |_| state.with(|state| state.action() == Action::Notify));
     view! {
         {move || retry.get().then(|| view! { <ErrorRetry widget /> })}
-        {move || reserve.get().then(|| view! { <ReserveButton widget /> })}
+        {move || reserve.get().then(|| view! { <OpenForm widget purpose=Purpose::Reserve /> })}
+        {move || notify.get().then(|| view! { <OpenForm widget purpose=Purpose::Notify /> })}
     }
 }
 
@@ -508,12 +550,29 @@ fn ErrorRetry(widget: Widget) -> impl IntoView {
     }
 }
 
+/// "Reserve", or "Email me when it's back" when out of stock.
 #[component]
-fn ReserveButton(widget: Widget) -> impl IntoView {
+fn OpenForm(widget: Widget, purpose: Purpose) -> impl IntoView {
+    let label = match purpose {
+        Purpose::Reserve => widget.strings.reserve,
+        Purpose::Notify => widget.strings.notify,
+    };
     view! {
-        <button type="button" class="sw-button" on:click=move |_| widget.open_form()>
-            {widget.strings.reserve}
+        <button type="button" class="sw-button" on:click=move |_| widget.open_form(purpose)>
+            {label}
         </button>
+    }
+}
+
+/// "We'll e-mail you when it's back": said once, where the form was.
+#[component]
+fn Subscribed(widget: Widget) -> impl IntoView {
+    let state = widget.state;
+    let shown = Memo::new(move |_| state.with(|state| state.subscribed));
+    move || {
+        shown.get().then(|| {
+            view! { <p class="sw-mine sw-done" tabindex="-1" role="status">{widget.strings.notify_done}</p> }
+        })
     }
 }
 
@@ -582,12 +641,21 @@ fn ReserveForm(widget: Widget) -> impl IntoView {
     };
     move || {
         open.get().then(|| {
+            // Fixed while the form is open.
+            let reserving = state.with_untracked(|state| {
+                state.form.as_ref().is_some_and(|form| form.purpose == Purpose::Reserve)
+            });
+            let (hint, submit, busy) = if reserving {
+                (strings.email_hint, strings.submit, strings.reserving)
+            } else {
+                (strings.notify_hint, strings.notify_submit, strings.sending)
+            };
             view! {
                 <form class="sw-form" novalidate on:submit=move |event: web_sys::SubmitEvent| {
                     event.prevent_default();
                     widget.submit();
                 }>
-                    <div class="sw-field">
+                    <div class="sw-field" hidden=!reserving>
                         <label for="sw-quantity">{strings.quantity}</label>
                         <input id="sw-quantity" name="quantity" type="number" inputmode="numeric" min="1"
                             max=max
@@ -610,14 +678,14 @@ fn ReserveForm(widget: Widget) -> impl IntoView {
                                 form.email = value;
                                 form.email_error = None;
                             }) />
-                        <span id="sw-email-hint" class="sw-hint">{strings.email_hint}</span>
+                        <span id="sw-email-hint" class="sw-hint">{hint}</span>
                         <span id="sw-email-error" class="sw-error">{email_error}</span>
                     </div>
-                    <p class="sw-preview" aria-live="polite">{preview}</p>
+                    <p class="sw-preview" aria-live="polite" hidden=!reserving>{preview}</p>
                     <p class="sw-notice" role="alert">{notice}</p>
                     <div class="sw-actions">
                         <button type="submit" class="sw-button" disabled=submitting aria-busy=move || true_false(submitting())>
-                            {move || if submitting() { strings.reserving } else { strings.submit }}
+                            {move || if submitting() { busy } else { submit }}
                         </button>
                         <button type="button" class="sw-link" on:click=move |_| widget.close_form()>
                             {strings.close}

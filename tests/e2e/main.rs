@@ -9,6 +9,7 @@ mod support;
 mod browser;
 mod demo;
 mod live;
+mod notify;
 mod shopper;
 mod storefront;
 mod widget;

@@ -50,7 +50,7 @@ pub fn page(api: &str, widgets: &[(&str, u32)], extra_head: &str) -> String {
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Another shop</title>
 <script>
 window.__events = [];
-for (const type of ['change', 'reserved', 'error']) {{
+for (const type of ['change', 'reserved', 'subscribed', 'error']) {{
   document.addEventListener('stock-status:' + type, (event) => window.__events.push({{ type, sku: event.target.getAttribute('sku'), detail: event.detail, bubbles: event.bubbles, composed: event.composed }}));
 }}
 </script>
