@@ -120,11 +120,187 @@ $('receipt').addEventListener('submit', async (event) => {
       return item;
     }));
     say(`Received ${result.received}: ${result.filled.length} reservation(s) filled, ${result.to_stock} to stock (now ${result.stock} on hand).`);
-    await load();
+    await // Webhooks: endpoints and what was delivered to them.
+async function hooks(method, path = '', body) {
+  const response = await fetch(`/api/v1/admin/webhooks${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${tokenInput.value}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = data.error || {};
+    throw new Error(`${error.message || response.statusText}${error.field ? ` (field: ${error.field})` : ''}`);
+  }
+  return data;
+}
+
+function cells(row, texts) {
+  for (const text of texts) {
+    const cell = document.createElement('td');
+    cell.textContent = text;
+    row.append(cell);
+  }
+}
+
+async function showDeliveries(id) {
+  const log = await hooks('GET', `/${id}/deliveries`);
+  $('deliveries').replaceChildren(...log.deliveries.map((attempt) => {
+    const row = document.createElement('tr');
+    const answer = attempt.status_code ? `${attempt.status_code} ${attempt.outcome}` : `${attempt.error || 'no answer'} (${attempt.outcome})`;
+    cells(row, [attempt.attempted_at, `${attempt.type} · ${attempt.event_id}`, attempt.attempt, answer, attempt.next_retry_at || '']);
+    return row;
+  }));
+  $('deliveries-title').textContent = `Recent deliveries to ${log.webhook.url}`;
+  $('deliveries-title').hidden = false;
+  $('deliveries-table').hidden = false;
+}
+
+async function loadWebhooks() {
+  try {
+    const { webhooks } = await hooks('GET');
+    $('webhooks').replaceChildren(...webhooks.map((webhook) => {
+      const row = document.createElement('tr');
+      const events = webhook.events.length === 7 ? 'all' : webhook.events.join(', ');
+      cells(row, [webhook.url, events, webhook.disabled ? `disabled: ${webhook.disabled_reason}` : 'active', webhook.pending]);
+      const actions = document.createElement('td');
+      const deliveries = document.createElement('button');
+      deliveries.type = 'button';
+      deliveries.className = 'secondary';
+      deliveries.textContent = 'Deliveries';
+      deliveries.addEventListener('click', () => showDeliveries(webhook.id).catch((error) => say(error.message, true)));
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'secondary';
+      remove.textContent = 'Remove';
+      remove.addEventListener('click', async () => {
+        try {
+          await hooks('DELETE', `/${webhook.id}`);
+          $('deliveries-title').hidden = true;
+          $('deliveries-table').hidden = true;
+          await loadWebhooks();
+        } catch (error) {
+          say(`Not removed: ${error.message}`, true);
+        }
+      });
+      actions.append(deliveries, ' ', remove);
+      row.append(actions);
+      return row;
+    }));
+    $('webhooks-empty').hidden = webhooks.length > 0;
+  } catch (error) {
+    say(`Could not load the webhooks: ${error.message}`, true);
+  }
+}
+
+$('add-webhook').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    const created = await hooks('POST', '', { url: $('webhook-url').value });
+    $('webhook-secret').textContent = `Signing secret for ${created.url} (shown once, keep it safe): ${created.secret}`;
+    $('webhook-secret').hidden = false;
+    $('webhook-url').value = '';
+    await loadWebhooks();
+  } catch (error) {
+    say(`Endpoint not added: ${error.message}`, true);
+  }
+});
+tokenInput.addEventListener('change', loadWebhooks);
+
+load();
+loadWebhooks();
     say(`Received ${result.received}: ${result.filled.length} reservation(s) filled, ${result.to_stock} to stock (now ${result.stock} on hand).`);
   } catch (error) {
     say(`Receipt not recorded: ${error.message}`, true);
   }
 });
 
+// Webhooks: endpoints and what was delivered to them.
+async function hooks(method, path = '', body) {
+  const response = await fetch(`/api/v1/admin/webhooks${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${tokenInput.value}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = data.error || {};
+    throw new Error(`${error.message || response.statusText}${error.field ? ` (field: ${error.field})` : ''}`);
+  }
+  return data;
+}
+
+function cells(row, texts) {
+  for (const text of texts) {
+    const cell = document.createElement('td');
+    cell.textContent = text;
+    row.append(cell);
+  }
+}
+
+async function showDeliveries(id) {
+  const log = await hooks('GET', `/${id}/deliveries`);
+  $('deliveries').replaceChildren(...log.deliveries.map((attempt) => {
+    const row = document.createElement('tr');
+    const answer = attempt.status_code ? `${attempt.status_code} ${attempt.outcome}` : `${attempt.error || 'no answer'} (${attempt.outcome})`;
+    cells(row, [attempt.attempted_at, `${attempt.type} · ${attempt.event_id}`, attempt.attempt, answer, attempt.next_retry_at || '']);
+    return row;
+  }));
+  $('deliveries-title').textContent = `Recent deliveries to ${log.webhook.url}`;
+  $('deliveries-title').hidden = false;
+  $('deliveries-table').hidden = false;
+}
+
+async function loadWebhooks() {
+  try {
+    const { webhooks } = await hooks('GET');
+    $('webhooks').replaceChildren(...webhooks.map((webhook) => {
+      const row = document.createElement('tr');
+      const events = webhook.events.length === 7 ? 'all' : webhook.events.join(', ');
+      cells(row, [webhook.url, events, webhook.disabled ? `disabled: ${webhook.disabled_reason}` : 'active', webhook.pending]);
+      const actions = document.createElement('td');
+      const deliveries = document.createElement('button');
+      deliveries.type = 'button';
+      deliveries.className = 'secondary';
+      deliveries.textContent = 'Deliveries';
+      deliveries.addEventListener('click', () => showDeliveries(webhook.id).catch((error) => say(error.message, true)));
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'secondary';
+      remove.textContent = 'Remove';
+      remove.addEventListener('click', async () => {
+        try {
+          await hooks('DELETE', `/${webhook.id}`);
+          $('deliveries-title').hidden = true;
+          $('deliveries-table').hidden = true;
+          await loadWebhooks();
+        } catch (error) {
+          say(`Not removed: ${error.message}`, true);
+        }
+      });
+      actions.append(deliveries, ' ', remove);
+      row.append(actions);
+      return row;
+    }));
+    $('webhooks-empty').hidden = webhooks.length > 0;
+  } catch (error) {
+    say(`Could not load the webhooks: ${error.message}`, true);
+  }
+}
+
+$('add-webhook').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    const created = await hooks('POST', '', { url: $('webhook-url').value });
+    $('webhook-secret').textContent = `Signing secret for ${created.url} (shown once, keep it safe): ${created.secret}`;
+    $('webhook-secret').hidden = false;
+    $('webhook-url').value = '';
+    await loadWebhooks();
+  } catch (error) {
+    say(`Endpoint not added: ${error.message}`, true);
+  }
+});
+tokenInput.addEventListener('change', loadWebhooks);
+
 load();
+loadWebhooks();

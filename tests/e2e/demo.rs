@@ -177,3 +177,73 @@ async fn a_receipt_in_the_panel_fills_the_queue_and_the_reservation_turns_ready(
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_merchant_panel_adds_a_webhook_and_shows_its_deliveries() {
+    let receiver = crate::support::receiver::Receiver::start().await;
+    let server = demo().await;
+    let browser = Browser::start().await;
+    browser
+        .goto(&server.url("/merchant.html?sku=KETTLE-GOOSE"))
+        .await;
+    browser
+        .eval(
+            "document.getElementById('webhook-url').value = arguments[0]; document.getElementById('add-webhook').requestSubmit();",
+            vec![json!(receiver.url)],
+        )
+        .await;
+    let shown = browser
+        .wait_for(
+            "the secret, shown once",
+            "const p = document.getElementById('webhook-secret'); return p.hidden ? null : p.textContent;",
+            vec![],
+        )
+        .await;
+    let secret = shown
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .find(|word| word.starts_with("whsec_"))
+        .expect("a whsec_ secret")
+        .to_owned();
+    browser
+        .wait_for(
+            "the endpoint in the list",
+            "const row = document.querySelector('#webhooks tr'); return row && row.textContent.includes(arguments[0]) && row.textContent.includes('active');",
+            vec![json!(receiver.url)],
+        )
+        .await;
+
+    assert_eq!(
+        server
+            .reserve("KETTLE-GOOSE", 1, "kettle@example.com", None)
+            .await
+            .status,
+        201
+    );
+    let arrivals = receiver
+        .wait_for(
+            std::time::Duration::from_secs(20),
+            "the reservation",
+            |arrivals| !arrivals.is_empty(),
+        )
+        .await;
+    arrivals[0].verify(&secret).unwrap();
+    browser
+        .eval(
+            "document.querySelector('#webhooks button').click();",
+            vec![],
+        )
+        .await;
+    let row = browser
+        .wait_for(
+            "the delivery in the log",
+            "const row = document.querySelector('#deliveries tr'); return row ? row.textContent : null;",
+            vec![],
+        )
+        .await;
+    let row = row.as_str().unwrap();
+    assert!(row.contains("reservation.created"), "{row}");
+    assert!(row.contains("204 delivered"), "{row}");
+    browser.close().await;
+}

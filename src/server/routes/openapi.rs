@@ -351,5 +351,11 @@ fn link_operations(doc: &mut Value) {
         "ListQueue": {"operationId": "list_queue", "parameters": product},
         "Availability": {"operationId": "product_availability", "parameters": product},
         "Reserve": {"operationId": "create_reservation", "parameters": product},
+        "Subscribe": {"operationId": "subscribe", "parameters": product},
+    });
+    let webhook = json!({"id": "$response.body#/id"});
+    doc["paths"]["/api/v1/admin/webhooks"]["post"]["responses"]["201"]["links"] = json!({
+        "ListDeliveries": {"operationId": "list_deliveries", "parameters": webhook},
+        "DeleteWebhook": {"operationId": "delete_webhook", "parameters": webhook},
     });
 }

@@ -284,6 +284,8 @@ pub trait Tx: Send {
     async fn endpoints(&mut self) -> Result<Vec<EndpointState>, StoreFailure>;
     /// Removes the endpoint with its deliveries; `false` if there was none.
     async fn delete_endpoint(&mut self, id: &str) -> Result<bool, StoreFailure>;
+    /// How many deliveries are due at `now_ms` (0 or 1: it stops at one).
+    async fn due_deliveries(&mut self, now_ms: i64) -> Result<i64, StoreFailure>;
     /// Pending deliveries due at `now_ms` that are first in line for their
     /// endpoint and SKU, leased until `lease_until_ms` (on PostgreSQL rows
     /// another server is claiming are skipped).

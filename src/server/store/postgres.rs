@@ -703,6 +703,13 @@ impl Tx for PgTx<'_> {
         Ok(deleted.rows_affected() > 0)
     }
 
+    async fn due_deliveries(&mut self, now_ms: i64) -> Result<i64, StoreFailure> {
+        Ok(sqlx::query_scalar(hooks::ANY_DUE)
+            .bind(now_ms)
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
+
     async fn claim_deliveries(
         &mut self,
         now_ms: i64,

@@ -607,6 +607,13 @@ impl Tx for SqliteTx<'_> {
         Ok(self.connection.execute(hooks::DELETE_ENDPOINT, [id])? > 0)
     }
 
+    async fn due_deliveries(&mut self, now_ms: i64) -> Result<i64, StoreFailure> {
+        Ok(self
+            .connection
+            .prepare_cached(hooks::ANY_DUE)?
+            .query_row([now_ms], |row| row.get(0))?)
+    }
+
     async fn claim_deliveries(
         &mut self,
         now_ms: i64,

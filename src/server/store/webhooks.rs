@@ -180,6 +180,11 @@ pub(super) const DUE: &str =
                          AND o.state = 'pending' AND o.event_seq < d.event_seq)
      ORDER BY d.event_seq
      LIMIT $2";
+/// A read that finds out whether a claim (a write) is worth it.
+pub(super) const ANY_DUE: &str = "SELECT COUNT(*) AS due FROM (SELECT 1 FROM webhook_deliveries d
+       JOIN webhook_endpoints p ON p.id = d.endpoint_id
+       WHERE d.state = 'pending' AND d.next_attempt_ms <= $1 AND p.disabled_at IS NULL
+       LIMIT 1) AS any_due";
 pub(super) const LEASE: &str =
     "UPDATE webhook_deliveries SET next_attempt_ms = $1 WHERE endpoint_id = $2 AND event_seq = $3";
 pub(super) const FINISH: &str =
@@ -302,12 +307,20 @@ impl Store {
 
     /// Takes the deliveries due now, leasing them to this server until
     /// `lease_until_ms`: if it dies mid-send they are tried again then.
+    /// Looks first with a read, so an idle poll never takes the write lock
+    /// (SQLite's one writer, another process's import).
     pub async fn claim_deliveries(
         &self,
         now_ms: i64,
         lease_until_ms: i64,
         limit: u32,
     ) -> Result<Vec<Due>, StoreFailure> {
+        let due = self
+            .read(move |tx| Box::pin(async move { tx.due_deliveries(now_ms).await }))
+            .await?;
+        if due == 0 {
+            return Ok(Vec::new());
+        }
         self.write(move |tx| {
             Box::pin(async move { tx.claim_deliveries(now_ms, lease_until_ms, limit).await })
         })
