@@ -278,6 +278,11 @@ impl From<crate::server::store::OperationError> for ApiError {
                 "in_stock",
                 "This product ships now: order it instead.",
             ),
+            OperationError::TooManySubscriptions => ApiError::new(
+                StatusCode::CONFLICT,
+                "too_many_subscriptions",
+                "This product has as many people waiting as it can take: please check back later.",
+            ),
             OperationError::Store(failure) => ApiError::from(failure),
         }
     }

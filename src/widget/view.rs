@@ -244,12 +244,15 @@ impl Widget {
     }
 
     fn open_form(self, purpose: Purpose) {
-        let form = match purpose {
-            Purpose::Reserve => Form::new(self.quantity, self.max_quantity(), host::random_key()),
-            Purpose::Notify => Form::notify(),
+        let (form, first_field) = match purpose {
+            Purpose::Reserve => (
+                Form::new(self.quantity, self.max_quantity(), host::random_key()),
+                Field::Quantity,
+            ),
+            Purpose::Notify => (Form::notify(), Field::Email),
         };
         self.state.update(|state| state.form = Some(form));
-        self.focus_later("input");
+        self.focus_later(first_field.selector());
     }
 
     fn close_form(self) {
@@ -568,7 +571,10 @@ fn OpenForm(widget: Widget, purpose: Purpose) -> impl IntoView {
 #[component]
 fn Subscribed(widget: Widget) -> impl IntoView {
     let state = widget.state;
-    let shown = Memo::new(move |_| state.with(|state| state.subscribed));
+    // Until the product is back: then it says "In stock" itself.
+    let shown = Memo::new(move |_| {
+        state.with(|state| state.subscribed && state.load.data_state() != "in_stock")
+    });
     move || {
         shown.get().then(|| {
             view! { <p class="sw-mine sw-done" tabindex="-1" role="status">{widget.strings.notify_done}</p> }

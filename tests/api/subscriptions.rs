@@ -156,3 +156,30 @@ async fn each_subscriber_is_notified_once_when_the_product_is_back() {
     let reply = subscribe(&server, "BACK", json!({ "email": "one@example.com" })).await;
     assert_eq!(reply.status, 409, "it ships now");
 }
+
+/// With no endpoint to tell, a product coming back keeps its subscribers:
+/// nobody is let go without a notice.
+#[tokio::test]
+async fn subscribers_wait_for_an_endpoint_to_tell_them() {
+    let server = TestServer::start().await;
+    server.put_product("LATER", product("Later", 0)).await;
+    subscribe(&server, "LATER", json!({ "email": "patient@example.com" })).await;
+    server.put_product("LATER", product("Later", 3)).await;
+    server.put_product("LATER", product("Later", 0)).await;
+
+    let receiver = Receiver::start().await;
+    server
+        .send(
+            server
+                .admin(Method::POST, "/api/v1/admin/webhooks")
+                .json(&json!({ "url": receiver.url, "events": ["subscription.notify"] })),
+        )
+        .await;
+    server.put_product("LATER", product("Later", 2)).await;
+    let arrivals = receiver
+        .wait_for(Duration::from_secs(20), "the notice", |arrivals| {
+            !arrivals.is_empty()
+        })
+        .await;
+    assert_eq!(arrivals[0].json()["data"]["email"], "patient@example.com");
+}

@@ -215,18 +215,30 @@ async fn a_receiver_that_was_down_gets_everything_in_order_with_the_same_ids() {
             .iter()
             .all(|arrival| arrival.id == first_id)
     );
-    let log = server
-        .send(server.admin(
-            Method::GET,
-            &format!("/api/v1/admin/webhooks/{endpoint}/deliveries"),
-        ))
-        .await;
-    assert_eq!(log.status, 200);
+    // The attempt is written after the receiver answered: wait for the third.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let log = loop {
+        let log = server
+            .send(server.admin(
+                Method::GET,
+                &format!("/api/v1/admin/webhooks/{endpoint}/deliveries"),
+            ))
+            .await;
+        assert_eq!(log.status, 200);
+        let latest = log.body["deliveries"][0]["attempt"].as_u64().unwrap_or(0);
+        if latest >= 3 || tokio::time::Instant::now() > deadline {
+            break log;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let latest = &log.body["deliveries"][0];
     assert_eq!(latest["status_code"], 503);
     assert_eq!(latest["outcome"], "retrying");
     assert!(latest["next_retry_at"].is_string());
-    assert!(latest["attempt"].as_u64().unwrap() >= 3, "newest first");
+    assert!(
+        latest["attempt"].as_u64().unwrap() >= 3,
+        "newest first: {latest}"
+    );
     assert_eq!(log.body["webhook"]["pending"], 5);
 
     receiver.answer(204);
@@ -300,6 +312,9 @@ async fn gone_disables_the_endpoint() {
     assert_eq!(log.body["deliveries"][0]["status_code"], 410);
 }
 
+/// Refused requests (one refused inside its transaction, after the product
+/// was locked) emit nothing. A write rolled back after it had written its
+/// events is the store's own test (`store/tests.rs`).
 #[tokio::test]
 async fn refused_writes_emit_nothing() {
     let receiver = Receiver::start().await;
@@ -460,14 +475,16 @@ async fn endpoints_are_validated_listed_and_removed() {
     assert_eq!(unauthenticated.status, 401);
 }
 
-/// The real binary, killed with deliveries pending: after the restart they
-/// arrive with the webhook-ids the receiver saw before.
+/// The real binary, killed mid-send (the receiver holds the request) with a
+/// second event waiting behind it: after the restart both arrive, in order,
+/// the first with the webhook-id it had before (its lease ran out).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deliveries_pending_at_sigkill_arrive_after_restart_with_the_same_ids() {
     let receiver = Receiver::start().await;
     let database = TestDatabase::new().await;
     let db = database.arg();
-    let flags = ["--webhook-first-retry-ms", "100"];
+    // A 1 s answer timeout: a claim's lease is 3 s.
+    let flags = ["--webhook-first-retry-ms", "100", "--webhook-timeout", "1"];
     let (mut server, url) = start_binary(&db, &flags);
     let http = reqwest::Client::new();
     let created: Value = http
@@ -489,29 +506,33 @@ async fn deliveries_pending_at_sigkill_arrive_after_restart_with_the_same_ids() 
         .await
         .unwrap();
     assert_eq!(put.status(), 200);
+    // Held, and never a 2xx: this attempt cannot count as delivered.
     receiver.answer(503);
-    // One SKU: the second waits in line behind the first, which is retried.
+    receiver.hold(Duration::from_secs(30));
+    let mut placed = Vec::new();
     for _ in 0..2 {
-        let placed = http
+        let reply: Value = http
             .post(format!("{url}/api/v1/products/KILL/reservations"))
             .json(&json!({ "quantity": 1, "email": "k@example.com" }))
             .send()
             .await
+            .unwrap()
+            .json()
+            .await
             .unwrap();
-        assert_eq!(placed.status(), 201);
+        placed.push(reply["id"].as_str().unwrap().to_owned());
     }
-    receiver
-        .wait_for(PATIENCE, "attempts before the kill", |arrivals| {
-            arrivals.len() >= 2
+    // The first event is on the wire, unanswered: kill the server now.
+    let in_flight = receiver
+        .wait_for(PATIENCE, "the first attempt", |arrivals| {
+            !arrivals.is_empty()
         })
-        .await;
+        .await[0]
+        .id
+        .clone();
     server.kill().expect("SIGKILL");
     server.wait().unwrap();
-    let seen_before: HashSet<String> = receiver
-        .arrivals()
-        .into_iter()
-        .map(|arrival| arrival.id)
-        .collect();
+    receiver.hold(Duration::ZERO);
     receiver.answer(204);
 
     let (_server, _url) = start_binary(&db, &flags);
@@ -523,17 +544,22 @@ async fn deliveries_pending_at_sigkill_arrive_after_restart_with_the_same_ids() 
                 .count()
                 >= 2
         })
-        .await
-        .into_iter()
+        .await;
+    let accepted: Vec<_> = accepted
+        .iter()
         .filter(|arrival| arrival.answered == 204)
-        .collect::<Vec<_>>();
+        .collect();
     for arrival in &accepted {
         arrival.verify(&secret).unwrap();
     }
-    let ids: HashSet<String> = accepted.iter().map(|arrival| arrival.id.clone()).collect();
-    assert_eq!(ids.len(), 2, "two events, each delivered");
-    assert!(
-        seen_before.iter().all(|id| ids.contains(id)),
-        "ids before the kill {seen_before:?}, after {ids:?}"
+    assert_eq!(
+        accepted[0].id, in_flight,
+        "the same webhook-id after the restart"
     );
+    assert_ne!(accepted[1].id, in_flight);
+    let order: Vec<String> = accepted
+        .iter()
+        .map(|arrival| arrival.json()["data"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(order, placed, "in order, none lost");
 }

@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -72,6 +72,8 @@ impl Arrival {
 struct Shared {
     arrivals: Mutex<Vec<Arrival>>,
     status: AtomicU16,
+    /// Milliseconds it holds each request before answering.
+    hold_ms: AtomicU64,
 }
 
 pub struct Receiver {
@@ -87,6 +89,7 @@ impl Receiver {
         let shared = Arc::new(Shared {
             arrivals: Mutex::new(Vec::new()),
             status: AtomicU16::new(204),
+            hold_ms: AtomicU64::new(0),
         });
         let app = axum::Router::new()
             .route("/hooks/stock", axum::routing::post(receive))
@@ -100,6 +103,13 @@ impl Receiver {
     /// What it answers from now on: 204, or 503 ("down"), 410 ("gone")…
     pub fn answer(&self, status: u16) {
         self.shared.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Holds each request this long before answering (a slow or hung receiver).
+    pub fn hold(&self, duration: Duration) {
+        self.shared
+            .hold_ms
+            .store(duration.as_millis() as u64, Ordering::SeqCst);
     }
 
     pub fn arrivals(&self) -> Vec<Arrival> {
@@ -155,6 +165,7 @@ async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
             .to_owned()
     };
     let answered = shared.status.load(Ordering::SeqCst);
+    let hold = shared.hold_ms.load(Ordering::SeqCst);
     shared.arrivals.lock().unwrap().push(Arrival {
         id: header("webhook-id"),
         timestamp: header("webhook-timestamp"),
@@ -162,5 +173,8 @@ async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         body: String::from_utf8_lossy(&body).into_owned(),
         answered,
     });
+    if hold > 0 {
+        tokio::time::sleep(Duration::from_millis(hold)).await;
+    }
     StatusCode::from_u16(answered).unwrap()
 }

@@ -13,9 +13,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const OUT_DIR: &str = "target/bench";
+pub(crate) const OUT_DIR: &str = "target/bench";
 const SERVER_BIN: &str = "target/server/stock-widget";
-const TOKEN: &str = "bench-admin-token";
+pub(crate) const TOKEN: &str = "bench-admin-token";
 /// `page:widgets`, measured in turns: the widget against the plain-JS reference, then more widgets.
 const PAGES: [&str; 4] = [
     "bench.html:1",
@@ -27,8 +27,8 @@ const PAGES: [&str; 4] = [
 const BENCH_WWW: &str = "target/bench/www";
 /// Contention: this many clients race for `HOT_STOCK + HOT_LIMIT` units.
 const CLIENTS: usize = 32;
-const HOT_STOCK: u32 = 400;
-const HOT_LIMIT: u32 = 200;
+pub(crate) const HOT_STOCK: u32 = 400;
+pub(crate) const HOT_LIMIT: u32 = 200;
 /// Live updates: this many open availability streams hear one write.
 const STREAMS: usize = 1000;
 
@@ -96,7 +96,7 @@ pub fn run(only_stores: bool) -> Result {
     Ok(())
 }
 
-fn build_server() -> Result {
+pub(crate) fn build_server() -> Result {
     command(
         "cargo",
         &["build", "--profile", "server", "--bin", "stock-widget"],
@@ -135,13 +135,13 @@ fn machine() -> Value {
 }
 
 /// The release server on a free port, with the demo catalog.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Server {
-    fn start(db: &str) -> Result<Server> {
+    pub(crate) fn start(db: &str) -> Result<Server> {
         let mut child = Command::new(SERVER_BIN)
             .args([
                 "serve",
@@ -197,7 +197,7 @@ impl Server {
             .unwrap_or(0)
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -242,7 +242,7 @@ fn time_ratios(rows: &Value) -> Value {
     })
 }
 
-fn round3(value: f64) -> f64 {
+pub(crate) fn round3(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
 }
 
@@ -266,7 +266,7 @@ fn wire(traffic: &Value, brotli_total: u64) -> Value {
 
 /// The demo pages, and `collection-without-widget.html`: the collection page
 /// with the widget's script and elements taken out, Lighthouse's baseline.
-fn write_bench_www() -> Result {
+pub(crate) fn write_bench_www() -> Result {
     copy_dir(std::path::Path::new("www"), std::path::Path::new(BENCH_WWW))?;
     let page = std::fs::read_to_string("www/collection.html").map_err(|e| e.to_string())?;
     let without: String = page
@@ -423,13 +423,13 @@ fn wrk_duration_ms(text: &str) -> f64 {
 }
 
 /// A minimal HTTP/1.1 client on one keep-alive connection (no dependency, no pool).
-struct Connection {
+pub(crate) struct Connection {
     stream: BufReader<TcpStream>,
     host: String,
 }
 
 impl Connection {
-    fn open(base: &str) -> Result<Connection> {
+    pub(crate) fn open(base: &str) -> Result<Connection> {
         let host = base.trim_start_matches("http://").to_string();
         let stream = TcpStream::connect(&host).map_err(|e| format!("connect {host}: {e}"))?;
         stream.set_read_timeout(Some(Duration::from_secs(30))).ok();
@@ -440,7 +440,7 @@ impl Connection {
         })
     }
 
-    fn send(
+    pub(crate) fn send(
         &mut self,
         method: &str,
         path: &str,
@@ -590,7 +590,7 @@ fn live_fanout(stream_base: &str, write_base: &str) -> Result<Value> {
 
 /// `CLIENTS` clients reserve one unit at a time of one hot SKU until they
 /// are refused, spread round robin over the servers at `bases`.
-fn contention(bases: &[String]) -> Result<Value> {
+pub(crate) fn contention(bases: &[String]) -> Result<Value> {
     let base = bases[0].as_str();
     let settings = json!({"name": "Hot item", "stock": HOT_STOCK, "backorders": "allow", "backorder_limit": HOT_LIMIT}).to_string();
     let auth = format!("Authorization: Bearer {TOKEN}\r\n");

@@ -6,11 +6,12 @@
 //! - `build-widget`  the release widget into `dist/widget/`, with a size report;
 //!   `--why` adds its largest crates and functions
 //! - `bench`         size, time to status, API throughput, contention, memory,
-//!   SQLite vs PostgreSQL (`--stores`: only that)
+//!   SQLite vs PostgreSQL (`--stores`: only that), `--webhooks`: the outbox's cost
 //! - `setup`         only the installs (`--browser` adds Chromium + ChromeDriver,
 //!   `--postgres` PostgreSQL's server binaries)
 
 mod bench;
+mod webhook_bench;
 // The throwaway PostgreSQL clusters the tests use, for the stores' benchmark.
 #[allow(dead_code)]
 #[path = "../../tests/support/postgres.rs"]
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev(&args[1..]),
         Some("test") => test(),
+        Some("bench") if args.iter().any(|arg| arg == "--webhooks") => webhook_bench::run(),
         Some("bench") => bench::run(args.iter().any(|arg| arg == "--stores")),
         Some("build-widget") => build_widget(args.iter().any(|arg| arg == "--why")),
         Some("setup") => {
@@ -52,7 +54,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev [serve options…] | test | bench [--stores] | build-widget [--why] | setup [--browser] [--postgres]>"
+                "usage: cargo xtask <dev [serve options…] | test | bench [--stores | --webhooks] | build-widget [--why] | setup [--browser] [--postgres]>"
             );
             return ExitCode::from(2);
         }

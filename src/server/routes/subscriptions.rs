@@ -23,7 +23,7 @@ use axum::http::StatusCode;
         (status = 201, description = "Subscribed", body = SubscriptionConfirmation),
         (status = 200, description = "Already subscribed (one subscription per product and address, case aside)", body = SubscriptionConfirmation),
         (status = 404, description = "`unknown_product`", body = ErrorBody),
-        (status = 409, description = "`in_stock`: it ships now", body = ErrorBody),
+        (status = 409, description = "`in_stock`: it ships now; or `too_many_subscriptions`: the product has 10 000 subscribers", body = ErrorBody),
         (status = 422, description = "`invalid_request` naming the field", body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many writes from this address; see `Retry-After`", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until this address may write again"))),

@@ -173,6 +173,9 @@ pub struct TxNotes {
     pub touched: Vec<Touched>,
     /// Webhook deliveries the transaction's events made.
     pub deliveries: u64,
+    /// The event types each enabled endpoint takes (`None`: all), read once
+    /// per transaction by the first event.
+    pub endpoints: Option<Vec<Option<Vec<crate::server::webhooks::events::EventType>>>>,
 }
 
 /// Why the database failed; nothing the client did.
@@ -281,6 +284,10 @@ pub trait Tx: Send {
     /// takes its type; returns how many deliveries.
     async fn insert_event(&mut self, event: &OutboxEvent<'_>) -> Result<u64, StoreFailure>;
     async fn insert_endpoint(&mut self, endpoint: &Endpoint) -> Result<(), StoreFailure>;
+    /// The event types of each enabled endpoint (`None`: all).
+    async fn endpoint_events(
+        &mut self,
+    ) -> Result<Vec<Option<Vec<crate::server::webhooks::events::EventType>>>, StoreFailure>;
     async fn endpoints(&mut self) -> Result<Vec<EndpointState>, StoreFailure>;
     /// Removes the endpoint with its deliveries; `false` if there was none.
     async fn delete_endpoint(&mut self, id: &str) -> Result<bool, StoreFailure>;
@@ -295,7 +302,9 @@ pub trait Tx: Send {
         lease_until_ms: i64,
         limit: u32,
     ) -> Result<Vec<Due>, StoreFailure>;
-    async fn finish_delivery(&mut self, finished: &Finished) -> Result<(), StoreFailure>;
+    /// Writes the outcome under the claim's lease; `false` (nothing written)
+    /// when the lease was lost to another claim.
+    async fn finish_delivery(&mut self, finished: &Finished) -> Result<bool, StoreFailure>;
     /// An endpoint's latest attempts, newest first.
     async fn attempts(
         &mut self,
@@ -318,6 +327,7 @@ pub trait Tx: Send {
     ) -> Result<(), StoreFailure>;
     /// Removes and returns a product's subscriptions, oldest first.
     async fn take_subscriptions(&mut self, sku: &str) -> Result<Vec<Subscription>, StoreFailure>;
+    async fn subscription_count(&mut self, sku: &str) -> Result<u64, StoreFailure>;
     async fn delete_subscription(&mut self, token: &str) -> Result<bool, StoreFailure>;
 }
 

@@ -7,13 +7,31 @@ use crate::server::clock::{real_unix_millis, rfc3339};
 use crate::server::webhooks::events::{self, EventType, ProductData, ReservationData};
 use anyhow::Context;
 
-/// Writes one event (and its deliveries) in this transaction.
+/// Does an enabled endpoint take `kind`? (Asked of the database once per transaction.)
+async fn taken(tx: &mut dyn Tx, kind: EventType) -> Result<bool, StoreFailure> {
+    let endpoints = match tx.notes().endpoints.take() {
+        Some(endpoints) => endpoints,
+        None => tx.endpoint_events().await?,
+    };
+    let taken = endpoints
+        .iter()
+        .any(|events| events.as_ref().is_none_or(|events| events.contains(&kind)));
+    tx.notes().endpoints = Some(endpoints);
+    Ok(taken)
+}
+
+/// Writes one event (and its deliveries) in this transaction, if an
+/// endpoint takes it: an event nobody takes is not kept (an endpoint
+/// registered later gets the events written from then on).
 pub(super) async fn emit(
     tx: &mut dyn Tx,
     kind: EventType,
     sku: &str,
     data: &(impl serde::Serialize + Sync),
 ) -> Result<(), StoreFailure> {
+    if !taken(tx, kind).await? {
+        return Ok(());
+    }
     let created_ms = real_unix_millis();
     let body = events::body(kind, &rfc3339(created_ms.div_euclid(1000)), data)
         .context("encode an event")?;
@@ -78,7 +96,9 @@ pub(super) async fn report_product_changes(
         if said.low_stock {
             emit(tx, EventType::ProductLowStock, &product.sku, &data).await?;
         }
-        if said.back_in_stock {
+        // Subscribers are told (and let go) only if a mailer hears of it;
+        // otherwise they wait for the next time it comes back.
+        if said.back_in_stock && taken(tx, EventType::SubscriptionNotify).await? {
             for subscription in tx.take_subscriptions(&product.sku).await? {
                 let data = super::subscriptions::data(
                     &subscription,

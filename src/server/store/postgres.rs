@@ -20,6 +20,7 @@ use super::{
 };
 use crate::logic::{Fill, Inventory, QueueEntry};
 use crate::server::feed::Feed;
+use crate::server::webhooks::events::EventType;
 use anyhow::Context;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions, PgRow};
@@ -695,6 +696,15 @@ impl Tx for PgTx<'_> {
             .collect()
     }
 
+    async fn endpoint_events(&mut self) -> Result<Vec<Option<Vec<EventType>>>, StoreFailure> {
+        let rows = sqlx::query(hooks::ENABLED_ENDPOINTS)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter()
+            .map(|row| Ok(hooks::decode_events(row.try_get("events")?)))
+            .collect()
+    }
+
     async fn delete_endpoint(&mut self, id: &str) -> Result<bool, StoreFailure> {
         let deleted = sqlx::query(hooks::DELETE_ENDPOINT)
             .bind(id)
@@ -734,6 +744,7 @@ impl Tx for PgTx<'_> {
                 created_ms: row.try_get("created_ms")?,
                 url: row.try_get("url")?,
                 secret: row.try_get("secret")?,
+                lease_until_ms,
             });
         }
         for delivery in &due {
@@ -747,16 +758,20 @@ impl Tx for PgTx<'_> {
         Ok(due)
     }
 
-    async fn finish_delivery(&mut self, finished: &Finished) -> Result<(), StoreFailure> {
+    async fn finish_delivery(&mut self, finished: &Finished) -> Result<bool, StoreFailure> {
         let (state, next_attempt_ms) = hooks::finish_params(finished);
-        sqlx::query(hooks::FINISH)
+        let updated = sqlx::query(hooks::FINISH)
             .bind(state)
             .bind(i64::from(finished.attempt))
             .bind(next_attempt_ms)
             .bind(&finished.endpoint_id)
             .bind(finished.event_seq)
+            .bind(finished.lease_until_ms)
             .execute(&mut *self.tx)
             .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(false);
+        }
         sqlx::query(hooks::LOG_ATTEMPT)
             .bind(&finished.endpoint_id)
             .bind(finished.event_seq)
@@ -778,7 +793,7 @@ impl Tx for PgTx<'_> {
                 .execute(&mut *self.tx)
                 .await?;
         }
-        Ok(())
+        Ok(true)
     }
 
     async fn attempts(
@@ -859,6 +874,14 @@ impl Tx for PgTx<'_> {
             .execute(&mut *self.tx)
             .await?;
         rows.iter().map(subscription_from_row).collect()
+    }
+
+    async fn subscription_count(&mut self, sku: &str) -> Result<u64, StoreFailure> {
+        let count: i64 = sqlx::query_scalar(subscriptions::COUNT)
+            .bind(sku)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(count as u64)
     }
 
     async fn delete_subscription(&mut self, token: &str) -> Result<bool, StoreFailure> {

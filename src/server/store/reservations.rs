@@ -44,6 +44,8 @@ pub enum OperationError {
     },
     /// A subscription to "email me when it's back" for a product that ships now.
     InStock,
+    /// The product has as many subscribers as it may.
+    TooManySubscriptions,
     Store(StoreFailure),
 }
 

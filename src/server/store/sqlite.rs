@@ -13,6 +13,7 @@ use super::{
     TxNotes, Work, decode_incoming, encode_incoming, policy_from_name, policy_name, subscriptions,
 };
 use crate::logic::{Fill, Inventory, QueueEntry};
+use crate::server::webhooks::events::EventType;
 use anyhow::Context;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use std::path::Path;
@@ -100,6 +101,9 @@ CREATE INDEX webhook_deliveries_line ON webhook_deliveries (endpoint_id, sku, ev
     WHERE state = 'pending';
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms)
     WHERE state = 'pending';
+-- Pruning: deliveries by event, events by age.
+CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_seq);
+CREATE INDEX webhook_events_by_age ON webhook_events (created_ms);
 
 CREATE TABLE webhook_attempts (
     seq           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -603,6 +607,15 @@ impl Tx for SqliteTx<'_> {
         Ok(rows)
     }
 
+    async fn endpoint_events(&mut self) -> Result<Vec<Option<Vec<EventType>>>, StoreFailure> {
+        let mut statement = self.connection.prepare_cached(hooks::ENABLED_ENDPOINTS)?;
+        let events = statement
+            .query_map([], |row| row.get::<_, String>(1))?
+            .map(|events| events.map(|events| hooks::decode_events(&events)))
+            .collect::<Result<_, _>>()?;
+        Ok(events)
+    }
+
     async fn delete_endpoint(&mut self, id: &str) -> Result<bool, StoreFailure> {
         Ok(self.connection.execute(hooks::DELETE_ENDPOINT, [id])? > 0)
     }
@@ -633,6 +646,7 @@ impl Tx for SqliteTx<'_> {
                     created_ms: row.get(5)?,
                     url: row.get(6)?,
                     secret: row.get(7)?,
+                    lease_until_ms,
                 })
             })?
             .collect::<Result<_, _>>()?;
@@ -647,17 +661,22 @@ impl Tx for SqliteTx<'_> {
         Ok(due)
     }
 
-    async fn finish_delivery(&mut self, finished: &Finished) -> Result<(), StoreFailure> {
+    async fn finish_delivery(&mut self, finished: &Finished) -> Result<bool, StoreFailure> {
         let (state, next_attempt_ms) = hooks::finish_params(finished);
-        self.connection
+        let updated = self
+            .connection
             .prepare_cached(hooks::FINISH)?
             .execute(params![
                 state,
                 finished.attempt,
                 next_attempt_ms,
                 finished.endpoint_id,
-                finished.event_seq
+                finished.event_seq,
+                finished.lease_until_ms
             ])?;
+        if updated == 0 {
+            return Ok(false);
+        }
         self.connection
             .prepare_cached(hooks::LOG_ATTEMPT)?
             .execute(params![
@@ -680,7 +699,7 @@ impl Tx for SqliteTx<'_> {
                 ],
             )?;
         }
-        Ok(())
+        Ok(true)
     }
 
     async fn attempts(
@@ -757,6 +776,13 @@ impl Tx for SqliteTx<'_> {
 
     async fn delete_subscription(&mut self, token: &str) -> Result<bool, StoreFailure> {
         Ok(self.connection.execute(subscriptions::DELETE, [token])? > 0)
+    }
+
+    async fn subscription_count(&mut self, sku: &str) -> Result<u64, StoreFailure> {
+        Ok(self
+            .connection
+            .prepare_cached(subscriptions::COUNT)?
+            .query_row([sku], |row| row.get(0))?)
     }
 }
 

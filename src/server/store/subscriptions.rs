@@ -33,6 +33,11 @@ pub(super) const INSERT: &str =
      VALUES ($1, $2, $3, $4, $5, $6)";
 pub(super) const DELETE_OF_PRODUCT: &str = "DELETE FROM subscriptions WHERE sku = $1";
 pub(super) const DELETE: &str = "DELETE FROM subscriptions WHERE token = $1";
+pub(super) const COUNT: &str = "SELECT COUNT(*) AS subscribers FROM subscriptions WHERE sku = $1";
+
+/// Subscribers one product may have: when it is back, each one's notice is
+/// written in the transaction that brings it back, which must stay short.
+pub const MAX_SUBSCRIPTIONS_PER_PRODUCT: u64 = 10_000;
 
 /// Compared the same way on both stores (SQL's `lower` differs between them).
 fn fold(email: &str) -> String {
@@ -62,6 +67,9 @@ async fn subscribe(
     }
     if product.inventory.available() > 0 {
         return Err(OperationError::InStock);
+    }
+    if tx.subscription_count(sku).await? >= MAX_SUBSCRIPTIONS_PER_PRODUCT {
+        return Err(OperationError::TooManySubscriptions);
     }
     let subscription = Subscription {
         token: random_id("sub_")?,

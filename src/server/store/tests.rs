@@ -162,3 +162,89 @@ async fn a_rolled_back_write_leaves_no_event() {
         "the next in line waits: in order"
     );
 }
+
+/// A server whose lease ran out (another took the delivery over) cannot
+/// overwrite what the new holder records.
+#[tokio::test]
+async fn only_the_current_lease_finishes_a_delivery() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store.db")).unwrap();
+    store.put_product("TR-1".into(), settings()).await.unwrap();
+    store
+        .add_endpoint(
+            "http://127.0.0.1:9/hooks".into(),
+            Some(vec![
+                crate::server::webhooks::events::EventType::ReservationCreated,
+            ]),
+            "whsec_AAAA".into(),
+            "2026-03-02T12:00:00Z".into(),
+        )
+        .await
+        .unwrap();
+    let request = NewReservation {
+        sku: "TR-1".into(),
+        quantity: 1,
+        email: "a@example.com".into(),
+        idempotency_key: None,
+    };
+    let today = Date::parse_iso("2026-03-02").unwrap();
+    store
+        .place(request, today, "2026-03-02T12:00:00Z".into())
+        .await
+        .unwrap();
+    let now = crate::server::clock::real_unix_millis();
+    let first = store.claim_deliveries(now, now + 1_000, 10).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert!(
+        store
+            .claim_deliveries(now + 500, now + 1_500, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+    // The lease ran out: another claim takes it over.
+    let second = store
+        .claim_deliveries(now + 2_000, now + 3_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].event_id, first[0].event_id);
+    let finish = |due: &Due, outcome| Finished {
+        endpoint_id: due.endpoint_id.clone(),
+        event_seq: due.event_seq,
+        attempt: 1,
+        attempted_ms: now,
+        status_code: Some(204),
+        error: None,
+        outcome,
+        next_retry_ms: None,
+        lease_until_ms: due.lease_until_ms,
+    };
+    assert!(
+        store
+            .finish_delivery(finish(&second[0], AttemptOutcome::Delivered))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .finish_delivery(finish(&first[0], AttemptOutcome::Retrying))
+            .await
+            .unwrap(),
+        "the late finish changes nothing"
+    );
+    assert!(
+        store
+            .claim_deliveries(now + 10_000_000, now + 10_001_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (_, attempts) = store
+        .attempts_of(first[0].endpoint_id.clone(), 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(attempts.len(), 1, "one attempt logged: the one that counts");
+}

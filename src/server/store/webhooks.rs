@@ -55,6 +55,8 @@ pub struct Due {
     pub created_ms: i64,
     pub url: String,
     pub secret: String,
+    /// The lease this claim took: only its holder may finish the delivery.
+    pub lease_until_ms: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +104,8 @@ pub struct Finished {
     pub outcome: AttemptOutcome,
     /// `Retrying` only.
     pub next_retry_ms: Option<i64>,
+    /// The lease of the claim it finishes ([`Due::lease_until_ms`]).
+    pub lease_until_ms: i64,
 }
 
 /// One attempt, as the deliveries log shows it.
@@ -155,6 +159,9 @@ pub(super) fn disabled(at: Option<String>, reason: Option<String>) -> Option<Dis
 pub(super) const INSERT_EVENT: &str =
     "INSERT INTO webhook_events (id, type, sku, body, created_ms) VALUES ($1, $2, $3, $4, $5)
      RETURNING seq";
+/// The endpoints an event may go to (the outbox writes an event only if one takes it).
+pub(super) const ENABLED_ENDPOINTS: &str =
+    "SELECT id, events FROM webhook_endpoints WHERE disabled_at IS NULL";
 pub(super) const FAN_OUT: &str =
     "INSERT INTO webhook_deliveries (endpoint_id, event_seq, sku, state, attempts, next_attempt_ms)
      SELECT id, $1, $2, 'pending', 0, $3 FROM webhook_endpoints
@@ -180,16 +187,22 @@ pub(super) const DUE: &str =
                          AND o.state = 'pending' AND o.event_seq < d.event_seq)
      ORDER BY d.event_seq
      LIMIT $2";
-/// A read that finds out whether a claim (a write) is worth it.
+/// A read that finds out whether a claim (a write) is worth it: the same
+/// rows as `DUE` (a line whose head is retried or leased is not due).
 pub(super) const ANY_DUE: &str = "SELECT COUNT(*) AS due FROM (SELECT 1 FROM webhook_deliveries d
        JOIN webhook_endpoints p ON p.id = d.endpoint_id
        WHERE d.state = 'pending' AND d.next_attempt_ms <= $1 AND p.disabled_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o
+                         WHERE o.endpoint_id = d.endpoint_id AND o.sku = d.sku
+                           AND o.state = 'pending' AND o.event_seq < d.event_seq)
        LIMIT 1) AS any_due";
 pub(super) const LEASE: &str =
     "UPDATE webhook_deliveries SET next_attempt_ms = $1 WHERE endpoint_id = $2 AND event_seq = $3";
+/// Only under the claim's own lease: a server whose lease ran out (and whose
+/// delivery another server took over) changes nothing.
 pub(super) const FINISH: &str =
     "UPDATE webhook_deliveries SET state = $1, attempts = $2, next_attempt_ms = $3
-     WHERE endpoint_id = $4 AND event_seq = $5";
+     WHERE endpoint_id = $4 AND event_seq = $5 AND state = 'pending' AND next_attempt_ms = $6";
 /// Nothing to log if the endpoint was deleted meanwhile.
 pub(super) const LOG_ATTEMPT: &str =
     "INSERT INTO webhook_attempts (endpoint_id, event_seq, attempt, attempted_ms, status_code,
@@ -203,10 +216,15 @@ pub(super) const ATTEMPTS: &str =
             a.next_retry_ms
      FROM webhook_attempts a JOIN webhook_events e ON e.seq = a.event_seq
      WHERE a.endpoint_id = $1 ORDER BY a.seq DESC LIMIT $2";
+/// Old attempts; old deliveries that are done, or wait for a disabled
+/// endpoint; then events nothing refers to. (A pending delivery to an
+/// enabled endpoint is given up by the worker after 3 days, then pruned.)
 pub(super) const PRUNE: [&str; 3] = [
     "DELETE FROM webhook_attempts WHERE attempted_ms < $1",
     "DELETE FROM webhook_deliveries
-     WHERE event_seq IN (SELECT seq FROM webhook_events WHERE created_ms < $1)",
+     WHERE event_seq IN (SELECT seq FROM webhook_events WHERE created_ms < $1)
+       AND (state <> 'pending'
+            OR endpoint_id IN (SELECT id FROM webhook_endpoints WHERE disabled_at IS NOT NULL))",
     "DELETE FROM webhook_events WHERE created_ms < $1
      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = webhook_events.seq)",
 ];
@@ -327,7 +345,8 @@ impl Store {
         .await
     }
 
-    pub async fn finish_delivery(&self, finished: Finished) -> Result<(), StoreFailure> {
+    /// `false` when the claim's lease was lost (another claim took the delivery over).
+    pub async fn finish_delivery(&self, finished: Finished) -> Result<bool, StoreFailure> {
         let finished = Arc::new(finished);
         self.write(move |tx| {
             let finished = Arc::clone(&finished);

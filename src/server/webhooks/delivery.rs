@@ -206,10 +206,15 @@ async fn deliver(store: Store, client: reqwest::Client, config: DeliveryConfig, 
         error,
         outcome,
         next_retry_ms,
+        lease_until_ms: due.lease_until_ms,
     };
-    if let Err(failure) = store.finish_delivery(finished).await {
+    match store.finish_delivery(finished).await {
+        Ok(true) => {}
+        // Took longer than the lease: another claim owns it now, and its
+        // outcome is the one that counts.
+        Ok(false) => tracing::info!(event = %due.event_id, "a webhook attempt outlived its lease"),
         // The lease runs out and it is sent again: at least once.
-        tracing::warn!("could not record a webhook delivery: {failure}");
+        Err(failure) => tracing::warn!("could not record a webhook delivery: {failure}"),
     }
 }
 

@@ -35,6 +35,9 @@ CREATE INDEX webhook_deliveries_line ON webhook_deliveries (endpoint_id, sku, ev
     WHERE state = 'pending';
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms)
     WHERE state = 'pending';
+-- Pruning: deliveries by event, events by age.
+CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_seq);
+CREATE INDEX webhook_events_by_age ON webhook_events (created_ms);
 
 CREATE TABLE webhook_attempts (
     seq           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
