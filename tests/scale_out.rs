@@ -165,11 +165,13 @@ async fn three_servers_starting_together_on_an_empty_database_migrate_and_seed_o
     let mut connection = <sqlx::PgConnection as sqlx::Connection>::connect(&database)
         .await
         .unwrap();
-    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
-        .fetch_one(&mut connection)
-        .await
-        .unwrap();
-    assert_eq!(applied, 1, "each migration applied once");
+    let (applied, versions): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT version) FROM _sqlx_migrations")
+            .fetch_one(&mut connection)
+            .await
+            .unwrap();
+    assert_eq!(applied, versions, "each migration applied once");
+    assert_eq!(versions, 2, "the schema, then webhooks and subscriptions");
     drop(processes);
 }
 
@@ -555,18 +557,13 @@ async fn a_receipt_through_one_server_reaches_a_stream_on_another_within_a_secon
 async fn three_workers_deliver_each_event_once_in_order_per_sku() {
     let receiver = support::receiver::Receiver::start().await;
     let servers = Servers::start().await;
-    let created: Value = servers
-        .http
-        .post(format!("{}/api/v1/admin/webhooks", servers.urls[0]))
-        .bearer_auth(TOKEN)
-        .json(&json!({ "url": receiver.url, "events": ["reservation.created"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let secret = created["secret"].as_str().unwrap().to_owned();
+    let (_, secret) = support::receiver::register(
+        &servers.urls[0],
+        TOKEN,
+        &receiver.url,
+        Some(&["reservation.created"]),
+    )
+    .await;
     let skus = ["WH-A", "WH-B", "WH-C"];
     for sku in skus {
         servers

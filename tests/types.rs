@@ -115,6 +115,6 @@ fn the_manifest_lists_the_events_the_widget_dispatches() {
         .skip(1)
         .map(|rest| format!("stock-status:{}", &rest[..rest.find('"').unwrap()]))
         .collect();
-    assert_eq!(dispatched.len(), 3, "{dispatched:?}");
+    assert_eq!(dispatched.len(), 4, "{dispatched:?}");
     assert_eq!(names(&manifest_element()["events"]), dispatched);
 }

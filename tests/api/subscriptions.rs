@@ -1,11 +1,12 @@
 //! "Email me when it's back": the shopper's API, and exactly one
 //! `subscription.notify` per subscriber when the product is back.
 
-use crate::support::receiver::Receiver;
+use crate::support::receiver::{self, Receiver};
 use crate::support::{TestServer, product};
-use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
+
+const TOKEN: &str = "test-admin-token";
 
 async fn subscribe(server: &TestServer, sku: &str, body: Value) -> crate::support::Reply {
     server
@@ -72,14 +73,13 @@ async fn subscribing_is_idempotent_per_product_and_address() {
 async fn unsubscribing_is_idempotent() {
     let receiver = Receiver::start().await;
     let server = TestServer::start().await;
-    let created = server
-        .send(
-            server
-                .admin(Method::POST, "/api/v1/admin/webhooks")
-                .json(&json!({ "url": receiver.url, "events": ["subscription.created"] })),
-        )
-        .await;
-    assert_eq!(created.status, 201);
+    receiver::register(
+        &server.base_url,
+        TOKEN,
+        &receiver.url,
+        Some(&["subscription.created"]),
+    )
+    .await;
     server.put_product("GONE", product("Sold out", 0)).await;
     subscribe(&server, "GONE", json!({ "email": "leaving@example.com" })).await;
     let arrivals = receiver
@@ -116,13 +116,13 @@ async fn unsubscribing_is_idempotent() {
 async fn each_subscriber_is_notified_once_when_the_product_is_back() {
     let receiver = Receiver::start().await;
     let server = TestServer::start().await;
-    server
-        .send(
-            server
-                .admin(Method::POST, "/api/v1/admin/webhooks")
-                .json(&json!({ "url": receiver.url, "events": ["subscription.notify"] })),
-        )
-        .await;
+    receiver::register(
+        &server.base_url,
+        TOKEN,
+        &receiver.url,
+        Some(&["subscription.notify"]),
+    )
+    .await;
     server.put_product("BACK", product("Comes back", 0)).await;
     server.put_product("STAYS", product("Stays out", 0)).await;
     for email in ["one@example.com", "two@example.com", "ONE@example.com"] {
@@ -168,13 +168,13 @@ async fn subscribers_wait_for_an_endpoint_to_tell_them() {
     server.put_product("LATER", product("Later", 0)).await;
 
     let receiver = Receiver::start().await;
-    server
-        .send(
-            server
-                .admin(Method::POST, "/api/v1/admin/webhooks")
-                .json(&json!({ "url": receiver.url, "events": ["subscription.notify"] })),
-        )
-        .await;
+    receiver::register(
+        &server.base_url,
+        TOKEN,
+        &receiver.url,
+        Some(&["subscription.notify"]),
+    )
+    .await;
     server.put_product("LATER", product("Later", 2)).await;
     let arrivals = receiver
         .wait_for(Duration::from_secs(20), "the notice", |arrivals| {

@@ -2,7 +2,7 @@
 //! (checked by the receiver's own code), nothing is lost while it is down,
 //! 410 disables the endpoint, and the admin API around it.
 
-use crate::support::receiver::{Arrival, Receiver};
+use crate::support::receiver::{self, Arrival, Receiver};
 use crate::support::{BINARY_ADMIN_TOKEN, TestDatabase, TestServer, product, start_binary};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -14,20 +14,8 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 /// Registers `url` for `events` (all when `None`): `(id, secret)`.
 async fn register(server: &TestServer, url: &str, events: Option<&[&str]>) -> (String, String) {
-    let mut body = json!({ "url": url });
-    if let Some(events) = events {
-        body["events"] = json!(events);
-    }
-    let reply = server
-        .send(
-            server
-                .admin(Method::POST, "/api/v1/admin/webhooks")
-                .json(&body),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    let secret = reply.body["secret"].as_str().unwrap().to_owned();
-    (reply.body["id"].as_str().unwrap().to_owned(), secret)
+    let token = server.admin_token.as_deref().unwrap();
+    receiver::register(&server.base_url, token, url, events).await
 }
 
 async fn receipt(server: &TestServer, sku: &str, quantity: u32) {
@@ -487,17 +475,13 @@ async fn deliveries_pending_at_sigkill_arrive_after_restart_with_the_same_ids() 
     let flags = ["--webhook-first-retry-ms", "100", "--webhook-timeout", "1"];
     let (mut server, url) = start_binary(&db, &flags);
     let http = reqwest::Client::new();
-    let created: Value = http
-        .post(format!("{url}/api/v1/admin/webhooks"))
-        .bearer_auth(BINARY_ADMIN_TOKEN)
-        .json(&json!({ "url": receiver.url, "events": ["reservation.created"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let secret = created["secret"].as_str().unwrap().to_owned();
+    let (_, secret) = receiver::register(
+        &url,
+        BINARY_ADMIN_TOKEN,
+        &receiver.url,
+        Some(&["reservation.created"]),
+    )
+    .await;
     let put = http
         .put(format!("{url}/api/v1/admin/products/KILL"))
         .bearer_auth(BINARY_ADMIN_TOKEN)

@@ -43,18 +43,13 @@ async fn each_subscriber_hears_once_when_a_receipt_brings_it_back() {
         ..Options::default()
     })
     .await;
-    let hook = server
-        .send(
-            server
-                .admin(Method::POST, "/api/v1/admin/webhooks")
-                .json(&json!({
-                    "url": receiver.url,
-                    "events": ["subscription.created", "subscription.notify"],
-                })),
-        )
-        .await;
-    assert_eq!(hook.status, 201);
-    let secret = hook.body["secret"].as_str().unwrap().to_owned();
+    let (_, secret) = crate::support::receiver::register(
+        &server.base_url,
+        server.admin_token.as_deref().unwrap(),
+        &receiver.url,
+        Some(&["subscription.created", "subscription.notify"]),
+    )
+    .await;
     server.put_product("OUT", product("Vinyl", 0)).await;
     let storefront = Storefront::serve(
         listener,

@@ -178,3 +178,30 @@ async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     }
     StatusCode::from_u16(answered).unwrap()
 }
+
+/// Registers `url` with the server at `base` (admin `token`) for `events`
+/// (all when `None`); returns its id and secret.
+pub async fn register(
+    base: &str,
+    token: &str,
+    url: &str,
+    events: Option<&[&str]>,
+) -> (String, String) {
+    let mut body = serde_json::json!({ "url": url });
+    if let Some(events) = events {
+        body["events"] = serde_json::json!(events);
+    }
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/admin/webhooks"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(response.status(), 201);
+    let created: serde_json::Value = response.json().await.unwrap();
+    (
+        created["id"].as_str().unwrap().to_owned(),
+        created["secret"].as_str().unwrap().to_owned(),
+    )
+}

@@ -20,6 +20,7 @@ document.addEventListener('stock-status:change', (event) => {
   console.log(availability.status, days, availability.schema_org_availability);
 });
 document.addEventListener('stock-status:reserved', (event) => console.log(event.detail.id));
+document.addEventListener('stock-status:subscribed', (event) => console.log(event.detail.sku, event.detail.email));
 document.addEventListener('stock-status:error', (event) => {
   // @ts-expect-error: an error has a code and a message, no status
   console.log(event.detail.status);
