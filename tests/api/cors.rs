@@ -49,6 +49,23 @@ async fn public_api_allows_configured_origins_only() {
 
     let stranger = preflight(&server, path, "https://evil.example", "POST").await;
     assert_eq!(allowed_origin(&stranger), None);
+    // "Email me when it's back" is the widget's too.
+    for (path, method) in [
+        ("/api/v1/products/MUG/subscriptions", "POST"),
+        (
+            "/api/v1/subscriptions/sub_0123456789abcdef0123456789abcdef",
+            "DELETE",
+        ),
+    ] {
+        let shop = preflight(&server, path, "https://shop.example", method).await;
+        assert_eq!(
+            allowed_origin(&shop).as_deref(),
+            Some("https://shop.example"),
+            "{path}"
+        );
+        let stranger = preflight(&server, path, "https://evil.example", method).await;
+        assert_eq!(allowed_origin(&stranger), None, "{path}");
+    }
 
     let own_origin = server.base_url.clone();
     let own = preflight(
@@ -80,6 +97,8 @@ async fn admin_api_is_never_exposed_cross_origin() {
         ("/api/v1/admin/products/MUG", "PUT"),
         ("/api/v1/admin/products/MUG/receipts", "POST"),
         ("/api/v1/admin/products/MUG/reservations", "GET"),
+        ("/api/v1/admin/webhooks", "POST"),
+        ("/api/v1/admin/webhooks", "GET"),
     ] {
         let response = preflight(&server, path, "https://any.example", method).await;
         assert_eq!(allowed_origin(&response), None, "{path}");

@@ -164,6 +164,25 @@ async fn a_burst_of_reservations_from_one_address_is_limited_and_others_are_stil
         .unwrap();
     assert!((1..=60).contains(&seconds), "{seconds}");
     assert_eq!(code.as_deref(), Some("rate_limited"));
+    // Subscribing to "email me when it's back" draws on the same allowance.
+    server.put_product("VINYL", product("Vinyl", 0)).await;
+    let subscribe = |client: &reqwest::Client, email: &str| {
+        client
+            .post(server.url("/api/v1/products/VINYL/subscriptions"))
+            .json(&serde_json::json!({ "email": email }))
+            .send()
+    };
+    assert_eq!(
+        subscribe(&bot, "bot@example.com").await.unwrap().status(),
+        429
+    );
+    assert_eq!(
+        subscribe(&from("127.0.0.3"), "fan@example.com")
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
     // A shopper on another address is served as if nothing happened; reads are never limited.
     let shopper = from("127.0.0.2");
     let response = shopper
