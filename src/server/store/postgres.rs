@@ -726,6 +726,7 @@ impl Tx for PgTx<'_> {
         lease_until_ms: i64,
         limit: u32,
     ) -> Result<Vec<Due>, StoreFailure> {
+        relax_commit(&mut self.tx).await?;
         // Rows another server is claiming right now are skipped, not waited for.
         let sql = format!("{} FOR UPDATE OF d SKIP LOCKED", hooks::DUE);
         let rows = sqlx::query(&sql)
@@ -759,6 +760,7 @@ impl Tx for PgTx<'_> {
     }
 
     async fn finish_delivery(&mut self, finished: &Finished) -> Result<bool, StoreFailure> {
+        relax_commit(&mut self.tx).await?;
         let (state, next_attempt_ms) = hooks::finish_params(finished);
         let updated = sqlx::query(hooks::FINISH)
             .bind(state)
@@ -891,6 +893,17 @@ impl Tx for PgTx<'_> {
             .await?;
         Ok(deleted.rows_affected() > 0)
     }
+}
+
+/// A delivery's bookkeeping need not wait for the disk: lost in a crash,
+/// the delivery is sent again (at least once, and in order: the log is a
+/// prefix, so a later commit cannot survive an earlier lost one). Saves two
+/// fsyncs per delivery.
+async fn relax_commit(tx: &mut Transaction<'static, sqlx::Postgres>) -> Result<(), StoreFailure> {
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 fn subscription_from_row(row: &PgRow) -> Result<Subscription, StoreFailure> {
