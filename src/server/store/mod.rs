@@ -38,7 +38,8 @@ pub use reservations::{
 };
 pub use subscriptions::{Subscribed, Subscription};
 pub use webhooks::{
-    Attempt, AttemptOutcome, Due, Endpoint, EndpointError, EndpointState, Finished, OutboxEvent,
+    Attempt, AttemptOutcome, Claim, Due, Endpoint, EndpointError, EndpointState, Finished,
+    OutboxEvent,
 };
 
 /// Where the data lives: `--db` / `STOCK_WIDGET_DB`.
@@ -293,14 +294,13 @@ pub trait Tx: Send {
     async fn delete_endpoint(&mut self, id: &str) -> Result<bool, StoreFailure>;
     /// How many deliveries are due at `now_ms` (0 or 1: it stops at one).
     async fn due_deliveries(&mut self, now_ms: i64) -> Result<i64, StoreFailure>;
-    /// Pending deliveries due at `now_ms` that are first in line for their
-    /// endpoint and SKU, leased until `lease_until_ms` (on PostgreSQL rows
-    /// another server is claiming are skipped).
+    /// Pending deliveries that are due and first in line for their endpoint
+    /// and SKU, leased until `lease_until_ms` (on PostgreSQL rows another
+    /// server is claiming are skipped).
     async fn claim_deliveries(
         &mut self,
-        now_ms: i64,
+        claim: Claim<'_>,
         lease_until_ms: i64,
-        limit: u32,
     ) -> Result<Vec<Due>, StoreFailure>;
     /// Writes the outcome under the claim's lease; `false` (nothing written)
     /// when the lease was lost to another claim.

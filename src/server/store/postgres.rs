@@ -14,9 +14,10 @@
 
 use super::webhooks::{self as hooks, AttemptOutcome};
 use super::{
-    Attempt, Due, Endpoint, EndpointState, FailureKind, Finished, MayBeStoreFailure, OutboxEvent,
-    Product, ProductSettings, ReservationRecord, ReservationRow, StoreFailure, Subscription, Tx,
-    TxNotes, Work, decode_incoming, encode_incoming, policy_from_name, policy_name, subscriptions,
+    Attempt, Claim, Due, Endpoint, EndpointState, FailureKind, Finished, MayBeStoreFailure,
+    OutboxEvent, Product, ProductSettings, ReservationRecord, ReservationRow, StoreFailure,
+    Subscription, Tx, TxNotes, Work, decode_incoming, encode_incoming, policy_from_name,
+    policy_name, subscriptions,
 };
 use crate::logic::{Fill, Inventory, QueueEntry};
 use crate::server::feed::Feed;
@@ -722,18 +723,34 @@ impl Tx for PgTx<'_> {
 
     async fn claim_deliveries(
         &mut self,
-        now_ms: i64,
+        claim: Claim<'_>,
         lease_until_ms: i64,
-        limit: u32,
     ) -> Result<Vec<Due>, StoreFailure> {
         relax_commit(&mut self.tx).await?;
         // Rows another server is claiming right now are skipped, not waited for.
-        let sql = format!("{} FOR UPDATE OF d SKIP LOCKED", hooks::DUE);
-        let rows = sqlx::query(&sql)
-            .bind(now_ms)
-            .bind(i64::from(limit))
-            .fetch_all(&mut *self.tx)
-            .await?;
+        let rows = match claim {
+            Claim::Due { now_ms, limit } => {
+                let sql = format!("{} FOR UPDATE OF d SKIP LOCKED", hooks::DUE);
+                sqlx::query(&sql)
+                    .bind(now_ms)
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *self.tx)
+                    .await?
+            }
+            Claim::NextInLine {
+                endpoint_id,
+                sku,
+                now_ms,
+            } => {
+                let sql = format!("{} FOR UPDATE OF d SKIP LOCKED", hooks::NEXT_IN_LINE);
+                sqlx::query(&sql)
+                    .bind(endpoint_id)
+                    .bind(sku)
+                    .bind(now_ms)
+                    .fetch_all(&mut *self.tx)
+                    .await?
+            }
+        };
         let mut due = Vec::with_capacity(rows.len());
         for row in &rows {
             due.push(Due {
@@ -745,6 +762,7 @@ impl Tx for PgTx<'_> {
                 created_ms: row.try_get("created_ms")?,
                 url: row.try_get("url")?,
                 secret: row.try_get("secret")?,
+                sku: row.try_get("sku")?,
                 lease_until_ms,
             });
         }

@@ -8,9 +8,10 @@
 
 use super::webhooks::{self as hooks, AttemptOutcome};
 use super::{
-    Attempt, Due, Endpoint, EndpointState, FailureKind, Finished, MayBeStoreFailure, OutboxEvent,
-    Product, ProductSettings, ReservationRecord, ReservationRow, StoreFailure, Subscription, Tx,
-    TxNotes, Work, decode_incoming, encode_incoming, policy_from_name, policy_name, subscriptions,
+    Attempt, Claim, Due, Endpoint, EndpointState, FailureKind, Finished, MayBeStoreFailure,
+    OutboxEvent, Product, ProductSettings, ReservationRecord, ReservationRow, StoreFailure,
+    Subscription, Tx, TxNotes, Work, decode_incoming, encode_incoming, policy_from_name,
+    policy_name, subscriptions,
 };
 use crate::logic::{Fill, Inventory, QueueEntry};
 use crate::server::webhooks::events::EventType;
@@ -629,27 +630,39 @@ impl Tx for SqliteTx<'_> {
 
     async fn claim_deliveries(
         &mut self,
-        now_ms: i64,
+        claim: Claim<'_>,
         lease_until_ms: i64,
-        limit: u32,
     ) -> Result<Vec<Due>, StoreFailure> {
-        let due: Vec<Due> = self
-            .connection
-            .prepare_cached(hooks::DUE)?
-            .query_map(params![now_ms, limit], |row| {
-                Ok(Due {
-                    endpoint_id: row.get(0)?,
-                    event_seq: row.get(1)?,
-                    attempts: row.get(2)?,
-                    event_id: row.get(3)?,
-                    body: row.get(4)?,
-                    created_ms: row.get(5)?,
-                    url: row.get(6)?,
-                    secret: row.get(7)?,
-                    lease_until_ms,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
+        let to_due = |row: &rusqlite::Row<'_>| {
+            Ok(Due {
+                endpoint_id: row.get(0)?,
+                event_seq: row.get(1)?,
+                attempts: row.get(2)?,
+                event_id: row.get(3)?,
+                body: row.get(4)?,
+                created_ms: row.get(5)?,
+                url: row.get(6)?,
+                secret: row.get(7)?,
+                sku: row.get(8)?,
+                lease_until_ms,
+            })
+        };
+        let due: Vec<Due> = match claim {
+            Claim::Due { now_ms, limit } => self
+                .connection
+                .prepare_cached(hooks::DUE)?
+                .query_map(params![now_ms, limit], to_due)?
+                .collect::<Result<_, _>>()?,
+            Claim::NextInLine {
+                endpoint_id,
+                sku,
+                now_ms,
+            } => self
+                .connection
+                .prepare_cached(hooks::NEXT_IN_LINE)?
+                .query_map(params![endpoint_id, sku, now_ms], to_due)?
+                .collect::<Result<_, _>>()?,
+        };
         let mut lease = self.connection.prepare_cached(hooks::LEASE)?;
         for delivery in &due {
             lease.execute(params![

@@ -132,7 +132,7 @@ async fn a_rolled_back_write_leaves_no_event() {
     assert!(placed_then_failed.is_err());
     let far_future = i64::MAX / 2;
     let due = store
-        .claim_deliveries(far_future, far_future, 100)
+        .claim_deliveries(far_future, far_future, 100, true)
         .await
         .unwrap();
     assert!(due.is_empty(), "{due:?}");
@@ -149,7 +149,7 @@ async fn a_rolled_back_write_leaves_no_event() {
         .await
         .unwrap();
     let due = store
-        .claim_deliveries(far_future, far_future, 100)
+        .claim_deliveries(far_future, far_future, 100, true)
         .await
         .unwrap();
     let types: Vec<&str> = due
@@ -161,6 +161,25 @@ async fn a_rolled_back_write_leaves_no_event() {
         ["reservation.created"],
         "the next in line waits: in order"
     );
+    // Delivered: the same transaction claims the next of its line.
+    let delivered = Finished {
+        endpoint_id: due[0].endpoint_id.clone(),
+        event_seq: due[0].event_seq,
+        attempt: 1,
+        attempted_ms: 0,
+        status_code: Some(200),
+        error: None,
+        outcome: AttemptOutcome::Delivered,
+        next_retry_ms: None,
+        lease_until_ms: due[0].lease_until_ms,
+    };
+    let (finished, next) = store
+        .finish_delivery(delivered, due[0].sku.clone(), far_future, far_future)
+        .await
+        .unwrap();
+    assert!(finished);
+    let next = next.expect("the next of the line");
+    assert!(next.body.contains("\"reservation.ready\""), "{}", next.body);
 }
 
 /// A server whose lease ran out (another took the delivery over) cannot
@@ -193,11 +212,14 @@ async fn only_the_current_lease_finishes_a_delivery() {
         .await
         .unwrap();
     let now = crate::server::clock::real_unix_millis();
-    let first = store.claim_deliveries(now, now + 1_000, 10).await.unwrap();
+    let first = store
+        .claim_deliveries(now, now + 1_000, 10, true)
+        .await
+        .unwrap();
     assert_eq!(first.len(), 1);
     assert!(
         store
-            .claim_deliveries(now + 500, now + 1_500, 10)
+            .claim_deliveries(now + 500, now + 1_500, 10, true)
             .await
             .unwrap()
             .is_empty(),
@@ -205,7 +227,7 @@ async fn only_the_current_lease_finishes_a_delivery() {
     );
     // The lease ran out: another claim takes it over.
     let second = store
-        .claim_deliveries(now + 2_000, now + 3_000, 10)
+        .claim_deliveries(now + 2_000, now + 3_000, 10, true)
         .await
         .unwrap();
     assert_eq!(second.len(), 1);
@@ -221,22 +243,18 @@ async fn only_the_current_lease_finishes_a_delivery() {
         next_retry_ms: None,
         lease_until_ms: due.lease_until_ms,
     };
+    let finished = |due: &Due, outcome| {
+        store.finish_delivery(finish(due, outcome), due.sku.clone(), now, now + 1_000)
+    };
+    let (current, _) = finished(&second[0], AttemptOutcome::Delivered)
+        .await
+        .unwrap();
+    assert!(current);
+    let (late, _) = finished(&first[0], AttemptOutcome::Retrying).await.unwrap();
+    assert!(!late, "the late finish changes nothing");
     assert!(
         store
-            .finish_delivery(finish(&second[0], AttemptOutcome::Delivered))
-            .await
-            .unwrap()
-    );
-    assert!(
-        !store
-            .finish_delivery(finish(&first[0], AttemptOutcome::Retrying))
-            .await
-            .unwrap(),
-        "the late finish changes nothing"
-    );
-    assert!(
-        store
-            .claim_deliveries(now + 10_000_000, now + 10_001_000, 10)
+            .claim_deliveries(now + 10_000_000, now + 10_001_000, 10, true)
             .await
             .unwrap()
             .is_empty()

@@ -55,6 +55,8 @@ pub struct Due {
     pub created_ms: i64,
     pub url: String,
     pub secret: String,
+    /// Its line: the endpoint's events for this SKU go in order.
+    pub sku: String,
     /// The lease this claim took: only its holder may finish the delivery.
     pub lease_until_ms: i64,
 }
@@ -173,20 +175,48 @@ pub(super) const ENDPOINTS: &str =
              WHERE d.endpoint_id = p.id AND d.state = 'pending') AS pending
      FROM webhook_endpoints p ORDER BY p.created_at, p.id";
 pub(super) const DELETE_ENDPOINT: &str = "DELETE FROM webhook_endpoints WHERE id = $1";
-/// Due, and first in line: no earlier pending delivery of the same SKU to
-/// the same endpoint (in order per SKU). PostgreSQL adds `FOR UPDATE … SKIP LOCKED`.
-pub(super) const DUE: &str =
-    "SELECT d.endpoint_id, d.event_seq, d.attempts, e.id AS event_id, e.body, e.created_ms,
-            p.url, p.secret
-     FROM webhook_deliveries d
-     JOIN webhook_events e ON e.seq = d.event_seq
-     JOIN webhook_endpoints p ON p.id = d.endpoint_id
-     WHERE d.state = 'pending' AND d.next_attempt_ms <= $1 AND p.disabled_at IS NULL
-       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o
-                       WHERE o.endpoint_id = d.endpoint_id AND o.sku = d.sku
-                         AND o.state = 'pending' AND o.event_seq < d.event_seq)
-     ORDER BY d.event_seq
-     LIMIT $2";
+/// Deliveries due, and first in line: no earlier pending delivery of the
+/// same SKU to the same endpoint (in order per SKU). `$N` for the filter's
+/// parameters. PostgreSQL adds `FOR UPDATE … SKIP LOCKED`.
+macro_rules! first_in_line {
+    ($filter:literal, $limit:literal) => {
+        concat!(
+            "SELECT d.endpoint_id, d.event_seq, d.attempts, e.id AS event_id, e.body, e.created_ms,
+                    p.url, p.secret, d.sku
+             FROM webhook_deliveries d
+             JOIN webhook_events e ON e.seq = d.event_seq
+             JOIN webhook_endpoints p ON p.id = d.endpoint_id
+             WHERE d.state = 'pending' AND p.disabled_at IS NULL AND ",
+            $filter,
+            " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o
+                               WHERE o.endpoint_id = d.endpoint_id AND o.sku = d.sku
+                                 AND o.state = 'pending' AND o.event_seq < d.event_seq)
+             ORDER BY d.event_seq LIMIT ",
+            $limit
+        )
+    };
+}
+/// Every line's head that is due: `$1` now, `$2` how many.
+pub(super) const DUE: &str = first_in_line!("d.next_attempt_ms <= $1", "$2");
+/// One line's head, if due: `$1` endpoint, `$2` SKU, `$3` now.
+pub(super) const NEXT_IN_LINE: &str = first_in_line!(
+    "d.endpoint_id = $1 AND d.sku = $2 AND d.next_attempt_ms <= $3",
+    "1"
+);
+
+/// What to claim.
+#[derive(Clone, Copy, Debug)]
+pub enum Claim<'a> {
+    /// The heads of all lines due at `now_ms`, at most `limit`.
+    Due { now_ms: i64, limit: u32 },
+    /// The head of one endpoint's line for one SKU, if due at `now_ms`.
+    NextInLine {
+        endpoint_id: &'a str,
+        sku: &'a str,
+        now_ms: i64,
+    },
+}
+
 /// A read that finds out whether a claim (a write) is worth it: the same
 /// rows as `DUE` (a line whose head is retried or leased is not due).
 pub(super) const ANY_DUE: &str = "SELECT COUNT(*) AS due FROM (SELECT 1 FROM webhook_deliveries d
@@ -325,32 +355,64 @@ impl Store {
 
     /// Takes the deliveries due now, leasing them to this server until
     /// `lease_until_ms`: if it dies mid-send they are tried again then.
-    /// Looks first with a read, so an idle poll never takes the write lock
-    /// (SQLite's one writer, another process's import).
+    /// With `look_first`, a read finds out whether there is any, so an idle
+    /// poll never takes the write lock (SQLite's one writer, another
+    /// process's import).
     pub async fn claim_deliveries(
         &self,
         now_ms: i64,
         lease_until_ms: i64,
         limit: u32,
+        look_first: bool,
     ) -> Result<Vec<Due>, StoreFailure> {
-        let due = self
-            .read(move |tx| Box::pin(async move { tx.due_deliveries(now_ms).await }))
-            .await?;
-        if due == 0 {
-            return Ok(Vec::new());
+        if look_first {
+            let due = self
+                .read(move |tx| Box::pin(async move { tx.due_deliveries(now_ms).await }))
+                .await?;
+            if due == 0 {
+                return Ok(Vec::new());
+            }
         }
         self.write(move |tx| {
-            Box::pin(async move { tx.claim_deliveries(now_ms, lease_until_ms, limit).await })
+            Box::pin(async move {
+                tx.claim_deliveries(Claim::Due { now_ms, limit }, lease_until_ms)
+                    .await
+            })
         })
         .await
     }
 
-    /// `false` when the claim's lease was lost (another claim took the delivery over).
-    pub async fn finish_delivery(&self, finished: Finished) -> Result<bool, StoreFailure> {
-        let finished = Arc::new(finished);
+    /// Records an attempt; `false` when the claim's lease was lost (another
+    /// claim took the delivery over). After a delivery, in the same
+    /// transaction, claims the next event of its line (endpoint and SKU) if
+    /// it is due at `now_ms`: a busy SKU's events follow each other without
+    /// a round through the queue.
+    pub async fn finish_delivery(
+        &self,
+        finished: Finished,
+        sku: String,
+        now_ms: i64,
+        lease_until_ms: i64,
+    ) -> Result<(bool, Option<Due>), StoreFailure> {
+        let input = Arc::new((finished, sku));
         self.write(move |tx| {
-            let finished = Arc::clone(&finished);
-            Box::pin(async move { tx.finish_delivery(&finished).await })
+            let input = Arc::clone(&input);
+            Box::pin(async move {
+                let (finished, sku) = &*input;
+                if !tx.finish_delivery(finished).await? {
+                    return Ok((false, None));
+                }
+                if finished.outcome != AttemptOutcome::Delivered {
+                    return Ok((true, None));
+                }
+                let next = Claim::NextInLine {
+                    endpoint_id: &finished.endpoint_id,
+                    sku,
+                    now_ms,
+                };
+                let next = tx.claim_deliveries(next, lease_until_ms).await?;
+                Ok((true, next.into_iter().next()))
+            })
         })
         .await
     }

@@ -134,13 +134,16 @@ async fn run(store: Store, config: DeliveryConfig, client: reqwest::Client) {
     let mut sending = tokio::task::JoinSet::new();
     let mut pruned_at: Option<tokio::time::Instant> = None;
     let mut failing_since: Option<tokio::time::Instant> = None;
+    // A timed poll looks with a read first; a wake-up (new deliveries, one
+    // finished) claims at once.
+    let mut polled = true;
     loop {
         let room = config.concurrency.saturating_sub(sending.len());
         if room > 0 {
             let now_ms = real_unix_millis();
             let lease_until = now_ms + config.lease().as_millis() as i64;
             match store
-                .claim_deliveries(now_ms, lease_until, room as u32)
+                .claim_deliveries(now_ms, lease_until, room as u32, polled)
                 .await
             {
                 Ok(due) => {
@@ -164,19 +167,34 @@ async fn run(store: Store, config: DeliveryConfig, client: reqwest::Client) {
                 pruned_at = Some(tokio::time::Instant::now());
             }
         }
-        tokio::select! {
-            // One finished: the next event of its SKU may be due now.
-            Some(_) = sending.join_next(), if !sending.is_empty() => {}
-            () = made.notified() => {}
-            () = tokio::time::sleep(config.poll) => {}
-        }
+        polled = tokio::select! {
+            // One finished: a slot is free.
+            Some(_) = sending.join_next(), if !sending.is_empty() => false,
+            () = made.notified() => false,
+            () = tokio::time::sleep(config.poll) => true,
+        };
     }
 }
 
-/// One attempt: sign, send, write down what came of it.
+/// Sends a delivery, then the next ones of its line (endpoint and SKU) as
+/// long as each is delivered and the next is due.
 async fn deliver(store: Store, client: reqwest::Client, config: DeliveryConfig, due: Due) {
+    let mut next = Some(due);
+    while let Some(due) = next {
+        next = attempt(&store, &client, config, due).await;
+    }
+}
+
+/// One attempt: sign, send, write down what came of it; the next of its
+/// line, claimed in the same transaction, if it was delivered.
+async fn attempt(
+    store: &Store,
+    client: &reqwest::Client,
+    config: DeliveryConfig,
+    due: Due,
+) -> Option<Due> {
     let attempt = due.attempts + 1;
-    let sent = send(&client, &due).await;
+    let sent = send(client, &due).await;
     let attempted_ms = real_unix_millis();
     let (status_code, error) = match sent {
         Ok(status) => (Some(status), None),
@@ -208,13 +226,24 @@ async fn deliver(store: Store, client: reqwest::Client, config: DeliveryConfig, 
         next_retry_ms,
         lease_until_ms: due.lease_until_ms,
     };
-    match store.finish_delivery(finished).await {
-        Ok(true) => {}
+    let now_ms = real_unix_millis();
+    let lease_until = now_ms + config.lease().as_millis() as i64;
+    match store
+        .finish_delivery(finished, due.sku, now_ms, lease_until)
+        .await
+    {
+        Ok((true, next)) => next,
         // Took longer than the lease: another claim owns it now, and its
         // outcome is the one that counts.
-        Ok(false) => tracing::info!(event = %due.event_id, "a webhook attempt outlived its lease"),
+        Ok((false, _)) => {
+            tracing::info!(event = %due.event_id, "a webhook attempt outlived its lease");
+            None
+        }
         // The lease runs out and it is sent again: at least once.
-        Err(failure) => tracing::warn!("could not record a webhook delivery: {failure}"),
+        Err(failure) => {
+            tracing::warn!("could not record a webhook delivery: {failure}");
+            None
+        }
     }
 }
 
