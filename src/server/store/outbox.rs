@@ -1,7 +1,9 @@
 //! Writes events into the webhook outbox, inside the transaction of the
 //! change they report: committed with it, or never written at all.
 
-use super::{OutboxEvent, Product, ReservationRecord, StoreFailure, Touched, Tx, random_id};
+use super::{
+    FailureKind, OutboxEvent, Product, ReservationRecord, StoreFailure, Touched, Tx, random_id,
+};
 use crate::logic::signals;
 use crate::server::clock::{real_unix_millis, rfc3339};
 use crate::server::webhooks::events::{self, EventType, ProductData, ReservationData};
@@ -22,15 +24,16 @@ async fn taken(tx: &mut dyn Tx, kind: EventType) -> Result<bool, StoreFailure> {
 
 /// Writes one event (and its deliveries) in this transaction, if an
 /// endpoint takes it: an event nobody takes is not kept (an endpoint
-/// registered later gets the events written from then on).
+/// registered later gets the events written from then on). Returns how
+/// many deliveries it made.
 pub(super) async fn emit(
     tx: &mut dyn Tx,
     kind: EventType,
     sku: &str,
     data: &(impl serde::Serialize + Sync),
-) -> Result<(), StoreFailure> {
+) -> Result<u64, StoreFailure> {
     if !taken(tx, kind).await? {
-        return Ok(());
+        return Ok(0);
     }
     let created_ms = real_unix_millis();
     let body = events::body(kind, &rfc3339(created_ms.div_euclid(1000)), data)
@@ -46,7 +49,7 @@ pub(super) async fn emit(
         })
         .await?;
     tx.notes().deliveries += deliveries;
-    Ok(())
+    Ok(deliveries)
 }
 
 pub(super) async fn emit_reservation(
@@ -54,7 +57,8 @@ pub(super) async fn emit_reservation(
     kind: EventType,
     record: &ReservationRecord,
 ) -> Result<(), StoreFailure> {
-    emit(tx, kind, &record.sku, &ReservationData::of(record)).await
+    emit(tx, kind, &record.sku, &ReservationData::of(record)).await?;
+    Ok(())
 }
 
 /// `reservation.ready` for each of `records` whose units are all held now.
@@ -105,7 +109,17 @@ pub(super) async fn report_product_changes(
                     &product.name,
                     Some(product.inventory.available()),
                 );
-                emit(tx, EventType::SubscriptionNotify, &product.sku, &data).await?;
+                let deliveries =
+                    emit(tx, EventType::SubscriptionNotify, &product.sku, &data).await?;
+                if deliveries == 0 {
+                    // The endpoint was removed since this transaction looked
+                    // (PostgreSQL, READ COMMITTED): run it again rather than
+                    // let the subscribers go untold.
+                    return Err(StoreFailure {
+                        kind: FailureKind::Retry,
+                        error: anyhow::anyhow!("the webhook endpoints changed mid-transaction"),
+                    });
+                }
             }
         }
     }

@@ -812,6 +812,11 @@ impl Tx for PgTx<'_> {
                 .bind(&finished.endpoint_id)
                 .execute(&mut *self.tx)
                 .await?;
+            sqlx::query(hooks::PARK_DELIVERIES)
+                .bind(hooks::NEVER_MS)
+                .bind(&finished.endpoint_id)
+                .execute(&mut *self.tx)
+                .await?;
         }
         Ok(true)
     }

@@ -711,6 +711,10 @@ impl Tx for SqliteTx<'_> {
                     finished.endpoint_id
                 ],
             )?;
+            self.connection.execute(
+                hooks::PARK_DELIVERIES,
+                params![hooks::NEVER_MS, finished.endpoint_id],
+            )?;
         }
         Ok(true)
     }

@@ -132,7 +132,7 @@ async fn a_rolled_back_write_leaves_no_event() {
     assert!(placed_then_failed.is_err());
     let far_future = i64::MAX / 2;
     let due = store
-        .claim_deliveries(far_future, far_future, 100, true)
+        .claim_deliveries(1_000, 100, true, Some(far_future))
         .await
         .unwrap();
     assert!(due.is_empty(), "{due:?}");
@@ -149,7 +149,7 @@ async fn a_rolled_back_write_leaves_no_event() {
         .await
         .unwrap();
     let due = store
-        .claim_deliveries(far_future, far_future, 100, true)
+        .claim_deliveries(1_000, 100, true, Some(far_future))
         .await
         .unwrap();
     let types: Vec<&str> = due
@@ -174,7 +174,11 @@ async fn a_rolled_back_write_leaves_no_event() {
         lease_until_ms: due[0].lease_until_ms,
     };
     let (finished, next) = store
-        .finish_delivery(delivered, due[0].sku.clone(), far_future, far_future)
+        .finish_delivery(
+            delivered,
+            Some((due[0].sku.clone(), 1_000)),
+            Some(far_future),
+        )
         .await
         .unwrap();
     assert!(finished);
@@ -213,13 +217,13 @@ async fn only_the_current_lease_finishes_a_delivery() {
         .unwrap();
     let now = crate::server::clock::real_unix_millis();
     let first = store
-        .claim_deliveries(now, now + 1_000, 10, true)
+        .claim_deliveries(1_000, 10, true, Some(now))
         .await
         .unwrap();
     assert_eq!(first.len(), 1);
     assert!(
         store
-            .claim_deliveries(now + 500, now + 1_500, 10, true)
+            .claim_deliveries(1_000, 10, true, Some(now + 500))
             .await
             .unwrap()
             .is_empty(),
@@ -227,7 +231,7 @@ async fn only_the_current_lease_finishes_a_delivery() {
     );
     // The lease ran out: another claim takes it over.
     let second = store
-        .claim_deliveries(now + 2_000, now + 3_000, 10, true)
+        .claim_deliveries(1_000, 10, true, Some(now + 2_000))
         .await
         .unwrap();
     assert_eq!(second.len(), 1);
@@ -243,18 +247,26 @@ async fn only_the_current_lease_finishes_a_delivery() {
         next_retry_ms: None,
         lease_until_ms: due.lease_until_ms,
     };
-    let finished = |due: &Due, outcome| {
-        store.finish_delivery(finish(due, outcome), due.sku.clone(), now, now + 1_000)
-    };
-    let (current, _) = finished(&second[0], AttemptOutcome::Delivered)
-        .await
-        .unwrap();
-    assert!(current);
+    let finished =
+        |due: &Due, outcome| store.finish_delivery(finish(due, outcome), None, Some(now + 2_100));
+    // The first holder finishes late, while the second's lease runs.
     let (late, _) = finished(&first[0], AttemptOutcome::Retrying).await.unwrap();
     assert!(!late, "the late finish changes nothing");
     assert!(
         store
-            .claim_deliveries(now + 10_000_000, now + 10_001_000, 10, true)
+            .claim_deliveries(1_000, 10, true, Some(now + 2_500))
+            .await
+            .unwrap()
+            .is_empty(),
+        "still the second holder's"
+    );
+    let (current, _) = finished(&second[0], AttemptOutcome::Delivered)
+        .await
+        .unwrap();
+    assert!(current);
+    assert!(
+        store
+            .claim_deliveries(1_000, 10, true, Some(now + 10_000_000))
             .await
             .unwrap()
             .is_empty()

@@ -5,6 +5,7 @@
 //! use, in SQLite.
 
 use super::{Store, StoreFailure, random_id};
+use crate::server::clock::real_unix_millis;
 use crate::server::webhooks::events::EventType;
 use std::sync::Arc;
 
@@ -241,6 +242,10 @@ pub(super) const LOG_ATTEMPT: &str =
      WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = $1)";
 pub(super) const DISABLE_ENDPOINT: &str =
     "UPDATE webhook_endpoints SET disabled_at = $1, disabled_reason = $2 WHERE id = $3";
+/// A disabled endpoint's deliveries are never due: claims do not scan them.
+pub(super) const PARK_DELIVERIES: &str = "UPDATE webhook_deliveries SET next_attempt_ms = $1 WHERE endpoint_id = $2 AND state = 'pending'";
+/// Never: the due time of a disabled endpoint's deliveries.
+pub(super) const NEVER_MS: i64 = i64::MAX;
 pub(super) const ATTEMPTS: &str =
     "SELECT e.id AS event_id, e.type, a.attempt, a.attempted_ms, a.status_code, a.error, a.outcome,
             a.next_retry_ms
@@ -353,21 +358,27 @@ impl Store {
         .await
     }
 
-    /// Takes the deliveries due now, leasing them to this server until
-    /// `lease_until_ms`: if it dies mid-send they are tried again then.
-    /// With `look_first`, a read finds out whether there is any, so an idle
-    /// poll never takes the write lock (SQLite's one writer, another
-    /// process's import).
+    /// Takes the deliveries due, leasing them to this server for `lease_ms`
+    /// from when the transaction runs (so a claim that waited for the
+    /// database does not hand out a lease already spent): if the server dies
+    /// mid-send they are tried again when it runs out. With `look_first`, a
+    /// read finds out whether there is any, so an idle poll never takes the
+    /// write lock (SQLite's one writer, another process's import). `at`:
+    /// the time to claim at (tests); `None` is the time of the transaction.
     pub async fn claim_deliveries(
         &self,
-        now_ms: i64,
-        lease_until_ms: i64,
+        lease_ms: i64,
         limit: u32,
         look_first: bool,
+        at: Option<i64>,
     ) -> Result<Vec<Due>, StoreFailure> {
         if look_first {
             let due = self
-                .read(move |tx| Box::pin(async move { tx.due_deliveries(now_ms).await }))
+                .read(move |tx| {
+                    Box::pin(
+                        async move { tx.due_deliveries(at.unwrap_or_else(real_unix_millis)).await },
+                    )
+                })
                 .await?;
             if due == 0 {
                 return Ok(Vec::new());
@@ -375,7 +386,8 @@ impl Store {
         }
         self.write(move |tx| {
             Box::pin(async move {
-                tx.claim_deliveries(Claim::Due { now_ms, limit }, lease_until_ms)
+                let now_ms = at.unwrap_or_else(real_unix_millis);
+                tx.claim_deliveries(Claim::Due { now_ms, limit }, now_ms + lease_ms)
                     .await
             })
         })
@@ -383,34 +395,37 @@ impl Store {
     }
 
     /// Records an attempt; `false` when the claim's lease was lost (another
-    /// claim took the delivery over). After a delivery, in the same
-    /// transaction, claims the next event of its line (endpoint and SKU) if
-    /// it is due at `now_ms`: a busy SKU's events follow each other without
-    /// a round through the queue.
+    /// claim took the delivery over). With `next_in_line`, after a delivery,
+    /// in the same transaction, claims the next event of its line (endpoint
+    /// and SKU) if it is due, for `lease_ms`: a busy SKU's events follow
+    /// each other without a round through the queue.
     pub async fn finish_delivery(
         &self,
         finished: Finished,
-        sku: String,
-        now_ms: i64,
-        lease_until_ms: i64,
+        next_in_line: Option<(String, i64)>,
+        at: Option<i64>,
     ) -> Result<(bool, Option<Due>), StoreFailure> {
-        let input = Arc::new((finished, sku));
+        let input = Arc::new((finished, next_in_line));
         self.write(move |tx| {
             let input = Arc::clone(&input);
             Box::pin(async move {
-                let (finished, sku) = &*input;
+                let (finished, next_in_line) = &*input;
                 if !tx.finish_delivery(finished).await? {
                     return Ok((false, None));
                 }
+                let Some((sku, lease_ms)) = next_in_line else {
+                    return Ok((true, None));
+                };
                 if finished.outcome != AttemptOutcome::Delivered {
                     return Ok((true, None));
                 }
+                let now_ms = at.unwrap_or_else(real_unix_millis);
                 let next = Claim::NextInLine {
                     endpoint_id: &finished.endpoint_id,
                     sku,
                     now_ms,
                 };
-                let next = tx.claim_deliveries(next, lease_until_ms).await?;
+                let next = tx.claim_deliveries(next, now_ms + lease_ms).await?;
                 Ok((true, next.into_iter().next()))
             })
         })

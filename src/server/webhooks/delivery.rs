@@ -94,8 +94,14 @@ impl Default for DeliveryConfig {
 
 impl DeliveryConfig {
     /// A claimed delivery is this server's for this long: a send, with room.
-    fn lease(&self) -> Duration {
-        self.timeout * 3
+    fn lease_ms(&self) -> i64 {
+        (self.timeout * 3).as_millis() as i64
+    }
+
+    /// A send starts only with this much of its lease left, so it ends
+    /// (answered or timed out) before the lease does.
+    fn lease_needed_ms(&self) -> i64 {
+        (self.timeout * 3 / 2).as_millis() as i64
     }
 }
 
@@ -140,10 +146,8 @@ async fn run(store: Store, config: DeliveryConfig, client: reqwest::Client) {
     loop {
         let room = config.concurrency.saturating_sub(sending.len());
         if room > 0 {
-            let now_ms = real_unix_millis();
-            let lease_until = now_ms + config.lease().as_millis() as i64;
             match store
-                .claim_deliveries(now_ms, lease_until, room as u32, polled)
+                .claim_deliveries(config.lease_ms(), room as u32, polled, None)
                 .await
             {
                 Ok(due) => {
@@ -176,12 +180,18 @@ async fn run(store: Store, config: DeliveryConfig, client: reqwest::Client) {
     }
 }
 
+/// Events one task sends from one line before it gives its slot back, so a
+/// busy SKU cannot keep other SKUs and endpoints waiting.
+const CHAIN: usize = 16;
+
 /// Sends a delivery, then the next ones of its line (endpoint and SKU) as
-/// long as each is delivered and the next is due.
+/// long as each is delivered and the next is due, up to [`CHAIN`].
 async fn deliver(store: Store, client: reqwest::Client, config: DeliveryConfig, due: Due) {
     let mut next = Some(due);
+    let mut sent = 0;
     while let Some(due) = next {
-        next = attempt(&store, &client, config, due).await;
+        sent += 1;
+        next = attempt(&store, &client, config, due, sent < CHAIN).await;
     }
 }
 
@@ -192,7 +202,14 @@ async fn attempt(
     client: &reqwest::Client,
     config: DeliveryConfig,
     due: Due,
+    continue_line: bool,
 ) -> Option<Due> {
+    if due.lease_until_ms - real_unix_millis() < config.lease_needed_ms() {
+        // The claim waited too long for the database: another server may
+        // take it over mid-send. Let the lease run out; it is claimed again.
+        tracing::info!(event = %due.event_id, "a webhook claim came too late to send");
+        return None;
+    }
     let attempt = due.attempts + 1;
     let sent = send(client, &due).await;
     let attempted_ms = real_unix_millis();
@@ -226,12 +243,8 @@ async fn attempt(
         next_retry_ms,
         lease_until_ms: due.lease_until_ms,
     };
-    let now_ms = real_unix_millis();
-    let lease_until = now_ms + config.lease().as_millis() as i64;
-    match store
-        .finish_delivery(finished, due.sku, now_ms, lease_until)
-        .await
-    {
+    let next_in_line = continue_line.then(|| (due.sku, config.lease_ms()));
+    match store.finish_delivery(finished, next_in_line, None).await {
         Ok((true, next)) => next,
         // Took longer than the lease: another claim owns it now, and its
         // outcome is the one that counts.
