@@ -635,3 +635,52 @@ async fn three_workers_deliver_each_event_once_in_order_per_sku() {
         assert_eq!(heard, queue, "{sku} in order");
     }
 }
+
+/// Bulk writes racing to create the same new SKUs on three servers: each
+/// SKU is created by exactly one of them (the others find it and replace
+/// its settings), so "created" is true and a product's before-state (what
+/// webhooks compare) is never mistaken for "did not exist".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_bulk_writes_create_each_new_sku_once() {
+    let servers = Servers::start().await;
+    let products: Vec<Value> = (0..20)
+        .map(|n| json!({ "sku": format!("NEW-{n:02}"), "name": "New", "stock": n }))
+        .collect();
+    let mut racers = Vec::new();
+    for racer in 0..12 {
+        let (http, url, body) = (
+            servers.http.clone(),
+            servers.urls[racer % 3].clone(),
+            json!({ "products": products }),
+        );
+        racers.push(tokio::spawn(async move {
+            let response = http
+                .put(format!("{url}/api/v1/admin/products"))
+                .bearer_auth(TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()
+        }));
+    }
+    let mut created = std::collections::HashMap::<String, usize>::new();
+    for racer in racers {
+        let outcome = racer.await.unwrap();
+        for sku in outcome["created"].as_array().unwrap() {
+            *created.entry(sku.as_str().unwrap().to_owned()).or_default() += 1;
+        }
+        assert_eq!(
+            outcome["created"].as_array().unwrap().len()
+                + outcome["updated"].as_array().unwrap().len(),
+            20
+        );
+    }
+    assert_eq!(
+        created.len(),
+        20,
+        "every SKU created by someone: {created:?}"
+    );
+    assert!(created.values().all(|count| *count == 1), "{created:?}");
+}

@@ -246,12 +246,15 @@ pub trait Tx: Send {
     /// The product with its backorder queue (the reservations with units
     /// still waiting, in `seq` order).
     async fn product(&mut self, sku: &str) -> Result<Option<Product>, StoreFailure>;
-    /// Inserts or replaces the settings; use [`save_settings`], which records the change.
+    /// Inserts the settings, replacing those of an existing product or
+    /// (`CreateOnly`) leaving it alone; `false` when nothing was written. Use
+    /// [`save_settings`] or [`create_product`], which record the change.
     async fn write_settings(
         &mut self,
         sku: &str,
         settings: &ProductSettings,
-    ) -> Result<(), StoreFailure>;
+        mode: SettingsWrite,
+    ) -> Result<bool, StoreFailure>;
     /// Writes stock and supply; use [`save_inventory`], which records the change.
     async fn write_inventory(
         &mut self,
@@ -331,8 +334,38 @@ pub trait Tx: Send {
     async fn delete_subscription(&mut self, token: &str) -> Result<bool, StoreFailure>;
 }
 
-/// Saves a product's settings and records that its availability may change;
-/// `before` is the product's inventory as this transaction found it.
+/// How [`Tx::write_settings`] treats a product that exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettingsWrite {
+    Replace,
+    CreateOnly,
+}
+
+/// The settings write both stores run (`$N` numbered in order of first use).
+const INSERT_SETTINGS: &str =
+    "INSERT INTO products (sku, name, stock, safety_stock, low_stock_threshold, backorders,
+                          backorder_limit, lead_time_days, incoming, max_per_customer)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+const REPLACE_SETTINGS: &str = " ON CONFLICT (sku) DO UPDATE SET
+        name = excluded.name, stock = excluded.stock, safety_stock = excluded.safety_stock,
+        low_stock_threshold = excluded.low_stock_threshold, backorders = excluded.backorders,
+        backorder_limit = excluded.backorder_limit, lead_time_days = excluded.lead_time_days,
+        incoming = excluded.incoming, max_per_customer = excluded.max_per_customer,
+        version = products.version + 1";
+const KEEP_SETTINGS: &str = " ON CONFLICT (sku) DO NOTHING";
+
+impl SettingsWrite {
+    fn sql(self) -> String {
+        let conflict = match self {
+            SettingsWrite::Replace => REPLACE_SETTINGS,
+            SettingsWrite::CreateOnly => KEEP_SETTINGS,
+        };
+        format!("{INSERT_SETTINGS}{conflict}")
+    }
+}
+
+/// Saves the settings of a product this transaction read (and locked);
+/// `before` is its inventory as found. Records that its availability may change.
 pub async fn save_settings(
     tx: &mut dyn Tx,
     sku: &str,
@@ -340,7 +373,26 @@ pub async fn save_settings(
     settings: &ProductSettings,
 ) -> Result<(), StoreFailure> {
     touch(tx, sku, before);
-    tx.write_settings(sku, settings).await
+    tx.write_settings(sku, settings, SettingsWrite::Replace)
+        .await?;
+    Ok(())
+}
+
+/// Creates a product this transaction found missing; `false` (nothing
+/// written) when another transaction created it meanwhile — there was no
+/// row to lock (PostgreSQL's insert waits for that one to commit).
+pub async fn create_product(
+    tx: &mut dyn Tx,
+    sku: &str,
+    settings: &ProductSettings,
+) -> Result<bool, StoreFailure> {
+    let created = tx
+        .write_settings(sku, settings, SettingsWrite::CreateOnly)
+        .await?;
+    if created {
+        touch(tx, sku, None);
+    }
+    Ok(created)
 }
 
 /// Saves what an operation of the logic module changed (stock, supply) and

@@ -1,16 +1,39 @@
 //! Product reads and writes, written once for both stores.
 
-use super::{Product, ProductSettings, Store, StoreFailure, Tx, save_settings};
+use super::{Product, ProductSettings, Store, StoreFailure, Tx, create_product, save_settings};
 use anyhow::Context;
 use std::sync::Arc;
+
+/// Creates the product or replaces its settings; returns whether it existed.
+/// An existing product is read (and locked) first, so what changed is
+/// known; a missing one is created, unless another transaction just did —
+/// then that one is locked and replaced.
+async fn write_product(
+    tx: &mut dyn Tx,
+    sku: &str,
+    settings: &ProductSettings,
+) -> Result<bool, StoreFailure> {
+    if let Some(existing) = tx.product(sku).await? {
+        save_settings(tx, sku, Some(&existing.inventory), settings).await?;
+        return Ok(true);
+    }
+    if create_product(tx, sku, settings).await? {
+        return Ok(false);
+    }
+    let existing = tx
+        .product(sku)
+        .await?
+        .context("a product created meanwhile is missing")?;
+    save_settings(tx, sku, Some(&existing.inventory), settings).await?;
+    Ok(true)
+}
 
 async fn put_product(
     tx: &mut dyn Tx,
     sku: &str,
     settings: &ProductSettings,
 ) -> Result<Product, StoreFailure> {
-    let before = tx.product(sku).await?.map(|product| product.inventory);
-    save_settings(tx, sku, before.as_ref(), settings).await?;
+    write_product(tx, sku, settings).await?;
     Ok(tx
         .product(sku)
         .await?
@@ -27,8 +50,7 @@ async fn add_product_if_missing(
     if tx.product(sku).await?.is_some() {
         return Ok(false);
     }
-    save_settings(tx, sku, None, settings).await?;
-    Ok(true)
+    create_product(tx, sku, settings).await
 }
 
 /// What a bulk write did.
@@ -50,9 +72,7 @@ async fn put_products(
     order.sort_by(|a, b| a.0.cmp(&b.0));
     let mut outcome = BulkOutcome::default();
     for (sku, settings) in order {
-        let before = tx.product(sku).await?.map(|product| product.inventory);
-        save_settings(tx, sku, before.as_ref(), settings).await?;
-        if before.is_some() {
+        if write_product(tx, sku, settings).await? {
             outcome.updated.push(sku.clone());
         } else {
             outcome.created.push(sku.clone());

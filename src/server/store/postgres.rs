@@ -15,9 +15,9 @@
 use super::webhooks::{self as hooks, AttemptOutcome};
 use super::{
     Attempt, Claim, Due, Endpoint, EndpointState, FailureKind, Finished, MayBeStoreFailure,
-    OutboxEvent, Product, ProductSettings, ReservationRecord, ReservationRow, StoreFailure,
-    Subscription, Tx, TxNotes, Work, decode_incoming, encode_incoming, policy_from_name,
-    policy_name, subscriptions,
+    OutboxEvent, Product, ProductSettings, ReservationRecord, ReservationRow, SettingsWrite,
+    StoreFailure, Subscription, Tx, TxNotes, Work, decode_incoming, encode_incoming,
+    policy_from_name, policy_name, subscriptions,
 };
 use crate::logic::{Fill, Inventory, QueueEntry};
 use crate::server::feed::Feed;
@@ -485,31 +485,22 @@ impl Tx for PgTx<'_> {
         &mut self,
         sku: &str,
         settings: &ProductSettings,
-    ) -> Result<(), StoreFailure> {
-        sqlx::query(
-            "INSERT INTO products (sku, name, stock, safety_stock, low_stock_threshold, backorders,
-                                   backorder_limit, lead_time_days, incoming, max_per_customer)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (sku) DO UPDATE SET
-                name = excluded.name, stock = excluded.stock, safety_stock = excluded.safety_stock,
-                low_stock_threshold = excluded.low_stock_threshold, backorders = excluded.backorders,
-                backorder_limit = excluded.backorder_limit, lead_time_days = excluded.lead_time_days,
-                incoming = excluded.incoming, max_per_customer = excluded.max_per_customer,
-                version = products.version + 1",
-        )
-        .bind(sku)
-        .bind(&settings.name)
-        .bind(i64::from(settings.stock))
-        .bind(i64::from(settings.safety_stock))
-        .bind(i64::from(settings.low_stock_threshold))
-        .bind(policy_name(settings.backorders))
-        .bind(settings.backorder_limit.map(i64::from))
-        .bind(i64::from(settings.lead_time_days))
-        .bind(encode_incoming(&settings.incoming)?)
-        .bind(settings.max_per_customer.map(i64::from))
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
+        mode: SettingsWrite,
+    ) -> Result<bool, StoreFailure> {
+        let written = sqlx::query(&mode.sql())
+            .bind(sku)
+            .bind(&settings.name)
+            .bind(i64::from(settings.stock))
+            .bind(i64::from(settings.safety_stock))
+            .bind(i64::from(settings.low_stock_threshold))
+            .bind(policy_name(settings.backorders))
+            .bind(settings.backorder_limit.map(i64::from))
+            .bind(i64::from(settings.lead_time_days))
+            .bind(encode_incoming(&settings.incoming)?)
+            .bind(settings.max_per_customer.map(i64::from))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(written.rows_affected() > 0)
     }
 
     async fn write_inventory(

@@ -9,9 +9,9 @@
 use super::webhooks::{self as hooks, AttemptOutcome};
 use super::{
     Attempt, Claim, Due, Endpoint, EndpointState, FailureKind, Finished, MayBeStoreFailure,
-    OutboxEvent, Product, ProductSettings, ReservationRecord, ReservationRow, StoreFailure,
-    Subscription, Tx, TxNotes, Work, decode_incoming, encode_incoming, policy_from_name,
-    policy_name, subscriptions,
+    OutboxEvent, Product, ProductSettings, ReservationRecord, ReservationRow, SettingsWrite,
+    StoreFailure, Subscription, Tx, TxNotes, Work, decode_incoming, encode_incoming,
+    policy_from_name, policy_name, subscriptions,
 };
 use crate::logic::{Fill, Inventory, QueueEntry};
 use crate::server::webhooks::events::EventType;
@@ -413,18 +413,12 @@ impl Tx for SqliteTx<'_> {
         &mut self,
         sku: &str,
         settings: &ProductSettings,
-    ) -> Result<(), StoreFailure> {
-        self.connection.execute(
-            "INSERT INTO products (sku, name, stock, safety_stock, low_stock_threshold, backorders,
-                                   backorder_limit, lead_time_days, incoming, max_per_customer)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT (sku) DO UPDATE SET
-                name = excluded.name, stock = excluded.stock, safety_stock = excluded.safety_stock,
-                low_stock_threshold = excluded.low_stock_threshold, backorders = excluded.backorders,
-                backorder_limit = excluded.backorder_limit, lead_time_days = excluded.lead_time_days,
-                incoming = excluded.incoming, max_per_customer = excluded.max_per_customer,
-                version = products.version + 1",
-            params![
+        mode: SettingsWrite,
+    ) -> Result<bool, StoreFailure> {
+        let written = self
+            .connection
+            .prepare_cached(&mode.sql())?
+            .execute(params![
                 sku,
                 settings.name,
                 settings.stock,
@@ -435,9 +429,8 @@ impl Tx for SqliteTx<'_> {
                 settings.lead_time_days,
                 encode_incoming(&settings.incoming)?,
                 settings.max_per_customer,
-            ],
-        )?;
-        Ok(())
+            ])?;
+        Ok(written > 0)
     }
 
     async fn write_inventory(
