@@ -19,6 +19,14 @@ async fn subscribe(server: &TestServer, sku: &str, body: Value) -> crate::suppor
         .await
 }
 
+/// A server, and a receiver registered with it for one event type.
+async fn listening_for(event: &str) -> (Receiver, TestServer) {
+    let receiver = Receiver::start().await;
+    let server = TestServer::start().await;
+    receiver::register(&server.base_url, TOKEN, &receiver.url, Some(&[event])).await;
+    (receiver, server)
+}
+
 #[tokio::test]
 async fn subscribing_is_idempotent_per_product_and_address() {
     let server = TestServer::start().await;
@@ -71,15 +79,7 @@ async fn subscribing_is_idempotent_per_product_and_address() {
 
 #[tokio::test]
 async fn unsubscribing_is_idempotent() {
-    let receiver = Receiver::start().await;
-    let server = TestServer::start().await;
-    receiver::register(
-        &server.base_url,
-        TOKEN,
-        &receiver.url,
-        Some(&["subscription.created"]),
-    )
-    .await;
+    let (receiver, server) = listening_for("subscription.created").await;
     server.put_product("GONE", product("Sold out", 0)).await;
     subscribe(&server, "GONE", json!({ "email": "leaving@example.com" })).await;
     let arrivals = receiver
@@ -114,15 +114,7 @@ async fn unsubscribing_is_idempotent() {
 
 #[tokio::test]
 async fn each_subscriber_is_notified_once_when_the_product_is_back() {
-    let receiver = Receiver::start().await;
-    let server = TestServer::start().await;
-    receiver::register(
-        &server.base_url,
-        TOKEN,
-        &receiver.url,
-        Some(&["subscription.notify"]),
-    )
-    .await;
+    let (receiver, server) = listening_for("subscription.notify").await;
     server.put_product("BACK", product("Comes back", 0)).await;
     server.put_product("STAYS", product("Stays out", 0)).await;
     for email in ["one@example.com", "two@example.com", "ONE@example.com"] {

@@ -93,22 +93,31 @@ async fn a_change_is_published_only_once_it_is_committed() {
     );
 }
 
-/// The outbox is written in the change's transaction: a write that fails
-/// after its events were written leaves none behind.
-#[tokio::test]
-async fn a_rolled_back_write_leaves_no_event() {
-    let dir = tempfile::tempdir().unwrap();
+/// A store with product TR-1 and an endpoint taking `events`.
+async fn with_endpoint(
+    dir: &tempfile::TempDir,
+    events: Option<Vec<crate::server::webhooks::events::EventType>>,
+) -> Store {
     let store = Store::open(&dir.path().join("store.db")).unwrap();
     store.put_product("TR-1".into(), settings()).await.unwrap();
     store
         .add_endpoint(
             "http://127.0.0.1:9/hooks".into(),
-            None,
+            events,
             "whsec_AAAA".into(),
             "2026-03-02T12:00:00Z".into(),
         )
         .await
         .unwrap();
+    store
+}
+
+/// The outbox is written in the change's transaction: a write that fails
+/// after its events were written leaves none behind.
+#[tokio::test]
+async fn a_rolled_back_write_leaves_no_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = with_endpoint(&dir, None).await;
     let request = Arc::new(NewReservation {
         sku: "TR-1".into(),
         quantity: 1,
@@ -191,19 +200,13 @@ async fn a_rolled_back_write_leaves_no_event() {
 #[tokio::test]
 async fn only_the_current_lease_finishes_a_delivery() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("store.db")).unwrap();
-    store.put_product("TR-1".into(), settings()).await.unwrap();
-    store
-        .add_endpoint(
-            "http://127.0.0.1:9/hooks".into(),
-            Some(vec![
-                crate::server::webhooks::events::EventType::ReservationCreated,
-            ]),
-            "whsec_AAAA".into(),
-            "2026-03-02T12:00:00Z".into(),
-        )
-        .await
-        .unwrap();
+    let store = with_endpoint(
+        &dir,
+        Some(vec![
+            crate::server::webhooks::events::EventType::ReservationCreated,
+        ]),
+    )
+    .await;
     let request = NewReservation {
         sku: "TR-1".into(),
         quantity: 1,
