@@ -40,8 +40,12 @@ impl State {
     }
 
     fn offers_notify(&self) -> bool {
-        let out = matches!(&self.load, Load::Ready(availability) if availability.status == Status::OutOfStock);
-        out && self.form.is_none() && !self.subscribed
+        self.load.status() == Some(Status::OutOfStock) && self.form.is_none() && !self.subscribed
+    }
+
+    /// "We'll e-mail you when it's back", until it is (then the status says so).
+    pub fn says_subscribed(&self) -> bool {
+        self.subscribed && self.load.status() != Some(Status::InStock)
     }
 }
 
@@ -54,6 +58,14 @@ pub enum Load {
 }
 
 impl Load {
+    /// The status of the last answer, if there is one.
+    pub fn status(&self) -> Option<Status> {
+        match self {
+            Load::Ready(availability) => Some(availability.status),
+            _ => None,
+        }
+    }
+
     /// The host's `data-state`, for the merchant's CSS.
     pub fn data_state(&self) -> &'static str {
         match self {

@@ -571,10 +571,7 @@ fn OpenForm(widget: Widget, purpose: Purpose) -> impl IntoView {
 #[component]
 fn Subscribed(widget: Widget) -> impl IntoView {
     let state = widget.state;
-    // Until the product is back: then it says "In stock" itself.
-    let shown = Memo::new(move |_| {
-        state.with(|state| state.subscribed && state.load.data_state() != "in_stock")
-    });
+    let shown = Memo::new(move |_| state.with(State::says_subscribed));
     move || {
         shown.get().then(|| {
             view! { <p class="sw-mine sw-done" tabindex="-1" role="status">{widget.strings.notify_done}</p> }

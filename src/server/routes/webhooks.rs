@@ -173,14 +173,15 @@ pub async fn create_webhook(
                 "Name at least one event type, or leave events out for all of them.",
             ));
         }
-        Some(mut events) => {
-            let mut seen = Vec::new();
-            events.retain(|kind| {
-                let new = !seen.contains(kind);
-                seen.push(*kind);
-                new
-            });
-            Some(events)
+        Some(events) => {
+            // Each type once, in the order given.
+            let mut unique = Vec::with_capacity(events.len());
+            for kind in events {
+                if !unique.contains(&kind) {
+                    unique.push(kind);
+                }
+            }
+            Some(unique)
         }
         None => None,
     };

@@ -61,15 +61,13 @@ pub(super) async fn emit_reservation(
     Ok(())
 }
 
-/// `reservation.ready` for each of `records` whose units are all held now.
-pub(super) async fn emit_ready(
+/// `reservation.ready` if all the reservation's units are held now.
+pub(super) async fn emit_if_ready(
     tx: &mut dyn Tx,
-    records: &[ReservationRecord],
+    record: &ReservationRecord,
 ) -> Result<(), StoreFailure> {
-    for record in records {
-        if !record.cancelled && record.outstanding() == 0 {
-            emit_reservation(tx, EventType::ReservationReady, record).await?;
-        }
+    if record.status() == crate::api::ReservationStatus::Ready {
+        emit_reservation(tx, EventType::ReservationReady, record).await?;
     }
     Ok(())
 }

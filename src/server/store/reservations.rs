@@ -268,7 +268,7 @@ pub(super) async fn place(
         created_at: now.to_owned(),
     };
     outbox::emit_reservation(tx, EventType::ReservationCreated, &record).await?;
-    outbox::emit_ready(tx, &[record]).await?;
+    outbox::emit_if_ready(tx, &record).await?;
     Ok(response)
 }
 
@@ -303,11 +303,10 @@ async fn cancel(
     let record = tx.record_by_seq(record.seq).await?;
     outbox::emit_reservation(tx, EventType::ReservationCancelled, &record).await?;
     // Units it held went to the reservations behind it: some may be ready now.
-    let mut filled = Vec::with_capacity(cancellation.fills.len());
     for fill in &cancellation.fills {
-        filled.push(tx.record_by_seq(fill.reservation).await?);
+        let filled = tx.record_by_seq(fill.reservation).await?;
+        outbox::emit_if_ready(tx, &filled).await?;
     }
-    outbox::emit_ready(tx, &filled).await?;
     Ok(Some(CancelOutcome {
         state: ReservationState {
             record,
@@ -331,10 +330,10 @@ async fn receive(tx: &mut dyn Tx, sku: &str, units: u32) -> Result<ReceiptOutcom
     save_inventory(tx, sku, &product.inventory, &after).await?;
     let mut filled = Vec::with_capacity(receipt.fills.len());
     for fill in &receipt.fills {
-        filled.push((tx.record_by_seq(fill.reservation).await?, fill.units));
+        let record = tx.record_by_seq(fill.reservation).await?;
+        outbox::emit_if_ready(tx, &record).await?;
+        filled.push((record, fill.units));
     }
-    let records: Vec<ReservationRecord> = filled.iter().map(|(record, _)| record.clone()).collect();
-    outbox::emit_ready(tx, &records).await?;
     Ok(ReceiptOutcome {
         filled,
         to_stock: receipt.to_stock,
