@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use stock_widget::server::Store;
 use stock_widget::server::store::{Connections, Database};
+use stock_widget::server::{Shop, SystemClock};
 use support::postgres::Cluster;
 use support::{
     BINARY_ADMIN_TOKEN as TOKEN, ServerProcess, assert_reservations_present,
@@ -75,10 +75,11 @@ impl Servers {
     }
 
     /// The store as a fourth client sees it.
-    async fn store(&self) -> Store {
-        Store::connect(
+    async fn store(&self) -> Shop {
+        Shop::connect(
             &Database::Postgres(self.database.clone()),
             Connections::default(),
+            std::sync::Arc::new(SystemClock),
         )
         .await
         .unwrap()
@@ -147,9 +148,10 @@ async fn three_servers_starting_together_on_an_empty_database_migrate_and_seed_o
     for start in starts {
         processes.push(start.join().expect("every server starts").0);
     }
-    let store = Store::connect(
+    let store = Shop::connect(
         &Database::Postgres(database.clone()),
         Connections::default(),
+        std::sync::Arc::new(SystemClock),
     )
     .await
     .unwrap();

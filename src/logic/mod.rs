@@ -6,13 +6,16 @@
 
 mod date;
 mod inventory;
+mod outcome;
 mod signals;
 
 pub use date::Date;
 pub use inventory::{
-    Arrival, BackorderOutlook, BackorderPolicy, Cancellation, DEFAULT_LEAD_TIME_DAYS, Estimate,
-    Fill, Inventory, InventoryError, Placement, PurchaseOrder, QueueEntry, Quote, Receipt,
-    ReservationKey, Status, customer_allowance,
+    BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Inventory, PurchaseOrder, QueueEntry,
+};
+pub use outcome::{
+    Arrival, BackorderOutlook, Cancellation, Estimate, Fill, InventoryError, Placement, Quote,
+    Receipt, ReservationKey, Status, customer_allowance,
 };
 pub use signals::{Signals, signals};
 

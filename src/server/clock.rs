@@ -3,13 +3,18 @@
 
 use crate::logic::Date;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 const SECONDS_PER_DAY: i64 = 86_400;
 
 pub trait Clock: Send + Sync + 'static {
+    /// Milliseconds since 1970-01-01T00:00:00Z.
+    fn unix_millis(&self) -> i64;
+
     /// Seconds since 1970-01-01T00:00:00Z.
-    fn unix_seconds(&self) -> i64;
+    fn unix_seconds(&self) -> i64 {
+        self.unix_millis().div_euclid(1000)
+    }
 
     /// Today's date in UTC.
     fn today(&self) -> Date {
@@ -26,10 +31,10 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn unix_seconds(&self) -> i64 {
+    fn unix_millis(&self) -> i64 {
         match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(elapsed) => elapsed.as_secs() as i64,
-            Err(before_epoch) => -(before_epoch.duration().as_secs() as i64),
+            Ok(elapsed) => elapsed.as_millis() as i64,
+            Err(before_epoch) => -(before_epoch.duration().as_millis() as i64),
         }
     }
 
@@ -50,34 +55,38 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to (tests).
-pub struct FixedClock(AtomicI64);
+/// A clock for tests: it starts at noon of a chosen day and runs at real
+/// speed (webhook retries and leases still come due), and jumps when told.
+/// From noon, a test has twelve hours before its date changes by itself.
+pub struct TestClock {
+    start_ms: i64,
+    started: Instant,
+    jumped_ms: AtomicI64,
+}
 
-impl FixedClock {
-    pub fn at(date: Date) -> FixedClock {
-        FixedClock(AtomicI64::new(
-            date.days_since_epoch() * SECONDS_PER_DAY + 12 * 3600,
-        ))
+impl TestClock {
+    pub fn at(date: Date) -> TestClock {
+        TestClock {
+            start_ms: (date.days_since_epoch() * SECONDS_PER_DAY + 12 * 3600) * 1000,
+            started: Instant::now(),
+            jumped_ms: AtomicI64::new(0),
+        }
     }
 
     pub fn advance_days(&self, days: i64) {
-        self.0.fetch_add(days * SECONDS_PER_DAY, Ordering::SeqCst);
+        self.advance_millis(days * SECONDS_PER_DAY * 1000);
+    }
+
+    pub fn advance_millis(&self, millis: i64) {
+        self.jumped_ms.fetch_add(millis, Ordering::SeqCst);
     }
 }
 
-impl Clock for FixedClock {
-    fn unix_seconds(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// Real time in milliseconds since 1970, whatever clock the shop's dates
-/// follow: webhook deliveries are scheduled against it, and receivers check
-/// `webhook-timestamp` against their own.
-pub fn real_unix_millis() -> i64 {
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(elapsed) => elapsed.as_millis() as i64,
-        Err(before_epoch) => -(before_epoch.duration().as_millis() as i64),
+impl Clock for TestClock {
+    fn unix_millis(&self) -> i64 {
+        self.start_ms
+            + self.started.elapsed().as_millis() as i64
+            + self.jumped_ms.load(Ordering::SeqCst)
     }
 }
 
@@ -105,9 +114,10 @@ mod tests {
     }
 
     #[test]
-    fn fixed_clock_moves_by_whole_days() {
+    fn the_test_clock_starts_at_noon_and_jumps_when_told() {
         let start = Date::parse_iso("2026-02-27").unwrap();
-        let clock = FixedClock::at(start);
+        let clock = TestClock::at(start);
+        assert!(clock.now_rfc3339().starts_with("2026-02-27T12:00"));
         assert_eq!(clock.today(), start);
         clock.advance_days(2);
         assert_eq!(clock.today().to_iso(), "2026-03-01");

@@ -1,7 +1,8 @@
 //! The demo catalog `serve --demo` seeds into an empty store: one product per
 //! case the widget can show. Dates are relative to the server's today.
 
-use super::store::{NewReservation, ProductSettings, Store};
+use super::domain::{Email, IdempotencyKey, NewReservation, ProductSettings, Quantity, Sku};
+use super::ops::Shop;
 use crate::logic::{BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Date, PurchaseOrder};
 
 fn product(name: &str, stock: u32) -> ProductSettings {
@@ -73,27 +74,25 @@ pub fn catalog(today: Date) -> Vec<(&'static str, ProductSettings)> {
 }
 
 /// Seeds the catalog when the store has no products; returns how many were added.
-pub async fn seed_if_empty(store: &Store, today: Date) -> anyhow::Result<usize> {
-    if !store.is_empty().await? {
+pub async fn seed_if_empty(shop: &Shop, today: Date) -> anyhow::Result<usize> {
+    if !shop.is_empty().await? {
         return Ok(0);
     }
     let products = catalog(today);
     let count = products.len();
     for (sku, settings) in products {
-        store
-            .add_product_if_missing(sku.to_owned(), settings)
+        shop.add_product_if_missing(Sku::parse(sku)?, settings)
             .await?;
     }
     // Earlier shoppers, so the bike's backorder limit is almost reached.
     let early_bird = NewReservation {
-        sku: "BIKE-CITY".into(),
-        quantity: DEMO_BIKE_QUEUED,
-        email: "early.bird@example.com".into(),
+        sku: Sku::parse("BIKE-CITY")?,
+        quantity: Quantity::new(DEMO_BIKE_QUEUED.into())?,
+        email: Email::parse("early.bird@example.com")?,
         // Several servers seeding one empty database at once queue it once.
-        idempotency_key: Some("demo-seed-early-bird".into()),
+        idempotency_key: Some(IdempotencyKey::parse("demo-seed-early-bird")?),
     };
-    store
-        .place(early_bird, today, format!("{}T08:00:00Z", today.to_iso()))
+    shop.place(early_bird, today, format!("{}T08:00:00Z", today.to_iso()))
         .await
         .map_err(|failure| anyhow::anyhow!("cannot seed the demo queue: {failure:?}"))?;
     Ok(count)

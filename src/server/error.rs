@@ -243,6 +243,12 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<crate::server::domain::ValidationError> for ApiError {
+    fn from(error: crate::server::domain::ValidationError) -> ApiError {
+        ApiError::invalid_field(&error.field, error.message)
+    }
+}
+
 impl From<crate::server::store::StoreFailure> for ApiError {
     fn from(failure: crate::server::store::StoreFailure) -> ApiError {
         use crate::server::store::FailureKind;
@@ -255,10 +261,10 @@ impl From<crate::server::store::StoreFailure> for ApiError {
     }
 }
 
-impl From<crate::server::store::OperationError> for ApiError {
-    fn from(failure: crate::server::store::OperationError) -> ApiError {
+impl From<crate::server::ops::OperationError> for ApiError {
+    fn from(failure: crate::server::ops::OperationError) -> ApiError {
         use crate::logic::InventoryError;
-        use crate::server::store::OperationError;
+        use crate::server::ops::OperationError;
         match failure {
             OperationError::UnknownProduct => ApiError::new(
                 StatusCode::NOT_FOUND,

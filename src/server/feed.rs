@@ -10,7 +10,8 @@
 //! notices are cut off) it keeps no snapshot at all: every read goes to the
 //! database. No SQL and no HTTP here.
 
-use crate::server::store::Product;
+use crate::server::domain::Product;
+use crate::server::store::ChangeSink;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, RwLock};
 use tokio::sync::{broadcast, watch};
@@ -283,6 +284,25 @@ impl Feed {
     /// Becomes `true` when the server shuts down.
     pub fn closing(&self) -> watch::Receiver<bool> {
         self.inner.closing.subscribe()
+    }
+}
+
+/// The store tells the feed what other writers committed.
+impl ChangeSink for Feed {
+    fn generation(&self) -> u64 {
+        Feed::generation(self)
+    }
+
+    fn publish(&self, products: Vec<Product>, generation: u64) {
+        Feed::publish(self, products, generation);
+    }
+
+    fn follow(&self) {
+        Feed::follow(self);
+    }
+
+    fn unfollow(&self) {
+        Feed::unfollow(self);
     }
 }
 

@@ -5,10 +5,12 @@
 //! errors is written, in one transaction. Purchase orders go in an optional
 //! `incoming` column: `quantity@YYYY-MM-DD`, several separated by `;`.
 
-use crate::server::catalog::{self, Item, ItemError};
-use crate::server::error::ApiError;
+use crate::server::domain::catalog::{self, Item, ItemError};
+use crate::server::domain::{ProductSettings, Sku, ValidationError};
 use crate::server::input::from_json_value;
-use crate::server::store::{BulkOutcome, Connections, Database, Store};
+use crate::server::ops::{BulkOutcome, Shop};
+use crate::server::store::{Connections, Database};
+use crate::server::{Clock, SystemClock};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Map, Value, json};
 use std::path::Path;
@@ -90,7 +92,8 @@ pub async fn import(
 ) -> Result<BulkOutcome, ImportError> {
     let products = read(file)?;
     let total = products.len();
-    let store = Store::connect(database, connections)
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let shop = Shop::connect(database, connections, clock)
         .await
         .map_err(ImportError::Store)?;
     let written = Arc::new(AtomicUsize::new(0));
@@ -104,7 +107,7 @@ pub async fn import(
             }
         })
     };
-    let outcome = store.put_products(products, written).await;
+    let outcome = shop.put_products(products, written).await;
     ticker.abort();
     bar.finish_and_clear();
     outcome.map_err(|failure| ImportError::Store(failure.into()))
@@ -123,7 +126,7 @@ fn progress_bar(length: u64, what: &'static str) -> ProgressBar {
 }
 
 /// Every line, checked; all valid, or every error.
-fn read(file: &Path) -> Result<Vec<(String, crate::server::store::ProductSettings)>, ImportError> {
+fn read(file: &Path) -> Result<Vec<(Sku, ProductSettings)>, ImportError> {
     let size = std::fs::metadata(file)
         .map_err(|error| ImportError::Unreadable(format!("{}: {error}", file.display())))?
         .len();
@@ -151,7 +154,7 @@ fn read(file: &Path) -> Result<Vec<(String, crate::server::store::ProductSetting
         };
         let sku = cell("sku")
             .map(str::to_owned)
-            .ok_or_else(|| ApiError::invalid_field("sku", "The SKU is required."));
+            .ok_or_else(|| ValidationError::new("sku", "The SKU is required."));
         items.push(Item {
             at: line,
             sku,
@@ -196,13 +199,13 @@ fn check_header(headers: &csv::StringRecord) -> Result<(), ImportError> {
 
 /// A line's settings as the bulk API's JSON, so both are read by the same
 /// rules; empty cells take the defaults.
-fn settings_json<'a>(cell: &impl Fn(&str) -> Option<&'a str>) -> Result<Value, ApiError> {
+fn settings_json<'a>(cell: &impl Fn(&str) -> Option<&'a str>) -> Result<Value, ValidationError> {
     let mut settings = Map::new();
     for column in COLUMNS.iter().skip(1) {
         let Some(text) = cell(column) else { continue };
         let value = if COUNTS.contains(column) {
             let count: u32 = text.parse().map_err(|_| {
-                ApiError::invalid_field(
+                ValidationError::new(
                     column,
                     format!("{text:?} is not a whole number from 0 to 4294967295."),
                 )
@@ -219,7 +222,7 @@ fn settings_json<'a>(cell: &impl Fn(&str) -> Option<&'a str>) -> Result<Value, A
 }
 
 /// `12@2026-12-01;5@2027-01-15` → purchase orders.
-fn incoming_json(text: &str) -> Result<Value, ApiError> {
+fn incoming_json(text: &str) -> Result<Value, ValidationError> {
     let mut orders = Vec::new();
     for order in text
         .split(';')
@@ -227,7 +230,7 @@ fn incoming_json(text: &str) -> Result<Value, ApiError> {
         .filter(|order| !order.is_empty())
     {
         let bad = || {
-            ApiError::invalid_field(
+            ValidationError::new(
                 "incoming",
                 format!(
                     "{order:?}: write each purchase order as quantity@YYYY-MM-DD, separated by ';'."
@@ -253,6 +256,6 @@ mod tests {
         );
         assert_eq!(incoming_json("").unwrap(), json!([]));
         let error = incoming_json("12 on 2026-12-01").unwrap_err();
-        assert_eq!(error.detail.field.as_deref(), Some("incoming"));
+        assert_eq!(error.field, "incoming");
     }
 }

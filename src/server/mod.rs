@@ -1,24 +1,28 @@
 //! The server: the authority on availability and reservations.
 //!
-//! Handlers parse input, call the store and the shared logic, and render JSON.
-//! Only `store` talks to the database; only `clock` reads the time.
+//! Layers, each using only those below it: `domain` (values parsed once) →
+//! `store` (rows) → `ops` (operations and what follows their commits) →
+//! `routes` and `cli`. Only `store` talks to the database; only `clock`
+//! reads the time. See ARCHITECTURE.md.
 
 mod auth;
-pub mod catalog;
 pub mod cli;
 mod clock;
 pub mod demo;
+pub mod domain;
 mod error;
 mod feed;
 pub mod import;
 pub mod input;
+pub mod ops;
 mod rate_limit;
 mod routes;
 mod static_files;
 pub mod store;
 pub mod webhooks;
 
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, SystemClock, TestClock};
+pub use ops::Shop;
 pub use rate_limit::WriteLimit;
 pub use store::Store;
 
@@ -44,7 +48,7 @@ impl std::ops::Deref for AppState {
 }
 
 pub struct Shared {
-    pub store: Store,
+    pub shop: Shop,
     pub clock: Arc<dyn Clock>,
     /// `None`: the admin API is off.
     pub admin_token: Option<Arc<str>>,
@@ -183,21 +187,23 @@ pub struct Application {
     feed: feed::Feed,
     clock: Arc<dyn Clock>,
     deliveries: webhooks::delivery::Worker,
+    /// The feed following the database: started here, stopped with the server.
+    following: AbortOnDrop,
 }
 
 impl Application {
     pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
-        let store = Store::connect(&config.db, config.connections).await?;
-        Application::with_store(config, store, clock).await
+        let shop = Shop::connect(&config.db, config.connections, clock).await?;
+        Application::with_shop(config, shop).await
     }
 
-    pub async fn with_store(
-        config: &Config,
-        store: Store,
-        clock: Arc<dyn Clock>,
-    ) -> anyhow::Result<Application> {
+    /// Binds and starts following the database; serving starts with
+    /// [`Application::run_until`].
+    pub async fn with_shop(config: &Config, shop: Shop) -> anyhow::Result<Application> {
+        let clock = Arc::clone(shop.clock());
+        let following = AbortOnDrop(shop.follow().await?);
         if config.demo {
-            let seeded = demo::seed_if_empty(&store, clock.today()).await?;
+            let seeded = demo::seed_if_empty(&shop, clock.today()).await?;
             if seeded > 0 {
                 tracing::info!(products = seeded, "seeded the demo catalog");
             }
@@ -207,11 +213,11 @@ impl Application {
             .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
         let cors = cors_layer(&config.allow_origins, Some(listener.local_addr()?.port()))?;
         let admin_token = config.admin_token.as_deref().map(Arc::from);
-        let feed = store.feed().clone();
-        let deliveries = webhooks::delivery::Worker::new(store.clone(), config.webhooks)?;
+        let feed = shop.feed().clone();
+        let deliveries = webhooks::delivery::Worker::new(shop.clone(), config.webhooks)?;
         let router = app(
             AppState(Arc::new(Shared {
-                store,
+                shop,
                 clock: clock.clone(),
                 admin_token,
                 streams: Arc::new(tokio::sync::Semaphore::new(config.limits.max_streams)),
@@ -227,6 +233,7 @@ impl Application {
             feed,
             clock,
             deliveries,
+            following,
         })
     }
 
@@ -254,6 +261,7 @@ impl Application {
             feed,
             clock,
             deliveries,
+            following,
         } = self;
         tokio::spawn(announce_new_days(feed.clone(), clock));
         // Webhooks are sent while the server serves.
@@ -327,6 +335,7 @@ impl Application {
         {
             tracing::warn!("connections still open after the request timeout: closing them");
         }
+        drop(following);
         Ok(())
     }
 }

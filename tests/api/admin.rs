@@ -107,8 +107,8 @@ async fn the_admin_api_needs_the_right_token() {
     assert_eq!(prefix.status, 401);
     assert!(
         server
-            .store
-            .product("CHAIR".into())
+            .shop
+            .product(&stock_widget::server::domain::Sku::parse("CHAIR").unwrap())
             .await
             .unwrap()
             .is_none()

@@ -2,7 +2,7 @@ use crate::support::{TestServer, product};
 use serde_json::Value;
 use stock_widget::logic::{BackorderPolicy, PurchaseOrder};
 use stock_widget::server::Clock;
-use stock_widget::server::store::ProductSettings;
+use stock_widget::server::domain::ProductSettings;
 
 async fn get(server: &TestServer, path: &str) -> (u16, Value) {
     let response = reqwest::get(server.url(path)).await.expect("request");

@@ -120,7 +120,7 @@ async fn malformed_bodies_get_clear_4xx_and_change_nothing() {
     );
     assert!(
         server
-            .store
+            .shop
             .reservations_of("MUG".into())
             .await
             .unwrap()

@@ -1,7 +1,7 @@
 use crate::support::{TestServer, product};
 use std::sync::Arc;
 use stock_widget::logic::BackorderPolicy;
-use stock_widget::server::store::ProductSettings;
+use stock_widget::server::domain::ProductSettings;
 use tokio::sync::Barrier;
 
 /// 300 shoppers press "Reserve" at the same moment for the last 100 units
@@ -46,12 +46,17 @@ async fn concurrent_reservations_never_oversell() {
     }
     assert_eq!((created, conflicts), (150, 150));
 
-    let reservations = server.store.reservations_of("HOT".into()).await.unwrap();
+    let reservations = server.shop.reservations_of("HOT".into()).await.unwrap();
     assert_eq!(reservations.len(), 150);
     let from_stock: u32 = reservations.iter().map(|r| r.from_stock).sum();
     let waiting: u32 = reservations.iter().map(|r| r.outstanding()).sum();
     assert_eq!((from_stock, waiting), (100, 50));
-    let product = server.store.product("HOT".into()).await.unwrap().unwrap();
+    let product = server
+        .shop
+        .product(&stock_widget::server::domain::Sku::parse("HOT").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(product.inventory.stock, 0);
     assert_eq!(product.inventory.queued(), 50);
     // The first 100 placed took stock; the 50 after them wait, in order.
@@ -109,7 +114,7 @@ async fn one_email_never_holds_more_than_the_cap_per_customer() {
     }
     assert_eq!((created, refused), (5, 45));
     let held: u32 = server
-        .store
+        .shop
         .reservations_of("CAPPED".into())
         .await
         .unwrap()

@@ -50,8 +50,8 @@ async fn ten_thousand_lines_are_imported_in_one_go() {
         "{stdout}"
     );
     let product = server
-        .store
-        .product_from_database("SKU-09998".into())
+        .shop
+        .product_from_database(&stock_widget::server::domain::Sku::parse("SKU-09998").unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -90,16 +90,16 @@ async fn a_file_with_two_bad_lines_changes_nothing_and_names_both() {
         "{stderr}"
     );
     let kept = server
-        .store
-        .product_from_database("KEEP".into())
+        .shop
+        .product_from_database(&stock_widget::server::domain::Sku::parse("KEEP").unwrap())
         .await
         .unwrap()
         .unwrap();
     assert_eq!((kept.name.as_str(), kept.inventory.stock), ("Kept", 2));
     assert!(
         server
-            .store
-            .product_from_database("GOOD".into())
+            .shop
+            .product_from_database(&stock_widget::server::domain::Sku::parse("GOOD").unwrap())
             .await
             .unwrap()
             .is_none()

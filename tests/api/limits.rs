@@ -3,7 +3,7 @@
 
 use crate::support::{Options, TestServer, product};
 use std::time::{Duration, Instant};
-use stock_widget::server::store::ProductSettings;
+use stock_widget::server::domain::ProductSettings;
 use stock_widget::server::{Limits, WriteLimit};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -2,7 +2,7 @@ use crate::support::{TestServer, product};
 use serde_json::Value;
 use stock_widget::logic::{BackorderPolicy, PurchaseOrder};
 use stock_widget::server::Clock;
-use stock_widget::server::store::ProductSettings;
+use stock_widget::server::domain::ProductSettings;
 
 async fn server_with_kettle(stock: u32, limit: Option<u32>) -> TestServer {
     let server = TestServer::start().await;
@@ -75,7 +75,7 @@ async fn same_idempotency_key_replays_and_places_nothing_twice() {
         .await;
     assert_eq!((first.status, second.status), (201, 201));
     assert_eq!(first.body, second.body);
-    let reservations = server.store.reservations_of("KETTLE".into()).await.unwrap();
+    let reservations = server.shop.reservations_of("KETTLE".into()).await.unwrap();
     assert_eq!(reservations.len(), 1);
     let queue = server.admin(
         reqwest::Method::GET,
@@ -90,7 +90,7 @@ async fn same_idempotency_key_replays_and_places_nothing_twice() {
     assert_eq!(reused.body["error"]["code"], "idempotency_key_reused");
     assert_eq!(
         server
-            .store
+            .shop
             .reservations_of("KETTLE".into())
             .await
             .unwrap()

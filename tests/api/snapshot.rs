@@ -3,7 +3,9 @@
 
 use crate::support::{TestDatabase, product};
 use stock_widget::logic::{BackorderPolicy, Date, PurchaseOrder};
-use stock_widget::server::store::{NewReservation, ProductSettings};
+use stock_widget::server::domain::{
+    Email, NewReservation, ProductSettings, Quantity, ReservationId, Sku,
+};
 
 fn settings() -> ProductSettings {
     ProductSettings {
@@ -37,21 +39,27 @@ impl Dice {
 async fn the_snapshot_answers_what_the_database_answers_after_random_writes() {
     let database = TestDatabase::new().await;
     let store = database.open().await;
+    // The snapshot is kept only while the feed follows the database.
+    let _following = store.follow().await.unwrap();
+    assert!(store.feed().is_following());
     let today = Date::parse_iso("2026-03-02").unwrap();
     let skus = ["A", "B", "C"];
     for sku in skus {
-        store.put_product(sku.into(), settings()).await.unwrap();
+        store
+            .put_product(Sku::parse(sku).unwrap(), settings())
+            .await
+            .unwrap();
     }
     let mut dice = Dice(0x5eed);
     let mut placed: Vec<String> = Vec::new();
     for step in 0..300 {
-        let sku = skus[dice.roll(3) as usize].to_string();
+        let sku = Sku::parse(skus[dice.roll(3) as usize]).unwrap();
         match dice.roll(4) {
             0 => {
                 let request = NewReservation {
                     sku: sku.clone(),
-                    quantity: 1 + dice.roll(6),
-                    email: format!("shopper{}@example.com", dice.roll(4)),
+                    quantity: Quantity::new((1 + dice.roll(6)).into()).unwrap(),
+                    email: Email::parse(&format!("shopper{}@example.com", dice.roll(4))).unwrap(),
                     idempotency_key: None,
                 };
                 if let Ok(reservation) = store.place(request, today, "now".into()).await {
@@ -60,6 +68,7 @@ async fn the_snapshot_answers_what_the_database_answers_after_random_writes() {
             }
             1 if !placed.is_empty() => {
                 let id = placed[dice.roll(placed.len() as u32) as usize].clone();
+                let id = ReservationId::parse(&id).unwrap();
                 store.cancel(id, today, "now".into()).await.unwrap();
             }
             2 => {
@@ -82,12 +91,9 @@ async fn the_snapshot_answers_what_the_database_answers_after_random_writes() {
             }
         }
         for sku in skus {
-            let snapshot = store.product(sku.into()).await.unwrap().unwrap();
-            let database = store
-                .product_from_database(sku.into())
-                .await
-                .unwrap()
-                .unwrap();
+            let sku = Sku::parse(sku).unwrap();
+            let snapshot = store.product(&sku).await.unwrap().unwrap();
+            let database = store.product_from_database(&sku).await.unwrap().unwrap();
             assert_eq!(*snapshot, database, "step {step}, {sku}");
         }
     }

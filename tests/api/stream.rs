@@ -4,7 +4,7 @@ use crate::support::{Options, TestServer, product};
 use serde_json::Value;
 use std::time::Duration;
 use stock_widget::logic::{BackorderPolicy, PurchaseOrder};
-use stock_widget::server::store::ProductSettings;
+use stock_widget::server::domain::ProductSettings;
 use stock_widget::server::{Clock, Limits};
 
 /// One block of a `text/event-stream`: an event, a `retry:` or a comment.

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::time::Duration;
 use stock_widget::logic::BackorderPolicy;
+use stock_widget::server::Clock;
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -51,8 +52,8 @@ fn types(arrivals: &[Arrival]) -> Vec<String> {
 fn backorderable(
     stock: u32,
     low_stock_threshold: u32,
-) -> stock_widget::server::store::ProductSettings {
-    stock_widget::server::store::ProductSettings {
+) -> stock_widget::server::domain::ProductSettings {
+    stock_widget::server::domain::ProductSettings {
         backorders: BackorderPolicy::Allow,
         low_stock_threshold,
         ..product("Hook Boot", stock)
@@ -98,7 +99,9 @@ async fn every_event_type_arrives_signed_in_order() {
     assert_eq!(types(&arrivals), expected, "in order: one SKU");
     let mut ids = HashSet::new();
     for arrival in &arrivals {
-        arrival.verify(&secret).unwrap();
+        arrival
+            .verify_at(&secret, server.clock.unix_seconds())
+            .unwrap();
         assert!(arrival.id.starts_with("msg_"), "{}", arrival.id);
         assert!(ids.insert(arrival.id.clone()), "one webhook-id per event");
         let body = arrival.json();
@@ -107,10 +110,18 @@ async fn every_event_type_arrives_signed_in_order() {
     }
     // Wrong secret, or a body changed on the way: refused.
     let other = register(&server, "http://127.0.0.1:9/other", None).await.1;
-    assert!(arrivals[0].verify(&other).is_err());
+    assert!(
+        arrivals[0]
+            .verify_at(&other, server.clock.unix_seconds())
+            .is_err()
+    );
     let mut tampered = arrivals[0].clone();
     tampered.body = tampered.body.replace("HOOK", "HACK");
-    assert!(tampered.verify(&secret).is_err());
+    assert!(
+        tampered
+            .verify_at(&secret, server.clock.unix_seconds())
+            .is_err()
+    );
 
     let data = |index: usize| arrivals[index].json()["data"].clone();
     assert_eq!(data(1)["id"], kept.body["id"]);
@@ -311,7 +322,7 @@ async fn refused_writes_emit_nothing() {
     server
         .put_product(
             "NONE",
-            stock_widget::server::store::ProductSettings {
+            stock_widget::server::domain::ProductSettings {
                 max_per_customer: Some(1),
                 ..backorderable(0, 0)
             },

@@ -110,7 +110,7 @@ async fn the_merchant_panel_turns_out_of_stock_into_backorder() {
 async fn a_receipt_in_the_panel_fills_the_queue_and_the_reservation_turns_ready() {
     let server = demo().await;
     let waiting = server
-        .store
+        .shop
         .reservations_of("BIKE-CITY".into())
         .await
         .unwrap();

@@ -140,7 +140,10 @@ async fn widgets_reconnect_after_the_server_is_killed_and_restarted() {
     // While it is down, the merchant's stock changes in the database.
     let store = database.open().await;
     store
-        .put_product("MUG-STONE".into(), product("Speckled Stoneware Mug", 0))
+        .put_product(
+            stock_widget::server::domain::Sku::parse("MUG-STONE").unwrap(),
+            product("Speckled Stoneware Mug", 0),
+        )
         .await
         .unwrap();
     drop(store);

@@ -7,7 +7,7 @@ use crate::support::{Options, TestServer, product};
 use serde_json::json;
 use stock_widget::logic::{BackorderPolicy, PurchaseOrder};
 use stock_widget::server::Clock;
-use stock_widget::server::store::ProductSettings;
+use stock_widget::server::domain::ProductSettings;
 
 const WIDGETS: &[(&str, u32)] = &[("IN", 1), ("BACK", 1), ("OUT", 1), ("SPLIT", 5)];
 
@@ -260,7 +260,7 @@ async fn reserving_a_backorder_confirms_it_and_tells_the_page() {
         .await;
     assert_eq!(focused, json!("sw-mine"), "focus moves to the confirmation");
 
-    let reservations = server.store.reservations_of("BACK".into()).await.unwrap();
+    let reservations = server.shop.reservations_of("BACK".into()).await.unwrap();
     assert_eq!(reservations.len(), 1);
     assert_eq!(reservations[0].quantity, 2);
     assert_eq!(reservations[0].email, "jane@example.com");
@@ -292,7 +292,7 @@ async fn invalid_input_is_explained_next_to_the_field() {
         .await;
     assert!(
         server
-            .store
+            .shop
             .reservations_of("BACK".into())
             .await
             .unwrap()
@@ -344,7 +344,7 @@ async fn units_taken_while_the_form_is_open_are_shown_before_submitting() {
         .await;
     assert_eq!(
         server
-            .store
+            .shop
             .reservations_of("BACK".into())
             .await
             .unwrap()
@@ -380,7 +380,7 @@ async fn a_reservation_is_remembered_and_can_be_cancelled_after_reload() {
     browser
         .wait_for_text("BACK", ".sw-mine", "Your reservation is cancelled.")
         .await;
-    let reservations = server.store.reservations_of("BACK".into()).await.unwrap();
+    let reservations = server.shop.reservations_of("BACK".into()).await.unwrap();
     assert!(reservations[0].cancelled);
 
     browser.client.refresh().await.unwrap();

@@ -11,9 +11,10 @@ pub mod receiver;
 use std::path::PathBuf;
 use std::sync::Arc;
 use stock_widget::logic::Date;
-use stock_widget::server::store::{Connections, Database, ProductSettings};
+use stock_widget::server::domain::{ProductSettings, Sku};
+use stock_widget::server::store::{Connections, Database};
 use stock_widget::server::webhooks::{DeliveryConfig, RetryPolicy};
-use stock_widget::server::{Application, Config, FixedClock, Limits, Store, WriteLimit};
+use stock_widget::server::{Application, Config, Limits, Shop, TestClock, WriteLimit};
 use tokio::sync::oneshot;
 
 /// Which store the suite runs against.
@@ -58,9 +59,15 @@ impl TestDatabase {
         }
     }
 
-    /// Another connection to the same database (a second server, a reopened one).
-    pub async fn open(&self) -> Store {
-        Store::connect(&self.database, Connections::default())
+    /// Another connection to the same database (a second server, a
+    /// reopened one), on its own clock at the test's day.
+    pub async fn open(&self) -> Shop {
+        self.open_with(Arc::new(TestClock::at(test_today()))).await
+    }
+
+    /// Another connection to the same database, on `clock`.
+    pub async fn open_with(&self, clock: Arc<TestClock>) -> Shop {
+        Shop::connect(&self.database, Connections::default(), clock)
             .await
             .expect("open the test database")
     }
@@ -77,8 +84,8 @@ pub fn project_dir() -> PathBuf {
 
 pub struct TestServer {
     pub base_url: String,
-    pub store: Store,
-    pub clock: Arc<FixedClock>,
+    pub shop: Shop,
+    pub clock: Arc<TestClock>,
     pub admin_token: Option<String>,
     config: Config,
     shutdown: Option<oneshot::Sender<()>>,
@@ -150,11 +157,11 @@ impl TestServer {
             write_limit: options.write_limit.clone(),
             webhooks: options.webhooks,
         };
-        let store = database.open().await;
-        let clock = Arc::new(FixedClock::at(test_today()));
+        let clock = Arc::new(TestClock::at(test_today()));
+        let shop = database.open_with(Arc::clone(&clock)).await;
         let mut server = TestServer {
             base_url: String::new(),
-            store,
+            shop,
             clock,
             admin_token: options.admin_token,
             config,
@@ -167,10 +174,9 @@ impl TestServer {
     }
 
     async fn run(&mut self) {
-        let application =
-            Application::with_store(&self.config, self.store.clone(), self.clock.clone())
-                .await
-                .expect("start the server");
+        let application = Application::with_shop(&self.config, self.shop.clone())
+            .await
+            .expect("start the server");
         // A restart reuses the address, so pages keep pointing at it.
         self.config.addr = application.local_addr();
         self.base_url = format!("http://{}", application.local_addr());
@@ -201,8 +207,8 @@ impl TestServer {
     }
 
     pub async fn put_product(&self, sku: &str, settings: ProductSettings) {
-        self.store
-            .put_product(sku.into(), settings)
+        self.shop
+            .put_product(Sku::parse(sku).expect("a test SKU"), settings)
             .await
             .expect("save the product");
     }
@@ -376,10 +382,10 @@ pub async fn assert_reservations_present(http: &reqwest::Client, url: &str, ids:
 /// The store agrees with itself: stock plus what the reservations took
 /// from it is what the merchant set, the queue is exactly the units still
 /// waiting, and once stock ran out nothing jumped the queue.
-pub async fn assert_store_consistent(store: &Store, sku: &str, initial_stock: u64) {
-    let reservations = store.reservations_of(sku.into()).await.unwrap();
-    let product = store
-        .product_from_database(sku.into())
+pub async fn assert_store_consistent(shop: &Shop, sku: &str, initial_stock: u64) {
+    let reservations = shop.reservations_of(sku.into()).await.unwrap();
+    let product = shop
+        .product_from_database(&Sku::parse(sku).unwrap())
         .await
         .unwrap()
         .unwrap();

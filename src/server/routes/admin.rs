@@ -2,137 +2,20 @@
 //! `auth::require_admin`, never exposed cross-origin.
 
 use crate::api::{ErrorBody, ReservationStatus, whole_number};
-use crate::logic::{BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Date, PurchaseOrder, Status};
+use crate::logic::{BackorderPolicy, Date, Status};
 use crate::server::AppState;
-use crate::server::catalog::{self, Item, ItemError, MAX_BULK_PRODUCTS};
+use crate::server::domain::catalog::{self, Item, ItemError, MAX_BULK_PRODUCTS};
+use crate::server::domain::{
+    Product, ProductSettingsBody, PurchaseOrderBody, Sku, ValidationError,
+};
 use crate::server::error::ApiError;
-use crate::server::input::{JsonBody, Sku, from_json_value};
-use crate::server::store::{Product, ProductSettings};
+use crate::server::input::{JsonBody, from_json_value};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// Longest product name.
-pub const MAX_NAME_LENGTH: usize = 200;
-/// Most open purchase orders per product.
-pub const MAX_PURCHASE_ORDERS: usize = 50;
-/// Ten years: a longer lead time is a typo, not a supply chain.
-pub const MAX_LEAD_TIME_DAYS: u32 = 3650;
-
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PurchaseOrderBody {
-    /// At least 1.
-    #[serde(deserialize_with = "whole_number::deserialize")]
-    pub quantity: u32,
-    /// `YYYY-MM-DD`
-    #[schema(value_type = String, format = Date)]
-    pub eta: Date,
-}
-
-/// `PUT /api/v1/admin/products/{sku}`: the whole settings; omitted fields take their defaults.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProductSettingsBody {
-    pub name: String,
-    #[serde(deserialize_with = "whole_number::deserialize")]
-    pub stock: u32,
-    #[serde(default, deserialize_with = "whole_number::deserialize")]
-    pub safety_stock: u32,
-    /// 0 turns "low stock" off.
-    #[serde(default, deserialize_with = "whole_number::deserialize")]
-    pub low_stock_threshold: u32,
-    /// `allow` or `deny` (default).
-    #[serde(default = "deny")]
-    #[schema(value_type = String, example = "allow")]
-    pub backorders: BackorderPolicy,
-    /// Most units outstanding on backorder at once; null = unlimited.
-    #[serde(default, deserialize_with = "whole_number::option::deserialize")]
-    pub backorder_limit: Option<u32>,
-    /// Default 14; at most 3650.
-    #[serde(
-        default = "default_lead_time",
-        deserialize_with = "whole_number::deserialize"
-    )]
-    pub lead_time_days: u32,
-    #[serde(default)]
-    pub incoming: Vec<PurchaseOrderBody>,
-    /// Most units one e-mail address may hold on backorder (at least 1); null = no cap.
-    #[serde(default, deserialize_with = "whole_number::option::deserialize")]
-    #[schema(minimum = 1)]
-    pub max_per_customer: Option<u32>,
-}
-
-fn deny() -> BackorderPolicy {
-    BackorderPolicy::Deny
-}
-
-fn default_lead_time() -> u32 {
-    DEFAULT_LEAD_TIME_DAYS
-}
-
-impl ProductSettingsBody {
-    /// The rules every way of setting a product applies (this `PUT`, the
-    /// bulk `PUT`, the CSV import).
-    pub fn validate(self) -> Result<ProductSettings, ApiError> {
-        // The length counts what was sent, as the OpenAPI `maxLength` does.
-        let name = self.name.trim().to_owned();
-        if name.is_empty()
-            || self.name.chars().count() > MAX_NAME_LENGTH
-            || self.name.chars().any(char::is_control)
-        {
-            return Err(ApiError::invalid_field(
-                "name",
-                "The name has 1 to 200 characters, without control characters.",
-            ));
-        }
-        if self.lead_time_days > MAX_LEAD_TIME_DAYS {
-            return Err(ApiError::invalid_field(
-                "lead_time_days",
-                "The lead time is at most 3650 days.",
-            ));
-        }
-        if self.incoming.len() > MAX_PURCHASE_ORDERS {
-            return Err(ApiError::invalid_field(
-                "incoming",
-                "At most 50 open purchase orders.",
-            ));
-        }
-        if self.incoming.iter().any(|order| order.quantity == 0) {
-            return Err(ApiError::invalid_field(
-                "incoming",
-                "Each purchase order has a quantity of at least 1.",
-            ));
-        }
-        if self.max_per_customer == Some(0) {
-            return Err(ApiError::invalid_field(
-                "max_per_customer",
-                "The cap per customer is at least 1, or null for none.",
-            ));
-        }
-        Ok(ProductSettings {
-            max_per_customer: self.max_per_customer,
-            name,
-            stock: self.stock,
-            safety_stock: self.safety_stock,
-            low_stock_threshold: self.low_stock_threshold,
-            backorders: self.backorders,
-            backorder_limit: self.backorder_limit,
-            lead_time_days: self.lead_time_days,
-            incoming: self
-                .incoming
-                .into_iter()
-                .map(|order| PurchaseOrder {
-                    quantity: order.quantity,
-                    eta: order.eta,
-                })
-                .collect(),
-        })
-    }
-}
 
 /// A product's settings and what they mean right now.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -212,10 +95,7 @@ pub async fn put_product(
 ) -> Result<Json<AdminProduct>, ApiError> {
     let sku = Sku::parse(&sku)?;
     let settings = body.validate()?;
-    let product = state
-        .store
-        .put_product(sku.as_str().to_owned(), settings)
-        .await?;
+    let product = state.shop.put_product(sku, settings).await?;
     Ok(Json(AdminProduct::from_product(&product)))
 }
 
@@ -296,9 +176,9 @@ pub async fn put_products(
         .map(|(index, mut value)| {
             let sku = match value.as_object_mut().map(|item| item.remove("sku")) {
                 Some(Some(serde_json::Value::String(sku))) => Ok(sku),
-                Some(Some(_)) => Err(ApiError::invalid_field("sku", "The SKU is a string.")),
-                Some(None) => Err(ApiError::invalid_field("sku", "The SKU is required.")),
-                None => Err(ApiError::invalid_field(
+                Some(Some(_)) => Err(ValidationError::new("sku", "The SKU is a string.")),
+                Some(None) => Err(ValidationError::new("sku", "The SKU is required.")),
+                None => Err(ValidationError::new(
                     "sku",
                     "Each product is an object: sku, name, stock and the other settings.",
                 )),
@@ -329,7 +209,7 @@ pub async fn put_products(
             .into_response()
     })?;
     let outcome = state
-        .store
+        .shop
         .put_products(products, Default::default())
         .await
         .map_err(|failure| ApiError::from(failure).into_response())?;
@@ -358,8 +238,8 @@ pub async fn get_product(
 ) -> Result<Json<AdminProduct>, ApiError> {
     let sku = Sku::parse(&sku)?;
     let product = state
-        .store
-        .product(sku.as_str().to_owned())
+        .shop
+        .product(&sku)
         .await?
         .ok_or_else(|| ApiError::unknown_product(sku.as_str()))?;
     Ok(Json(AdminProduct::from_product(&product)))
@@ -422,10 +302,7 @@ pub async fn record_receipt(
             "A receipt has a quantity of at least 1.",
         ));
     }
-    let outcome = state
-        .store
-        .receive(sku.as_str().to_owned(), body.quantity)
-        .await?;
+    let outcome = state.shop.receive(sku.clone(), body.quantity).await?;
     Ok(Json(ReceiptResult {
         sku: sku.as_str().to_owned(),
         received: body.quantity,
@@ -490,8 +367,8 @@ pub async fn list_queue(
 ) -> Result<Json<QueueView>, ApiError> {
     let sku = Sku::parse(&sku)?;
     let queue = state
-        .store
-        .queue(sku.as_str().to_owned(), state.clock.today())
+        .shop
+        .queue(sku.clone(), state.clock.today())
         .await?
         .ok_or_else(|| ApiError::unknown_product(sku.as_str()))?;
     let reservations: Vec<QueuedReservationView> = queue

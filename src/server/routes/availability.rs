@@ -1,8 +1,8 @@
 use crate::api::{Availability, AvailabilityList, ErrorBody};
 use crate::server::AppState;
+use crate::server::domain::{Product, Quantity, Sku};
 use crate::server::error::ApiError;
-use crate::server::input::{Quantity, Sku, query_param};
-use crate::server::store::Product;
+use crate::server::input::query_param;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 
@@ -48,8 +48,8 @@ pub async fn product_availability(
     let sku = Sku::parse(&sku)?;
     let quantity = Quantity::parse_optional(query_param(query.as_deref(), "quantity").as_deref())?;
     let product = state
-        .store
-        .product(sku.as_str().to_owned())
+        .shop
+        .product(&sku)
         .await?
         .ok_or_else(|| ApiError::unknown_product(sku.as_str()))?;
     Ok(Json(availability_of(&state, &product, quantity)?))
@@ -74,7 +74,7 @@ pub async fn batch_availability(
     RawQuery(query): RawQuery,
 ) -> Result<Json<AvailabilityList>, ApiError> {
     let (skus, quantity) = skus_and_quantity(query.as_deref())?;
-    let products = state.store.products(skus.clone()).await?;
+    let products = state.shop.products(skus.clone()).await?;
     let missing = skus
         .into_iter()
         .filter(|sku| !products.iter().any(|product| &product.sku == sku))
@@ -105,8 +105,8 @@ fn parse_sku_list(listed: &str) -> Result<Vec<String>, ApiError> {
     }
     let mut skus: Vec<String> = Vec::new();
     for text in entries {
-        let sku = Sku::parse(text)
-            .map_err(|error| ApiError::invalid_field("skus", error.detail.message))?;
+        let sku =
+            Sku::parse(text).map_err(|error| ApiError::invalid_field("skus", error.message))?;
         if !skus.iter().any(|seen| seen == sku.as_str()) {
             skus.push(sku.as_str().to_owned());
         }

@@ -1,6 +1,6 @@
 use crate::server::AppState;
 use crate::server::error::STORE_UNAVAILABLE_RETRY_AFTER_SECONDS;
-use crate::server::store::DatabaseState;
+use crate::server::ops::DatabaseState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -12,7 +12,7 @@ use serde_json::json;
 /// balancer sends traffic elsewhere. Answered from what the server knows (the
 /// change feed's connection), without a query per probe.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.database_state() {
+    match state.shop.database_state() {
         DatabaseState::Reachable => Json(json!({
             "status": "ok",
             "live": true,

@@ -7,8 +7,8 @@ use crate::api::{
     ReservationStatus, SubscriptionConfirmation, SubscriptionRequest,
 };
 use crate::api::{MAX_EMAIL_LENGTH, MAX_EMAIL_LOCAL_LENGTH, MAX_REQUEST_QUANTITY};
-use crate::server::catalog::MAX_BULK_PRODUCTS;
-use crate::server::input::{MAX_IDEMPOTENCY_KEY_LENGTH, MAX_SKU_LENGTH};
+use crate::server::domain::catalog::MAX_BULK_PRODUCTS;
+use crate::server::domain::{self, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_SKU_LENGTH};
 use axum::Json;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
@@ -42,13 +42,13 @@ use utoipa::{Modify, OpenApi};
     ),
     components(schemas(
         Availability, AvailabilityList, ErrorBody, ErrorDetail, Reservation, ReservationRequest, ReservationStatus,
-        admin::ProductSettingsBody, admin::PurchaseOrderBody, admin::AdminProduct, admin::ReceiptBody,
+        domain::ProductSettingsBody, domain::PurchaseOrderBody, admin::AdminProduct, admin::ReceiptBody,
         admin::ReceiptResult, admin::FilledReservation, admin::QueueView, admin::QueuedReservationView,
         admin::BulkProductsBody, admin::BulkProductItem, admin::BulkResult, admin::BulkErrorBody,
-        admin::BulkErrorDetail, crate::server::catalog::ItemError,
+        admin::BulkErrorDetail, domain::catalog::ItemError,
         SubscriptionRequest, SubscriptionConfirmation,
         webhooks::WebhookRequest, webhooks::WebhookCreated, webhooks::Webhook, webhooks::WebhookList,
-        webhooks::DeliveryAttempt, webhooks::DeliveryLog, crate::server::webhooks::events::EventType,
+        webhooks::DeliveryAttempt, webhooks::DeliveryLog, domain::EventType,
     )),
     modifiers(&AdminToken),
     tags(
@@ -201,7 +201,7 @@ fn constrain_bodies(schemas: &mut Value) {
     webhook["properties"]["url"] = json!({
         "type": "string",
         "minLength": 1,
-        "maxLength": webhooks::MAX_URL_LENGTH,
+        "maxLength": domain::MAX_URL_LENGTH,
         "description": "An absolute `https://` or `http://` URL with a host and no user or password.",
     });
     webhook["properties"]["events"] = json!({
@@ -230,7 +230,7 @@ fn constrain_bodies(schemas: &mut Value) {
     // 1–200 characters once trimmed, at least one of them visible, no control characters.
     settings["properties"]["name"] = json!({
         "type": "string",
-        "maxLength": admin::MAX_NAME_LENGTH,
+        "maxLength": domain::MAX_NAME_LENGTH,
         "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$",
     });
     settings["properties"]["backorder_limit"] =
@@ -238,11 +238,11 @@ fn constrain_bodies(schemas: &mut Value) {
     settings["properties"]["max_per_customer"] =
         json!({"type": ["integer", "null"], "minimum": 1, "maximum": u32::MAX});
     settings["properties"]["lead_time_days"] =
-        json!({"type": "integer", "minimum": 0, "maximum": admin::MAX_LEAD_TIME_DAYS});
+        json!({"type": "integer", "minimum": 0, "maximum": domain::MAX_LEAD_TIME_DAYS});
     settings["properties"]["backorders"] = json!({"type": "string", "enum": ["allow", "deny"]});
     settings["properties"]["incoming"] = json!({
         "type": "array",
-        "maxItems": admin::MAX_PURCHASE_ORDERS,
+        "maxItems": domain::MAX_PURCHASE_ORDERS,
         "items": {"$ref": "#/components/schemas/PurchaseOrderBody"},
     });
     counts(&mut schemas["PurchaseOrderBody"], &["quantity"], 1);

@@ -1,10 +1,8 @@
 use crate::api::{ErrorBody, Reservation, ReservationRequest};
 use crate::server::AppState;
+use crate::server::domain::{Email, NewReservation, Quantity, ReservationId, Sku};
 use crate::server::error::ApiError;
-use crate::server::input::{
-    JsonBody, Quantity, Sku, parse_email, parse_idempotency_key, parse_reservation_id,
-};
-use crate::server::store::NewReservation;
+use crate::server::input::{JsonBody, idempotency_key};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -36,16 +34,16 @@ pub async fn create_reservation(
 ) -> Result<(StatusCode, Json<Reservation>), ApiError> {
     let sku = Sku::parse(&sku)?;
     let quantity = Quantity::new(body.quantity)?;
-    let email = parse_email(&body.email)?;
-    let idempotency_key = parse_idempotency_key(&headers)?;
+    let email = Email::parse(&body.email)?;
+    let idempotency_key = idempotency_key(&headers)?;
     let request = NewReservation {
-        sku: sku.as_str().to_owned(),
-        quantity: quantity.get(),
+        sku,
+        quantity,
         email,
         idempotency_key,
     };
     let reservation = state
-        .store
+        .shop
         .place(request, state.clock.today(), state.clock.now_rfc3339())
         .await?;
     Ok((StatusCode::CREATED, Json(reservation)))
@@ -66,8 +64,8 @@ pub async fn get_reservation(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Reservation>, ApiError> {
-    let id = parse_reservation_id(&id)?;
-    let found = state.store.reservation(id, state.clock.today()).await?;
+    let id = ReservationId::parse(&id).ok_or_else(ApiError::unknown_reservation)?;
+    let found = state.shop.reservation(id, state.clock.today()).await?;
     let found = found.ok_or_else(ApiError::unknown_reservation)?;
     // Cancelled is gone: DELETE removed it from what the shopper can reach.
     if found.record.cancelled {
@@ -93,9 +91,9 @@ pub async fn cancel_reservation(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Reservation>, ApiError> {
-    let id = parse_reservation_id(&id)?;
+    let id = ReservationId::parse(&id).ok_or_else(ApiError::unknown_reservation)?;
     let outcome = state
-        .store
+        .shop
         .cancel(id, state.clock.today(), state.clock.now_rfc3339())
         .await?;
     let outcome = outcome.ok_or_else(ApiError::unknown_reservation)?;

@@ -8,9 +8,9 @@
 use super::availability::{availability_of, skus_and_quantity};
 use crate::api::{Availability, ErrorBody};
 use crate::server::AppState;
+use crate::server::domain::Quantity;
 use crate::server::error::ApiError;
 use crate::server::feed::{CatchUp, Change, Changed, Position};
-use crate::server::input::Quantity;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -53,7 +53,7 @@ pub async fn availability_stream(
         return Err(ApiError::too_many_streams(STREAMS_FULL_RETRY_AFTER_SECONDS));
     };
     let heartbeat = state.stream_heartbeat;
-    let feed = state.store.feed().clone();
+    let feed = state.shop.feed().clone();
     // Subscribe before reading, so no change falls between the two.
     let (changes, position) = feed.subscribe();
     let catch_up = headers
@@ -104,7 +104,7 @@ impl Watcher {
             Some(sku) => vec![sku.to_owned()],
             None => self.skus.clone(),
         };
-        let products = self.state.store.products(skus).await?;
+        let products = self.state.shop.products(skus).await?;
         let mut events = Vec::new();
         for product in products {
             let availability = availability_of(&self.state, &product, self.quantity)?;
@@ -132,7 +132,7 @@ impl Watcher {
         sender: mpsc::Sender<Event>,
         _slot: OwnedSemaphorePermit,
     ) {
-        let mut closing = self.state.store.feed().closing();
+        let mut closing = self.state.shop.feed().closing();
         if !send_all(&sender, initial, &mut closing).await {
             return;
         }
@@ -147,11 +147,11 @@ impl Watcher {
                             Changed::Product(_) => continue,
                             Changed::Everything => None,
                         };
-                        let position = Position { seq: change.seq, ..self.state.store.feed().position() };
+                        let position = Position { seq: change.seq, ..self.state.shop.feed().position() };
                         (only, position)
                     }
                     // Fell behind: whatever was missed, the current state says it.
-                    Err(broadcast::error::RecvError::Lagged(_)) => (None, self.state.store.feed().position()),
+                    Err(broadcast::error::RecvError::Lagged(_)) => (None, self.state.shop.feed().position()),
                     Err(broadcast::error::RecvError::Closed) => return,
                 },
             };

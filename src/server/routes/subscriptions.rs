@@ -3,10 +3,9 @@
 
 use crate::api::{ErrorBody, SubscriptionConfirmation, SubscriptionRequest};
 use crate::server::AppState;
+use crate::server::domain::{Email, Lang, Sku, SubscriptionToken, mask_email};
 use crate::server::error::ApiError;
-use crate::server::input::{
-    JsonBody, Sku, mask_email, parse_email, parse_lang, parse_subscription_token,
-};
+use crate::server::input::JsonBody;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -35,16 +34,11 @@ pub async fn subscribe(
     JsonBody(body): JsonBody<SubscriptionRequest>,
 ) -> Result<(StatusCode, Json<SubscriptionConfirmation>), ApiError> {
     let sku = Sku::parse(&sku)?;
-    let email = parse_email(&body.email)?;
-    let lang = parse_lang(body.lang.as_deref())?;
+    let email = Email::parse(&body.email)?;
+    let lang = body.lang.as_deref().map(Lang::parse).transpose()?;
     let subscribed = state
-        .store
-        .subscribe(
-            sku.as_str().to_owned(),
-            email,
-            lang,
-            state.clock.now_rfc3339(),
-        )
+        .shop
+        .subscribe(sku, email, lang, state.clock.now_rfc3339())
         .await?;
     let status = if subscribed.created {
         StatusCode::CREATED
@@ -79,7 +73,7 @@ pub async fn unsubscribe(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let token = parse_subscription_token(&token).ok_or_else(ApiError::unknown_subscription)?;
-    state.store.unsubscribe(token).await?;
+    let token = SubscriptionToken::parse(&token).ok_or_else(ApiError::unknown_subscription)?;
+    state.shop.unsubscribe(token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,10 +4,10 @@
 use crate::api::ErrorBody;
 use crate::server::AppState;
 use crate::server::clock::rfc3339;
+use crate::server::domain::{Attempt, EndpointId, EndpointState, EventType, WebhookUrl};
 use crate::server::error::ApiError;
-use crate::server::input::{JsonBody, parse_webhook_id};
-use crate::server::store::{Attempt, EndpointError, EndpointState};
-use crate::server::webhooks::events::EventType;
+use crate::server::input::JsonBody;
+use crate::server::ops::EndpointError;
 use crate::server::webhooks::signing::new_secret;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -15,8 +15,6 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Longest endpoint URL.
-pub const MAX_URL_LENGTH: usize = 2048;
 /// Attempts `GET …/deliveries` shows.
 pub const DELIVERIES_SHOWN: u32 = 50;
 
@@ -93,24 +91,6 @@ pub struct DeliveryLog {
     pub deliveries: Vec<DeliveryAttempt>,
 }
 
-fn check_url(text: &str) -> Result<String, ApiError> {
-    let refuse = |message: &str| ApiError::invalid_field("url", message);
-    if text.len() > MAX_URL_LENGTH {
-        return Err(refuse("The URL is longer than 2048 characters."));
-    }
-    let url = reqwest::Url::parse(text)
-        .map_err(|_| refuse("Enter a full URL, like https://shop.example/hooks."))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none_or(str::is_empty) {
-        return Err(refuse("The URL starts with https:// and names a host."));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(refuse(
-            "Put no user or password in the URL: verify the signature instead.",
-        ));
-    }
-    Ok(url.to_string())
-}
-
 fn all_or(events: &Option<Vec<EventType>>) -> Vec<EventType> {
     events.clone().unwrap_or_else(|| EventType::ALL.to_vec())
 }
@@ -165,7 +145,7 @@ pub async fn create_webhook(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<WebhookRequest>,
 ) -> Result<(StatusCode, Json<WebhookCreated>), ApiError> {
-    let url = check_url(&body.url)?;
+    let url = WebhookUrl::parse(&body.url)?;
     let events = match body.events {
         Some(events) if events.is_empty() => {
             return Err(ApiError::invalid_field(
@@ -187,7 +167,7 @@ pub async fn create_webhook(
     };
     let secret = new_secret().map_err(ApiError::internal)?;
     let endpoint = state
-        .store
+        .shop
         .add_endpoint(url, events, secret, state.clock.now_rfc3339())
         .await
         .map_err(|error| match error {
@@ -219,7 +199,7 @@ pub async fn create_webhook(
     )
 )]
 pub async fn list_webhooks(State(state): State<AppState>) -> Result<Json<WebhookList>, ApiError> {
-    let endpoints = state.store.endpoints().await?;
+    let endpoints = state.shop.endpoints().await?;
     Ok(Json(WebhookList {
         webhooks: endpoints.into_iter().map(webhook).collect(),
     }))
@@ -243,8 +223,8 @@ pub async fn delete_webhook(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_webhook_id(&id)?;
-    if state.store.remove_endpoint(id).await? {
+    let id = EndpointId::parse(&id).ok_or_else(ApiError::unknown_webhook)?;
+    if state.shop.remove_endpoint(id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::unknown_webhook())
@@ -269,9 +249,9 @@ pub async fn list_deliveries(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<DeliveryLog>, ApiError> {
-    let id = parse_webhook_id(&id)?;
+    let id = EndpointId::parse(&id).ok_or_else(ApiError::unknown_webhook)?;
     let (endpoint, attempts) = state
-        .store
+        .shop
         .attempts_of(id, DELIVERIES_SHOWN)
         .await?
         .ok_or_else(ApiError::unknown_webhook)?;

@@ -1,125 +1,155 @@
-//! Writes events into the webhook outbox, inside the transaction of the
-//! change they report: committed with it, or never written at all.
+//! The webhook outbox's rows: events, one delivery per event and endpoint,
+//! and the attempts log. The SQL is the same on both stores (PostgreSQL adds
+//! `FOR UPDATE … SKIP LOCKED` to claims).
 
-use super::{
-    FailureKind, OutboxEvent, Product, ReservationRecord, StoreFailure, Touched, Tx, random_id,
+use super::StoreFailure;
+use crate::server::domain::{
+    Attempt, AttemptOutcome, Claim, Due, EventType, Finished, OutboxEvent,
 };
-use crate::logic::signals;
-use crate::server::clock::{real_unix_millis, rfc3339};
-use crate::server::webhooks::events::{self, EventType, ProductData, ReservationData};
-use anyhow::Context;
 
-/// Does an enabled endpoint take `kind`? (Asked of the database once per transaction.)
-async fn taken(tx: &mut dyn Tx, kind: EventType) -> Result<bool, StoreFailure> {
-    let endpoints = match tx.notes().endpoints.take() {
-        Some(endpoints) => endpoints,
-        None => tx.endpoint_events().await?,
+#[async_trait::async_trait]
+pub trait OutboxRows {
+    /// Writes an event; returns its `seq`.
+    async fn insert_event(&mut self, event: &OutboxEvent<'_>) -> Result<i64, StoreFailure>;
+    /// A pending delivery of the event for each enabled endpoint that takes
+    /// `kind`, due at `due_ms`; returns how many.
+    async fn fan_out(
+        &mut self,
+        event_seq: i64,
+        sku: &str,
+        kind: EventType,
+        due_ms: i64,
+    ) -> Result<u64, StoreFailure>;
+    /// How many deliveries are due at `now_ms` (0 or 1: it stops at one).
+    async fn any_due(&mut self, now_ms: i64) -> Result<i64, StoreFailure>;
+    /// Pending deliveries that are due and first in line for their endpoint
+    /// and SKU (on PostgreSQL, rows another server is claiming are skipped),
+    /// to be leased until `lease_until_ms`.
+    async fn select_due(
+        &mut self,
+        claim: Claim<'_>,
+        lease_until_ms: i64,
+    ) -> Result<Vec<Due>, StoreFailure>;
+    async fn lease(
+        &mut self,
+        endpoint_id: &str,
+        event_seq: i64,
+        until_ms: i64,
+    ) -> Result<(), StoreFailure>;
+    /// This transaction need not wait for the disk (delivery bookkeeping:
+    /// lost in a crash, a delivery is only sent again). SQLite: no change.
+    async fn relax_durability(&mut self) -> Result<(), StoreFailure>;
+    /// Writes the attempt's outcome on its delivery, only under the
+    /// attempt's own lease; `false` (nothing written) when it was lost.
+    async fn update_delivery(&mut self, finished: &Finished) -> Result<bool, StoreFailure>;
+    /// Logs the attempt (unless its endpoint was deleted meanwhile).
+    async fn log_attempt(&mut self, finished: &Finished) -> Result<(), StoreFailure>;
+    /// Makes an endpoint's pending deliveries due at `until_ms`.
+    async fn park_deliveries(
+        &mut self,
+        endpoint_id: &str,
+        until_ms: i64,
+    ) -> Result<(), StoreFailure>;
+    /// An endpoint's latest attempts, newest first.
+    async fn attempts(
+        &mut self,
+        endpoint_id: &str,
+        limit: u32,
+    ) -> Result<Vec<Attempt>, StoreFailure>;
+    /// Forgets events, deliveries and attempts older than `before_ms`.
+    async fn prune_outbox(&mut self, before_ms: i64) -> Result<(), StoreFailure>;
+}
+
+pub(super) const INSERT_EVENT: &str =
+    "INSERT INTO webhook_events (id, type, sku, body, created_ms) VALUES ($1, $2, $3, $4, $5)
+     RETURNING seq";
+pub(super) const FAN_OUT: &str =
+    "INSERT INTO webhook_deliveries (endpoint_id, event_seq, sku, state, attempts, next_attempt_ms)
+     SELECT id, $1, $2, 'pending', 0, $3 FROM webhook_endpoints
+     WHERE disabled_at IS NULL AND (events = '*' OR events LIKE $4)";
+/// Deliveries due, and first in line: no earlier pending delivery of the
+/// same SKU to the same endpoint (in order per SKU). `$N` for the filter's
+/// parameters. PostgreSQL adds `FOR UPDATE … SKIP LOCKED`.
+macro_rules! first_in_line {
+    ($filter:literal, $limit:literal) => {
+        concat!(
+            "SELECT d.endpoint_id, d.event_seq, d.attempts, e.id AS event_id, e.body, e.created_ms,
+                    p.url, p.secret, d.sku
+             FROM webhook_deliveries d
+             JOIN webhook_events e ON e.seq = d.event_seq
+             JOIN webhook_endpoints p ON p.id = d.endpoint_id
+             WHERE d.state = 'pending' AND p.disabled_at IS NULL AND ",
+            $filter,
+            " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o
+                               WHERE o.endpoint_id = d.endpoint_id AND o.sku = d.sku
+                                 AND o.state = 'pending' AND o.event_seq < d.event_seq)
+             ORDER BY d.event_seq LIMIT ",
+            $limit
+        )
     };
-    let taken = endpoints
-        .iter()
-        .any(|events| events.as_ref().is_none_or(|events| events.contains(&kind)));
-    tx.notes().endpoints = Some(endpoints);
-    Ok(taken)
 }
+/// Every line's head that is due: `$1` now, `$2` how many.
+pub(super) const DUE: &str = first_in_line!("d.next_attempt_ms <= $1", "$2");
+/// One line's head, if due: `$1` endpoint, `$2` SKU, `$3` now.
+pub(super) const NEXT_IN_LINE: &str = first_in_line!(
+    "d.endpoint_id = $1 AND d.sku = $2 AND d.next_attempt_ms <= $3",
+    "1"
+);
 
-/// Writes one event (and its deliveries) in this transaction, if an
-/// endpoint takes it: an event nobody takes is not kept (an endpoint
-/// registered later gets the events written from then on). Returns how
-/// many deliveries it made.
-pub(super) async fn emit(
-    tx: &mut dyn Tx,
-    kind: EventType,
-    sku: &str,
-    data: &(impl serde::Serialize + Sync),
-) -> Result<u64, StoreFailure> {
-    if !taken(tx, kind).await? {
-        return Ok(0);
+/// A read that finds out whether a claim (a write) is worth it: the same
+/// rows as `DUE` (a line whose head is retried or leased is not due).
+pub(super) const ANY_DUE: &str = "SELECT COUNT(*) AS due FROM (SELECT 1 FROM webhook_deliveries d
+       JOIN webhook_endpoints p ON p.id = d.endpoint_id
+       WHERE d.state = 'pending' AND d.next_attempt_ms <= $1 AND p.disabled_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o
+                         WHERE o.endpoint_id = d.endpoint_id AND o.sku = d.sku
+                           AND o.state = 'pending' AND o.event_seq < d.event_seq)
+       LIMIT 1) AS any_due";
+pub(super) const LEASE: &str =
+    "UPDATE webhook_deliveries SET next_attempt_ms = $1 WHERE endpoint_id = $2 AND event_seq = $3";
+/// Only under the claim's own lease: a server whose lease ran out (and whose
+/// delivery another server took over) changes nothing.
+pub(super) const FINISH: &str =
+    "UPDATE webhook_deliveries SET state = $1, attempts = $2, next_attempt_ms = $3
+     WHERE endpoint_id = $4 AND event_seq = $5 AND state = 'pending' AND next_attempt_ms = $6";
+/// Nothing to log if the endpoint was deleted meanwhile.
+pub(super) const LOG_ATTEMPT: &str =
+    "INSERT INTO webhook_attempts (endpoint_id, event_seq, attempt, attempted_ms, status_code,
+                                   error, outcome, next_retry_ms)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8
+     WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = $1)";
+/// A disabled endpoint's deliveries are never due: claims do not scan them.
+pub(super) const PARK_DELIVERIES: &str = "UPDATE webhook_deliveries SET next_attempt_ms = $1 WHERE endpoint_id = $2 AND state = 'pending'";
+/// Never: the due time of a disabled endpoint's deliveries.
+pub const NEVER_MS: i64 = i64::MAX;
+pub(super) const ATTEMPTS: &str =
+    "SELECT e.id AS event_id, e.type, a.attempt, a.attempted_ms, a.status_code, a.error, a.outcome,
+            a.next_retry_ms
+     FROM webhook_attempts a JOIN webhook_events e ON e.seq = a.event_seq
+     WHERE a.endpoint_id = $1 ORDER BY a.seq DESC LIMIT $2";
+/// Old attempts; old deliveries that are done, or wait for a disabled
+/// endpoint; then events nothing refers to. (A pending delivery to an
+/// enabled endpoint is given up by the worker after 3 days, then pruned.)
+pub(super) const PRUNE: [&str; 3] = [
+    "DELETE FROM webhook_attempts WHERE attempted_ms < $1",
+    "DELETE FROM webhook_deliveries
+     WHERE event_seq IN (SELECT seq FROM webhook_events WHERE created_ms < $1)
+       AND (state <> 'pending'
+            OR endpoint_id IN (SELECT id FROM webhook_endpoints WHERE disabled_at IS NOT NULL))",
+    "DELETE FROM webhook_events WHERE created_ms < $1
+     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = webhook_events.seq)",
+];
+
+/// The delivery row's new state and next attempt time.
+pub(super) fn finish_params(finished: &Finished) -> (&'static str, i64) {
+    match finished.outcome {
+        AttemptOutcome::Delivered => ("delivered", finished.attempted_ms),
+        AttemptOutcome::Failed => ("failed", finished.attempted_ms),
+        AttemptOutcome::Retrying => (
+            "pending",
+            finished.next_retry_ms.unwrap_or(finished.attempted_ms),
+        ),
+        // Kept pending: not attempted while the endpoint is disabled.
+        AttemptOutcome::Gone => ("pending", finished.attempted_ms),
     }
-    let created_ms = real_unix_millis();
-    let body = events::body(kind, &rfc3339(created_ms.div_euclid(1000)), data)
-        .context("encode an event")?;
-    let id = random_id("msg_")?;
-    let deliveries = tx
-        .insert_event(&OutboxEvent {
-            id: &id,
-            kind,
-            sku,
-            body: &body,
-            created_ms,
-        })
-        .await?;
-    tx.notes().deliveries += deliveries;
-    Ok(deliveries)
-}
-
-pub(super) async fn emit_reservation(
-    tx: &mut dyn Tx,
-    kind: EventType,
-    record: &ReservationRecord,
-) -> Result<(), StoreFailure> {
-    emit(tx, kind, &record.sku, &ReservationData::of(record)).await?;
-    Ok(())
-}
-
-/// `reservation.ready` if all the reservation's units are held now.
-pub(super) async fn emit_if_ready(
-    tx: &mut dyn Tx,
-    record: &ReservationRecord,
-) -> Result<(), StoreFailure> {
-    if record.status() == crate::api::ReservationStatus::Ready {
-        emit_reservation(tx, EventType::ReservationReady, record).await?;
-    }
-    Ok(())
-}
-
-/// What the transaction's writes did to each product, as events: back in
-/// stock (then every subscriber is told and unsubscribed), low on stock.
-pub(super) async fn report_product_changes(
-    tx: &mut dyn Tx,
-    touched: &[Touched],
-    products: &[Product],
-) -> Result<(), StoreFailure> {
-    for product in products {
-        let before = touched
-            .iter()
-            .find(|change| change.sku == product.sku)
-            .and_then(|change| change.before.as_ref());
-        let said = signals(before, &product.inventory);
-        let data = ProductData {
-            sku: &product.sku,
-            name: &product.name,
-            available: product.inventory.available(),
-            stock: product.inventory.stock,
-            low_stock_threshold: product.inventory.low_stock_threshold,
-        };
-        if said.back_in_stock {
-            emit(tx, EventType::ProductBackInStock, &product.sku, &data).await?;
-        }
-        if said.low_stock {
-            emit(tx, EventType::ProductLowStock, &product.sku, &data).await?;
-        }
-        // Subscribers are told (and let go) only if a mailer hears of it;
-        // otherwise they wait for the next time it comes back.
-        if said.back_in_stock && taken(tx, EventType::SubscriptionNotify).await? {
-            for subscription in tx.take_subscriptions(&product.sku).await? {
-                let data = super::subscriptions::data(
-                    &subscription,
-                    &product.name,
-                    Some(product.inventory.available()),
-                );
-                let deliveries =
-                    emit(tx, EventType::SubscriptionNotify, &product.sku, &data).await?;
-                if deliveries == 0 {
-                    // The endpoint was removed since this transaction looked
-                    // (PostgreSQL, READ COMMITTED): run it again rather than
-                    // let the subscribers go untold.
-                    return Err(StoreFailure {
-                        kind: FailureKind::Retry,
-                        error: anyhow::anyhow!("the webhook endpoints changed mid-transaction"),
-                    });
-                }
-            }
-        }
-    }
-    Ok(())
 }

@@ -6,8 +6,8 @@
 //! with the same `webhook-id` (receivers deduplicate on it).
 
 use super::signing::sign;
-use crate::server::clock::real_unix_millis;
-use crate::server::store::{AttemptOutcome, Due, Finished, Store};
+use crate::server::domain::{AttemptOutcome, Due, Finished};
+use crate::server::ops::Shop;
 use std::time::Duration;
 
 /// When a failed delivery is tried again.
@@ -107,13 +107,13 @@ impl DeliveryConfig {
 
 /// The worker, ready to start.
 pub struct Worker {
-    store: Store,
+    shop: Shop,
     config: DeliveryConfig,
     client: reqwest::Client,
 }
 
 impl Worker {
-    pub fn new(store: Store, config: DeliveryConfig) -> anyhow::Result<Worker> {
+    pub fn new(shop: Shop, config: DeliveryConfig) -> anyhow::Result<Worker> {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(5)))
@@ -122,7 +122,7 @@ impl Worker {
             .user_agent(concat!("stock-widget-webhooks/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Worker {
-            store,
+            shop,
             config,
             client,
         })
@@ -131,12 +131,12 @@ impl Worker {
     /// Runs until aborted. What it has not finished then is leased, and
     /// sent again when the lease runs out (by this server or another).
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(run(self.store, self.config, self.client))
+        tokio::spawn(run(self.shop, self.config, self.client))
     }
 }
 
-async fn run(store: Store, config: DeliveryConfig, client: reqwest::Client) {
-    let made = store.deliveries_made();
+async fn run(shop: Shop, config: DeliveryConfig, client: reqwest::Client) {
+    let made = shop.deliveries_made();
     let mut sending = tokio::task::JoinSet::new();
     let mut pruned_at: Option<tokio::time::Instant> = None;
     let mut failing_since: Option<tokio::time::Instant> = None;
@@ -146,14 +146,14 @@ async fn run(store: Store, config: DeliveryConfig, client: reqwest::Client) {
     loop {
         let room = config.concurrency.saturating_sub(sending.len());
         if room > 0 {
-            match store
-                .claim_deliveries(config.lease_ms(), room as u32, polled, None)
+            match shop
+                .claim_deliveries(config.lease_ms(), room as u32, polled)
                 .await
             {
                 Ok(due) => {
                     failing_since = None;
                     for delivery in due {
-                        sending.spawn(deliver(store.clone(), client.clone(), config, delivery));
+                        sending.spawn(deliver(shop.clone(), client.clone(), config, delivery));
                     }
                 }
                 Err(error) => {
@@ -165,11 +165,10 @@ async fn run(store: Store, config: DeliveryConfig, client: reqwest::Client) {
                 }
             }
         }
-        if pruned_at.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
-            let before_ms = real_unix_millis() - config.keep.as_millis() as i64;
-            if store.prune_outbox(before_ms).await.is_ok() {
-                pruned_at = Some(tokio::time::Instant::now());
-            }
+        if pruned_at.is_none_or(|at| at.elapsed() > Duration::from_secs(3600))
+            && shop.prune_outbox(config.keep).await.is_ok()
+        {
+            pruned_at = Some(tokio::time::Instant::now());
         }
         polled = tokio::select! {
             // One finished: a slot is free.
@@ -186,33 +185,33 @@ const CHAIN: usize = 16;
 
 /// Sends a delivery, then the next ones of its line (endpoint and SKU) as
 /// long as each is delivered and the next is due, up to [`CHAIN`].
-async fn deliver(store: Store, client: reqwest::Client, config: DeliveryConfig, due: Due) {
+async fn deliver(shop: Shop, client: reqwest::Client, config: DeliveryConfig, due: Due) {
     let mut next = Some(due);
     let mut sent = 0;
     while let Some(due) = next {
         sent += 1;
-        next = attempt(&store, &client, config, due, sent < CHAIN).await;
+        next = attempt(&shop, &client, config, due, sent < CHAIN).await;
     }
 }
 
 /// One attempt: sign, send, write down what came of it; the next of its
 /// line, claimed in the same transaction, if it was delivered.
 async fn attempt(
-    store: &Store,
+    shop: &Shop,
     client: &reqwest::Client,
     config: DeliveryConfig,
     due: Due,
     continue_line: bool,
 ) -> Option<Due> {
-    if due.lease_until_ms - real_unix_millis() < config.lease_needed_ms() {
+    if due.lease_until_ms - shop.clock().unix_millis() < config.lease_needed_ms() {
         // The claim waited too long for the database: another server may
         // take it over mid-send. Let the lease run out; it is claimed again.
         tracing::info!(event = %due.event_id, "a webhook claim came too late to send");
         return None;
     }
     let attempt = due.attempts + 1;
-    let sent = send(client, &due).await;
-    let attempted_ms = real_unix_millis();
+    let sent = send(client, &due, shop.clock().unix_seconds()).await;
+    let attempted_ms = shop.clock().unix_millis();
     let (status_code, error) = match sent {
         Ok(status) => (Some(status), None),
         Err(error) => (None, Some(error)),
@@ -244,7 +243,7 @@ async fn attempt(
         lease_until_ms: due.lease_until_ms,
     };
     let next_in_line = continue_line.then(|| (due.sku, config.lease_ms()));
-    match store.finish_delivery(finished, next_in_line, None).await {
+    match shop.finish_delivery(finished, next_in_line).await {
         Ok((true, next)) => next,
         // Took longer than the lease: another claim owns it now, and its
         // outcome is the one that counts.
@@ -261,8 +260,7 @@ async fn attempt(
 }
 
 /// The receiver's status code, or why there was none.
-async fn send(client: &reqwest::Client, due: &Due) -> Result<u16, String> {
-    let timestamp = real_unix_millis().div_euclid(1000);
+async fn send(client: &reqwest::Client, due: &Due, timestamp: i64) -> Result<u16, String> {
     let signature = sign(&due.secret, &due.event_id, timestamp, &due.body)
         .map_err(|error| error.to_string())?;
     let response = client

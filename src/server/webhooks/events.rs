@@ -4,59 +4,9 @@
 //! It is written once, into the outbox, in the transaction of the change it
 //! reports; every retry sends the same bytes under the same `webhook-id`.
 
-use crate::server::store::ReservationRecord;
-use serde::{Deserialize, Serialize};
-
-/// Every event type, exactly as merchants subscribe to them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-pub enum EventType {
-    #[serde(rename = "reservation.created")]
-    ReservationCreated,
-    #[serde(rename = "reservation.cancelled")]
-    ReservationCancelled,
-    /// All its units are held: it can ship.
-    #[serde(rename = "reservation.ready")]
-    ReservationReady,
-    /// Available went from 0 to more.
-    #[serde(rename = "product.back_in_stock")]
-    ProductBackInStock,
-    /// Available went to `1..=low_stock_threshold`.
-    #[serde(rename = "product.low_stock")]
-    ProductLowStock,
-    #[serde(rename = "subscription.created")]
-    SubscriptionCreated,
-    /// One per subscriber when their product is back; they are then unsubscribed.
-    #[serde(rename = "subscription.notify")]
-    SubscriptionNotify,
-}
-
-impl EventType {
-    pub const ALL: [EventType; 7] = [
-        EventType::ReservationCreated,
-        EventType::ReservationCancelled,
-        EventType::ReservationReady,
-        EventType::ProductBackInStock,
-        EventType::ProductLowStock,
-        EventType::SubscriptionCreated,
-        EventType::SubscriptionNotify,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            EventType::ReservationCreated => "reservation.created",
-            EventType::ReservationCancelled => "reservation.cancelled",
-            EventType::ReservationReady => "reservation.ready",
-            EventType::ProductBackInStock => "product.back_in_stock",
-            EventType::ProductLowStock => "product.low_stock",
-            EventType::SubscriptionCreated => "subscription.created",
-            EventType::SubscriptionNotify => "subscription.notify",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<EventType> {
-        EventType::ALL.into_iter().find(|kind| kind.name() == name)
-    }
-}
+pub use crate::server::domain::EventType;
+use crate::server::domain::{ReservationRecord, Subscription};
+use serde::Serialize;
 
 /// `data` of the `reservation.*` events. The address is whole: the
 /// receiver is the merchant's own system, which writes to the shopper.
@@ -118,6 +68,25 @@ pub struct SubscriptionData<'a> {
     /// `subscription.notify` only: units that ship now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available: Option<u32>,
+}
+
+impl<'a> SubscriptionData<'a> {
+    /// A subscription's `data`; `available` for `subscription.notify`.
+    pub fn of(
+        subscription: &'a Subscription,
+        name: &'a str,
+        available: Option<u32>,
+    ) -> SubscriptionData<'a> {
+        SubscriptionData {
+            token: &subscription.token,
+            sku: &subscription.sku,
+            name,
+            email: &subscription.email,
+            lang: subscription.lang.as_deref(),
+            created_at: &subscription.created_at,
+            available,
+        }
+    }
 }
 
 /// The body of one event, as sent.

@@ -3,10 +3,7 @@
 //! `PUT`'s rules, every bad item is reported (where, which field, why), a
 //! SKU may appear once, and nothing is written unless every item passes.
 
-use crate::server::error::ApiError;
-use crate::server::input::Sku;
-use crate::server::routes::admin::ProductSettingsBody;
-use crate::server::store::ProductSettings;
+use super::{ProductSettings, ProductSettingsBody, Sku, ValidationError};
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -29,22 +26,22 @@ pub struct ItemError {
 /// One item as read: its SKU and settings, or why each cannot be read.
 pub struct Item {
     pub at: u64,
-    pub sku: Result<String, ApiError>,
-    pub read: Result<ProductSettingsBody, ApiError>,
+    pub sku: Result<String, ValidationError>,
+    pub read: Result<ProductSettingsBody, ValidationError>,
 }
 
 /// Checks every item; all of them valid, each SKU once, or every error.
-pub fn check(items: Vec<Item>) -> Result<Vec<(String, ProductSettings)>, Vec<ItemError>> {
+pub fn check(items: Vec<Item>) -> Result<Vec<(Sku, ProductSettings)>, Vec<ItemError>> {
     let mut valid = Vec::with_capacity(items.len());
     let mut errors = Vec::new();
     let mut first_seen: HashMap<String, u64> = HashMap::new();
     for item in items {
         let readable_sku = item.sku.as_ref().ok().cloned();
-        let refuse = |error: ApiError| ItemError {
+        let refuse = |error: ValidationError| ItemError {
             at: item.at,
             sku: readable_sku.clone(),
-            field: error.detail.field.unwrap_or_default(),
-            message: error.detail.message,
+            field: error.field,
+            message: error.message,
         };
         let sku = match item.sku.and_then(|text| Sku::parse(&text)) {
             Ok(sku) => sku,
@@ -54,7 +51,7 @@ pub fn check(items: Vec<Item>) -> Result<Vec<(String, ProductSettings)>, Vec<Ite
             }
         };
         if let Some(first) = first_seen.get(sku.as_str()) {
-            errors.push(refuse(ApiError::invalid_field(
+            errors.push(refuse(ValidationError::new(
                 "sku",
                 format!("This SKU appears twice (first at {first})."),
             )));
@@ -62,7 +59,7 @@ pub fn check(items: Vec<Item>) -> Result<Vec<(String, ProductSettings)>, Vec<Ite
         }
         first_seen.insert(sku.as_str().to_owned(), item.at);
         match item.read.and_then(ProductSettingsBody::validate) {
-            Ok(settings) => valid.push((sku.as_str().to_owned(), settings)),
+            Ok(settings) => valid.push((sku, settings)),
             Err(error) => errors.push(refuse(error)),
         }
     }

@@ -1,8 +1,66 @@
-//! Product reads and writes, written once for both stores.
+//! Products: their settings, one or many at once, and reads through the
+//! feed's snapshot.
 
-use super::{Product, ProductSettings, Store, StoreFailure, Tx, create_product, save_settings};
+use super::Shop;
+use crate::logic::Inventory;
+use crate::server::domain::{Product, ProductSettings, Sku};
+use crate::server::store::{SettingsWrite, StoreFailure, Touched, Tx};
 use anyhow::Context;
 use std::sync::Arc;
+
+/// Saves the settings of a product this transaction read (and locked);
+/// `before` is its inventory as found. Notes that its availability may change.
+async fn save_settings(
+    tx: &mut dyn Tx,
+    sku: &str,
+    before: Option<&Inventory>,
+    settings: &ProductSettings,
+) -> Result<(), StoreFailure> {
+    touch(tx, sku, before);
+    tx.write_settings(sku, settings, SettingsWrite::Replace)
+        .await?;
+    Ok(())
+}
+
+/// Creates a product this transaction found missing; `false` (nothing
+/// written) when another transaction created it meanwhile — there was no
+/// row to lock (PostgreSQL's insert waits for that one to commit).
+async fn create_product(
+    tx: &mut dyn Tx,
+    sku: &str,
+    settings: &ProductSettings,
+) -> Result<bool, StoreFailure> {
+    let created = tx
+        .write_settings(sku, settings, SettingsWrite::CreateOnly)
+        .await?;
+    if created {
+        touch(tx, sku, None);
+    }
+    Ok(created)
+}
+
+/// Saves what an operation of the logic module changed (stock, supply) and
+/// notes that the product's availability may change.
+pub(super) async fn save_inventory(
+    tx: &mut dyn Tx,
+    sku: &str,
+    before: &Inventory,
+    after: &Inventory,
+) -> Result<(), StoreFailure> {
+    touch(tx, sku, Some(before));
+    tx.write_inventory(sku, after).await
+}
+
+/// The first write to a SKU in a transaction keeps what it found.
+fn touch(tx: &mut dyn Tx, sku: &str, before: Option<&Inventory>) {
+    let touched = &mut tx.notes().touched;
+    if !touched.iter().any(|seen| seen.sku == sku) {
+        touched.push(Touched {
+            sku: sku.to_owned(),
+            before: before.cloned(),
+        });
+    }
+}
 
 /// Creates the product or replaces its settings; returns whether it existed.
 /// An existing product is read (and locked) first, so what changed is
@@ -65,17 +123,17 @@ pub struct BulkOutcome {
 /// counts the products done, for a progress bar.
 async fn put_products(
     tx: &mut dyn Tx,
-    products: &[(String, ProductSettings)],
+    products: &[(Sku, ProductSettings)],
     written: &std::sync::atomic::AtomicUsize,
 ) -> Result<BulkOutcome, StoreFailure> {
-    let mut order: Vec<&(String, ProductSettings)> = products.iter().collect();
+    let mut order: Vec<&(Sku, ProductSettings)> = products.iter().collect();
     order.sort_by(|a, b| a.0.cmp(&b.0));
     let mut outcome = BulkOutcome::default();
     for (sku, settings) in order {
-        if write_product(tx, sku, settings).await? {
-            outcome.updated.push(sku.clone());
+        if write_product(tx, sku.as_str(), settings).await? {
+            outcome.updated.push(sku.to_string());
         } else {
-            outcome.created.push(sku.clone());
+            outcome.created.push(sku.to_string());
         }
         written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
@@ -90,12 +148,12 @@ async fn products_in(tx: &mut dyn Tx, skus: &[String]) -> Result<Vec<Product>, S
     Ok(products)
 }
 
-impl Store {
+impl Shop {
     /// A product with its queue, from the feed's snapshot (read from the
     /// database the first time, or every time while the feed is not
     /// following the database).
-    pub async fn product(&self, sku: String) -> Result<Option<Arc<Product>>, StoreFailure> {
-        Ok(self.products(vec![sku]).await?.pop())
+    pub async fn product(&self, sku: &Sku) -> Result<Option<Arc<Product>>, StoreFailure> {
+        Ok(self.products(vec![sku.to_string()]).await?.pop())
     }
 
     /// The products among `skus` that exist, in the order asked.
@@ -130,11 +188,8 @@ impl Store {
     }
 
     /// The product as the database has it, bypassing the snapshot.
-    pub async fn product_from_database(
-        &self,
-        sku: String,
-    ) -> Result<Option<Product>, StoreFailure> {
-        let sku = Arc::new(sku);
+    pub async fn product_from_database(&self, sku: &Sku) -> Result<Option<Product>, StoreFailure> {
+        let sku = Arc::new(sku.to_string());
         self.read(move |tx| {
             let sku = Arc::clone(&sku);
             Box::pin(async move { tx.product(&sku).await })
@@ -145,13 +200,13 @@ impl Store {
     /// Creates the product or replaces its settings; its reservations and queue stay.
     pub async fn put_product(
         &self,
-        sku: String,
+        sku: Sku,
         settings: ProductSettings,
     ) -> Result<Product, StoreFailure> {
         let input = Arc::new((sku, settings));
         self.write(move |tx| {
             let input = Arc::clone(&input);
-            Box::pin(async move { put_product(tx, &input.0, &input.1).await })
+            Box::pin(async move { put_product(tx, input.0.as_str(), &input.1).await })
         })
         .await
     }
@@ -161,7 +216,7 @@ impl Store {
     /// after a lost race the count starts again.
     pub async fn put_products(
         &self,
-        products: Vec<(String, ProductSettings)>,
+        products: Vec<(Sku, ProductSettings)>,
         written: Arc<std::sync::atomic::AtomicUsize>,
     ) -> Result<BulkOutcome, StoreFailure> {
         let products = Arc::new(products);
@@ -176,13 +231,13 @@ impl Store {
     /// Creates the product unless it exists; `false` when it did.
     pub async fn add_product_if_missing(
         &self,
-        sku: String,
+        sku: Sku,
         settings: ProductSettings,
     ) -> Result<bool, StoreFailure> {
         let input = Arc::new((sku, settings));
         self.write(move |tx| {
             let input = Arc::clone(&input);
-            Box::pin(async move { add_product_if_missing(tx, &input.0, &input.1).await })
+            Box::pin(async move { add_product_if_missing(tx, input.0.as_str(), &input.1).await })
         })
         .await
     }

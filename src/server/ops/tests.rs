@@ -1,8 +1,38 @@
-//! The store's own tests (SQLite; the API suite runs against both stores).
+//! The operations' own tests, on SQLite (the API suite runs against both
+//! stores). Time is a test clock: leases and retries come due when it jumps.
 
 use super::*;
-use crate::logic::{Date, PurchaseOrder};
+use crate::logic::{BackorderPolicy, Date, PurchaseOrder};
+use crate::server::clock::TestClock;
+use crate::server::domain::{
+    AttemptOutcome, Due, Email, EndpointId, EventType, Finished, NewReservation, ProductSettings,
+    Quantity, Sku, WebhookUrl,
+};
 use rusqlite::Connection;
+
+fn today() -> Date {
+    Date::parse_iso("2026-03-02").unwrap()
+}
+
+fn sku() -> Sku {
+    Sku::parse("TR-1").unwrap()
+}
+
+/// A shop on a SQLite file in `dir`, and the clock it runs by.
+fn open(path: &std::path::Path) -> (Shop, Arc<TestClock>) {
+    let clock = Arc::new(TestClock::at(today()));
+    let shop = Shop::new(Store::open(path).unwrap(), clock.clone());
+    (shop, clock)
+}
+
+fn one_unit() -> NewReservation {
+    NewReservation {
+        sku: sku(),
+        quantity: Quantity::new(1).unwrap(),
+        email: Email::parse("a@example.com").unwrap(),
+        idempotency_key: None,
+    }
+}
 
 fn settings() -> ProductSettings {
     ProductSettings {
@@ -25,32 +55,33 @@ fn settings() -> ProductSettings {
 async fn products_survive_reopening_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");
-    let store = Store::open(&path).unwrap();
+    let (store, _) = open(&path);
     assert!(store.is_empty().await.unwrap());
-    store.put_product("TR-1".into(), settings()).await.unwrap();
+    store.put_product(sku(), settings()).await.unwrap();
     drop(store);
 
-    let reopened = Store::open(&path).unwrap();
-    let product = reopened.product("TR-1".into()).await.unwrap().unwrap();
+    let (reopened, _) = open(&path);
+    let product = reopened.product(&sku()).await.unwrap().unwrap();
     assert_eq!(product.name, "Trail Runner");
     assert_eq!(product.inventory.stock, 5);
     assert_eq!(product.inventory.backorder_limit, Some(10));
     assert_eq!(product.inventory.incoming, settings().incoming);
     assert_eq!(product.max_per_customer, Some(4));
-    assert!(reopened.product("NOPE".into()).await.unwrap().is_none());
+    let nope = Sku::parse("NOPE").unwrap();
+    assert!(reopened.product(&nope).await.unwrap().is_none());
 }
 
 #[tokio::test]
 async fn putting_settings_again_replaces_them() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("store.db")).unwrap();
-    store.put_product("TR-1".into(), settings()).await.unwrap();
+    let (store, _) = open(&dir.path().join("store.db"));
+    store.put_product(sku(), settings()).await.unwrap();
     let changed = ProductSettings {
         stock: 0,
         backorders: BackorderPolicy::Deny,
         ..settings()
     };
-    let product = store.put_product("TR-1".into(), changed).await.unwrap();
+    let product = store.put_product(sku(), changed).await.unwrap();
     assert_eq!(product.inventory.stock, 0);
     assert_eq!(product.inventory.backorders, BackorderPolicy::Deny);
 }
@@ -59,8 +90,8 @@ async fn putting_settings_again_replaces_them() {
 async fn a_change_is_published_only_once_it_is_committed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");
-    let store = Store::open(&path).unwrap();
-    store.put_product("TR-1".into(), settings()).await.unwrap();
+    let (store, _) = open(&path);
+    store.put_product(sku(), settings()).await.unwrap();
     let (mut changes, _) = store.feed().subscribe();
     // Another connection to the file: it sees only committed data.
     let outsider = Connection::open(&path).unwrap();
@@ -75,7 +106,7 @@ async fn a_change_is_published_only_once_it_is_committed() {
         let change = changes.recv().await.unwrap();
         (change, stock_outside())
     });
-    let outcome = store.receive("TR-1".into(), 7).await.unwrap();
+    let outcome = store.receive(sku(), 7).await.unwrap();
     let (change, stock_when_told) = watcher.await.unwrap();
     assert_eq!(
         change.changed,
@@ -83,33 +114,46 @@ async fn a_change_is_published_only_once_it_is_committed() {
     );
     assert_eq!(stock_when_told, outcome.stock, "told before the commit");
 
-    // A write that fails publishes nothing.
+    // A write that fails after it changed the product publishes nothing.
     let (mut changes, _) = store.feed().subscribe();
-    let refused = store.receive("TR-1".into(), 0).await;
-    assert!(refused.is_err());
+    let failed = store
+        .write(|tx| {
+            Box::pin(async move {
+                reservations::place(tx, &one_unit(), today(), "2026-03-02T12:00:00Z").await?;
+                assert_eq!(tx.notes().touched.len(), 1, "the product was changed");
+                Err::<(), _>(OperationError::UnknownProduct)
+            })
+        })
+        .await;
+    assert!(failed.is_err());
     assert!(
         changes.try_recv().is_err(),
         "a rolled-back write was published"
+    );
+    let product = store.product_from_database(&sku()).await.unwrap().unwrap();
+    assert_eq!(
+        product.inventory.stock, outcome.stock,
+        "and it was rolled back"
     );
 }
 
 /// A store with product TR-1 and an endpoint taking `events`.
 async fn with_endpoint(
     dir: &tempfile::TempDir,
-    events: Option<Vec<crate::server::webhooks::events::EventType>>,
-) -> Store {
-    let store = Store::open(&dir.path().join("store.db")).unwrap();
-    store.put_product("TR-1".into(), settings()).await.unwrap();
+    events: Option<Vec<EventType>>,
+) -> (Shop, Arc<TestClock>) {
+    let (store, clock) = open(&dir.path().join("store.db"));
+    store.put_product(sku(), settings()).await.unwrap();
     store
         .add_endpoint(
-            "http://127.0.0.1:9/hooks".into(),
+            WebhookUrl::parse("http://127.0.0.1:9/hooks").unwrap(),
             events,
             "whsec_AAAA".into(),
             "2026-03-02T12:00:00Z".into(),
         )
         .await
         .unwrap();
-    store
+    (store, clock)
 }
 
 /// The outbox is written in the change's transaction: a write that fails
@@ -117,14 +161,9 @@ async fn with_endpoint(
 #[tokio::test]
 async fn a_rolled_back_write_leaves_no_event() {
     let dir = tempfile::tempdir().unwrap();
-    let store = with_endpoint(&dir, None).await;
-    let request = Arc::new(NewReservation {
-        sku: "TR-1".into(),
-        quantity: 1,
-        email: "a@example.com".into(),
-        idempotency_key: None,
-    });
-    let today = Date::parse_iso("2026-03-02").unwrap();
+    let (store, clock) = with_endpoint(&dir, None).await;
+    let request = Arc::new(one_unit());
+    let today = today();
     let placed_then_failed = {
         let request = Arc::clone(&request);
         store
@@ -139,11 +178,9 @@ async fn a_rolled_back_write_leaves_no_event() {
             .await
     };
     assert!(placed_then_failed.is_err());
-    let far_future = i64::MAX / 2;
-    let due = store
-        .claim_deliveries(1_000, 100, true, Some(far_future))
-        .await
-        .unwrap();
+    // Whatever might have been written would be due a year on.
+    clock.advance_days(365);
+    let due = store.claim_deliveries(1_000, 100, true).await.unwrap();
     assert!(due.is_empty(), "{due:?}");
     assert!(
         store
@@ -157,10 +194,8 @@ async fn a_rolled_back_write_leaves_no_event() {
         .place((*request).clone(), today, "2026-03-02T12:00:00Z".into())
         .await
         .unwrap();
-    let due = store
-        .claim_deliveries(1_000, 100, true, Some(far_future))
-        .await
-        .unwrap();
+    clock.advance_millis(1);
+    let due = store.claim_deliveries(1_000, 100, true).await.unwrap();
     let types: Vec<&str> = due
         .iter()
         .map(|delivery| delivery.body.split('"').nth(3).unwrap())
@@ -183,11 +218,7 @@ async fn a_rolled_back_write_leaves_no_event() {
         lease_until_ms: due[0].lease_until_ms,
     };
     let (finished, next) = store
-        .finish_delivery(
-            delivered,
-            Some((due[0].sku.clone(), 1_000)),
-            Some(far_future),
-        )
+        .finish_delivery(delivered, Some((due[0].sku.clone(), 1_000)))
         .await
         .unwrap();
     assert!(finished);
@@ -200,64 +231,48 @@ async fn a_rolled_back_write_leaves_no_event() {
 #[tokio::test]
 async fn only_the_current_lease_finishes_a_delivery() {
     let dir = tempfile::tempdir().unwrap();
-    let store = with_endpoint(
-        &dir,
-        Some(vec![
-            crate::server::webhooks::events::EventType::ReservationCreated,
-        ]),
-    )
-    .await;
-    let request = NewReservation {
-        sku: "TR-1".into(),
-        quantity: 1,
-        email: "a@example.com".into(),
-        idempotency_key: None,
-    };
-    let today = Date::parse_iso("2026-03-02").unwrap();
+    let (store, clock) = with_endpoint(&dir, Some(vec![EventType::ReservationCreated])).await;
     store
-        .place(request, today, "2026-03-02T12:00:00Z".into())
+        .place(one_unit(), today(), "2026-03-02T12:00:00Z".into())
         .await
         .unwrap();
-    let now = crate::server::clock::real_unix_millis();
-    let first = store
-        .claim_deliveries(1_000, 10, true, Some(now))
-        .await
-        .unwrap();
+    // Leases far longer than this test takes: only the clock's jumps count.
+    let lease_ms = 60_000;
+    let first = store.claim_deliveries(lease_ms, 10, true).await.unwrap();
     assert_eq!(first.len(), 1);
+    clock.advance_millis(lease_ms / 2);
     assert!(
         store
-            .claim_deliveries(1_000, 10, true, Some(now + 500))
+            .claim_deliveries(lease_ms, 10, true)
             .await
             .unwrap()
             .is_empty(),
         "leased"
     );
     // The lease ran out: another claim takes it over.
-    let second = store
-        .claim_deliveries(1_000, 10, true, Some(now + 2_000))
-        .await
-        .unwrap();
+    clock.advance_millis(lease_ms);
+    let second = store.claim_deliveries(lease_ms, 10, true).await.unwrap();
     assert_eq!(second.len(), 1);
     assert_eq!(second[0].event_id, first[0].event_id);
     let finish = |due: &Due, outcome| Finished {
         endpoint_id: due.endpoint_id.clone(),
         event_seq: due.event_seq,
         attempt: 1,
-        attempted_ms: now,
+        attempted_ms: clock.unix_millis(),
         status_code: Some(204),
         error: None,
         outcome,
         next_retry_ms: None,
         lease_until_ms: due.lease_until_ms,
     };
-    let finished =
-        |due: &Due, outcome| store.finish_delivery(finish(due, outcome), None, Some(now + 2_100));
+    let finished = |due: &Due, outcome| store.finish_delivery(finish(due, outcome), None);
     // The first holder finishes late, while the second's lease runs.
     let (late, _) = finished(&first[0], AttemptOutcome::Retrying).await.unwrap();
     assert!(!late, "the late finish changes nothing");
+    clock.advance_millis(lease_ms / 4);
     assert!(
         store
-            .claim_deliveries(1_000, 10, true, Some(now + 2_500))
+            .claim_deliveries(lease_ms, 10, true)
             .await
             .unwrap()
             .is_empty(),
@@ -267,17 +282,16 @@ async fn only_the_current_lease_finishes_a_delivery() {
         .await
         .unwrap();
     assert!(current);
+    clock.advance_days(1);
     assert!(
         store
-            .claim_deliveries(1_000, 10, true, Some(now + 10_000_000))
+            .claim_deliveries(lease_ms, 10, true)
             .await
             .unwrap()
-            .is_empty()
+            .is_empty(),
+        "delivered: nothing is due any more"
     );
-    let (_, attempts) = store
-        .attempts_of(first[0].endpoint_id.clone(), 10)
-        .await
-        .unwrap()
-        .unwrap();
+    let endpoint = EndpointId::parse(&first[0].endpoint_id).unwrap();
+    let (_, attempts) = store.attempts_of(endpoint, 10).await.unwrap().unwrap();
     assert_eq!(attempts.len(), 1, "one attempt logged: the one that counts");
 }

@@ -1,0 +1,386 @@
+//! Names and numbers a request carries: SKUs, quantities, e-mail addresses,
+//! references the server issued, idempotency keys, language tags.
+
+use super::ValidationError;
+
+/// Longest SKU we accept; enough for any real catalogue, short enough to log.
+pub const MAX_SKU_LENGTH: usize = 64;
+/// Most units one request may ask for.
+pub const MAX_QUANTITY: u32 = crate::api::MAX_REQUEST_QUANTITY;
+/// Longest `Idempotency-Key` header we store.
+pub const MAX_IDEMPOTENCY_KEY_LENGTH: usize = 255;
+
+/// A SKU: 1 to [`MAX_SKU_LENGTH`] ASCII letters, digits, `-`, `_` or `.`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sku(String);
+
+impl Sku {
+    pub fn parse(text: &str) -> Result<Sku, ValidationError> {
+        if text.is_empty() || text.len() > MAX_SKU_LENGTH {
+            return Err(ValidationError::new(
+                "sku",
+                format!("A SKU has 1 to {MAX_SKU_LENGTH} characters."),
+            ));
+        }
+        if !text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return Err(ValidationError::new(
+                "sku",
+                "A SKU has only ASCII letters, digits, '-', '_' and '.'.",
+            ));
+        }
+        Ok(Sku(text.to_owned()))
+    }
+
+    /// The OpenAPI pattern of what [`Sku::parse`] accepts.
+    pub fn pattern() -> String {
+        format!("^[A-Za-z0-9._-]{{1,{MAX_SKU_LENGTH}}}$")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Sku {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A requested quantity, 1 to [`MAX_QUANTITY`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quantity(u32);
+
+impl Quantity {
+    pub fn new(value: u64) -> Result<Quantity, ValidationError> {
+        if value == 0 || value > u64::from(MAX_QUANTITY) {
+            return Err(Quantity::out_of_range());
+        }
+        Ok(Quantity(value as u32))
+    }
+
+    /// Parses a query-string value; absent means 1.
+    pub fn parse_optional(text: Option<&str>) -> Result<Quantity, ValidationError> {
+        match text {
+            None => Ok(Quantity(1)),
+            Some(text) => match text.parse::<u64>() {
+                Ok(value) => Quantity::new(value),
+                Err(_) => Err(Quantity::out_of_range()),
+            },
+        }
+    }
+
+    /// Why a value is not a quantity.
+    pub fn out_of_range() -> ValidationError {
+        ValidationError::new(
+            "quantity",
+            format!("The quantity must be a whole number from 1 to {MAX_QUANTITY}."),
+        )
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// An e-mail address that passes `api::is_plausible_email`, the same rule
+/// the widget checks (on the trimmed input) before it sends. Not trimmed
+/// here: the API takes exactly what its OpenAPI pattern describes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Email, ValidationError> {
+        if !crate::api::is_plausible_email(text) {
+            return Err(Email::invalid());
+        }
+        Ok(Email(text.to_owned()))
+    }
+
+    pub fn invalid() -> ValidationError {
+        ValidationError::new(
+            "email",
+            "Enter a valid e-mail address, like name@example.com.",
+        )
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// How two addresses are compared: without case, the same way on both
+    /// stores (SQL's `lower` differs between them).
+    pub fn folded(&self) -> String {
+        fold_email(&self.0)
+    }
+
+    /// `jane@example.com` → `j***@example.com`: enough to recognise, not to harvest.
+    pub fn masked(&self) -> String {
+        mask_email(&self.0)
+    }
+}
+
+/// See [`Email::folded`]; for addresses read back from the store.
+pub fn fold_email(email: &str) -> String {
+    email.to_lowercase()
+}
+
+/// See [`Email::masked`]; for addresses read back from the store.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            first + "***@" + domain
+        }
+        None => String::from("***"),
+    }
+}
+
+/// The optional `Idempotency-Key`: 1 to [`MAX_IDEMPOTENCY_KEY_LENGTH`] visible ASCII characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(text: &str) -> Result<IdempotencyKey, ValidationError> {
+        if text.is_empty()
+            || text.len() > MAX_IDEMPOTENCY_KEY_LENGTH
+            || !text.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(IdempotencyKey::invalid());
+        }
+        Ok(IdempotencyKey(text.to_owned()))
+    }
+
+    pub fn invalid() -> ValidationError {
+        ValidationError::new(
+            "Idempotency-Key",
+            format!(
+                "The Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters."
+            ),
+        )
+    }
+
+    /// The OpenAPI pattern of what [`IdempotencyKey::parse`] accepts.
+    pub fn pattern() -> String {
+        format!("^[!-~]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}$")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `prefix` + 128 random bits in hex: a reference nobody can guess or enumerate.
+pub fn new_reference(prefix: &str) -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes)?;
+    let mut id = String::with_capacity(prefix.len() + 32);
+    id.push_str(prefix);
+    for byte in bytes {
+        id.push_str(&format!("{byte:02x}"));
+    }
+    Ok(id)
+}
+
+/// A reference as the server issues them: `prefix` and 32 lowercase hex digits.
+fn is_issued(text: &str, prefix: &str) -> bool {
+    text.len() == prefix.len() + 32
+        && text.starts_with(prefix)
+        && text[prefix.len()..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// References the server issues: a prefix and 128 random bits in hex.
+macro_rules! reference {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            /// `None` when `text` cannot be one the server issued.
+            pub fn parse(text: &str) -> Option<$name> {
+                is_issued(text, $prefix).then(|| $name(text.to_owned()))
+            }
+
+            /// A new one, unguessable.
+            pub fn generate() -> Result<$name, getrandom::Error> {
+                new_reference($prefix).map($name)
+            }
+
+            /// The OpenAPI pattern of what [`Self::parse`] accepts.
+            pub fn pattern() -> String {
+                format!("^{}[0-9a-f]{{32}}$", $prefix)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+    };
+}
+
+reference!(
+    /// A reservation's reference (`rsv_…`): it lets its holder see and cancel it.
+    ReservationId,
+    "rsv_"
+);
+reference!(
+    /// A subscription's token (`sub_…`): it unsubscribes, so it is never listed.
+    SubscriptionToken,
+    "sub_"
+);
+reference!(
+    /// A webhook endpoint's id (`ep_…`).
+    EndpointId,
+    "ep_"
+);
+
+/// A language tag as the widget sends it (`en`, `pt-BR`): passed to the
+/// merchant's mailer, so nothing else gets through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lang(String);
+
+impl Lang {
+    pub fn parse(text: &str) -> Result<Lang, ValidationError> {
+        let (language, region) = match text.split_once('-') {
+            Some((language, region)) => (language, Some(region)),
+            None => (text, None),
+        };
+        let valid = (2..=3).contains(&language.len())
+            && language.bytes().all(|b| b.is_ascii_alphabetic())
+            && region.is_none_or(|region| {
+                (1..=8).contains(&region.len()) && region.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+        if valid {
+            Ok(Lang(text.to_owned()))
+        } else {
+            Err(ValidationError::new(
+                "lang",
+                "A language is a tag like en or pt-BR.",
+            ))
+        }
+    }
+
+    /// The OpenAPI pattern of what [`Lang::parse`] accepts.
+    pub const PATTERN: &'static str = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})?$";
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skus_are_short_ascii_words() {
+        assert!(Sku::parse("TEE-CLASSIC_2.0").is_ok());
+        for bad in ["", "a b", "ä", "x/y", &"X".repeat(65)] {
+            assert_eq!(Sku::parse(bad).unwrap_err().field, "sku", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn quantities_are_between_one_and_the_maximum() {
+        assert_eq!(Quantity::parse_optional(None).unwrap().get(), 1);
+        assert_eq!(
+            Quantity::parse_optional(Some("1000000")).unwrap().get(),
+            1_000_000
+        );
+        for bad in [
+            "0",
+            "-1",
+            "1.5",
+            "abc",
+            "1000001",
+            "99999999999999999999999",
+        ] {
+            assert!(Quantity::parse_optional(Some(bad)).is_err(), "{bad}");
+        }
+        assert!(Quantity::out_of_range().message.contains("1000000"));
+    }
+
+    #[test]
+    fn emails_must_look_deliverable() {
+        assert_eq!(
+            Email::parse("jane.doe+shop@example.co.uk")
+                .unwrap()
+                .as_str(),
+            "jane.doe+shop@example.co.uk"
+        );
+        // Lengths count characters, as the OpenAPI document's do.
+        assert!(Email::parse(&format!("{}@example.com", "é".repeat(64))).is_ok());
+        for bad in [
+            "",
+            // Exactly what the OpenAPI pattern allows: no surrounding spaces.
+            "  jane@example.com ",
+            "jane",
+            "jane@",
+            "@example.com",
+            "jane@example",
+            "ja ne@example.com",
+            "jane@exa..mple.com",
+            "a@b@example.com",
+            "x<y>@example.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn masking_keeps_the_first_letter_and_the_domain() {
+        assert_eq!(
+            Email::parse("jane@example.com").unwrap().masked(),
+            "j***@example.com"
+        );
+        assert_eq!(mask_email("éva@example.com"), "é***@example.com");
+    }
+
+    #[test]
+    fn references_have_one_shape() {
+        assert!(ReservationId::parse("rsv_0123456789abcdef0123456789abcdef").is_some());
+        for bad in [
+            "rsv_0123",
+            "rsv_0123456789ABCDEF0123456789abcdef",
+            "xyz_0123456789abcdef0123456789abcdef",
+            "' OR 1=1",
+        ] {
+            assert!(ReservationId::parse(bad).is_none(), "{bad}");
+        }
+        let issued = EndpointId::generate().unwrap();
+        assert_eq!(EndpointId::parse(issued.as_str()), Some(issued));
+    }
+
+    #[test]
+    fn language_tags_are_short() {
+        assert!(Lang::parse("pt-BR").is_ok());
+        for bad in ["e", "english", "en-", "en-toolongregion", "e1"] {
+            assert!(Lang::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn idempotency_keys_are_visible_ascii() {
+        assert!(IdempotencyKey::parse("order-1").is_ok());
+        for bad in ["", "with space", "ü", &"k".repeat(256)] {
+            assert!(IdempotencyKey::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

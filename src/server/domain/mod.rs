@@ -1,0 +1,35 @@
+//! Domain types: the values every layer above passes around, parsed once at
+//! the edge (a request, a CSV line) and carried inward as such.
+//!
+//! May not touch: axum, SQL, the clock. Validation fails with
+//! [`ValidationError`] (the field and a message for people); the routes turn
+//! it into a 422, the CSV import into a line's error. Limits are constants
+//! here, read by the messages and by the OpenAPI document alike.
+
+pub mod catalog;
+mod error;
+mod ids;
+mod product;
+mod reservation;
+mod subscription;
+mod webhook;
+
+pub use error::ValidationError;
+pub use ids::{
+    Email, EndpointId, IdempotencyKey, Lang, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_QUANTITY,
+    MAX_SKU_LENGTH, Quantity, ReservationId, Sku, SubscriptionToken, fold_email, mask_email,
+    new_reference,
+};
+pub use product::{
+    MAX_LEAD_TIME_DAYS, MAX_NAME_LENGTH, MAX_PURCHASE_ORDERS, Product, ProductSettings,
+    ProductSettingsBody, PurchaseOrderBody,
+};
+pub use reservation::{
+    CancelOutcome, NewReservation, QueuedReservation, ReceiptOutcome, ReservationRecord,
+    ReservationState,
+};
+pub use subscription::{MAX_SUBSCRIPTIONS_PER_PRODUCT, Subscribed, Subscription};
+pub use webhook::{
+    Attempt, AttemptOutcome, Claim, Disabled, Due, Endpoint, EndpointState, EventType, Finished,
+    MAX_ENDPOINTS, MAX_URL_LENGTH, OutboxEvent, WebhookUrl,
+};

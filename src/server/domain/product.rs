@@ -1,0 +1,155 @@
+//! A product: its settings as the merchant sets them, and as the store
+//! holds it with its backorder queue.
+
+use super::ValidationError;
+use crate::api::whole_number;
+use crate::logic::{BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Date, Inventory, PurchaseOrder};
+use serde::{Deserialize, Serialize};
+
+/// Longest product name.
+pub const MAX_NAME_LENGTH: usize = 200;
+/// Most open purchase orders per product.
+pub const MAX_PURCHASE_ORDERS: usize = 50;
+/// Ten years: a longer lead time is a typo, not a supply chain.
+pub const MAX_LEAD_TIME_DAYS: u32 = 3650;
+
+/// A product's settings as the merchant sets them (not its queue).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProductSettings {
+    pub name: String,
+    pub stock: u32,
+    pub safety_stock: u32,
+    pub low_stock_threshold: u32,
+    pub backorders: BackorderPolicy,
+    pub backorder_limit: Option<u32>,
+    pub lead_time_days: u32,
+    pub incoming: Vec<PurchaseOrder>,
+    /// Most units one e-mail address may hold on backorder; `None` = no cap.
+    pub max_per_customer: Option<u32>,
+}
+
+/// A product with its current queue, ready for the logic module.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Product {
+    pub sku: String,
+    pub name: String,
+    pub inventory: Inventory,
+    pub max_per_customer: Option<u32>,
+    /// Counts the writes to this product: of two copies, the higher is newer.
+    pub version: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseOrderBody {
+    /// At least 1.
+    #[serde(deserialize_with = "whole_number::deserialize")]
+    #[schema(minimum = 1)]
+    pub quantity: u32,
+    /// `YYYY-MM-DD`
+    #[schema(value_type = String, format = Date)]
+    pub eta: Date,
+}
+
+/// `PUT /api/v1/admin/products/{sku}`: the whole settings; omitted fields take their defaults.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductSettingsBody {
+    pub name: String,
+    #[serde(deserialize_with = "whole_number::deserialize")]
+    pub stock: u32,
+    #[serde(default, deserialize_with = "whole_number::deserialize")]
+    pub safety_stock: u32,
+    /// 0 turns "low stock" off.
+    #[serde(default, deserialize_with = "whole_number::deserialize")]
+    pub low_stock_threshold: u32,
+    /// `allow` or `deny` (default).
+    #[serde(default = "deny")]
+    #[schema(value_type = String, example = "allow")]
+    pub backorders: BackorderPolicy,
+    /// Most units outstanding on backorder at once; null = unlimited.
+    #[serde(default, deserialize_with = "whole_number::option::deserialize")]
+    pub backorder_limit: Option<u32>,
+    /// Default 14; at most 3650.
+    #[serde(
+        default = "default_lead_time",
+        deserialize_with = "whole_number::deserialize"
+    )]
+    pub lead_time_days: u32,
+    #[serde(default)]
+    pub incoming: Vec<PurchaseOrderBody>,
+    /// Most units one e-mail address may hold on backorder (at least 1); null = no cap.
+    #[serde(default, deserialize_with = "whole_number::option::deserialize")]
+    #[schema(minimum = 1)]
+    pub max_per_customer: Option<u32>,
+}
+
+fn deny() -> BackorderPolicy {
+    BackorderPolicy::Deny
+}
+
+fn default_lead_time() -> u32 {
+    DEFAULT_LEAD_TIME_DAYS
+}
+
+impl ProductSettingsBody {
+    /// The rules every way of setting a product applies (the single `PUT`,
+    /// the bulk `PUT`, the CSV import).
+    pub fn validate(self) -> Result<ProductSettings, ValidationError> {
+        // The length counts what was sent, as the OpenAPI `maxLength` does.
+        let name = self.name.trim().to_owned();
+        if name.is_empty()
+            || self.name.chars().count() > MAX_NAME_LENGTH
+            || self.name.chars().any(char::is_control)
+        {
+            return Err(ValidationError::new(
+                "name",
+                format!(
+                    "The name has 1 to {MAX_NAME_LENGTH} characters, without control characters."
+                ),
+            ));
+        }
+        if self.lead_time_days > MAX_LEAD_TIME_DAYS {
+            return Err(ValidationError::new(
+                "lead_time_days",
+                format!("The lead time is at most {MAX_LEAD_TIME_DAYS} days."),
+            ));
+        }
+        if self.incoming.len() > MAX_PURCHASE_ORDERS {
+            return Err(ValidationError::new(
+                "incoming",
+                format!("At most {MAX_PURCHASE_ORDERS} open purchase orders."),
+            ));
+        }
+        if self.incoming.iter().any(|order| order.quantity == 0) {
+            return Err(ValidationError::new(
+                "incoming",
+                "Each purchase order has a quantity of at least 1.",
+            ));
+        }
+        if self.max_per_customer == Some(0) {
+            return Err(ValidationError::new(
+                "max_per_customer",
+                "The cap per customer is at least 1, or null for none.",
+            ));
+        }
+        Ok(ProductSettings {
+            max_per_customer: self.max_per_customer,
+            name,
+            stock: self.stock,
+            safety_stock: self.safety_stock,
+            low_stock_threshold: self.low_stock_threshold,
+            backorders: self.backorders,
+            backorder_limit: self.backorder_limit,
+            lead_time_days: self.lead_time_days,
+            incoming: self
+                .incoming
+                .into_iter()
+                .map(|order| PurchaseOrder {
+                    quantity: order.quantity,
+                    eta: order.eta,
+                })
+                .collect(),
+        })
+    }
+}

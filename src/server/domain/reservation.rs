@@ -1,0 +1,118 @@
+//! A reservation: the request that places one, its row, and what the
+//! operations on it return.
+
+use super::ids::mask_email;
+use super::{Email, IdempotencyKey, Quantity, Sku};
+use crate::api::{Reservation, ReservationStatus};
+use crate::logic::Estimate;
+
+/// A placement request, already parsed.
+#[derive(Clone, Debug)]
+pub struct NewReservation {
+    pub sku: Sku,
+    pub quantity: Quantity,
+    pub email: Email,
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
+impl NewReservation {
+    /// What makes two requests "the same" for an idempotency key.
+    pub fn fingerprint(&self) -> String {
+        serde_json::json!({
+            "sku": self.sku.as_str(),
+            "quantity": self.quantity.get(),
+            "email": self.email.as_str(),
+        })
+        .to_string()
+    }
+}
+
+/// One row of the reservations table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReservationRecord {
+    /// Queue order; the logic module's `ReservationKey`.
+    pub seq: u64,
+    pub id: String,
+    pub sku: String,
+    pub quantity: u32,
+    pub from_stock: u32,
+    pub filled: u32,
+    pub email: String,
+    pub cancelled: bool,
+    pub created_at: String,
+}
+
+impl ReservationRecord {
+    /// Units it holds: taken from stock, or filled since.
+    pub fn held(&self) -> u32 {
+        self.from_stock + self.filled
+    }
+
+    /// Backordered units still waiting for supply.
+    pub fn outstanding(&self) -> u32 {
+        if self.cancelled {
+            0
+        } else {
+            self.quantity - self.held()
+        }
+    }
+
+    pub fn status(&self) -> ReservationStatus {
+        if self.cancelled {
+            ReservationStatus::Cancelled
+        } else if self.outstanding() == 0 {
+            ReservationStatus::Ready
+        } else {
+            ReservationStatus::Reserved
+        }
+    }
+}
+
+/// A reservation with its current ship estimate (none when nothing waits).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReservationState {
+    pub record: ReservationRecord,
+    pub estimate: Option<Estimate>,
+}
+
+impl ReservationState {
+    pub fn to_api(&self) -> Reservation {
+        let record = &self.record;
+        Reservation {
+            id: record.id.clone(),
+            sku: record.sku.clone(),
+            quantity: record.quantity,
+            from_stock: record.from_stock,
+            backordered: record.quantity - record.from_stock,
+            filled: record.filled,
+            outstanding: record.outstanding(),
+            status: record.status(),
+            ship_date: self.estimate.map(|estimate| estimate.ship_date),
+            ships_in_days: self.estimate.map(|estimate| estimate.ships_in_days),
+            email: mask_email(&record.email),
+            created_at: record.created_at.clone(),
+        }
+    }
+}
+
+/// A queued reservation as the merchant sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueuedReservation {
+    pub record: ReservationRecord,
+    pub estimate: Estimate,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReceiptOutcome {
+    /// Each reservation the receipt filled, after the fill, with how many units it got.
+    pub filled: Vec<(ReservationRecord, u32)>,
+    pub to_stock: u32,
+    pub stock: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CancelOutcome {
+    pub state: ReservationState,
+    /// It had been cancelled before this request.
+    pub already_cancelled: bool,
+}

@@ -1,0 +1,210 @@
+//! Operations: what the server does, each in one transaction, and
+//! everything that follows a commit.
+//!
+//! [`Shop`] is the one way in for the routes, the CLI and the webhook worker.
+//! An operation reads rows through the store's traits, asks the logic
+//! module, writes what it decided, and notes the products it touched. Before
+//! the commit, [`Shop::write`] reads those products back, writes the events
+//! their change calls for into the outbox (`outbox.rs`) and announces them
+//! to the other servers; after it, publishes them to the feed (the live
+//! streams and the availability snapshot) and wakes the delivery worker.
+//!
+//! May not touch: SQL, HTTP.
+
+mod outbox;
+mod products;
+mod reservations;
+mod subscriptions;
+mod webhooks;
+
+pub use products::BulkOutcome;
+pub use webhooks::EndpointError;
+
+use crate::logic::InventoryError;
+use crate::server::clock::Clock;
+use crate::server::feed::Feed;
+use crate::server::store::{
+    Connections, Database, MayBeStoreFailure, Store, StoreFailure, Work, as_work,
+};
+use std::sync::Arc;
+
+/// Why an operation was refused; nothing was changed.
+#[derive(Debug)]
+pub enum OperationError {
+    UnknownProduct,
+    Inventory(InventoryError),
+    IdempotencyKeyReused,
+    /// The e-mail address would hold more than the product's
+    /// `max_per_customer` units on backorder; `allowed` more are possible.
+    CustomerLimit {
+        allowed: u32,
+    },
+    /// A subscription to "email me when it's back" for a product that ships now.
+    InStock,
+    /// The product has as many subscribers as it may.
+    TooManySubscriptions,
+    Store(StoreFailure),
+}
+
+impl From<StoreFailure> for OperationError {
+    fn from(failure: StoreFailure) -> OperationError {
+        OperationError::Store(failure)
+    }
+}
+
+impl MayBeStoreFailure for OperationError {
+    fn store_failure(&self) -> Option<&StoreFailure> {
+        match self {
+            OperationError::Store(failure) => Some(failure),
+            _ => None,
+        }
+    }
+}
+
+/// Is the database there? (`/healthz`)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatabaseState {
+    Reachable,
+    Unreachable,
+}
+
+/// The shop's operations over its store, with the feed of what was
+/// committed and the clock they run by.
+#[derive(Clone)]
+pub struct Shop {
+    store: Store,
+    feed: Feed,
+    clock: Arc<dyn Clock>,
+    /// Told when a commit made webhook deliveries: the worker sends them at once.
+    deliveries_made: Arc<tokio::sync::Notify>,
+}
+
+impl Shop {
+    /// The feed trusts its snapshot only while it follows the database: at
+    /// once for the embedded store (this process is its writer), from
+    /// [`Shop::follow`] on for PostgreSQL (other servers write too).
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Shop {
+        let feed = Feed::new(store.run_id().to_owned());
+        if !store.is_embedded() {
+            feed.unfollow();
+        }
+        Shop {
+            store,
+            feed,
+            clock,
+            deliveries_made: Arc::default(),
+        }
+    }
+
+    /// Opens the database (see [`Store::connect`]).
+    pub async fn connect(
+        database: &Database,
+        connections: Connections,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Shop> {
+        Ok(Shop::new(
+            Store::connect(database, connections).await?,
+            clock,
+        ))
+    }
+
+    /// Starts the feed following what other writers commit; the task does
+    /// so until aborted (the application holds it while it serves).
+    pub async fn follow(&self) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+        self.store.follow(Arc::new(self.feed.clone())).await
+    }
+
+    /// The committed changes and the snapshot they keep.
+    pub fn feed(&self) -> &Feed {
+        &self.feed
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Notified after a commit that made webhook deliveries.
+    pub fn deliveries_made(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.deliveries_made)
+    }
+
+    /// SQLite is a file beside the server: reachable while the server runs.
+    /// PostgreSQL is reachable while the feed follows it.
+    pub fn database_state(&self) -> DatabaseState {
+        if self.store.is_embedded() || self.feed.is_following() {
+            DatabaseState::Reachable
+        } else {
+            DatabaseState::Unreachable
+        }
+    }
+
+    /// Runs `work` in one write transaction: committed when it returns `Ok`,
+    /// rolled back (nothing changes) when it returns `Err`. The products it
+    /// touched are read back inside the transaction, what that changed is
+    /// written to the webhook outbox (back in stock, low stock, the
+    /// subscribers to tell), they are announced to the other servers on
+    /// commit, and published to this server's feed after it.
+    pub async fn write<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        // Taken before the transaction: if the snapshot is dropped meanwhile,
+        // what this write read back may be older than what follows.
+        let generation = self.feed.generation();
+        let now_ms = self.clock.unix_millis();
+        let work = Arc::new(work);
+        let work = as_work(move |tx| {
+            let work = Arc::clone(&work);
+            Box::pin(async move {
+                tx.notes().now_ms = now_ms;
+                let value = work(&mut *tx).await?;
+                let touched = tx.notes().touched.clone();
+                let mut products = Vec::with_capacity(touched.len());
+                for change in &touched {
+                    products.extend(tx.product(&change.sku).await?);
+                }
+                outbox::report_product_changes(&mut *tx, &touched, &products).await?;
+                let skus: Vec<String> = touched.into_iter().map(|change| change.sku).collect();
+                tx.announce(&skus).await?;
+                let deliveries = tx.notes().deliveries;
+                Ok::<_, E>((value, products, deliveries))
+            })
+        });
+        let shop = self.clone();
+        // A task of its own: a request dropped mid-write (its timeout, a
+        // client gone) must not stop a commit from reaching the feed.
+        let committed = tokio::spawn(async move {
+            let (value, products, deliveries) = shop.store.write(work).await?;
+            shop.feed.publish(products, generation);
+            if deliveries > 0 {
+                shop.deliveries_made.notify_one();
+            }
+            Ok(value)
+        });
+        match committed.await {
+            Ok(result) => result,
+            Err(failed) => Err(E::from(StoreFailure::fault(anyhow::anyhow!(
+                "the write task failed: {failed}"
+            )))),
+        }
+    }
+
+    /// Runs `work` in one read-only transaction (one consistent snapshot).
+    pub async fn read<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        self.store.read(work).await
+    }
+}
+
+/// A new reference (`rsv_…`, `sub_…`, `ep_…`, `msg_…`), or a store fault.
+fn reference(prefix: &str) -> Result<String, StoreFailure> {
+    crate::server::domain::new_reference(prefix)
+        .map_err(|error| StoreFailure::fault(anyhow::anyhow!("no randomness: {error}")))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,304 @@
+//! Reservations: placing, reading, cancelling, and filling them from receipts.
+//!
+//! Each operation is one transaction that loads the product and its queue,
+//! asks the logic module, and writes what it decided.
+
+use super::products::save_inventory;
+use super::{OperationError, Shop, outbox, reference};
+use crate::api::{Reservation, ReservationStatus};
+use crate::logic::{Date, customer_allowance};
+use crate::server::domain::{
+    CancelOutcome, EventType, NewReservation, QueuedReservation, ReceiptOutcome, ReservationId,
+    ReservationRecord, ReservationState, Sku, fold_email,
+};
+use crate::server::store::{ReservationRow, StoreFailure, Tx};
+use anyhow::Context;
+use std::sync::Arc;
+
+/// The current estimate for a record, from its product's current state.
+async fn current_state(
+    tx: &mut dyn Tx,
+    record: ReservationRecord,
+    today: Date,
+) -> Result<ReservationState, StoreFailure> {
+    let estimate = if record.outstanding() > 0 {
+        let product = tx
+            .product(&record.sku)
+            .await?
+            .context("a reservation's product is missing")?;
+        product.inventory.estimate(record.seq, today)
+    } else {
+        None
+    };
+    Ok(ReservationState { record, estimate })
+}
+
+/// Checks and places. Reading the product locks it, so concurrent requests
+/// for the same SKU (on any server) cannot both take the last units. With an
+/// idempotency key, a repeated request gets the first response back and
+/// places nothing. The key is looked up after the lock: a request racing the
+/// first one with its key (on another server) waits for it on the product
+/// and then replays it; with the key used for another SKU the two meet at the
+/// key's unique index, and the loser runs again and is refused.
+pub(crate) async fn place(
+    tx: &mut dyn Tx,
+    request: &NewReservation,
+    today: Date,
+    now: &str,
+) -> Result<Reservation, OperationError> {
+    let fingerprint = request.fingerprint();
+    let sku = request.sku.as_str();
+    let product = tx.product(sku).await?;
+    if let Some(key) = &request.idempotency_key
+        && let Some((earlier_request, response)) = tx.placement_for_key(key.as_str()).await?
+    {
+        if earlier_request != fingerprint {
+            return Err(OperationError::IdempotencyKeyReused);
+        }
+        let replay = serde_json::from_str(&response)
+            .context("corrupt stored response")
+            .map_err(StoreFailure::fault)?;
+        return Ok(replay);
+    }
+    let product = product.ok_or(OperationError::UnknownProduct)?;
+    // The new entry's key is only used inside the returned state, which we
+    // do not keep: the inserted row (and its seq) is what joins the queue.
+    let (after, placement) = product
+        .inventory
+        .place(request.quantity.get(), 0, today)
+        .map_err(OperationError::Inventory)?;
+    if product.max_per_customer.is_some() && placement.backordered > 0 {
+        // In the same transaction, under the product's lock: racing
+        // requests from one address cannot pass the cap together.
+        let customer = request.email.folded();
+        let held = tx
+            .waiting_by_email(sku)
+            .await?
+            .into_iter()
+            .filter(|(email, _)| fold_email(email) == customer)
+            .fold(0u32, |held, (_, units)| held.saturating_add(units));
+        if let Some(allowed) = customer_allowance(product.max_per_customer, held)
+            && placement.backordered > allowed
+        {
+            return Err(OperationError::CustomerLimit { allowed });
+        }
+    }
+    save_inventory(tx, sku, &product.inventory, &after).await?;
+    let id = reference(ReservationId::PREFIX)?;
+    let response = Reservation {
+        id: id.clone(),
+        sku: sku.to_owned(),
+        quantity: request.quantity.get(),
+        from_stock: placement.from_stock,
+        backordered: placement.backordered,
+        filled: 0,
+        outstanding: placement.backordered,
+        status: if placement.backordered > 0 {
+            ReservationStatus::Reserved
+        } else {
+            ReservationStatus::Ready
+        },
+        ship_date: placement.ship_date,
+        ships_in_days: placement.ships_in_days,
+        email: request.email.masked(),
+        created_at: now.to_owned(),
+    };
+    let response_json = serde_json::to_string(&response)
+        .context("encode the response")
+        .map_err(StoreFailure::fault)?;
+    tx.insert_reservation(&ReservationRow {
+        id: &id,
+        sku,
+        quantity: request.quantity.get(),
+        from_stock: placement.from_stock,
+        email: request.email.as_str(),
+        created_at: now,
+        idempotency_key: request.idempotency_key.as_ref().map(|key| key.as_str()),
+        request: &fingerprint,
+        response: &response_json,
+    })
+    .await?;
+    let record = ReservationRecord {
+        seq: 0,
+        id,
+        sku: sku.to_owned(),
+        quantity: request.quantity.get(),
+        from_stock: placement.from_stock,
+        filled: 0,
+        email: request.email.as_str().to_owned(),
+        cancelled: false,
+        created_at: now.to_owned(),
+    };
+    outbox::emit_reservation(tx, EventType::ReservationCreated, &record).await?;
+    outbox::emit_if_ready(tx, &record).await?;
+    Ok(response)
+}
+
+/// Cancels (idempotently): held units go to the reservations behind it, then to stock.
+async fn cancel(
+    tx: &mut dyn Tx,
+    id: &str,
+    today: Date,
+    now: &str,
+) -> Result<Option<CancelOutcome>, StoreFailure> {
+    let Some(unlocked) = tx.record(id).await? else {
+        return Ok(None);
+    };
+    let product = tx
+        .product(&unlocked.sku)
+        .await?
+        .context("a reservation's product is missing")?;
+    // Read again under the product's lock: another server may have
+    // cancelled it, or a receipt filled it, since.
+    let record = tx.record(id).await?.context("a reservation vanished")?;
+    if record.cancelled {
+        let state = current_state(tx, record, today).await?;
+        return Ok(Some(CancelOutcome {
+            state,
+            already_cancelled: true,
+        }));
+    }
+    let (after, cancellation) = product.inventory.cancel(record.seq, record.held());
+    tx.apply_fills(&cancellation.fills).await?;
+    save_inventory(tx, &record.sku, &product.inventory, &after).await?;
+    tx.mark_cancelled(record.seq, now).await?;
+    let record = tx.record_by_seq(record.seq).await?;
+    outbox::emit_reservation(tx, EventType::ReservationCancelled, &record).await?;
+    // Units it held went to the reservations behind it: some may be ready now.
+    for fill in &cancellation.fills {
+        let filled = tx.record_by_seq(fill.reservation).await?;
+        outbox::emit_if_ready(tx, &filled).await?;
+    }
+    Ok(Some(CancelOutcome {
+        state: ReservationState {
+            record,
+            estimate: None,
+        },
+        already_cancelled: false,
+    }))
+}
+
+/// Stock arrives: fills the queue first come first served, the rest goes to stock.
+async fn receive(tx: &mut dyn Tx, sku: &str, units: u32) -> Result<ReceiptOutcome, OperationError> {
+    let product = tx
+        .product(sku)
+        .await?
+        .ok_or(OperationError::UnknownProduct)?;
+    let (after, receipt) = product
+        .inventory
+        .receive(units)
+        .map_err(OperationError::Inventory)?;
+    tx.apply_fills(&receipt.fills).await?;
+    save_inventory(tx, sku, &product.inventory, &after).await?;
+    let mut filled = Vec::with_capacity(receipt.fills.len());
+    for fill in &receipt.fills {
+        let record = tx.record_by_seq(fill.reservation).await?;
+        outbox::emit_if_ready(tx, &record).await?;
+        filled.push((record, fill.units));
+    }
+    Ok(ReceiptOutcome {
+        filled,
+        to_stock: receipt.to_stock,
+        stock: after.stock,
+    })
+}
+
+async fn queue(
+    tx: &mut dyn Tx,
+    sku: &str,
+    today: Date,
+) -> Result<Option<Vec<QueuedReservation>>, StoreFailure> {
+    let Some(product) = tx.product(sku).await? else {
+        return Ok(None);
+    };
+    let mut queue = Vec::new();
+    for estimate in product.inventory.estimates(today) {
+        let record = tx.record_by_seq(estimate.reservation).await?;
+        queue.push(QueuedReservation { record, estimate });
+    }
+    Ok(Some(queue))
+}
+
+impl Shop {
+    pub async fn place(
+        &self,
+        request: NewReservation,
+        today: Date,
+        now: String,
+    ) -> Result<Reservation, OperationError> {
+        let input = Arc::new((request, now));
+        self.write(move |tx| {
+            let input = Arc::clone(&input);
+            Box::pin(async move { place(tx, &input.0, today, &input.1).await })
+        })
+        .await
+    }
+
+    pub async fn reservation(
+        &self,
+        id: ReservationId,
+        today: Date,
+    ) -> Result<Option<ReservationState>, StoreFailure> {
+        let id = Arc::new(id.into_string());
+        self.read(move |tx| {
+            let id = Arc::clone(&id);
+            Box::pin(async move {
+                match tx.record(&id).await? {
+                    Some(record) => Ok(Some(current_state(tx, record, today).await?)),
+                    None => Ok(None),
+                }
+            })
+        })
+        .await
+    }
+
+    pub async fn cancel(
+        &self,
+        id: ReservationId,
+        today: Date,
+        now: String,
+    ) -> Result<Option<CancelOutcome>, StoreFailure> {
+        let input = Arc::new((id.into_string(), now));
+        self.write(move |tx| {
+            let input = Arc::clone(&input);
+            Box::pin(async move { cancel(tx, &input.0, today, &input.1).await })
+        })
+        .await
+    }
+
+    pub async fn receive(&self, sku: Sku, units: u32) -> Result<ReceiptOutcome, OperationError> {
+        let sku = Arc::new(sku.into_string());
+        self.write(move |tx| {
+            let sku = Arc::clone(&sku);
+            Box::pin(async move { receive(tx, &sku, units).await })
+        })
+        .await
+    }
+
+    /// The backorder queue of a product, in order, with current estimates.
+    pub async fn queue(
+        &self,
+        sku: Sku,
+        today: Date,
+    ) -> Result<Option<Vec<QueuedReservation>>, StoreFailure> {
+        let sku = Arc::new(sku.into_string());
+        self.read(move |tx| {
+            let sku = Arc::clone(&sku);
+            Box::pin(async move { queue(tx, &sku, today).await })
+        })
+        .await
+    }
+
+    /// Every reservation of a SKU, oldest first (tests and audits).
+    pub async fn reservations_of(
+        &self,
+        sku: String,
+    ) -> Result<Vec<ReservationRecord>, StoreFailure> {
+        let sku = Arc::new(sku);
+        self.read(move |tx| {
+            let sku = Arc::clone(&sku);
+            Box::pin(async move { tx.records_of(&sku).await })
+        })
+        .await
+    }
+}

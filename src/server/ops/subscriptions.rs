@@ -1,0 +1,90 @@
+//! "Email me when it's back": shoppers subscribe to an out-of-stock product;
+//! when it is back each gets one `subscription.notify` event (the merchant's
+//! mailer writes to them) and is unsubscribed (`outbox.rs`).
+
+use super::{OperationError, Shop, outbox, reference};
+use crate::server::domain::{
+    Email, EventType, Lang, MAX_SUBSCRIPTIONS_PER_PRODUCT, Sku, Subscribed, Subscription,
+    SubscriptionToken,
+};
+use crate::server::store::{StoreFailure, Tx};
+use crate::server::webhooks::events::SubscriptionData;
+use std::sync::Arc;
+
+/// One subscription per product and address (compared without case). Only
+/// while the product ships nothing: a shopper who can buy it now is told so.
+async fn subscribe(
+    tx: &mut dyn Tx,
+    sku: &str,
+    email: &Email,
+    lang: Option<&str>,
+    now: &str,
+) -> Result<Subscribed, OperationError> {
+    // Locks the product: a receipt cannot slip between this check and the insert.
+    let product = tx
+        .product(sku)
+        .await?
+        .ok_or(OperationError::UnknownProduct)?;
+    let folded = email.folded();
+    if let Some(subscription) = tx.subscription(sku, &folded).await? {
+        return Ok(Subscribed {
+            subscription,
+            created: false,
+        });
+    }
+    if product.inventory.available() > 0 {
+        return Err(OperationError::InStock);
+    }
+    if tx.subscription_count(sku).await? >= MAX_SUBSCRIPTIONS_PER_PRODUCT {
+        return Err(OperationError::TooManySubscriptions);
+    }
+    let subscription = Subscription {
+        token: reference(SubscriptionToken::PREFIX)?,
+        sku: sku.to_owned(),
+        email: email.as_str().to_owned(),
+        lang: lang.map(str::to_owned),
+        created_at: now.to_owned(),
+    };
+    tx.insert_subscription(&subscription, &folded).await?;
+    outbox::emit(
+        tx,
+        EventType::SubscriptionCreated,
+        sku,
+        &SubscriptionData::of(&subscription, &product.name, None),
+    )
+    .await?;
+    Ok(Subscribed {
+        subscription,
+        created: true,
+    })
+}
+
+impl Shop {
+    pub async fn subscribe(
+        &self,
+        sku: Sku,
+        email: Email,
+        lang: Option<Lang>,
+        now: String,
+    ) -> Result<Subscribed, OperationError> {
+        let input = Arc::new((sku, email, lang, now));
+        self.write(move |tx| {
+            let input = Arc::clone(&input);
+            Box::pin(async move {
+                let lang = input.2.as_ref().map(Lang::as_str);
+                subscribe(tx, input.0.as_str(), &input.1, lang, &input.3).await
+            })
+        })
+        .await
+    }
+
+    /// `false` when there was no such subscription (already unsubscribed, or notified).
+    pub async fn unsubscribe(&self, token: SubscriptionToken) -> Result<bool, StoreFailure> {
+        let token = Arc::new(token.into_string());
+        self.write(move |tx| {
+            let token = Arc::clone(&token);
+            Box::pin(async move { tx.delete_subscription(&token).await })
+        })
+        .await
+    }
+}

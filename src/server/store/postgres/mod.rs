@@ -1,0 +1,284 @@
+//! The PostgreSQL store: one database behind any number of servers.
+//!
+//! Every write is one READ COMMITTED transaction that locks the rows of the
+//! products it decides on (`SELECT … FOR UPDATE`) before the logic module
+//! decides, so writes to one SKU queue on its row from every server while
+//! other SKUs proceed. (SERIALIZABLE would abort and retry most writers of a
+//! hot SKU instead of queueing them.) Races that remain — a deadlock, two
+//! servers inserting one idempotency key — are retried a few times.
+//!
+//! Each commit notifies the other servers (`pg_notify`, delivered on commit,
+//! in commit order); `follow.rs` listens and reloads the products named into
+//! the application's feed. While that connection is down the feed drops its
+//! snapshot, so nothing stale is served.
+
+mod follow;
+mod outbox;
+mod rows;
+
+use super::{FailureKind, MayBeStoreFailure, StoreFailure, Tx, TxNotes, Work};
+use anyhow::Context;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Row, Transaction};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The channel commits are announced on; payload `"<run> <sku>"`.
+const CHANGES_CHANNEL: &str = "stock_widget_changes";
+/// Runs of one transaction that lost a race, at most.
+const ATTEMPTS: u32 = 5;
+/// How long a starting server waits for the database to come up.
+const STARTUP_PATIENCE: Duration = Duration::from_secs(30);
+
+/// Versioned schema changes, applied by sqlx's migrator under its advisory
+/// lock: servers starting together apply them once.
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "schema",
+        include_str!("../migrations/postgres/0001_schema.sql"),
+    ),
+    (
+        2,
+        "webhooks",
+        include_str!("../migrations/postgres/0002_webhooks.sql"),
+    ),
+];
+
+#[derive(Debug)]
+struct EmbeddedMigrations;
+
+impl MigrationSource<'static> for EmbeddedMigrations {
+    fn resolve(
+        self,
+    ) -> super::BoxFuture<'static, Result<Vec<Migration>, sqlx::error::BoxDynError>> {
+        Box::pin(async {
+            Ok(MIGRATIONS
+                .iter()
+                .map(|(version, description, sql)| {
+                    Migration::new(
+                        *version,
+                        (*description).into(),
+                        MigrationType::Simple,
+                        (*sql).into(),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct Postgres {
+    pool: PgPool,
+    transaction_timeout: Duration,
+    /// This server's run id: its own notices need no reload.
+    run: Arc<str>,
+}
+
+fn failure(error: sqlx::Error) -> StoreFailure {
+    let kind = match &error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => FailureKind::Unavailable,
+        sqlx::Error::Database(database) => match database.code().as_deref() {
+            // Serialization failure, deadlock.
+            Some("40001" | "40P01") => FailureKind::Retry,
+            Some("23505") if database.constraint() == Some("reservations_idempotency_key") => {
+                FailureKind::Retry
+            }
+            // Connection exceptions, shutting down / starting up, too many
+            // connections, cancelled by a timeout.
+            Some(code)
+                if code.starts_with("08")
+                    || code.starts_with("57P")
+                    || code == "53300"
+                    || code == "57014" =>
+            {
+                FailureKind::Unavailable
+            }
+            _ => FailureKind::Fault,
+        },
+        _ => FailureKind::Fault,
+    };
+    StoreFailure {
+        kind,
+        error: error.into(),
+    }
+}
+
+impl From<sqlx::Error> for StoreFailure {
+    fn from(error: sqlx::Error) -> StoreFailure {
+        failure(error)
+    }
+}
+
+impl Postgres {
+    /// Connects and migrates (waiting up to 30 s for a database that is
+    /// still starting).
+    pub async fn connect(
+        url: &str,
+        connections: super::Connections,
+        run: &str,
+    ) -> anyhow::Result<Postgres> {
+        let options: PgConnectOptions = url.parse().context("--db: not a valid postgres:// URL")?;
+        // A 201 promises the reservation is on disk: whatever the database's
+        // default, this server's commits wait for the flush.
+        let options = options.application_name("stock-widget").options([
+            ("synchronous_commit", "on"),
+            // Writes rely on row locks, not snapshots: whatever the
+            // database's default, a write is READ COMMITTED (reads set
+            // their own level).
+            ("default_transaction_isolation", "read\\ committed"),
+        ]);
+        let pool = PgPoolOptions::new()
+            .max_connections(connections.pool_size)
+            .acquire_timeout(connections.acquire_timeout)
+            .connect_lazy_with(options);
+        let started = tokio::time::Instant::now();
+        loop {
+            match migrate(&pool).await {
+                Ok(()) => break,
+                Err(error) if started.elapsed() < STARTUP_PATIENCE => {
+                    tracing::warn!("waiting for the database: {error:#}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(error) => return Err(error.context("cannot prepare the database")),
+            }
+        }
+        Ok(Postgres {
+            pool,
+            transaction_timeout: connections.transaction_timeout,
+            run: run.into(),
+        })
+    }
+
+    pub async fn write<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        self.run(true, &work).await
+    }
+
+    pub async fn read<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        self.run(false, &work).await
+    }
+
+    /// Runs `work` in a transaction; again when it lost a race, up to `ATTEMPTS` times.
+    async fn run<T, E>(&self, write: bool, work: &impl Work<T, E>) -> Result<T, E>
+    where
+        E: From<StoreFailure> + MayBeStoreFailure,
+    {
+        let mut attempt = 1;
+        loop {
+            // Dropping an attempt drops its transaction: rolled back.
+            let result =
+                match tokio::time::timeout(self.transaction_timeout, self.attempt(write, work))
+                    .await
+                {
+                    Ok(result) => result,
+                    Err(_) => Err(E::from(StoreFailure {
+                        kind: FailureKind::Unavailable,
+                        error: anyhow::anyhow!(
+                            "the database did not finish a transaction within {:?}",
+                            self.transaction_timeout
+                        ),
+                    })),
+                };
+            let lost_race = result
+                .as_ref()
+                .err()
+                .and_then(MayBeStoreFailure::store_failure)
+                .is_some_and(|failure| failure.kind == FailureKind::Retry);
+            if !lost_race || attempt == ATTEMPTS {
+                return result;
+            }
+            attempt += 1;
+            tracing::debug!(attempt, "a transaction lost a race; running it again");
+        }
+    }
+
+    async fn attempt<T, E>(&self, write: bool, work: &impl Work<T, E>) -> Result<T, E>
+    where
+        E: From<StoreFailure>,
+    {
+        let tx = self.pool.begin().await.map_err(failure)?;
+        let mut tx = PgTx {
+            tx,
+            write,
+            run: &self.run,
+            notes: TxNotes::default(),
+        };
+        if !write {
+            // One consistent snapshot for every statement of the read.
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx.tx)
+                .await
+                .map_err(failure)?;
+        }
+        // An error drops `tx`, which rolls it back.
+        let value = work(&mut tx).await?;
+        tx.tx.commit().await.map_err(failure)?;
+        Ok(value)
+    }
+}
+
+async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    let migrator = Migrator::new(EmbeddedMigrations)
+        .await
+        .map_err(|error| anyhow::anyhow!("migrations: {error}"))?;
+    migrator.run(pool).await?;
+    Ok(())
+}
+
+pub struct PgTx<'a> {
+    tx: Transaction<'static, sqlx::Postgres>,
+    /// Reads of products lock their rows (`FOR UPDATE`).
+    write: bool,
+    run: &'a str,
+    notes: TxNotes,
+}
+
+#[async_trait::async_trait]
+impl Tx for PgTx<'_> {
+    async fn announce(&mut self, skus: &[String]) -> Result<(), StoreFailure> {
+        for sku in skus {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANGES_CHANNEL)
+                .bind(format!("{} {sku}", self.run))
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn notes(&mut self) -> &mut TxNotes {
+        &mut self.notes
+    }
+}
+
+pub(super) fn count(row: &PgRow, column: &str) -> Result<u32, StoreFailure> {
+    let value: i64 = row.try_get(column)?;
+    Ok(u32::try_from(value).with_context(|| format!("{column} out of range: {value}"))?)
+}
+
+pub(super) fn optional_count(row: &PgRow, column: &str) -> Result<Option<u32>, StoreFailure> {
+    let value: Option<i64> = row.try_get(column)?;
+    value
+        .map(|value| {
+            u32::try_from(value)
+                .with_context(|| format!("{column} out of range: {value}"))
+                .map_err(StoreFailure::fault)
+        })
+        .transpose()
+}

@@ -1,0 +1,290 @@
+//! Products, reservations and subscriptions on PostgreSQL.
+
+use super::{PgTx, count, optional_count};
+use crate::logic::{Fill, Inventory, QueueEntry};
+use crate::server::domain::{Product, ProductSettings, ReservationRecord, Subscription};
+use crate::server::store::products::{
+    self, SettingsWrite, decode_incoming, encode_incoming, policy_from_name, policy_name,
+};
+use crate::server::store::{
+    ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows, reservations,
+    subscriptions,
+};
+use sqlx::Row;
+use sqlx::postgres::{PgConnection, PgRow};
+
+pub(super) async fn load_product(
+    connection: &mut PgConnection,
+    sku: &str,
+    for_update: bool,
+) -> Result<Option<Product>, StoreFailure> {
+    let locked;
+    let sql = if for_update {
+        locked = format!("{} FOR UPDATE", products::PRODUCT);
+        &locked
+    } else {
+        products::PRODUCT
+    };
+    let Some(row) = sqlx::query(sql)
+        .bind(sku)
+        .fetch_optional(&mut *connection)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let version: i64 = row.try_get("version")?;
+    let mut inventory = Inventory {
+        stock: count(&row, "stock")?,
+        safety_stock: count(&row, "safety_stock")?,
+        low_stock_threshold: count(&row, "low_stock_threshold")?,
+        backorders: policy_from_name(row.try_get("backorders")?),
+        backorder_limit: optional_count(&row, "backorder_limit")?,
+        lead_time_days: count(&row, "lead_time_days")?,
+        incoming: decode_incoming(row.try_get("incoming")?)?,
+        queue: Vec::new(),
+    };
+    // A second statement on purpose (see `products::QUEUE`).
+    let waiting = sqlx::query(products::QUEUE)
+        .bind(sku)
+        .fetch_all(&mut *connection)
+        .await?;
+    for entry in &waiting {
+        let seq: i64 = entry.try_get("seq")?;
+        inventory.queue.push(QueueEntry {
+            reservation: seq as u64,
+            outstanding: count(entry, "outstanding")?,
+        });
+    }
+    Ok(Some(Product {
+        sku: sku.to_owned(),
+        name: row.try_get("name")?,
+        inventory,
+        max_per_customer: optional_count(&row, "max_per_customer")?,
+        version: version as u64,
+    }))
+}
+
+fn record_from_row(row: &PgRow) -> Result<ReservationRecord, StoreFailure> {
+    let seq: i64 = row.try_get("seq")?;
+    Ok(ReservationRecord {
+        seq: seq as u64,
+        id: row.try_get("id")?,
+        sku: row.try_get("sku")?,
+        quantity: count(row, "quantity")?,
+        from_stock: count(row, "from_stock")?,
+        filled: count(row, "filled")?,
+        email: row.try_get("email")?,
+        cancelled: row.try_get("cancelled")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn subscription_from_row(row: &PgRow) -> Result<Subscription, StoreFailure> {
+    Ok(Subscription {
+        token: row.try_get("token")?,
+        sku: row.try_get("sku")?,
+        email: row.try_get("email")?,
+        lang: row.try_get("lang")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+#[async_trait::async_trait]
+impl ProductRows for PgTx<'_> {
+    async fn product(&mut self, sku: &str) -> Result<Option<Product>, StoreFailure> {
+        load_product(&mut self.tx, sku, self.write).await
+    }
+
+    async fn write_settings(
+        &mut self,
+        sku: &str,
+        settings: &ProductSettings,
+        mode: SettingsWrite,
+    ) -> Result<bool, StoreFailure> {
+        let written = sqlx::query(&mode.sql())
+            .bind(sku)
+            .bind(&settings.name)
+            .bind(i64::from(settings.stock))
+            .bind(i64::from(settings.safety_stock))
+            .bind(i64::from(settings.low_stock_threshold))
+            .bind(policy_name(settings.backorders))
+            .bind(settings.backorder_limit.map(i64::from))
+            .bind(i64::from(settings.lead_time_days))
+            .bind(encode_incoming(&settings.incoming)?)
+            .bind(settings.max_per_customer.map(i64::from))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(written.rows_affected() > 0)
+    }
+
+    async fn write_inventory(
+        &mut self,
+        sku: &str,
+        inventory: &Inventory,
+    ) -> Result<(), StoreFailure> {
+        sqlx::query(products::WRITE_INVENTORY)
+            .bind(i64::from(inventory.stock))
+            .bind(encode_incoming(&inventory.incoming)?)
+            .bind(sku)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn product_count(&mut self) -> Result<u64, StoreFailure> {
+        let row = sqlx::query(products::COUNT)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(row.try_get::<i64, _>("products")? as u64)
+    }
+}
+
+#[async_trait::async_trait]
+impl ReservationRows for PgTx<'_> {
+    async fn placement_for_key(
+        &mut self,
+        key: &str,
+    ) -> Result<Option<(String, String)>, StoreFailure> {
+        let row = sqlx::query(reservations::PLACEMENT_FOR_KEY)
+            .bind(key)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.map(|row| Ok((row.try_get("request")?, row.try_get("response")?)))
+            .transpose()
+    }
+
+    async fn waiting_by_email(&mut self, sku: &str) -> Result<Vec<(String, u32)>, StoreFailure> {
+        let rows = sqlx::query(reservations::WAITING_BY_EMAIL)
+            .bind(sku)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("email")?, count(row, "outstanding")?)))
+            .collect()
+    }
+
+    async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<(), StoreFailure> {
+        sqlx::query(reservations::INSERT)
+            .bind(row.id)
+            .bind(row.sku)
+            .bind(i64::from(row.quantity))
+            .bind(i64::from(row.from_stock))
+            .bind(row.email)
+            .bind(row.created_at)
+            .bind(row.idempotency_key)
+            .bind(row.request)
+            .bind(row.response)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn apply_fills(&mut self, fills: &[Fill]) -> Result<(), StoreFailure> {
+        for fill in fills {
+            sqlx::query(reservations::FILL)
+                .bind(i64::from(fill.units))
+                .bind(fill.reservation as i64)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn mark_cancelled(&mut self, seq: u64, now: &str) -> Result<(), StoreFailure> {
+        sqlx::query(reservations::CANCEL)
+            .bind(now)
+            .bind(seq as i64)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn record(&mut self, id: &str) -> Result<Option<ReservationRecord>, StoreFailure> {
+        let row = sqlx::query(reservations::BY_ID)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    async fn record_by_seq(&mut self, seq: u64) -> Result<ReservationRecord, StoreFailure> {
+        let row = sqlx::query(reservations::BY_SEQ)
+            .bind(seq as i64)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        record_from_row(&row)
+    }
+
+    async fn records_of(&mut self, sku: &str) -> Result<Vec<ReservationRecord>, StoreFailure> {
+        let rows = sqlx::query(reservations::OF_PRODUCT)
+            .bind(sku)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl SubscriptionRows for PgTx<'_> {
+    async fn subscription(
+        &mut self,
+        sku: &str,
+        email_folded: &str,
+    ) -> Result<Option<Subscription>, StoreFailure> {
+        let row = sqlx::query(subscriptions::BY_EMAIL)
+            .bind(sku)
+            .bind(email_folded)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(subscription_from_row).transpose()
+    }
+
+    async fn insert_subscription(
+        &mut self,
+        subscription: &Subscription,
+        email_folded: &str,
+    ) -> Result<(), StoreFailure> {
+        sqlx::query(subscriptions::INSERT)
+            .bind(&subscription.token)
+            .bind(&subscription.sku)
+            .bind(&subscription.email)
+            .bind(email_folded)
+            .bind(&subscription.lang)
+            .bind(&subscription.created_at)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn subscriptions_of(&mut self, sku: &str) -> Result<Vec<Subscription>, StoreFailure> {
+        let rows = sqlx::query(subscriptions::OF_PRODUCT)
+            .bind(sku)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter().map(subscription_from_row).collect()
+    }
+
+    async fn delete_subscriptions_of(&mut self, sku: &str) -> Result<(), StoreFailure> {
+        sqlx::query(subscriptions::DELETE_OF_PRODUCT)
+            .bind(sku)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn subscription_count(&mut self, sku: &str) -> Result<u64, StoreFailure> {
+        let row = sqlx::query(subscriptions::COUNT)
+            .bind(sku)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(row.try_get::<i64, _>("subscribers")? as u64)
+    }
+
+    async fn delete_subscription(&mut self, token: &str) -> Result<bool, StoreFailure> {
+        let deleted = sqlx::query(subscriptions::DELETE)
+            .bind(token)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,282 @@
+//! Products, reservations and subscriptions on SQLite. The methods are
+//! synchronous inside: SQLite calls complete in place.
+
+use super::SqliteTx;
+use crate::logic::{Fill, Inventory, QueueEntry};
+use crate::server::domain::{Product, ProductSettings, ReservationRecord, Subscription};
+use crate::server::store::products::{
+    self, SettingsWrite, decode_incoming, encode_incoming, policy_from_name, policy_name,
+};
+use crate::server::store::{
+    ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows, reservations,
+    subscriptions,
+};
+use anyhow::Context;
+use rusqlite::{OptionalExtension, Row, params};
+
+fn record_from_row(row: &Row<'_>) -> rusqlite::Result<ReservationRecord> {
+    Ok(ReservationRecord {
+        seq: row.get("seq")?,
+        id: row.get("id")?,
+        sku: row.get("sku")?,
+        quantity: row.get("quantity")?,
+        from_stock: row.get("from_stock")?,
+        filled: row.get("filled")?,
+        email: row.get("email")?,
+        cancelled: row.get("cancelled")?,
+        created_at: row.get("created_at")?,
+    })
+}
+
+fn subscription_from_row(row: &Row<'_>) -> rusqlite::Result<Subscription> {
+    Ok(Subscription {
+        token: row.get("token")?,
+        sku: row.get("sku")?,
+        email: row.get("email")?,
+        lang: row.get("lang")?,
+        created_at: row.get("created_at")?,
+    })
+}
+
+impl SqliteTx<'_> {
+    fn query_record(
+        &self,
+        sql: &str,
+        value: &dyn rusqlite::ToSql,
+    ) -> Result<Option<ReservationRecord>, StoreFailure> {
+        Ok(self
+            .connection
+            .prepare_cached(sql)?
+            .query_row([value], record_from_row)
+            .optional()?)
+    }
+}
+
+#[async_trait::async_trait]
+impl ProductRows for SqliteTx<'_> {
+    async fn product(&mut self, sku: &str) -> Result<Option<Product>, StoreFailure> {
+        let row = self
+            .connection
+            .prepare_cached(products::PRODUCT)?
+            .query_row([sku], |row| {
+                Ok((
+                    row.get::<_, String>("name")?,
+                    Inventory {
+                        stock: row.get("stock")?,
+                        safety_stock: row.get("safety_stock")?,
+                        low_stock_threshold: row.get("low_stock_threshold")?,
+                        backorders: policy_from_name(&row.get::<_, String>("backorders")?),
+                        backorder_limit: row.get("backorder_limit")?,
+                        lead_time_days: row.get("lead_time_days")?,
+                        incoming: Vec::new(),
+                        queue: Vec::new(),
+                    },
+                    row.get::<_, String>("incoming")?,
+                    row.get::<_, Option<u32>>("max_per_customer")?,
+                    row.get::<_, u64>("version")?,
+                ))
+            })
+            .optional()?;
+        let Some((name, mut inventory, incoming, max_per_customer, version)) = row else {
+            return Ok(None);
+        };
+        inventory.incoming = decode_incoming(&incoming)?;
+        inventory.queue = self
+            .connection
+            .prepare_cached(products::QUEUE)?
+            .query_map([sku], |row| {
+                Ok(QueueEntry {
+                    reservation: row.get("seq")?,
+                    outstanding: row.get("outstanding")?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(Some(Product {
+            sku: sku.to_owned(),
+            name,
+            inventory,
+            max_per_customer,
+            version,
+        }))
+    }
+
+    async fn write_settings(
+        &mut self,
+        sku: &str,
+        settings: &ProductSettings,
+        mode: SettingsWrite,
+    ) -> Result<bool, StoreFailure> {
+        let written = self
+            .connection
+            .prepare_cached(&mode.sql())?
+            .execute(params![
+                sku,
+                settings.name,
+                settings.stock,
+                settings.safety_stock,
+                settings.low_stock_threshold,
+                policy_name(settings.backorders),
+                settings.backorder_limit,
+                settings.lead_time_days,
+                encode_incoming(&settings.incoming)?,
+                settings.max_per_customer,
+            ])?;
+        Ok(written > 0)
+    }
+
+    async fn write_inventory(
+        &mut self,
+        sku: &str,
+        inventory: &Inventory,
+    ) -> Result<(), StoreFailure> {
+        self.connection
+            .prepare_cached(products::WRITE_INVENTORY)?
+            .execute(params![
+                inventory.stock,
+                encode_incoming(&inventory.incoming)?,
+                sku
+            ])?;
+        Ok(())
+    }
+
+    async fn product_count(&mut self) -> Result<u64, StoreFailure> {
+        Ok(self
+            .connection
+            .query_row(products::COUNT, [], |row| row.get("products"))?)
+    }
+}
+
+#[async_trait::async_trait]
+impl ReservationRows for SqliteTx<'_> {
+    async fn placement_for_key(
+        &mut self,
+        key: &str,
+    ) -> Result<Option<(String, String)>, StoreFailure> {
+        Ok(self
+            .connection
+            .prepare_cached(reservations::PLACEMENT_FOR_KEY)?
+            .query_row([key], |row| Ok((row.get("request")?, row.get("response")?)))
+            .optional()?)
+    }
+
+    async fn waiting_by_email(&mut self, sku: &str) -> Result<Vec<(String, u32)>, StoreFailure> {
+        let mut statement = self
+            .connection
+            .prepare_cached(reservations::WAITING_BY_EMAIL)?;
+        let rows = statement
+            .query_map([sku], |row| {
+                Ok((row.get("email")?, row.get("outstanding")?))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<(), StoreFailure> {
+        self.connection
+            .prepare_cached(reservations::INSERT)?
+            .execute(params![
+                row.id,
+                row.sku,
+                row.quantity,
+                row.from_stock,
+                row.email,
+                row.created_at,
+                row.idempotency_key,
+                row.request,
+                row.response
+            ])?;
+        Ok(())
+    }
+
+    async fn apply_fills(&mut self, fills: &[Fill]) -> Result<(), StoreFailure> {
+        let mut update = self.connection.prepare_cached(reservations::FILL)?;
+        for fill in fills {
+            update.execute(params![fill.units, fill.reservation])?;
+        }
+        Ok(())
+    }
+
+    async fn mark_cancelled(&mut self, seq: u64, now: &str) -> Result<(), StoreFailure> {
+        self.connection
+            .prepare_cached(reservations::CANCEL)?
+            .execute(params![now, seq])?;
+        Ok(())
+    }
+
+    async fn record(&mut self, id: &str) -> Result<Option<ReservationRecord>, StoreFailure> {
+        self.query_record(reservations::BY_ID, &id)
+    }
+
+    async fn record_by_seq(&mut self, seq: u64) -> Result<ReservationRecord, StoreFailure> {
+        Ok(self
+            .query_record(reservations::BY_SEQ, &seq)?
+            .context("a queued reservation is missing")?)
+    }
+
+    async fn records_of(&mut self, sku: &str) -> Result<Vec<ReservationRecord>, StoreFailure> {
+        let mut statement = self.connection.prepare(reservations::OF_PRODUCT)?;
+        let records = statement
+            .query_map([sku], record_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(records)
+    }
+}
+
+#[async_trait::async_trait]
+impl SubscriptionRows for SqliteTx<'_> {
+    async fn subscription(
+        &mut self,
+        sku: &str,
+        email_folded: &str,
+    ) -> Result<Option<Subscription>, StoreFailure> {
+        Ok(self
+            .connection
+            .prepare_cached(subscriptions::BY_EMAIL)?
+            .query_row([sku, email_folded], subscription_from_row)
+            .optional()?)
+    }
+
+    async fn insert_subscription(
+        &mut self,
+        subscription: &Subscription,
+        email_folded: &str,
+    ) -> Result<(), StoreFailure> {
+        self.connection.execute(
+            subscriptions::INSERT,
+            params![
+                subscription.token,
+                subscription.sku,
+                subscription.email,
+                email_folded,
+                subscription.lang,
+                subscription.created_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    async fn subscriptions_of(&mut self, sku: &str) -> Result<Vec<Subscription>, StoreFailure> {
+        Ok(self
+            .connection
+            .prepare_cached(subscriptions::OF_PRODUCT)?
+            .query_map([sku], subscription_from_row)?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    async fn delete_subscriptions_of(&mut self, sku: &str) -> Result<(), StoreFailure> {
+        self.connection
+            .execute(subscriptions::DELETE_OF_PRODUCT, [sku])?;
+        Ok(())
+    }
+
+    async fn delete_subscription(&mut self, token: &str) -> Result<bool, StoreFailure> {
+        Ok(self.connection.execute(subscriptions::DELETE, [token])? > 0)
+    }
+
+    async fn subscription_count(&mut self, sku: &str) -> Result<u64, StoreFailure> {
+        Ok(self
+            .connection
+            .prepare_cached(subscriptions::COUNT)?
+            .query_row([sku], |row| row.get("subscribers"))?)
+    }
+}
