@@ -1,4 +1,5 @@
-//! One handler per file; this module wires them to paths.
+//! One module per resource, with its handlers and their request and response
+//! types; this module wires them to paths.
 
 pub(crate) mod admin;
 mod availability;
