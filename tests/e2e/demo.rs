@@ -3,6 +3,7 @@
 use crate::browser::Browser;
 use crate::support::{Options, TestServer};
 use serde_json::json;
+use stock_widget::server::Clock;
 
 const DEV_TOKEN: &str = "dev-admin-token";
 
@@ -228,7 +229,9 @@ async fn the_merchant_panel_adds_a_webhook_and_shows_its_deliveries() {
             |arrivals| !arrivals.is_empty(),
         )
         .await;
-    arrivals[0].verify(&secret).unwrap();
+    arrivals[0]
+        .verify_at(&secret, server.clock.unix_seconds())
+        .unwrap();
     browser
         .eval(
             "document.querySelector('#webhooks button').click();",
