@@ -3,7 +3,7 @@
 //! reservations, subscriptions, cancellations), hands each answer to the pure
 //! change in `state.rs`, and does what a state cannot: `data-state` and events
 //! on the host, the shopper's storage, the live stream, and moving the focus
-//! through the components' `NodeRef`s once a change is on screen.
+//! to the element the state names, through node refs ([`FocusRef`]).
 
 use super::form::{Form, Purpose, Submission};
 use super::host;
@@ -16,14 +16,16 @@ use super::state::{FetchError, Focus, FollowUp, Load, State, Store, error_text};
 use super::storage;
 use crate::api::{Availability, MAX_REQUEST_QUANTITY};
 use gloo::timers::future::TimeoutFuture;
-use leptos::html::{Button, Div, Input, P};
+use leptos::html::Div;
 use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
+use leptos::tachys::html::element::ElementType;
+use leptos::tachys::html::node_ref::NodeRefContainer;
 use leptos::task::spawn_local_scoped_with_cancellation;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::pin::Pin;
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlElement;
 
 /// What a widget is for; fixed while it lives.
@@ -45,17 +47,11 @@ struct Config {
     marked: Cell<bool>,
     /// It listens to the page's live streams (from its first answer on).
     listening: Cell<bool>,
-}
-
-/// The elements the controller reaches: the root, and where focus can go.
-#[derive(Clone, Copy)]
-pub struct Nodes {
-    pub root: NodeRef<Div>,
-    pub quantity: NodeRef<Input>,
-    pub email: NodeRef<Input>,
-    pub mine: NodeRef<Div>,
-    pub subscribed: NodeRef<P>,
-    pub opener: NodeRef<Button>,
+    /// The elements focus can move to, by [`Focus`], as last built (one may
+    /// since have been removed).
+    focusable: RefCell<[Option<HtmlElement>; 5]>,
+    /// Where the focus goes once that element is on screen.
+    focus: Cell<Option<Focus>>,
 }
 
 /// One widget's state and actions; `Copy`, so every closure gets its own.
@@ -71,7 +67,24 @@ pub struct Widget {
     /// Everything shown, in one signal (one copy of the reactive code in the
     /// wasm); memos keep the parts from rebuilding when another part changes.
     pub state: RwSignal<State>,
-    pub nodes: Nodes,
+    pub root: NodeRef<Div>,
+}
+
+/// A node ref for an element focus can move to: `node_ref=widget.focus_ref(…)`.
+/// One type for every kind of element and no signal (each Leptos `NodeRef<E>`
+/// is another copy of a signal's code in the wasm): it records the element
+/// as it is built and, if the state is waiting for it, focuses it.
+#[derive(Clone, Copy)]
+pub struct FocusRef {
+    widget: Widget,
+    target: Focus,
+}
+
+impl<E: ElementType> NodeRefContainer<E> for FocusRef {
+    fn load(self, element: &web_sys::Element) {
+        self.widget
+            .built(self.target, element.unchecked_ref::<HtmlElement>().clone());
+    }
 }
 
 /// An answer's value, for the state, and its raw object, for the page's event.
@@ -113,18 +126,12 @@ impl Widget {
                 generation: Cell::new(0),
                 marked: Cell::new(false),
                 listening: Cell::new(false),
+                focusable: RefCell::default(),
+                focus: Cell::new(None),
             }),
             state: RwSignal::new(State::new(remembered.clone())),
-            nodes: Nodes {
-                root: NodeRef::new(),
-                quantity: NodeRef::new(),
-                email: NodeRef::new(),
-                mine: NodeRef::new(),
-                subscribed: NodeRef::new(),
-                opener: NodeRef::new(),
-            },
+            root: NodeRef::new(),
         };
-        widget.follow_focus();
         widget.reload();
         if let Some(remembered) = remembered {
             widget.check_remembered(remembered);
@@ -145,7 +152,7 @@ impl Widget {
         self.config
             .try_with_value(|config| config.host.clone())
             .flatten()
-            .or_else(|| self.nodes.root.get_untracked().map(HtmlElement::from))
+            .or_else(|| self.root.get_untracked().map(HtmlElement::from))
     }
 
     fn emit(self, name: &str, detail: &JsValue) {
@@ -181,34 +188,60 @@ impl Widget {
         }
     }
 
-    /// Moves the focus where the state asks, once that element is on screen:
-    /// at once when it is there already, else when its `NodeRef` is filled
-    /// (reading it subscribes this effect). A request for an element the
-    /// state no longer shows is dropped.
-    fn follow_focus(self) {
-        let Widget { state, nodes, .. } = self;
-        Effect::new(move |_| {
-            let Some((focus, shown)) =
-                state.with(|state| state.focus.map(|focus| (focus, state.shows(focus))))
-            else {
+    pub fn focus_ref(self, target: Focus) -> FocusRef {
+        FocusRef {
+            widget: self,
+            target,
+        }
+    }
+
+    /// `target`'s element was just built: if the focus is waiting for it,
+    /// it takes it once it is on screen (after this render).
+    fn built(self, target: Focus, element: HtmlElement) {
+        let waiting = self.config.with_value(|config| {
+            config.focusable.borrow_mut()[target as usize] = Some(element);
+            config.focus.get() == Some(target)
+        });
+        if waiting {
+            self.spawn(async move { self.move_focus() });
+        }
+    }
+
+    /// Moves the focus to `target` once its element is on screen.
+    fn focus(self, target: Option<Focus>) {
+        if target.is_some() {
+            self.config.with_value(|config| config.focus.set(target));
+            self.move_focus();
+        }
+    }
+
+    /// Moves the focus where it is waiting to go if that element is on
+    /// screen; one still to be built takes it when it is (`built`). An
+    /// element the state does not show any more is not waited for.
+    fn move_focus(self) {
+        let Some((Some(target), element)) = self.config.try_with_value(|config| {
+            let target = config.focus.get();
+            (
+                target,
+                target.and_then(|target| config.focusable.borrow()[target as usize].clone()),
+            )
+        }) else {
+            return;
+        };
+        if self.state.with_untracked(|state| state.shows(target)) {
+            // Not built yet, or removed since (a new one is on its way).
+            let Some(element) = element.filter(|element| element.is_connected()) else {
                 return;
             };
-            if shown {
-                let element: Option<HtmlElement> = match focus {
-                    Focus::Quantity => nodes.quantity.get().map(Into::into),
-                    Focus::Email => nodes.email.get().map(Into::into),
-                    Focus::Mine => nodes.mine.get().map(Into::into),
-                    Focus::Subscribed => nodes.subscribed.get().map(Into::into),
-                    Focus::Opener => nodes.opener.get().map(Into::into),
-                };
-                // A node ref keeps an element removed since: wait for the new one.
-                let Some(element) = element.filter(|element| element.is_connected()) else {
-                    return;
-                };
-                let _ = element.focus();
-            }
-            state.update_untracked(|state| state.focus = None);
-        });
+            let _ = element.focus();
+        }
+        self.config.with_value(|config| config.focus.set(None));
+    }
+
+    /// Changes the state (through a write guard, which notifies when dropped:
+    /// one copy of that code for every change).
+    fn change<T>(self, change: impl FnOnce(&mut State) -> T) -> Option<T> {
+        self.state.try_write().map(|mut state| change(&mut state))
     }
 
     /// A new answer (or failure): the view follows the signal; the host's
@@ -319,6 +352,7 @@ impl Widget {
     /// page's error event, a fresh availability.
     fn follow(self, follow_up: FollowUp) {
         let FollowUp {
+            focus,
             reload,
             report,
             store,
@@ -333,6 +367,7 @@ impl Widget {
         if let Some(error) = report {
             self.emit_error(&error);
         }
+        self.focus(focus);
         if reload {
             self.reload();
         }
@@ -343,7 +378,7 @@ impl Widget {
         self.spawn(async move {
             let answer = http::get_reservation(&self.api(), &remembered.id).await;
             let (answer, _) = split(answer);
-            if let Some(follow_up) = self.state.try_update(|state| state.checked(answer)) {
+            if let Some(follow_up) = self.change(|state| state.checked(answer)) {
                 self.follow(follow_up);
             }
         });
@@ -351,12 +386,13 @@ impl Widget {
 
     pub fn open_form(self, purpose: Purpose) {
         let quantity = self.quantity;
-        self.state
-            .update(|state| state.open_form(purpose, quantity, host::random_key));
+        let first = self.change(|state| state.open_form(purpose, quantity, host::random_key));
+        self.focus(first);
     }
 
     pub fn close_form(self) {
-        self.state.update(State::close_form);
+        let opener = self.change(State::close_form);
+        self.focus(opener);
     }
 
     pub fn edit_form(self, change: impl FnOnce(&mut Form)) {
@@ -369,12 +405,10 @@ impl Widget {
 
     pub fn submit(self) {
         let strings = self.strings;
-        let Some((purpose, submission)) = self
-            .state
-            .try_update(|state| state.submit(strings))
-            .flatten()
-        else {
-            return;
+        let (purpose, submission) = match self.change(|state| state.submit(strings)).flatten() {
+            Some(Ok(sending)) => sending,
+            Some(Err(field)) => return self.focus(Some(field.into())),
+            None => return,
         };
         match purpose {
             Purpose::Reserve => self.reserve(submission),
@@ -396,9 +430,8 @@ impl Widget {
             )
             .await;
             let (answer, raw) = split(result);
-            let Some(follow_up) = self
-                .state
-                .try_update(|state| state.reserved(answer, asked, strings, host::random_key))
+            let Some(follow_up) =
+                self.change(|state| state.reserved(answer, asked, strings, host::random_key))
             else {
                 return;
             };
@@ -417,10 +450,7 @@ impl Widget {
             let result = http::subscribe(&api, &sku, &email, self.lang.code()).await;
             let (answer, raw) = split(result);
             let answer = answer.map(drop);
-            let Some(follow_up) = self
-                .state
-                .try_update(|state| state.subscribed(answer, strings))
-            else {
+            let Some(follow_up) = self.change(|state| state.subscribed(answer, strings)) else {
                 return;
             };
             if let Some(raw) = raw {
@@ -440,7 +470,7 @@ impl Widget {
         self.spawn(async move {
             let answer = http::cancel_reservation(&self.api(), &id).await;
             let answer = answer.map(drop);
-            if let Some(follow_up) = self.state.try_update(|state| state.cancelled(answer)) {
+            if let Some(follow_up) = self.change(|state| state.cancelled(answer)) {
                 self.follow(follow_up);
             }
         });

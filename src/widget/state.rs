@@ -72,9 +72,6 @@ pub struct State {
     /// What the live region says: the status words as of the last change of
     /// status category, so a live update moving a number is not announced.
     pub announced: String,
-    /// Where the shopper's focus moves once the last change is on screen;
-    /// the view takes it (and clears it) when that element is there.
-    pub focus: Option<Focus>,
 }
 
 /// The elements a change can move the focus to.
@@ -103,6 +100,8 @@ impl From<Field> for Focus {
 #[must_use]
 #[derive(Debug, Default, PartialEq)]
 pub struct FollowUp {
+    /// Move the focus here once the change is on screen.
+    pub focus: Option<Focus>,
     /// Ask for the availability again: the answer changed what is left.
     pub reload: bool,
     /// Tell the page (`stock-status:error`): a failure it has not heard of.
@@ -126,7 +125,6 @@ impl State {
             mine: remembered.map_or(Mine::Nothing, Mine::Checking),
             subscribed: false,
             announced: String::new(),
-            focus: None,
         }
     }
 
@@ -155,8 +153,8 @@ impl State {
         self.subscribed && self.load.status() != Some(Status::InStock)
     }
 
-    /// Whether `focus`'s element is on screen in this state: a focus request
-    /// for an element that is not is dropped.
+    /// Whether `focus`'s element is on screen in this state (a request to
+    /// focus one that is not is dropped).
     pub fn shows(&self, focus: Focus) -> bool {
         match focus {
             Focus::Quantity => self
@@ -170,9 +168,9 @@ impl State {
         }
     }
 
-    /// The shopper opens the form: its first field takes the focus. A
+    /// The shopper opens the form; its first field takes the focus. A
     /// reservation starts at the widget's quantity, capped at what can be had.
-    pub fn open_form(&mut self, purpose: Purpose, quantity: u32, key: impl FnOnce() -> String) {
+    pub fn open_form(&mut self, purpose: Purpose, quantity: u32, key: fn() -> String) -> Focus {
         let (form, first) = match purpose {
             Purpose::Reserve => (
                 Form::new(quantity, self.load.max_quantity(), key()),
@@ -181,27 +179,24 @@ impl State {
             Purpose::Notify => (Form::notify(), Focus::Email),
         };
         self.form = Some(form);
-        self.focus = Some(first);
+        first
     }
 
-    /// "Not now": back to the button that opened the form, if it is still there.
-    pub fn close_form(&mut self) {
+    /// "Not now": the focus goes back to the button that opened the form.
+    pub fn close_form(&mut self) -> Focus {
         self.form = None;
-        self.focus = self.shows(Focus::Opener).then_some(Focus::Opener);
+        Focus::Opener
     }
 
-    /// The shopper sends the form: what to send, or `None` when the fields
-    /// are at fault (the first takes the focus) or it is on its way already.
-    pub fn submit(&mut self, strings: &Strings) -> Option<(Purpose, Submission)> {
+    /// The shopper sends the form: what to send, or the field at fault (it
+    /// takes the focus); `None` when no form is open or it is on its way.
+    pub fn submit(&mut self, strings: &Strings) -> Option<Result<(Purpose, Submission), Field>> {
         let max_quantity = self.load.max_quantity();
         let form = self.form.as_mut().filter(|form| !form.submitting)?;
-        match form.submit(max_quantity, strings) {
-            Ok(submission) => Some((form.purpose, submission)),
-            Err(field) => {
-                self.focus = Some(field.into());
-                None
-            }
-        }
+        Some(
+            form.submit(max_quantity, strings)
+                .map(|submission| (form.purpose, submission)),
+        )
     }
 
     fn edit_form(&mut self, change: impl FnOnce(&mut Form)) {
@@ -217,7 +212,7 @@ impl State {
         answer: Result<Reservation, FetchError>,
         asked: u32,
         strings: &Strings,
-        fresh_key: impl FnOnce() -> String,
+        fresh_key: fn() -> String,
     ) -> FollowUp {
         let error = match answer {
             Ok(reservation) => {
@@ -227,8 +222,8 @@ impl State {
                 };
                 self.form = None;
                 self.mine = Mine::Placed(reservation);
-                self.focus = Some(Focus::Mine);
                 return FollowUp {
+                    focus: Some(Focus::Mine),
                     reload: true,
                     store: Some(Store::Remember(remembered)),
                     ..FollowUp::default()
@@ -245,8 +240,10 @@ impl State {
             } if code == "customer_limit_reached" => {
                 let allowed = max_quantity.unwrap_or(0);
                 self.edit_form(|form| form.customer_limit(allowed, strings, fresh_key()));
-                self.focus = Some(Focus::Quantity);
-                FollowUp::default()
+                FollowUp {
+                    focus: Some(Focus::Quantity),
+                    ..FollowUp::default()
+                }
             }
             // Someone else took the units: show what is left, keep the shopper going.
             FetchError::Status {
@@ -282,8 +279,10 @@ impl State {
             Ok(()) => {
                 self.form = None;
                 self.subscribed = true;
-                self.focus = Some(Focus::Subscribed);
-                FollowUp::default()
+                FollowUp {
+                    focus: Some(Focus::Subscribed),
+                    ..FollowUp::default()
+                }
             }
             // It is back already: show it.
             Err(error) if error.status() == Some(409) => {
@@ -295,8 +294,10 @@ impl State {
             }
             Err(error) if error.status() == Some(422) => {
                 self.edit_form(|form| form.rejected(Field::Email, 1, strings, String::new()));
-                self.focus = Some(Focus::Email);
-                FollowUp::default()
+                FollowUp {
+                    focus: Some(Focus::Email),
+                    ..FollowUp::default()
+                }
             }
             Err(error) => self.failed(error, strings),
         }
@@ -321,8 +322,8 @@ impl State {
             },
             _ => {
                 self.mine = Mine::Cancelled;
-                self.focus = Some(Focus::Mine);
                 FollowUp {
+                    focus: Some(Focus::Mine),
                     reload: true,
                     store: Some(Store::Forget),
                     ..FollowUp::default()
@@ -558,9 +559,9 @@ mod tests {
     fn sending() -> State {
         let mut state = State::new(None);
         state.show(Load::Ready(backorder(Some(5))), EN);
-        state.open_form(Purpose::Reserve, 2, || String::from("k1"));
+        let _ = state.open_form(Purpose::Reserve, 2, || String::from("k1"));
         state.form.as_mut().unwrap().email = String::from("jane@example.com");
-        assert!(state.submit(strings()).is_some());
+        assert!(matches!(state.submit(strings()), Some(Ok(_))));
         state
     }
 
@@ -723,23 +724,19 @@ mod tests {
     fn opening_and_closing_the_form_moves_the_focus() {
         let mut state = State::new(None);
         state.show(Load::Ready(backorder(Some(3))), EN);
-        state.open_form(Purpose::Reserve, 10, key);
+        assert_eq!(state.open_form(Purpose::Reserve, 10, key), Focus::Quantity);
         assert_eq!(state.form.as_ref().unwrap().quantity, "3", "capped");
-        assert_eq!(state.focus, Some(Focus::Quantity));
-        state.close_form();
-        assert_eq!(
-            (state.form.as_ref(), state.focus),
-            (None, Some(Focus::Opener))
-        );
-        state.open_form(Purpose::Reserve, 1, key);
+        assert_eq!(state.close_form(), Focus::Opener);
+        assert!(state.form.is_none() && state.shows(Focus::Opener));
+        let _ = state.open_form(Purpose::Reserve, 1, key);
         // The status changed while the form was open: no button to go back to.
         state.show(Load::Ready(out_of_stock()), EN);
         state.subscribed = true;
-        state.close_form();
-        assert_eq!(state.focus, None);
+        let _ = state.close_form();
+        assert!(!state.shows(Focus::Opener), "the request is dropped");
         state.subscribed = false;
-        state.open_form(Purpose::Notify, 1, || unreachable!("no key to subscribe"));
-        assert_eq!(state.focus, Some(Focus::Email));
+        let no_key = || unreachable!("no key to subscribe");
+        assert_eq!(state.open_form(Purpose::Notify, 1, no_key), Focus::Email);
         assert!(!state.shows(Focus::Quantity) && state.shows(Focus::Email));
     }
 
@@ -747,13 +744,11 @@ mod tests {
     fn a_form_at_fault_sends_nothing_and_focuses_the_field() {
         let mut state = State::new(None);
         state.show(Load::Ready(backorder(Some(3))), EN);
-        state.open_form(Purpose::Reserve, 1, key);
-        state.focus = None;
+        let _ = state.open_form(Purpose::Reserve, 1, key);
         state.form.as_mut().unwrap().email = String::from("jane@");
-        assert_eq!(state.submit(strings()), None);
-        assert_eq!(state.focus, Some(Focus::Email));
+        assert_eq!(state.submit(strings()), Some(Err(Field::Email)));
         state.form.as_mut().unwrap().email = String::from("jane@example.com");
-        let (purpose, submission) = state.submit(strings()).expect("valid");
+        let (purpose, submission) = state.submit(strings()).unwrap().expect("valid");
         assert_eq!((purpose, submission.quantity), (Purpose::Reserve, 1));
         assert_eq!(
             state.submit(strings()),
@@ -770,14 +765,14 @@ mod tests {
         assert_eq!(
             follow_up,
             FollowUp {
+                focus: Some(Focus::Mine),
                 reload: true,
                 report: None,
                 store: Some(Store::Remember(remembered())),
             }
         );
         assert_eq!(state.form, None);
-        assert!(matches!(state.mine, Mine::Placed(_)));
-        assert_eq!(state.focus, Some(Focus::Mine));
+        assert!(matches!(state.mine, Mine::Placed(_)) && state.shows(Focus::Mine));
         assert_eq!(
             state.action(),
             Action::Reserve,
@@ -789,10 +784,9 @@ mod tests {
     fn the_cap_per_customer_keeps_the_form_and_focuses_the_quantity() {
         let mut state = sending();
         let answer = Err(refusal(409, "customer_limit_reached", Some(1), None));
-        assert_eq!(
-            state.reserved(answer, 2, strings(), key),
-            FollowUp::default()
-        );
+        let follow_up = state.reserved(answer, 2, strings(), key);
+        assert_eq!(follow_up.focus, Some(Focus::Quantity));
+        assert!(!follow_up.reload && follow_up.report.is_none());
         let form = state.form.as_ref().unwrap();
         assert_eq!(
             form.quantity_error.as_deref(),
@@ -802,7 +796,6 @@ mod tests {
             (form.idempotency_key.as_str(), form.submitting),
             ("fresh", false)
         );
-        assert_eq!(state.focus, Some(Focus::Quantity));
     }
 
     #[test]
@@ -859,7 +852,7 @@ mod tests {
     #[test]
     fn an_answer_after_the_form_was_closed_leaves_it_closed() {
         let mut state = sending();
-        state.close_form();
+        let _ = state.close_form();
         let answer = Err(refusal(409, "customer_limit_reached", Some(1), None));
         let _ = state.reserved(answer, 2, strings(), key);
         assert_eq!(state.form, None);
@@ -874,22 +867,23 @@ mod tests {
         let notify = || {
             let mut state = State::new(None);
             state.show(Load::Ready(out_of_stock()), EN);
-            state.open_form(Purpose::Notify, 1, key);
+            let _ = state.open_form(Purpose::Notify, 1, key);
             state
         };
         let mut state = notify();
-        assert_eq!(state.subscribed(Ok(()), strings()), FollowUp::default());
+        let done = state.subscribed(Ok(()), strings());
+        assert_eq!(done.focus, Some(Focus::Subscribed));
+        assert!(!done.reload && done.report.is_none());
         assert!(state.says_subscribed() && state.form.is_none());
-        assert_eq!(state.focus, Some(Focus::Subscribed));
 
         let mut state = notify();
         let back = state.subscribed(Err(refusal(409, "in_stock", None, None)), strings());
         assert!(back.reload && state.form.is_none() && !state.subscribed);
 
         let mut state = notify();
-        let _ = state.subscribed(Err(refusal(422, "invalid_email", None, None)), strings());
+        let refused = state.subscribed(Err(refusal(422, "invalid_email", None, None)), strings());
         assert!(state.form.as_ref().unwrap().email_error.is_some());
-        assert_eq!(state.focus, Some(Focus::Email));
+        assert_eq!(refused.focus, Some(Focus::Email));
 
         let mut state = notify();
         let down = state.subscribed(Err(refusal(500, "internal", None, None)), strings());
@@ -903,10 +897,8 @@ mod tests {
         for gone in [Ok(()), Err(refusal(404, "not_found", None, None))] {
             let mut state = State::new(Some(remembered()));
             let follow_up = state.cancelled(gone);
-            assert_eq!(
-                (&state.mine, state.focus),
-                (&Mine::Cancelled, Some(Focus::Mine))
-            );
+            assert_eq!(state.mine, Mine::Cancelled);
+            assert_eq!(follow_up.focus, Some(Focus::Mine));
             assert!(follow_up.reload && follow_up.store == Some(Store::Forget));
         }
         let mut state = State::new(Some(remembered()));

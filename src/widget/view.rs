@@ -7,7 +7,7 @@ use super::controller::Widget;
 use super::form::{Form, Purpose};
 use super::i18n::number;
 use super::mine::Mine;
-use super::state::{Action, State};
+use super::state::{Action, Focus, State};
 use leptos::prelude::*;
 use web_sys::HtmlElement;
 
@@ -45,7 +45,7 @@ pub fn StockStatus(
     let lang = widget.lang;
     view! {
         // `lang` on the root: screen readers pronounce the widget's words in its language.
-        <div class="sw" lang=lang.code() data-state=initial_state node_ref=widget.nodes.root>
+        <div class="sw" lang=lang.code() data-state=initial_state node_ref=widget.root>
             <div class="sw-row">
                 <StatusLine widget />
                 <StatusAction widget />
@@ -110,7 +110,7 @@ fn OpenForm(widget: Widget, purpose: Purpose) -> impl IntoView {
         Purpose::Notify => widget.strings.notify,
     };
     view! {
-        <button type="button" class="sw-button" node_ref=widget.nodes.opener on:click=move |_| widget.open_form(purpose)>
+        <button type="button" class="sw-button" node_ref=widget.focus_ref(Focus::Opener) on:click=move |_| widget.open_form(purpose)>
             {label}
         </button>
     }
@@ -124,7 +124,7 @@ fn Subscribed(widget: Widget) -> impl IntoView {
     move || {
         shown.get().then(|| {
             view! {
-                <p class="sw-mine sw-done" tabindex="-1" role="status" node_ref=widget.nodes.subscribed>
+                <p class="sw-mine sw-done" tabindex="-1" role="status" node_ref=widget.focus_ref(Focus::Subscribed)>
                     {widget.strings.notify_done}
                 </p>
             }
@@ -139,7 +139,6 @@ fn MyReservation(widget: Widget) -> impl IntoView {
         state,
         lang,
         strings,
-        nodes,
         ..
     } = widget;
     let panel = move || state.with(|state| state.mine.panel(lang));
@@ -150,7 +149,7 @@ fn MyReservation(widget: Widget) -> impl IntoView {
     move || {
         shown.get().then(|| {
             view! {
-                <div class="sw-mine" tabindex="-1" node_ref=nodes.mine>
+                <div class="sw-mine" tabindex="-1" node_ref=widget.focus_ref(Focus::Mine)>
                     <span>{text}</span>
                     <button type="button" class="sw-link" hidden=hidden on:click=move |_| widget.cancel_mine()>
                         {strings.cancel_reservation}
@@ -181,7 +180,6 @@ fn ReserveForm(widget: Widget) -> impl IntoView {
         state,
         lang,
         strings,
-        nodes,
         ..
     } = widget;
     // Built when it opens; its fields update in place (typing keeps the caret).
@@ -230,7 +228,7 @@ fn ReserveForm(widget: Widget) -> impl IntoView {
                 }>
                     <div class="sw-field" hidden=!reserving>
                         <label for=quantity_id.clone()>{strings.quantity}</label>
-                        <input id=quantity_id node_ref=nodes.quantity name="quantity" type="number" inputmode="numeric" min="1"
+                        <input id=quantity_id node_ref=widget.focus_ref(Focus::Quantity) name="quantity" type="number" inputmode="numeric" min="1"
                             max=max
                             prop:value=move || quantity().unwrap_or_default()
                             aria-invalid=move || true_false(quantity_error().is_some())
@@ -244,7 +242,7 @@ fn ReserveForm(widget: Widget) -> impl IntoView {
                     <div class="sw-field sw-wide">
                         <label for=email_id.clone()>{strings.email}</label>
                         // Only the shopper writes the e-mail: no binding back to the input.
-                        <input id=email_id node_ref=nodes.email name="email" type="email" autocomplete="email" spellcheck="false"
+                        <input id=email_id node_ref=widget.focus_ref(Focus::Email) name="email" type="email" autocomplete="email" spellcheck="false"
                             aria-invalid=move || true_false(email_error().is_some())
                             aria-describedby=email_described_by
                             on:input=move |event| typed(event, |form, value| {
