@@ -109,8 +109,8 @@ fn the_manifest_lists_every_css_custom_property_the_styles_read() {
 
 #[test]
 fn the_manifest_lists_the_events_the_widget_dispatches() {
-    let view = read(&project_dir().join("src/widget/view.rs"));
-    let dispatched: BTreeSet<String> = view
+    let controller = read(&project_dir().join("src/widget/controller.rs"));
+    let dispatched: BTreeSet<String> = controller
         .split(".emit(\"")
         .skip(1)
         .map(|rest| format!("stock-status:{}", &rest[..rest.find('"').unwrap()]))

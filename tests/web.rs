@@ -202,6 +202,12 @@ async fn settled(host: &HtmlElement) {
     TimeoutFuture::new(0).await;
 }
 
+/// The element focused inside the widget's shadow root.
+fn focused(host: &HtmlElement) -> Option<web_sys::Element> {
+    let active = field(&host.shadow_root().unwrap().into(), &["activeElement"]);
+    active.dyn_into().ok()
+}
+
 fn click(host: &HtmlElement, selector: &str) {
     find(host, selector)
         .expect(selector)
@@ -346,24 +352,29 @@ async fn the_form_caps_the_quantity_and_previews_without_requests() {
     settled(&host).await;
     click(&host, ".sw-row .sw-button");
     TimeoutFuture::new(0).await;
-    let quantity: web_sys::HtmlInputElement = find(&host, "#sw-quantity").unwrap().unchecked_into();
+    let quantity: web_sys::HtmlInputElement =
+        find(&host, "[name=quantity]").unwrap().unchecked_into();
     assert_eq!(quantity.value(), "4", "capped at the most that can be had");
     assert_eq!(quantity.get_attribute("max").as_deref(), Some("4"));
-    // Labels point at their inputs.
     assert_eq!(
-        find(&host, "label[for=sw-quantity]").map(|label| label.text_content().unwrap()),
-        Some("Quantity".into())
+        focused(&host),
+        Some(quantity.clone().unchecked_into()),
+        "focus moves to it"
     );
+    // Labels point at their inputs.
+    let label = find(&host, ".sw-field label").unwrap();
+    assert_eq!(label.text_content().as_deref(), Some("Quantity"));
+    assert_eq!(label.get_attribute("for"), Some(quantity.id()));
     assert_eq!(
         text(&host, ".sw-preview"),
         "2 in stock, 2 on backorder — ships in 6 days"
     );
 
     let before = requests().length();
-    type_into(&host, "#sw-quantity", "1");
+    type_into(&host, "[name=quantity]", "1");
     TimeoutFuture::new(0).await;
     assert_eq!(text(&host, ".sw-preview"), "In stock");
-    type_into(&host, "#sw-quantity", "3");
+    type_into(&host, "[name=quantity]", "3");
     TimeoutFuture::new(0).await;
     assert_eq!(
         text(&host, ".sw-preview"),
@@ -373,6 +384,14 @@ async fn the_form_caps_the_quantity_and_previews_without_requests() {
         requests().length(),
         before,
         "the preview is computed in the browser"
+    );
+    click(&host, ".sw-form .sw-link"); // "Not now"
+    TimeoutFuture::new(0).await;
+    assert!(find(&host, ".sw-form").is_none());
+    assert_eq!(
+        focused(&host),
+        find(&host, ".sw-row .sw-button"),
+        "back to the button that opened it"
     );
 }
 
@@ -394,26 +413,28 @@ async fn the_form_explains_invalid_fields_and_sends_nothing() {
     settled(&host).await;
     click(&host, ".sw-row .sw-button");
     TimeoutFuture::new(0).await;
-    type_into(&host, "#sw-quantity", "9");
-    type_into(&host, "#sw-email", "jane@");
+    type_into(&host, "[name=quantity]", "9");
+    type_into(&host, "[name=email]", "jane@");
     click(&host, ".sw-form button[type=submit]");
     TimeoutFuture::new(0).await;
     assert_eq!(
-        text(&host, "#sw-quantity-error"),
+        text(&host, "[name=quantity] + .sw-error"),
         "Enter a quantity from 1 to 3."
     );
-    let quantity = find(&host, "#sw-quantity").unwrap();
+    let quantity = find(&host, "[name=quantity]").unwrap();
+    assert_eq!(focused(&host), Some(quantity.clone()), "the field at fault");
     assert_eq!(
         quantity.get_attribute("aria-invalid").as_deref(),
         Some("true")
     );
-    type_into(&host, "#sw-quantity", "2");
+    type_into(&host, "[name=quantity]", "2");
     click(&host, ".sw-form button[type=submit]");
     TimeoutFuture::new(0).await;
     assert_eq!(
-        text(&host, "#sw-email-error"),
+        text(&host, "[name=email] ~ .sw-error"),
         "Enter a valid e-mail address, like name@example.com."
     );
+    assert_eq!(focused(&host), find(&host, "[name=email]"));
     let posts = requests()
         .iter()
         .filter(|request| field(request, &["method"]) == "POST")
@@ -449,8 +470,8 @@ async fn submitting_sends_an_idempotency_key_and_confirms() {
     settled(&host).await;
     click(&host, ".sw-row .sw-button");
     TimeoutFuture::new(0).await;
-    type_into(&host, "#sw-quantity", "2");
-    type_into(&host, "#sw-email", "jane@example.com");
+    type_into(&host, "[name=quantity]", "2");
+    type_into(&host, "[name=email]", "jane@example.com");
     click(&host, ".sw-form button[type=submit]");
     click(&host, ".sw-form button[type=submit]"); // a double click
     until("the confirmation", || {
@@ -458,6 +479,11 @@ async fn submitting_sends_an_idempotency_key_and_confirms() {
     })
     .await;
     let confirmation = text(&host, ".sw-mine");
+    assert_eq!(
+        focused(&host),
+        find(&host, ".sw-mine"),
+        "focus moves to the confirmation"
+    );
     assert!(
         confirmation.contains("Reference rsv_0123456789abcdef0123456789abcdef"),
         "{confirmation}"
@@ -523,7 +549,7 @@ async fn out_of_stock_takes_an_email_to_write_when_it_is_back() {
     assert_eq!(text(&host, ".sw-row .sw-button"), "Email me when it's back");
     click(&host, ".sw-row .sw-button");
     TimeoutFuture::new(0).await;
-    let quantity = find(&host, "#sw-quantity")
+    let quantity = find(&host, "[name=quantity]")
         .unwrap()
         .parent_element()
         .unwrap();
@@ -531,22 +557,23 @@ async fn out_of_stock_takes_an_email_to_write_when_it_is_back() {
         quantity.has_attribute("hidden"),
         "an address is all it asks"
     );
+    assert_eq!(focused(&host), find(&host, "[name=email]"));
     assert_eq!(
-        text(&host, "#sw-email-hint"),
+        text(&host, "[name=email] ~ .sw-hint"),
         "One e-mail when it's back, nothing else."
     );
     assert!(
         find(&host, ".sw-row .sw-button").is_none(),
         "the form is open"
     );
-    type_into(&host, "#sw-email", "ann@");
+    type_into(&host, "[name=email]", "ann@");
     click(&host, ".sw-form button[type=submit]");
     TimeoutFuture::new(0).await;
     assert_eq!(
-        text(&host, "#sw-email-error"),
+        text(&host, "[name=email] ~ .sw-error"),
         "Enter a valid e-mail address, like name@example.com."
     );
-    type_into(&host, "#sw-email", " ann@example.com ");
+    type_into(&host, "[name=email]", " ann@example.com ");
     click(&host, ".sw-form button[type=submit]");
     click(&host, ".sw-form button[type=submit]"); // a double click
     until("the confirmation", || {
@@ -555,6 +582,11 @@ async fn out_of_stock_takes_an_email_to_write_when_it_is_back() {
     .await;
     let done = find(&host, ".sw-done").unwrap();
     assert_eq!(done.get_attribute("role").as_deref(), Some("status"));
+    assert_eq!(
+        focused(&host),
+        Some(done),
+        "focus moves to the confirmation"
+    );
     assert!(find(&host, ".sw-form").is_none());
     assert!(
         find(&host, ".sw-row .sw-button").is_none(),
@@ -809,10 +841,90 @@ async fn a_leptos_app_can_put_the_component_in_its_own_view() {
         .unchecked_into::<HtmlElement>()
         .click();
     TimeoutFuture::new(0).await;
-    let quantity: web_sys::HtmlInputElement = light("#sw-quantity").unwrap().unchecked_into();
+    let quantity: web_sys::HtmlInputElement = light("[name=quantity]").unwrap().unchecked_into();
     assert_eq!(quantity.value(), "2");
     drop(handle);
     assert!(light(".sw").is_none(), "unmounting removes the widget");
+}
+
+/// Every element under `root` that `selector` matches.
+fn select_all(root: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> {
+    let all = js_sys::Function::new_with_args(
+        "root, selector",
+        "return [...root.querySelectorAll(selector)]",
+    )
+    .call2(&JsValue::NULL, root, &selector.into())
+    .unwrap();
+    all.unchecked_into::<js_sys::Array>()
+        .iter()
+        .map(JsCast::unchecked_into)
+        .collect()
+}
+
+/// Two `StockStatus` in one Leptos view share a document: each form's labels
+/// and descriptions must name its own inputs, not the other widget's.
+#[wasm_bindgen_test]
+async fn two_widgets_in_one_leptos_view_each_label_their_own_inputs() {
+    use leptos::prelude::*;
+    use stock_widget::widget::StockStatus;
+
+    let backorder = availability("backorder", 0, false, "null", 1, 0, 1, true, Some(6));
+    stub_fetch(&format!(
+        r#"[{{"method":"GET","path":"/availability?skus=","status":200,"body":{{"items":[{backorder}],"missing":[]}}}}]"#
+    ));
+    let app = host();
+    let handle = leptos::mount::mount_to(app.clone(), || {
+        view! {
+            <StockStatus sku="SKU-1" api="https://api.test" lang="en" />
+            <StockStatus sku="SKU-1" api="https://api.test" lang="en" />
+        }
+    });
+    let widgets = || select_all(&app, ".sw");
+    until("both statuses", || {
+        widgets()
+            .iter()
+            .all(|root| root.get_attribute("data-state").as_deref() == Some("backorder"))
+    })
+    .await;
+    for root in widgets() {
+        let button = root.query_selector(".sw-row .sw-button").unwrap().unwrap();
+        button.unchecked_into::<HtmlElement>().click();
+    }
+    TimeoutFuture::new(0).await;
+    let document = web_sys::window().unwrap().document().unwrap();
+    let mut ids = Vec::new();
+    for root in widgets() {
+        let labels = select_all(&root, "label");
+        assert_eq!(labels.len(), 2, "quantity and e-mail");
+        for label in labels {
+            let id = label.get_attribute("for").expect("a label names its input");
+            let input = document
+                .get_element_by_id(&id)
+                .expect("an element with that id");
+            assert!(
+                root.contains(Some(&input)),
+                "{id} is in the label's own widget"
+            );
+            assert_eq!(input.tag_name(), "INPUT");
+            ids.push(id);
+        }
+        for input in select_all(&root, "input") {
+            let described_by = input.get_attribute("aria-describedby").unwrap();
+            for id in described_by.split(' ') {
+                let description = document.get_element_by_id(id).expect(id);
+                assert!(
+                    root.contains(Some(&description)),
+                    "{id} describes its own input"
+                );
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    let count = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "no id twice on the page: {ids:?}");
+    drop(handle);
 }
 
 /// What the loader does while the wasm loads: an answer already asked for `url`.
@@ -1012,7 +1124,7 @@ async fn an_open_form_keeps_its_input_and_previews_the_new_numbers() {
     until("the stream to open", || !open_sources().is_empty()).await;
     click(&host, ".sw-row .sw-button");
     TimeoutFuture::new(0).await;
-    type_into(&host, "#sw-quantity", "3");
+    type_into(&host, "[name=quantity]", "3");
     TimeoutFuture::new(0).await;
     assert!(
         text(&host, ".sw-preview").starts_with("Backorder"),
@@ -1036,7 +1148,7 @@ async fn an_open_form_keeps_its_input_and_previews_the_new_numbers() {
         text(&host, ".sw-preview") == "Only 2 can be ordered"
     })
     .await;
-    let input: web_sys::HtmlInputElement = find(&host, "#sw-quantity").unwrap().unchecked_into();
+    let input: web_sys::HtmlInputElement = find(&host, "[name=quantity]").unwrap().unchecked_into();
     assert_eq!(input.value(), "3", "the shopper's input stays");
     assert_eq!(input.get_attribute("max").as_deref(), Some("2"));
 }
@@ -1090,8 +1202,8 @@ async fn a_race_lost_at_the_server_shows_what_is_left() {
     settled(&host).await;
     click(&host, ".sw-row .sw-button");
     TimeoutFuture::new(0).await;
-    type_into(&host, "#sw-quantity", "3");
-    type_into(&host, "#sw-email", "late@example.com");
+    type_into(&host, "[name=quantity]", "3");
+    type_into(&host, "[name=email]", "late@example.com");
     click(&host, ".sw-form button[type=submit]");
     until("the notice", || {
         text(&host, ".sw-notice").starts_with("Someone just took")
@@ -1101,7 +1213,7 @@ async fn a_race_lost_at_the_server_shows_what_is_left() {
         text(&host, ".sw-notice"),
         "Someone just took some of these. You can still reserve up to 1."
     );
-    let input: web_sys::HtmlInputElement = find(&host, "#sw-quantity").unwrap().unchecked_into();
+    let input: web_sys::HtmlInputElement = find(&host, "[name=quantity]").unwrap().unchecked_into();
     assert_eq!(input.value(), "1", "the quantity is capped to what is left");
 }
 

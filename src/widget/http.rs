@@ -3,6 +3,8 @@
 //! `serde-wasm-bindgen`, so no JSON parser ships in the wasm. Every request
 //! has a timeout and is aborted when the widget goes away.
 
+pub use super::state::FetchError;
+
 use crate::api::{
     Availability, AvailabilityList, ErrorBody, Reservation, SubscriptionConfirmation,
 };
@@ -15,45 +17,6 @@ use web_sys::{AbortController, Headers, RequestInit, Response};
 
 /// How long a request may take before the shopper is told.
 pub const TIMEOUT_MS: u32 = 5_000;
-
-/// Why a request failed, in terms the view can explain.
-#[derive(Clone, Debug, PartialEq)]
-pub enum FetchError {
-    /// Network failure: the API is unreachable (or CORS refused us).
-    Unreachable,
-    /// No answer within `TIMEOUT_MS`.
-    Timeout,
-    /// The API answered with an error status and, maybe, an error body.
-    Status {
-        status: u16,
-        code: String,
-        max_quantity: Option<u32>,
-        field: Option<String>,
-    },
-    /// The body was not the JSON we expected.
-    Malformed,
-}
-
-impl FetchError {
-    /// Worth retrying by itself: the network or the server may recover.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            FetchError::Unreachable | FetchError::Timeout => true,
-            FetchError::Status { status, .. } => *status >= 500 || *status == 408,
-            FetchError::Malformed => false,
-        }
-    }
-
-    /// The code a host page sees in `stock-status:error`.
-    pub fn code(&self) -> &str {
-        match self {
-            FetchError::Unreachable => "unreachable",
-            FetchError::Timeout => "timeout",
-            FetchError::Status { code, .. } => code,
-            FetchError::Malformed => "malformed_response",
-        }
-    }
-}
 
 /// Aborts the request when dropped: a destroyed widget leaves nothing running.
 struct AbortOnDrop(AbortController);

@@ -1,12 +1,64 @@
-//! What the widget knows and says, apart from the DOM: plain data, the
-//! changes the shopper's actions make to it, and pure wording and validation
-//! functions. The components in `view.rs` only wire these to signals.
+//! What the widget knows and says, apart from the DOM and the network: plain
+//! data, the change each shopper action and each API answer makes to it, and
+//! the wording. `controller.rs` runs the requests and applies these changes;
+//! the components in `view.rs` show the result. Compiled for every target, so
+//! its tests run natively with `cargo test` (wording takes a [`Locale`]).
 
-use super::http::FetchError;
-use super::i18n::{Lang, Strings, count, fill, number};
-use super::storage::Remembered;
-use crate::api::{Availability, MAX_REQUEST_QUANTITY, Reservation, ReservationStatus};
-use crate::logic::{Quote, Status};
+use super::form::{Field, Form, Purpose, Submission};
+use super::i18n::{Locale, Strings};
+use super::mine::{Mine, Remembered};
+use super::wording::{quote_of, status_line};
+use crate::api::{Availability, Reservation, ReservationStatus};
+use crate::logic::Status;
+
+/// Waits before automatic retries of a transient failure; then the shopper decides.
+pub const RETRY_DELAYS_MS: [u32; 4] = [1_000, 2_000, 4_000, 8_000];
+
+/// Why a request failed, in terms the widget can explain.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FetchError {
+    /// Network failure: the API is unreachable (or CORS refused us).
+    Unreachable,
+    /// No answer in time.
+    Timeout,
+    /// The API answered with an error status and, maybe, an error body.
+    Status {
+        status: u16,
+        code: String,
+        max_quantity: Option<u32>,
+        field: Option<String>,
+    },
+    /// The body was not the JSON we expected.
+    Malformed,
+}
+
+impl FetchError {
+    /// Worth retrying by itself: the network or the server may recover.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Unreachable | FetchError::Timeout => true,
+            FetchError::Status { status, .. } => *status >= 500 || *status == 408,
+            FetchError::Malformed => false,
+        }
+    }
+
+    /// The code a host page sees in `stock-status:error`.
+    pub fn code(&self) -> &str {
+        match self {
+            FetchError::Unreachable => "unreachable",
+            FetchError::Timeout => "timeout",
+            FetchError::Status { code, .. } => code,
+            FetchError::Malformed => "malformed_response",
+        }
+    }
+
+    fn status(&self) -> Option<u16> {
+        match self {
+            FetchError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
 
 /// Everything a widget shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,11 +74,64 @@ pub struct State {
     pub announced: String,
 }
 
+/// The elements a change can move the focus to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Quantity,
+    Email,
+    /// The "you reserved" panel.
+    Mine,
+    /// "We'll e-mail you when it's back".
+    Subscribed,
+    /// The button that opens the form.
+    Opener,
+}
+
+impl From<Field> for Focus {
+    fn from(field: Field) -> Focus {
+        match field {
+            Field::Quantity => Focus::Quantity,
+            Field::Email => Focus::Email,
+        }
+    }
+}
+
+/// What an answer asks of the controller besides the new state.
+#[must_use]
+#[derive(Debug, Default, PartialEq)]
+pub struct FollowUp {
+    /// Move the focus here once the change is on screen.
+    pub focus: Option<Focus>,
+    /// Ask for the availability again: the answer changed what is left.
+    pub reload: bool,
+    /// Tell the page (`stock-status:error`): a failure it has not heard of.
+    pub report: Option<FetchError>,
+    /// What the shopper's storage should now hold for this product.
+    pub store: Option<Store>,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Store {
+    Remember(Remembered),
+    Forget,
+}
+
 impl State {
+    /// Loading, with the reservation remembered from an earlier visit if any.
+    pub fn new(remembered: Option<Remembered>) -> State {
+        State {
+            load: Load::Loading,
+            form: None,
+            mine: remembered.map_or(Mine::Nothing, Mine::Checking),
+            subscribed: false,
+            announced: String::new(),
+        }
+    }
+
     /// Shows `load`; the announcement follows only a change of category.
-    pub fn show(&mut self, load: Load, lang: Lang, strings: &Strings) {
+    pub fn show(&mut self, load: Load, locale: impl Locale) {
         if load.data_state() != self.load.data_state() || self.announced.is_empty() {
-            self.announced = load.status_text(lang, strings);
+            self.announced = load.status_text(locale);
         }
         self.load = load;
     }
@@ -46,6 +151,204 @@ impl State {
     /// "We'll e-mail you when it's back", until it is (then the status says so).
     pub fn says_subscribed(&self) -> bool {
         self.subscribed && self.load.status() != Some(Status::InStock)
+    }
+
+    /// Whether `focus`'s element is on screen in this state (a request to
+    /// focus one that is not is dropped).
+    pub fn shows(&self, focus: Focus) -> bool {
+        match focus {
+            Focus::Quantity => self
+                .form
+                .as_ref()
+                .is_some_and(|form| form.purpose == Purpose::Reserve),
+            Focus::Email => self.form.is_some(),
+            Focus::Mine => self.mine != Mine::Nothing,
+            Focus::Subscribed => self.says_subscribed(),
+            Focus::Opener => matches!(self.action(), Action::Reserve | Action::Notify),
+        }
+    }
+
+    /// The shopper opens the form; its first field takes the focus. A
+    /// reservation starts at the widget's quantity, capped at what can be had.
+    pub fn open_form(&mut self, purpose: Purpose, quantity: u32, key: fn() -> String) -> Focus {
+        let (form, first) = match purpose {
+            Purpose::Reserve => (
+                Form::new(quantity, self.load.max_quantity(), key()),
+                Focus::Quantity,
+            ),
+            Purpose::Notify => (Form::notify(), Focus::Email),
+        };
+        self.form = Some(form);
+        first
+    }
+
+    /// "Not now": the focus goes back to the button that opened the form.
+    pub fn close_form(&mut self) -> Focus {
+        self.form = None;
+        Focus::Opener
+    }
+
+    /// The shopper sends the form: what to send, or the field at fault (it
+    /// takes the focus); `None` when no form is open or it is on its way.
+    pub fn submit(&mut self, strings: &Strings) -> Option<Result<(Purpose, Submission), Field>> {
+        let max_quantity = self.load.max_quantity();
+        let form = self.form.as_mut().filter(|form| !form.submitting)?;
+        Some(
+            form.submit(max_quantity, strings)
+                .map(|submission| (form.purpose, submission)),
+        )
+    }
+
+    fn edit_form(&mut self, change: impl FnOnce(&mut Form)) {
+        if let Some(form) = &mut self.form {
+            change(form);
+        }
+    }
+
+    /// The answer to a reservation of `asked` units. A refusal that needs a
+    /// changed form makes the next attempt a new one (`fresh_key`).
+    pub fn reserved(
+        &mut self,
+        answer: Result<Reservation, FetchError>,
+        asked: u32,
+        strings: &Strings,
+        fresh_key: fn() -> String,
+    ) -> FollowUp {
+        let error = match answer {
+            Ok(reservation) => {
+                let remembered = Remembered {
+                    id: reservation.id.clone(),
+                    quantity: reservation.quantity,
+                };
+                self.form = None;
+                self.mine = Mine::Placed(reservation);
+                return FollowUp {
+                    focus: Some(Focus::Mine),
+                    reload: true,
+                    store: Some(Store::Remember(remembered)),
+                    ..FollowUp::default()
+                };
+            }
+            Err(error) => error,
+        };
+        match error {
+            FetchError::Status {
+                status: 409,
+                code,
+                max_quantity,
+                ..
+            } if code == "customer_limit_reached" => {
+                let allowed = max_quantity.unwrap_or(0);
+                self.edit_form(|form| form.customer_limit(allowed, strings, fresh_key()));
+                FollowUp {
+                    focus: Some(Focus::Quantity),
+                    ..FollowUp::default()
+                }
+            }
+            // Someone else took the units: show what is left, keep the shopper going.
+            FetchError::Status {
+                status: 409,
+                max_quantity,
+                ..
+            } => {
+                let max = max_quantity.unwrap_or(0);
+                self.edit_form(|form| form.conflict(asked, max, strings, fresh_key()));
+                FollowUp {
+                    reload: true,
+                    ..FollowUp::default()
+                }
+            }
+            FetchError::Status {
+                status: 422, field, ..
+            } => {
+                let field = if field.as_deref() == Some("email") {
+                    Field::Email
+                } else {
+                    Field::Quantity
+                };
+                self.edit_form(|form| form.rejected(field, asked, strings, fresh_key()));
+                FollowUp::default()
+            }
+            error => self.failed(error, strings),
+        }
+    }
+
+    /// The answer to "email me when it's back".
+    pub fn subscribed(&mut self, answer: Result<(), FetchError>, strings: &Strings) -> FollowUp {
+        match answer {
+            Ok(()) => {
+                self.form = None;
+                self.subscribed = true;
+                FollowUp {
+                    focus: Some(Focus::Subscribed),
+                    ..FollowUp::default()
+                }
+            }
+            // It is back already: show it.
+            Err(error) if error.status() == Some(409) => {
+                self.form = None;
+                FollowUp {
+                    reload: true,
+                    ..FollowUp::default()
+                }
+            }
+            Err(error) if error.status() == Some(422) => {
+                self.edit_form(|form| form.rejected(Field::Email, 1, strings, String::new()));
+                FollowUp {
+                    focus: Some(Focus::Email),
+                    ..FollowUp::default()
+                }
+            }
+            Err(error) => self.failed(error, strings),
+        }
+    }
+
+    /// A failure the form cannot help with: say so in the form (keeping its
+    /// key, so sending again cannot reserve twice) and tell the page.
+    fn failed(&mut self, error: FetchError, strings: &Strings) -> FollowUp {
+        self.edit_form(|form| form.failed(error_text(strings, &error)));
+        FollowUp {
+            report: Some(error),
+            ..FollowUp::default()
+        }
+    }
+
+    /// The answer to cancelling the shopper's reservation (gone already: fine).
+    pub fn cancelled(&mut self, answer: Result<(), FetchError>) -> FollowUp {
+        match answer {
+            Err(error) if error.status() != Some(404) => FollowUp {
+                report: Some(error),
+                ..FollowUp::default()
+            },
+            _ => {
+                self.mine = Mine::Cancelled;
+                FollowUp {
+                    focus: Some(Focus::Mine),
+                    reload: true,
+                    store: Some(Store::Forget),
+                    ..FollowUp::default()
+                }
+            }
+        }
+    }
+
+    /// The current state of the reservation remembered from an earlier visit.
+    pub fn checked(&mut self, answer: Result<Reservation, FetchError>) -> FollowUp {
+        match answer {
+            Ok(reservation) if reservation.status != ReservationStatus::Cancelled => {
+                self.mine = Mine::Open(reservation);
+                FollowUp::default()
+            }
+            // Unreachable now: keep showing what we remember; try again next visit.
+            Err(error) if error.status() != Some(404) => FollowUp::default(),
+            _ => {
+                self.mine = Mine::Nothing;
+                FollowUp {
+                    store: Some(Store::Forget),
+                    ..FollowUp::default()
+                }
+            }
+        }
     }
 }
 
@@ -80,10 +383,11 @@ impl Load {
     }
 
     /// The words of the status line.
-    pub fn status_text(&self, lang: Lang, strings: &Strings) -> String {
+    pub fn status_text(&self, locale: impl Locale) -> String {
+        let strings = locale.strings();
         match self {
             Load::Loading => String::from(strings.loading),
-            Load::Ready(availability) => status_line(lang, strings, &quote_of(availability)),
+            Load::Ready(availability) => status_line(locale, &quote_of(availability)),
             Load::Failed(error) => String::from(error_text(strings, error)),
         }
     }
@@ -111,14 +415,38 @@ impl Load {
 
     /// The status line for `quantity` units, computed in the browser with the
     /// shared logic from the last answer; `None` when it cannot be honest.
-    pub fn preview(&self, quantity: &str, lang: Lang, strings: &Strings) -> Option<String> {
+    pub fn preview(&self, quantity: &str, locale: impl Locale) -> Option<String> {
         let Load::Ready(availability) = self else {
             return None;
         };
         let quantity = quantity.trim().parse::<u32>().ok()?;
         let (inventory, today) = availability.preview_inventory()?;
         let quote = inventory.quote(quantity, today).ok()?;
-        Some(status_line(lang, strings, &quote))
+        Some(status_line(locale, &quote))
+    }
+
+    /// A refresh that failed for a moment keeps the last answer on screen
+    /// (and the automatic retries go on); anything else shows the failure.
+    pub fn keeps_through(&self, error: &FetchError) -> bool {
+        error.is_transient() && matches!(self, Load::Ready(_))
+    }
+
+    /// A live update says nothing a shopper would see differently.
+    pub fn already_shows(&self, availability: &Availability) -> bool {
+        match self {
+            Load::Ready(shown) => shown.shows_the_same_as(availability),
+            _ => false,
+        }
+    }
+}
+
+/// How long to wait before asking again after failure number `attempt + 1`,
+/// when the failure may pass by itself; then the shopper decides.
+pub fn retry_delay(error: &FetchError, attempt: usize) -> Option<u32> {
+    if error.is_transient() {
+        RETRY_DELAYS_MS.get(attempt).copied()
+    } else {
+        None
     }
 }
 
@@ -129,291 +457,6 @@ pub enum Action {
     Retry,
     Reserve,
     Notify,
-}
-
-/// The shopper's own reservation of this product, if any.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Mine {
-    Nothing,
-    /// Remembered from an earlier visit; its current state is being fetched.
-    Checking(Remembered),
-    /// Placed just now: show the confirmation.
-    Placed(Reservation),
-    /// Placed earlier and still open.
-    Open(Reservation),
-    Cancelled,
-}
-
-/// The "you reserved" panel: its words, and whether it offers to cancel.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Panel {
-    pub text: String,
-    pub cancellable: bool,
-}
-
-impl Mine {
-    /// An earlier reservation is (probably) still open: no second Reserve button.
-    pub fn is_open(&self) -> bool {
-        matches!(self, Mine::Open(_) | Mine::Checking(_))
-    }
-
-    /// The reference to cancel, while there is one.
-    pub fn reference(&self) -> Option<&str> {
-        match self {
-            Mine::Checking(remembered) => Some(&remembered.id),
-            Mine::Placed(reservation) | Mine::Open(reservation) => Some(&reservation.id),
-            Mine::Nothing | Mine::Cancelled => None,
-        }
-    }
-
-    pub fn panel(&self, lang: Lang, strings: &Strings) -> Option<Panel> {
-        let text = match self {
-            Mine::Nothing => return None,
-            Mine::Cancelled => String::from(strings.cancelled),
-            Mine::Checking(remembered) => {
-                fill(strings.you_reserved, "n", &number(remembered.quantity))
-            }
-            Mine::Placed(reservation) => {
-                let mut text = fill(strings.reserved, "n", &number(reservation.quantity));
-                text.push_str(" · ");
-                text.push_str(strings.reference);
-                text.push(' ');
-                text.push_str(&reservation.id);
-                if let Some(date) = reservation.ship_date {
-                    text.push_str(" · ");
-                    text.push_str(&fill(strings.ships_on, "d", &lang.format_date(date)));
-                }
-                text
-            }
-            Mine::Open(reservation) => {
-                let mut text = fill(strings.you_reserved, "n", &number(reservation.quantity));
-                text.push_str(" — ");
-                match reservation.ships_in_days {
-                    _ if reservation.status == ReservationStatus::Ready => {
-                        text.push_str(strings.ready)
-                    }
-                    Some(0) => text.push_str(strings.ships_today),
-                    Some(days) => text.push_str(&count(lang, &strings.ships_in, days)),
-                    None => text.push_str(strings.ready),
-                }
-                text
-            }
-        };
-        Some(Panel {
-            text,
-            cancellable: self.reference().is_some(),
-        })
-    }
-}
-
-/// What the open form does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Purpose {
-    /// Quantity and e-mail: a backorder reservation.
-    Reserve,
-    /// E-mail only: "email me when it's back".
-    Notify,
-}
-
-/// The open form: a reservation, or a back-in-stock subscription.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Form {
-    pub purpose: Purpose,
-    pub quantity: String,
-    pub email: String,
-    pub quantity_error: Option<String>,
-    pub email_error: Option<String>,
-    pub notice: Option<String>,
-    pub submitting: bool,
-    /// One key per attempt: retries of the same attempt reuse it.
-    pub idempotency_key: String,
-}
-
-/// Which field the shopper should look at after a refused submission.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
-    Quantity,
-    Email,
-}
-
-impl Field {
-    /// The input's selector inside the widget.
-    pub fn selector(self) -> &'static str {
-        match self {
-            Field::Quantity => "#sw-quantity",
-            Field::Email => "#sw-email",
-        }
-    }
-}
-
-/// A submission that passed the browser's checks.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Submission {
-    pub quantity: u32,
-    pub email: String,
-    pub idempotency_key: String,
-}
-
-impl Form {
-    /// A fresh form for the widget's quantity, capped at what can be had.
-    pub fn new(quantity: u32, max_quantity: Option<u32>, idempotency_key: String) -> Form {
-        let quantity = max_quantity.map_or(quantity, |max| quantity.min(max));
-        Form {
-            purpose: Purpose::Reserve,
-            quantity: number(quantity),
-            email: String::new(),
-            quantity_error: None,
-            email_error: None,
-            notice: None,
-            submitting: false,
-            idempotency_key,
-        }
-    }
-
-    /// The subscription form: an e-mail address, nothing else.
-    pub fn notify() -> Form {
-        Form {
-            purpose: Purpose::Notify,
-            ..Form::new(1, None, String::new())
-        }
-    }
-
-    /// Checks the fields; on success the form is marked as submitting.
-    /// On failure each field at fault carries its message, and the field to
-    /// focus is returned.
-    pub fn submit(
-        &mut self,
-        max_quantity: Option<u32>,
-        strings: &Strings,
-    ) -> Result<Submission, Field> {
-        let quantity = match self.purpose {
-            Purpose::Reserve => valid_quantity(&self.quantity, max_quantity, strings),
-            Purpose::Notify => Ok(1),
-        };
-        let email = self.email.trim();
-        let email_ok = crate::api::is_plausible_email(email);
-        self.quantity_error = quantity.as_ref().err().cloned();
-        self.email_error = (!email_ok).then(|| String::from(strings.email_invalid));
-        self.notice = None;
-        match quantity {
-            Err(_) => Err(Field::Quantity),
-            Ok(_) if !email_ok => Err(Field::Email),
-            Ok(quantity) => {
-                self.submitting = true;
-                Ok(Submission {
-                    quantity,
-                    email: email.to_owned(),
-                    idempotency_key: self.idempotency_key.clone(),
-                })
-            }
-        }
-    }
-
-    /// Someone else took the units (409): say so, offer what is left, and
-    /// make the next attempt a new one.
-    pub fn conflict(&mut self, asked: u32, max: u32, strings: &Strings, fresh_key: String) {
-        self.submitting = false;
-        self.idempotency_key = fresh_key;
-        if max == 0 {
-            self.notice = Some(String::from(strings.sold_out_now));
-        } else {
-            self.notice = Some(fill(strings.conflict, "n", &number(max)));
-            self.quantity = number(asked.min(max));
-        }
-    }
-
-    /// This e-mail address may hold only `allowed` more units (the product's
-    /// cap per customer): say so at the quantity; the next attempt is a new one.
-    pub fn customer_limit(&mut self, allowed: u32, strings: &Strings, fresh_key: String) {
-        self.submitting = false;
-        self.idempotency_key = fresh_key;
-        self.quantity_error = Some(fill(strings.customer_limit, "n", &number(allowed)));
-    }
-
-    /// The server refused a field (422): mark it, make the next attempt a new one.
-    pub fn rejected(&mut self, field: Field, asked: u32, strings: &Strings, fresh_key: String) {
-        self.submitting = false;
-        self.idempotency_key = fresh_key;
-        match field {
-            Field::Email => self.email_error = Some(String::from(strings.email_invalid)),
-            Field::Quantity => {
-                self.quantity_error = Some(fill(strings.quantity_invalid, "n", &number(asked)))
-            }
-        }
-    }
-
-    /// A transient failure: keep the key, so pressing again cannot reserve twice.
-    pub fn failed(&mut self, message: &str) {
-        self.submitting = false;
-        self.notice = Some(String::from(message));
-    }
-}
-
-/// The form's quantity if it is whole and within what can be had.
-pub fn valid_quantity(
-    text: &str,
-    max_quantity: Option<u32>,
-    strings: &Strings,
-) -> Result<u32, String> {
-    let limit = max_quantity.unwrap_or(MAX_REQUEST_QUANTITY);
-    match text.trim().parse::<u32>() {
-        Ok(quantity) if quantity >= 1 && quantity <= limit => Ok(quantity),
-        _ => Err(fill(strings.quantity_invalid, "n", &number(limit))),
-    }
-}
-
-/// The status line for a quote (the server's, or the browser's preview).
-pub fn status_line(lang: Lang, strings: &Strings, quote: &Quote) -> String {
-    let ships = |days: Option<u32>| match days {
-        Some(0) => String::from(strings.ships_today),
-        Some(days) => count(lang, &strings.ships_in, days),
-        None => String::new(),
-    };
-    let joined = |first: String, second: String| {
-        if second.is_empty() {
-            first
-        } else {
-            first + " — " + &second
-        }
-    };
-    if !quote.fulfillable {
-        return match quote.max_quantity {
-            Some(0) | None => String::from(strings.out_of_stock),
-            Some(max) => count(lang, &strings.at_most, max),
-        };
-    }
-    if quote.backordered == 0 {
-        let low = if quote.low_stock {
-            count(lang, &strings.only_left, quote.available)
-        } else {
-            String::new()
-        };
-        return joined(String::from(strings.in_stock), low);
-    }
-    if quote.from_stock > 0 {
-        let split = fill(
-            &fill(strings.split, "n", &number(quote.from_stock)),
-            "m",
-            &number(quote.backordered),
-        );
-        return joined(split, ships(quote.ships_in_days));
-    }
-    joined(String::from(strings.backorder), ships(quote.ships_in_days))
-}
-
-pub fn quote_of(availability: &Availability) -> Quote {
-    Quote {
-        status: availability.status,
-        available: availability.available,
-        low_stock: availability.low_stock,
-        max_quantity: availability.max_quantity,
-        quantity: availability.quantity,
-        from_stock: availability.from_stock,
-        backordered: availability.backordered,
-        fulfillable: availability.fulfillable,
-        ship_date: availability.ship_date,
-        ships_in_days: availability.ships_in_days,
-    }
 }
 
 pub fn error_text(strings: &Strings, error: &FetchError) -> &'static str {
@@ -437,14 +480,21 @@ pub fn can_reserve(availability: &Availability) -> bool {
     room_beyond_stock && (availability.backordered > 0 || !availability.fulfillable)
 }
 
+#[cfg(not(target_arch = "wasm32"))] // natively: `cargo test --lib`
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::logic::Date;
-    use wasm_bindgen_test::wasm_bindgen_test;
+    use crate::widget::i18n::{Lang, Plain};
+
+    const EN: Plain = Plain(Lang::En);
 
     fn strings() -> &'static Strings {
         Lang::En.strings()
+    }
+
+    fn key() -> String {
+        String::from("fresh")
     }
 
     fn backorder(max_quantity: Option<u32>) -> Availability {
@@ -467,97 +517,153 @@ mod tests {
         }
     }
 
-    #[wasm_bindgen_test]
-    fn a_form_opens_capped_and_checks_both_fields() {
-        let mut form = Form::new(10, Some(3), String::from("k1"));
-        assert_eq!(form.quantity, "3");
-        form.email = String::from("jane@");
-        assert_eq!(form.submit(Some(3), strings()), Err(Field::Email));
-        assert!(form.quantity_error.is_none() && form.email_error.is_some());
-        assert!(!form.submitting);
-        form.quantity = String::from("4");
-        assert_eq!(form.submit(Some(3), strings()), Err(Field::Quantity));
-        assert_eq!(
-            form.quantity_error.as_deref(),
-            Some("Enter a quantity from 1 to 3.")
-        );
-        form.quantity = String::from(" 2 ");
-        form.email = String::from(" jane@example.com ");
-        let submission = form.submit(Some(3), strings()).expect("valid");
-        assert_eq!(submission.quantity, 2);
-        assert_eq!(submission.email, "jane@example.com");
-        assert_eq!(submission.idempotency_key, "k1");
-        assert!(form.submitting && form.quantity_error.is_none() && form.email_error.is_none());
+    fn out_of_stock() -> Availability {
+        let mut out = backorder(Some(0));
+        out.status = Status::OutOfStock;
+        out.fulfillable = false;
+        out
     }
 
-    #[wasm_bindgen_test]
-    fn a_conflict_offers_what_is_left_with_a_new_key() {
-        let mut form = Form::new(5, None, String::from("k1"));
-        form.submitting = true;
-        form.conflict(5, 2, strings(), String::from("k2"));
-        assert_eq!(form.quantity, "2");
-        assert_eq!(form.idempotency_key, "k2");
-        assert!(!form.submitting);
-        assert!(form.notice.as_deref().unwrap().contains('2'));
-        form.conflict(2, 0, strings(), String::from("k3"));
-        assert_eq!(form.notice.as_deref(), Some(strings().sold_out_now));
+    fn reservation(status: ReservationStatus) -> Reservation {
+        Reservation {
+            id: String::from("rsv_1"),
+            sku: String::from("SKU-1"),
+            quantity: 2,
+            from_stock: 0,
+            backordered: 2,
+            filled: 0,
+            outstanding: 2,
+            status,
+            ship_date: Date::parse_iso("2026-03-08"),
+            ships_in_days: Some(1),
+            email: String::from("j***@example.com"),
+            created_at: String::from("2026-03-02T12:00:00Z"),
+        }
     }
 
-    #[wasm_bindgen_test]
-    fn the_cap_per_customer_is_explained_at_the_quantity() {
-        let mut form = Form::new(5, None, String::from("k1"));
-        form.submitting = true;
-        form.customer_limit(2, strings(), String::from("k2"));
-        assert_eq!(
-            form.quantity_error.as_deref(),
-            Some("With this e-mail address you can reserve 2 more at most.")
-        );
-        assert_eq!(form.idempotency_key, "k2");
-        assert!(!form.submitting);
-    }
-
-    #[wasm_bindgen_test]
-    fn the_servers_limits_are_explained_in_words_not_as_unreadable() {
-        let status = |status: u16, code: &str| FetchError::Status {
+    fn refusal(
+        status: u16,
+        code: &str,
+        max_quantity: Option<u32>,
+        field: Option<&str>,
+    ) -> FetchError {
+        FetchError::Status {
             status,
             code: String::from(code),
-            max_quantity: None,
-            field: None,
-        };
+            max_quantity,
+            field: field.map(String::from),
+        }
+    }
+
+    /// A backorder with the reservation form open and sent for 2 units.
+    fn sending() -> State {
+        let mut state = State::new(None);
+        state.show(Load::Ready(backorder(Some(5))), EN);
+        let _ = state.open_form(Purpose::Reserve, 2, || String::from("k1"));
+        state.form.as_mut().unwrap().email = String::from("jane@example.com");
+        assert!(matches!(state.submit(strings()), Some(Ok(_))));
+        state
+    }
+
+    fn remembered() -> Remembered {
+        Remembered {
+            id: String::from("rsv_1"),
+            quantity: 2,
+        }
+    }
+
+    #[test]
+    fn the_status_line_says_what_ships_when() {
+        let mut quote = quote_of(&backorder(None));
+        assert_eq!(status_line(EN, &quote), "Backorder — ships in 6 days");
+        quote.ships_in_days = Some(0);
+        assert_eq!(status_line(EN, &quote), "Backorder — ships today");
+        (quote.from_stock, quote.backordered, quote.ships_in_days) = (3, 2, Some(1));
         assert_eq!(
-            error_text(strings(), &status(429, "rate_limited")),
-            strings().too_many_attempts
+            status_line(EN, &quote),
+            "3 in stock, 2 on backorder — ships in 1 day"
         );
+        (quote.fulfillable, quote.max_quantity) = (false, Some(4));
+        assert_eq!(status_line(EN, &quote), "Only 4 can be ordered");
+        (
+            quote.fulfillable,
+            quote.backordered,
+            quote.low_stock,
+            quote.available,
+        ) = (true, 0, true, 1);
         assert_eq!(
-            error_text(strings(), &status(408, "request_timeout")),
-            strings().timeout
-        );
-        assert_eq!(
-            error_text(strings(), &status(418, "teapot")),
-            strings().malformed
+            status_line(Plain(Lang::Fr), &quote),
+            "En stock — plus que 1 disponible"
         );
     }
 
-    #[wasm_bindgen_test]
-    fn a_transient_failure_keeps_the_key() {
-        let mut form = Form::new(1, None, String::from("k1"));
-        form.submitting = true;
-        form.failed("down");
-        assert_eq!(form.idempotency_key, "k1");
-        assert_eq!(form.notice.as_deref(), Some("down"));
-        assert!(!form.submitting);
+    #[test]
+    fn the_live_region_speaks_only_when_the_category_changes() {
+        let mut state = State::new(None);
+        state.show(Load::Loading, EN);
+        assert_eq!(state.announced, "Checking availability…");
+        state.show(Load::Ready(backorder(None)), EN);
+        assert_eq!(state.announced, "Backorder — ships in 6 days");
+        let mut later = backorder(None);
+        later.ships_in_days = Some(9);
+        state.show(Load::Ready(later), EN);
+        assert_eq!(
+            state.announced, "Backorder — ships in 6 days",
+            "same category"
+        );
+        assert_eq!(state.load.status_text(EN), "Backorder — ships in 9 days");
     }
 
-    #[wasm_bindgen_test]
+    #[test]
+    fn the_servers_limits_are_explained_in_words_not_as_unreadable() {
+        let text = |status, code| error_text(strings(), &refusal(status, code, None, None));
+        assert_eq!(text(429, "rate_limited"), strings().too_many_attempts);
+        assert_eq!(text(408, "request_timeout"), strings().timeout);
+        assert_eq!(text(418, "teapot"), strings().malformed);
+        assert_eq!(text(404, "unknown_product"), strings().unknown_product);
+    }
+
+    #[test]
+    fn a_passing_failure_is_retried_with_backoff_over_the_last_answer() {
+        let ready = Load::Ready(backorder(None));
+        for passing in [
+            FetchError::Timeout,
+            FetchError::Unreachable,
+            refusal(503, "x", None, None),
+        ] {
+            assert!(ready.keeps_through(&passing), "{passing:?}");
+            assert!(!Load::Loading.keeps_through(&passing), "nothing to keep");
+            let delays: Vec<_> = (0..5)
+                .map(|attempt| retry_delay(&passing, attempt))
+                .collect();
+            assert_eq!(
+                delays,
+                [Some(1_000), Some(2_000), Some(4_000), Some(8_000), None]
+            );
+        }
+        let lasting = refusal(404, "unknown_product", None, None);
+        assert!(!ready.keeps_through(&lasting));
+        assert_eq!(retry_delay(&lasting, 0), None);
+        assert_eq!(retry_delay(&FetchError::Malformed, 0), None);
+    }
+
+    #[test]
+    fn a_live_update_that_changes_nothing_shown_is_ignored() {
+        let ready = Load::Ready(backorder(None));
+        let mut same = backorder(None);
+        same.as_of = String::from("2026-03-02T12:00:05Z");
+        assert!(ready.already_shows(&same));
+        assert!(!ready.already_shows(&out_of_stock()));
+        assert!(!Load::Loading.already_shows(&same));
+    }
+
+    #[test]
     fn the_button_beside_the_status_follows_load_form_and_reservation() {
         let ready = Load::Ready(backorder(None));
         assert_eq!(ready.action(false, &Mine::Nothing), Action::Reserve);
         assert_eq!(ready.action(true, &Mine::Nothing), Action::None);
-        let remembered = Mine::Checking(Remembered {
-            id: String::from("rsv_1"),
-            quantity: 1,
-        });
-        assert_eq!(ready.action(false, &remembered), Action::None);
+        let checking = Mine::Checking(remembered());
+        assert_eq!(ready.action(false, &checking), Action::None);
         assert_eq!(ready.action(false, &Mine::Cancelled), Action::Reserve);
         assert_eq!(
             Load::Failed(FetchError::Timeout).action(false, &Mine::Nothing),
@@ -566,32 +672,10 @@ mod tests {
         assert_eq!(Load::Loading.action(false, &Mine::Nothing), Action::None);
     }
 
-    #[wasm_bindgen_test]
-    fn the_panel_offers_cancel_only_while_there_is_a_reservation() {
-        let remembered = Mine::Checking(Remembered {
-            id: String::from("rsv_1"),
-            quantity: 2,
-        });
-        let panel = remembered.panel(Lang::En, strings()).unwrap();
-        assert!(panel.cancellable);
-        assert!(panel.text.contains('2'), "{}", panel.text);
-        let cancelled = Mine::Cancelled.panel(Lang::En, strings()).unwrap();
-        assert!(!cancelled.cancellable);
-        assert_eq!(Mine::Nothing.panel(Lang::En, strings()), None);
-    }
-
-    #[wasm_bindgen_test]
+    #[test]
     fn out_of_stock_offers_to_email_when_back_until_subscribed() {
-        let mut out = backorder(Some(0));
-        out.status = Status::OutOfStock;
-        out.fulfillable = false;
-        let mut state = State {
-            load: Load::Ready(out),
-            form: None,
-            mine: Mine::Nothing,
-            subscribed: false,
-            announced: String::new(),
-        };
+        let mut state = State::new(None);
+        state.show(Load::Ready(out_of_stock()), EN);
         assert_eq!(state.action(), Action::Notify);
         state.form = Some(Form::notify());
         assert_eq!(state.action(), Action::None, "the form is open");
@@ -611,22 +695,237 @@ mod tests {
         );
     }
 
-    #[wasm_bindgen_test]
-    fn the_subscription_form_checks_only_the_address() {
-        let mut form = Form::notify();
-        form.quantity = String::from("not a number");
-        form.email = String::from("nope");
-        assert_eq!(form.submit(Some(0), strings()), Err(Field::Email));
-        assert!(form.quantity_error.is_none());
-        form.email = String::from(" ann@example.com ");
-        let submission = form.submit(Some(0), strings()).expect("valid");
-        assert_eq!(submission.email, "ann@example.com");
-        assert!(form.submitting);
-    }
-
-    #[wasm_bindgen_test]
+    #[test]
     fn no_preview_without_an_outlook_when_backorders_are_possible() {
         let load = Load::Ready(backorder(None));
-        assert_eq!(load.preview("2", Lang::En, strings()), None);
+        assert_eq!(load.preview("2", EN), None);
+    }
+
+    #[test]
+    fn the_panel_offers_cancel_only_while_there_is_a_reservation() {
+        let panel = Mine::Checking(remembered()).panel(EN).unwrap();
+        assert!(panel.cancellable);
+        assert_eq!(panel.text, "You reserved 2");
+        let placed = Mine::Placed(reservation(ReservationStatus::Reserved)).panel(EN);
+        assert_eq!(
+            placed.unwrap().text,
+            "Reserved: 2 · Reference rsv_1 · Expected to ship on 2026-03-08."
+        );
+        let open = Mine::Open(reservation(ReservationStatus::Reserved)).panel(EN);
+        assert_eq!(open.unwrap().text, "You reserved 2 — ships in 1 day");
+        let ready = Mine::Open(reservation(ReservationStatus::Ready)).panel(EN);
+        assert_eq!(ready.unwrap().text, "You reserved 2 — ready to ship");
+        let cancelled = Mine::Cancelled.panel(EN).unwrap();
+        assert!(!cancelled.cancellable);
+        assert_eq!(Mine::Nothing.panel(EN), None);
+    }
+
+    #[test]
+    fn opening_and_closing_the_form_moves_the_focus() {
+        let mut state = State::new(None);
+        state.show(Load::Ready(backorder(Some(3))), EN);
+        assert_eq!(state.open_form(Purpose::Reserve, 10, key), Focus::Quantity);
+        assert_eq!(state.form.as_ref().unwrap().quantity, "3", "capped");
+        assert_eq!(state.close_form(), Focus::Opener);
+        assert!(state.form.is_none() && state.shows(Focus::Opener));
+        let _ = state.open_form(Purpose::Reserve, 1, key);
+        // The status changed while the form was open: no button to go back to.
+        state.show(Load::Ready(out_of_stock()), EN);
+        state.subscribed = true;
+        let _ = state.close_form();
+        assert!(!state.shows(Focus::Opener), "the request is dropped");
+        state.subscribed = false;
+        let no_key = || unreachable!("no key to subscribe");
+        assert_eq!(state.open_form(Purpose::Notify, 1, no_key), Focus::Email);
+        assert!(!state.shows(Focus::Quantity) && state.shows(Focus::Email));
+    }
+
+    #[test]
+    fn a_form_at_fault_sends_nothing_and_focuses_the_field() {
+        let mut state = State::new(None);
+        state.show(Load::Ready(backorder(Some(3))), EN);
+        let _ = state.open_form(Purpose::Reserve, 1, key);
+        state.form.as_mut().unwrap().email = String::from("jane@");
+        assert_eq!(state.submit(strings()), Some(Err(Field::Email)));
+        state.form.as_mut().unwrap().email = String::from("jane@example.com");
+        let (purpose, submission) = state.submit(strings()).unwrap().expect("valid");
+        assert_eq!((purpose, submission.quantity), (Purpose::Reserve, 1));
+        assert_eq!(
+            state.submit(strings()),
+            None,
+            "a second click sends nothing"
+        );
+    }
+
+    #[test]
+    fn a_placed_reservation_is_confirmed_remembered_and_focused() {
+        let mut state = sending();
+        let answer = Ok(reservation(ReservationStatus::Reserved));
+        let follow_up = state.reserved(answer, 2, strings(), key);
+        assert_eq!(
+            follow_up,
+            FollowUp {
+                focus: Some(Focus::Mine),
+                reload: true,
+                report: None,
+                store: Some(Store::Remember(remembered())),
+            }
+        );
+        assert_eq!(state.form, None);
+        assert!(matches!(state.mine, Mine::Placed(_)) && state.shows(Focus::Mine));
+        assert_eq!(
+            state.action(),
+            Action::Reserve,
+            "another reservation is possible"
+        );
+    }
+
+    #[test]
+    fn the_cap_per_customer_keeps_the_form_and_focuses_the_quantity() {
+        let mut state = sending();
+        let answer = Err(refusal(409, "customer_limit_reached", Some(1), None));
+        let follow_up = state.reserved(answer, 2, strings(), key);
+        assert_eq!(follow_up.focus, Some(Focus::Quantity));
+        assert!(!follow_up.reload && follow_up.report.is_none());
+        let form = state.form.as_ref().unwrap();
+        assert_eq!(
+            form.quantity_error.as_deref(),
+            Some("With this e-mail address you can reserve 1 more at most.")
+        );
+        assert_eq!(
+            (form.idempotency_key.as_str(), form.submitting),
+            ("fresh", false)
+        );
+    }
+
+    #[test]
+    fn a_race_lost_at_the_server_offers_what_is_left_and_asks_again() {
+        let mut state = sending();
+        let answer = Err(refusal(409, "insufficient_stock", Some(1), None));
+        let follow_up = state.reserved(answer, 2, strings(), key);
+        assert!(follow_up.reload && follow_up.report.is_none());
+        let form = state.form.as_ref().unwrap();
+        assert_eq!(form.quantity, "1");
+        assert_eq!(form.idempotency_key, "fresh");
+        assert_eq!(
+            form.notice.as_deref(),
+            Some("Someone just took some of these. You can still reserve up to 1.")
+        );
+    }
+
+    #[test]
+    fn a_refused_field_is_marked_and_the_next_attempt_is_new() {
+        let mut state = sending();
+        let answer = Err(refusal(422, "invalid_email", None, Some("email")));
+        assert_eq!(
+            state.reserved(answer, 2, strings(), key),
+            FollowUp::default()
+        );
+        let form = state.form.as_ref().unwrap();
+        assert_eq!(form.email_error.as_deref(), Some(strings().email_invalid));
+        assert_eq!(form.idempotency_key, "fresh");
+        let mut state = sending();
+        let answer = Err(refusal(422, "invalid_quantity", None, None));
+        let _ = state.reserved(answer, 2, strings(), key);
+        let form = state.form.as_ref().unwrap();
+        assert_eq!(
+            form.quantity_error.as_deref(),
+            Some("Enter a quantity from 1 to 2.")
+        );
+    }
+
+    #[test]
+    fn any_other_failure_keeps_the_key_and_is_reported() {
+        let mut state = sending();
+        let follow_up = state.reserved(Err(FetchError::Timeout), 2, strings(), key);
+        assert_eq!(follow_up.report, Some(FetchError::Timeout));
+        assert!(!follow_up.reload && follow_up.store.is_none());
+        let form = state.form.as_ref().unwrap();
+        assert_eq!(
+            form.idempotency_key, "k1",
+            "sending again cannot reserve twice"
+        );
+        assert_eq!(form.notice.as_deref(), Some(strings().timeout));
+        assert!(!form.submitting);
+    }
+
+    #[test]
+    fn an_answer_after_the_form_was_closed_leaves_it_closed() {
+        let mut state = sending();
+        let _ = state.close_form();
+        let answer = Err(refusal(409, "customer_limit_reached", Some(1), None));
+        let _ = state.reserved(answer, 2, strings(), key);
+        assert_eq!(state.form, None);
+        assert!(
+            !state.shows(Focus::Quantity),
+            "the focus request is dropped"
+        );
+    }
+
+    #[test]
+    fn subscribing_confirms_or_explains() {
+        let notify = || {
+            let mut state = State::new(None);
+            state.show(Load::Ready(out_of_stock()), EN);
+            let _ = state.open_form(Purpose::Notify, 1, key);
+            state
+        };
+        let mut state = notify();
+        let done = state.subscribed(Ok(()), strings());
+        assert_eq!(done.focus, Some(Focus::Subscribed));
+        assert!(!done.reload && done.report.is_none());
+        assert!(state.says_subscribed() && state.form.is_none());
+
+        let mut state = notify();
+        let back = state.subscribed(Err(refusal(409, "in_stock", None, None)), strings());
+        assert!(back.reload && state.form.is_none() && !state.subscribed);
+
+        let mut state = notify();
+        let refused = state.subscribed(Err(refusal(422, "invalid_email", None, None)), strings());
+        assert!(state.form.as_ref().unwrap().email_error.is_some());
+        assert_eq!(refused.focus, Some(Focus::Email));
+
+        let mut state = notify();
+        let down = state.subscribed(Err(refusal(500, "internal", None, None)), strings());
+        assert!(down.report.is_some());
+        let form = state.form.as_ref().unwrap();
+        assert_eq!(form.notice.as_deref(), Some(strings().server_error));
+    }
+
+    #[test]
+    fn cancelling_forgets_the_reservation_unless_the_store_cannot_be_reached() {
+        for gone in [Ok(()), Err(refusal(404, "not_found", None, None))] {
+            let mut state = State::new(Some(remembered()));
+            let follow_up = state.cancelled(gone);
+            assert_eq!(state.mine, Mine::Cancelled);
+            assert_eq!(follow_up.focus, Some(Focus::Mine));
+            assert!(follow_up.reload && follow_up.store == Some(Store::Forget));
+        }
+        let mut state = State::new(Some(remembered()));
+        let follow_up = state.cancelled(Err(FetchError::Unreachable));
+        assert_eq!(follow_up.report, Some(FetchError::Unreachable));
+        assert_eq!(state.mine, Mine::Checking(remembered()));
+    }
+
+    #[test]
+    fn a_remembered_reservation_is_shown_while_open_and_forgotten_when_not() {
+        let mut state = State::new(Some(remembered()));
+        let _ = state.checked(Ok(reservation(ReservationStatus::Ready)));
+        assert!(matches!(state.mine, Mine::Open(_)));
+        for gone in [
+            Ok(reservation(ReservationStatus::Cancelled)),
+            Err(refusal(404, "not_found", None, None)),
+        ] {
+            let mut state = State::new(Some(remembered()));
+            assert_eq!(state.checked(gone).store, Some(Store::Forget));
+            assert_eq!(state.mine, Mine::Nothing);
+        }
+        let mut state = State::new(Some(remembered()));
+        assert_eq!(state.checked(Err(FetchError::Timeout)), FollowUp::default());
+        assert_eq!(
+            state.mine,
+            Mine::Checking(remembered()),
+            "kept for the next visit"
+        );
     }
 }

@@ -2,14 +2,8 @@
 //! gloo's raw handle, so no JSON library is bundled). Storage may be off
 //! (private mode, blocked cookies): then nothing is remembered, nothing fails.
 
+use super::mine::Remembered;
 use gloo::storage::{LocalStorage, Storage};
-
-/// What we keep: the reference and how many units it was for.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Remembered {
-    pub id: String,
-    pub quantity: u32,
-}
 
 fn key(api: &str, sku: &str) -> String {
     let mut key = String::from("stock-status:");

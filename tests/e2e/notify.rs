@@ -22,7 +22,7 @@ async fn subscribe_through_the_widget(browser: &Browser, storefront: &Storefront
         .click()
         .await
         .unwrap();
-    let input = browser.shadow_element("OUT", "#sw-email").await;
+    let input = browser.shadow_element("OUT", "[name=email]").await;
     input.send_keys(email).await.unwrap();
     browser
         .shadow_element("OUT", ".sw-form button[type=submit]")

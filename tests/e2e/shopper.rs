@@ -198,13 +198,13 @@ async fn open_form(browser: &Browser, sku: &str) {
 }
 
 async fn type_quantity(browser: &Browser, sku: &str, quantity: &str) {
-    let input = browser.shadow_element(sku, "#sw-quantity").await;
+    let input = browser.shadow_element(sku, "[name=quantity]").await;
     input.clear().await.unwrap();
     input.send_keys(quantity).await.unwrap();
 }
 
 async fn type_email(browser: &Browser, sku: &str, email: &str) {
-    let input = browser.shadow_element(sku, "#sw-email").await;
+    let input = browser.shadow_element(sku, "[name=email]").await;
     input.send_keys(email).await.unwrap();
 }
 
@@ -282,13 +282,13 @@ async fn invalid_input_is_explained_next_to_the_field() {
     browser.widget_status("BACK").await;
     reserve_through_the_form(&browser, "BACK", Some("7"), "not-an-email").await;
     let quantity_error = browser
-        .wait_for_text("BACK", "#sw-quantity-error", "from 1 to 3")
+        .wait_for_text("BACK", "[name=quantity] + .sw-error", "from 1 to 3")
         .await;
     assert_eq!(quantity_error, "Enter a quantity from 1 to 3.");
     type_quantity(&browser, "BACK", "1").await;
     submit(&browser, "BACK").await;
     browser
-        .wait_for_text("BACK", "#sw-email-error", "valid e-mail")
+        .wait_for_text("BACK", "[name=email] ~ .sw-error", "valid e-mail")
         .await;
     assert!(
         server
@@ -324,7 +324,7 @@ async fn units_taken_while_the_form_is_open_are_shown_before_submitting() {
         .await;
     assert_eq!(preview, "Only 1 can be ordered");
     let typed = browser
-        .eval("return document.querySelector('stock-status[sku=BACK]').shadowRoot.querySelector('#sw-quantity').value;", vec![])
+        .eval("return document.querySelector('stock-status[sku=BACK]').shadowRoot.querySelector('[name=quantity]').value;", vec![])
         .await;
     assert_eq!(typed, json!("3"), "the shopper's input stays");
     // Submitting 3 is stopped in the browser, with the reason at the field.
@@ -332,7 +332,7 @@ async fn units_taken_while_the_form_is_open_are_shown_before_submitting() {
     browser
         .wait_for_text(
             "BACK",
-            "#sw-quantity-error",
+            "[name=quantity] + .sw-error",
             "Enter a quantity from 1 to 1.",
         )
         .await;

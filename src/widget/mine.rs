@@ -1,0 +1,90 @@
+//! The shopper's own reservation of this product — remembered from an
+//! earlier visit, placed just now, open, cancelled — and the words of the
+//! "you reserved" panel. Plain Rust, compiled for every target.
+
+use super::i18n::{Locale, count, fill, number};
+use crate::api::{Reservation, ReservationStatus};
+
+/// A reservation remembered from an earlier visit: its reference and how
+/// many units it was for (`storage.rs` keeps it per API and SKU).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Remembered {
+    pub id: String,
+    pub quantity: u32,
+}
+
+/// The shopper's own reservation of this product, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mine {
+    Nothing,
+    /// Remembered from an earlier visit; its current state is being fetched.
+    Checking(Remembered),
+    /// Placed just now: show the confirmation.
+    Placed(Reservation),
+    /// Placed earlier and still open.
+    Open(Reservation),
+    Cancelled,
+}
+
+/// The "you reserved" panel: its words, and whether it offers to cancel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Panel {
+    pub text: String,
+    pub cancellable: bool,
+}
+
+impl Mine {
+    /// An earlier reservation is (probably) still open: no second Reserve button.
+    pub fn is_open(&self) -> bool {
+        matches!(self, Mine::Open(_) | Mine::Checking(_))
+    }
+
+    /// The reference to cancel, while there is one.
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            Mine::Checking(remembered) => Some(&remembered.id),
+            Mine::Placed(reservation) | Mine::Open(reservation) => Some(&reservation.id),
+            Mine::Nothing | Mine::Cancelled => None,
+        }
+    }
+
+    pub fn panel(&self, locale: impl Locale) -> Option<Panel> {
+        let strings = locale.strings();
+        let text = match self {
+            Mine::Nothing => return None,
+            Mine::Cancelled => String::from(strings.cancelled),
+            Mine::Checking(remembered) => {
+                fill(strings.you_reserved, "n", &number(remembered.quantity))
+            }
+            Mine::Placed(reservation) => {
+                let mut text = fill(strings.reserved, "n", &number(reservation.quantity));
+                text.push_str(" · ");
+                text.push_str(strings.reference);
+                text.push(' ');
+                text.push_str(&reservation.id);
+                if let Some(date) = reservation.ship_date {
+                    text.push_str(" · ");
+                    text.push_str(&fill(strings.ships_on, "d", &locale.format_date(date)));
+                }
+                text
+            }
+            Mine::Open(reservation) => {
+                let mut text = fill(strings.you_reserved, "n", &number(reservation.quantity));
+                text.push_str(" — ");
+                match reservation.ships_in_days {
+                    _ if reservation.status == ReservationStatus::Ready => {
+                        text.push_str(strings.ready)
+                    }
+                    Some(0) => text.push_str(strings.ships_today),
+                    Some(days) => text.push_str(&count(locale, &strings.ships_in, days)),
+                    None => text.push_str(strings.ready),
+                }
+                text
+            }
+        };
+        Some(Panel {
+            text,
+            cancellable: self.reference().is_some(),
+        })
+    }
+}
