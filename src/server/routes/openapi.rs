@@ -86,7 +86,33 @@ pub fn document() -> Value {
     document_common_errors(&mut doc);
     document_store_outages(&mut doc);
     link_operations(&mut doc);
+    describe_stream(&mut doc);
     doc
+}
+
+/// Each event of the availability stream is an `availability` event whose
+/// `data` is an `Availability` in JSON: OpenAPI 3.2's `itemSchema`, which
+/// tools that read event streams check event by event.
+fn describe_stream(doc: &mut Value) {
+    let ok = &mut doc["paths"]["/api/v1/availability/stream"]["get"]["responses"]["200"];
+    ok["content"] = json!({
+        "text/event-stream": {
+            "itemSchema": {
+                "type": "object",
+                "required": ["event", "data"],
+                "properties": {
+                    "event": {"const": "availability"},
+                    "data": {
+                        "type": "string",
+                        "contentMediaType": "application/json",
+                        "contentSchema": {"$ref": "#/components/schemas/Availability"},
+                    },
+                    "id": {"type": "string"},
+                    "retry": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+    });
 }
 
 /// One SKU: what `input::Sku` accepts.
@@ -195,14 +221,12 @@ fn constrain_bodies(schemas: &mut Value) {
         "type": ["string", "null"],
         "pattern": "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})?$",
     });
-    // Which strings are URLs the server can call is a rule JSON Schema
-    // cannot state exactly; the description says it.
     let webhook = &mut schemas["WebhookRequest"];
     webhook["properties"]["url"] = json!({
         "type": "string",
-        "minLength": 1,
         "maxLength": domain::MAX_URL_LENGTH,
-        "description": "An absolute `https://` or `http://` URL with a host and no user or password.",
+        "pattern": domain::WebhookUrl::PATTERN,
+        "description": "An `https://` or `http://` URL: a host name or IPv4 address, an optional port, path and query; no user or password, no `#fragment`, no `%` escapes.",
     });
     webhook["properties"]["events"] = json!({
         "type": ["array", "null"],

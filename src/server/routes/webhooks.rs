@@ -22,7 +22,7 @@ pub const DELIVERIES_SHOWN: u32 = 50;
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
-    /// `https://…` (or `http://`), at most 2048 characters, no user or password.
+    /// An `https://` (or `http://`) URL, at most 2048 characters; see the pattern.
     #[schema(example = "https://shop.example/hooks/stock")]
     pub url: String,
     /// The types to send; omitted = all, including types added later.
