@@ -2,7 +2,7 @@
 
 use crate::support::{
     BINARY_ADMIN_TOKEN as TOKEN, TestDatabase, assert_reservations_present,
-    assert_store_consistent, start_binary,
+    assert_store_consistent, start_binary, wait_until,
 };
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -51,9 +51,15 @@ async fn acknowledged_reservations_survive_sigkill() {
         }));
     }
     // Kill it mid-load, without warning.
-    while acknowledged.lock().unwrap().len() < 60 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_until(
+        "60 acknowledged reservations",
+        Duration::from_secs(60),
+        || {
+            let count = acknowledged.lock().unwrap().len();
+            async move { count >= 60 }
+        },
+    )
+    .await;
     server.kill().expect("SIGKILL");
     server.wait().unwrap();
     for client in clients {

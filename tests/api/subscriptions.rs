@@ -2,7 +2,7 @@
 //! `subscription.notify` per subscriber when the product is back.
 
 use crate::support::receiver::{self, Receiver};
-use crate::support::{TestServer, product};
+use crate::support::{TestServer, product, wait_until_delivered};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -139,7 +139,9 @@ async fn each_subscriber_is_notified_once_when_the_product_is_back() {
     // Sold out and back again: they were unsubscribed when told.
     server.put_product("BACK", product("Comes back", 0)).await;
     server.put_product("BACK", product("Comes back", 2)).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // Whatever those writes emitted is in the outbox now: once it is all
+    // delivered, the receiver has seen everything it ever will of them.
+    wait_until_delivered(&server.shop, Duration::from_secs(20)).await;
     assert_eq!(
         receiver.arrivals().len(),
         2,

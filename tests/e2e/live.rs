@@ -3,7 +3,8 @@
 use crate::browser::Browser;
 use crate::support::{Options, TestDatabase, TestServer, product, start_binary};
 use serde_json::{Value, json};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
+use stock_widget::server::Clock;
 
 /// Records every `stock-status:change` of the page with the time it happened.
 const RECORD_CHANGES: &str = r#"window.__changes = [];
@@ -62,8 +63,21 @@ async fn open_product_and_collection_pages_follow_receipts_and_reservations() {
         assert_eq!(page.widget_status("KETTLE-GOOSE").await.0, "backorder");
         page.eval(RECORD_CHANGES, vec![]).await;
     }
-    // Let the pages' streams open (they open after the first answers).
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The pages' streams open after their first answers: wait until both
+    // show a change only a stream brings. The kettle's purchase order moves
+    // a day (still on backorder), and each page tells of it.
+    let probe = now_ms();
+    let (_, mut kettle) = stock_widget::server::demo::catalog(server.clock.today())
+        .into_iter()
+        .find(|(sku, _)| *sku == "KETTLE-GOOSE")
+        .expect("the demo kettle");
+    for order in &mut kettle.incoming {
+        order.eta = order.eta.plus_days(1);
+    }
+    server.put_product("KETTLE-GOOSE", kettle).await;
+    for page in [&product_page, &collection] {
+        changed_at(page, "KETTLE-GOOSE", "backorder", probe).await;
+    }
 
     // The merchant books a receipt: backorder → in stock on both pages.
     let since = now_ms();
@@ -133,7 +147,18 @@ async fn widgets_reconnect_after_the_server_is_killed_and_restarted() {
     let browser = Browser::start().await;
     browser.goto(&format!("{url}/?sku=MUG-STONE")).await;
     assert_eq!(browser.widget_status("MUG-STONE").await.0, "in_stock");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Its stream opens after the first answer: wait until a change only the
+    // stream brings is shown, so the kill cuts an open stream.
+    let reply = reqwest::Client::new()
+        .post(format!("{url}/api/v1/products/MUG-STONE/reservations"))
+        .json(&json!({ "quantity": 1, "email": "other@example.com" }))
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(reply.status(), 201);
+    browser
+        .wait_for_text("MUG-STONE", ".sw-text", "only 3 left")
+        .await;
 
     server.kill().unwrap(); // SIGKILL
     server.wait().unwrap();

@@ -8,14 +8,53 @@
 pub mod postgres;
 pub mod receiver;
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use stock_widget::logic::Date;
 use stock_widget::server::domain::{ProductSettings, Sku};
 use stock_widget::server::store::{Connections, Database};
 use stock_widget::server::webhooks::{DeliveryConfig, RetryPolicy};
 use stock_widget::server::{Application, Config, Limits, Shop, TestClock, WriteLimit};
 use tokio::sync::oneshot;
+
+/// Polls `check` until it holds; fails, naming `what`, if it still does not
+/// after `within`. Tests wait for a condition with this rather than sleep
+/// for a guessed time.
+pub async fn wait_until<F, Fut>(what: &str, within: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited {within:?} for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until no enabled webhook endpoint of `shop`'s database has a
+/// pending delivery. Events are written to the outbox in the transaction of
+/// the change they report, and a delivery stops being pending only after its
+/// receiver answered (and a receiver records a request before answering): so
+/// once this holds, everything the writes acknowledged so far emitted has
+/// arrived, and nothing more will. This is what a test waits for before it
+/// asserts that something was *not* sent.
+pub async fn wait_until_delivered(shop: &Shop, within: Duration) {
+    wait_until("every webhook delivery to be answered", within, || async {
+        shop.endpoints()
+            .await
+            .expect("read the webhook endpoints")
+            .iter()
+            .filter(|state| state.endpoint.disabled.is_none())
+            .all(|state| state.pending == 0)
+    })
+    .await;
+}
 
 /// Which store the suite runs against.
 pub fn on_postgres() -> bool {
