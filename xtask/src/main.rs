@@ -19,6 +19,7 @@ mod postgres;
 mod run;
 mod setup;
 mod size;
+mod wasm_sections;
 mod wasm_symbols;
 mod widget;
 

@@ -134,7 +134,7 @@ pub fn drop_stream_exports(wasm: &str, extra: &[&str]) -> Result {
         return Ok(());
     };
     let bytes = std::fs::read(wasm).map_err(|e| format!("cannot read {wasm}: {e}"))?;
-    let exports = crate::wasm_symbols::export_names(&bytes).ok_or("cannot parse the wasm")?;
+    let exports = crate::wasm_sections::export_names(&bytes).ok_or("cannot parse the wasm")?;
     let unused = |name: &str| name.contains("intounderlying");
     // The reachability graph wasm-metadce reads: one root reaching every export we keep.
     let node = |name: &str| format!("export:{name}");
