@@ -20,6 +20,12 @@ const WASM_FEATURES: [&str; 6] = [
 ];
 
 pub fn build() -> Result<size::Report> {
+    compile()?;
+    package()
+}
+
+/// The release wasm, with cargo (needs no other tool).
+pub fn compile() -> Result {
     command(
         "cargo",
         &[
@@ -33,7 +39,12 @@ pub fn build() -> Result<size::Report> {
         ],
     )
     .env("CARGO_ENCODED_RUSTFLAGS", &short_panic_paths())
-    .status_ok()?;
+    .status_ok()
+}
+
+/// The compiled wasm through wasm-bindgen, wasm-opt and esbuild into
+/// `dist/widget/`, with its size report.
+pub fn package() -> Result<size::Report> {
     let staging = "target/widget-staging";
     let _ = std::fs::remove_dir_all(staging);
     command(
