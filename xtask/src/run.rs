@@ -12,6 +12,24 @@ pub struct Cmd {
 
 pub fn command<S: AsRef<str>>(program: &str, args: &[S]) -> Cmd {
     let mut inner = Command::new(program);
+    // `cargo xtask` runs under `cargo run`, which sets the package's
+    // CARGO_PKG_* and CARGO_MANIFEST_* variables. Build scripts that watch
+    // them (ring's does) would see another value than in a plain shell and
+    // build again, and all that depends on them: the children don't get them.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("CARGO_PKG_")
+            || key.starts_with("CARGO_MANIFEST_")
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_BIN_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+            ]
+            .contains(&key.as_ref())
+        {
+            inner.env_remove(key.as_ref());
+        }
+    }
     let mut display = program.to_string();
     for arg in args {
         inner.arg(arg.as_ref());
