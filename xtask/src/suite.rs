@@ -156,12 +156,20 @@ pub fn run() -> Result {
 /// are capped at warnings: a deny-by-default lint must fail the gate, not the
 /// build the tests need (the warnings are counted instead).
 fn linted(clippy: &str, args: &[&str]) -> Cmd {
-    command("cargo", args)
+    let cmd = command("cargo", args)
         .env("RUSTC_WORKSPACE_WRAPPER", clippy)
         .env(
             "CLIPPY_ARGS",
             "--cap-lints__CLIPPY_HACKERY__warn__CLIPPY_HACKERY__",
-        )
+        );
+    // CI builds a fresh checkout once: incremental compilation only costs
+    // there (the workspace's native test build: 1m35s of CPU with it, 1m09s
+    // without). Developers keep it.
+    if std::env::var_os("CI").is_some() {
+        cmd.env("CARGO_INCREMENTAL", "0")
+    } else {
+        cmd
+    }
 }
 
 /// clippy-driver of the active toolchain (what `cargo clippy` runs).
