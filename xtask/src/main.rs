@@ -2,7 +2,8 @@
 //! and idempotent. Every command installs what it needs and skips what is there.
 //!
 //! - `dev`           build everything, then serve the demo store on 127.0.0.1:8080
-//! - `test`          every test: native, wasm in headless Chromium, end-to-end
+//! - `test`          every test: native, wasm in headless Chromium, end-to-end;
+//!   and the gates: `cargo fmt --check`, clippy on the host and on wasm
 //! - `build-widget`  the release widget into `dist/widget/`, with a size report;
 //!   `--why` adds its largest crates and functions
 //! - `bench`         size, time to status, API throughput, contention, memory,
@@ -19,6 +20,8 @@ mod postgres;
 mod run;
 mod setup;
 mod size;
+mod suite;
+mod wasm_sections;
 mod wasm_symbols;
 mod widget;
 
@@ -39,7 +42,7 @@ fn main() -> ExitCode {
     }
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev(&args[1..]),
-        Some("test") => test(),
+        Some("test") => suite::run(),
         Some("bench") if args.iter().any(|arg| arg == "--webhooks") => webhook_bench::run(),
         Some("bench") => bench::run(args.iter().any(|arg| arg == "--stores")),
         Some("build-widget") => build_widget(args.iter().any(|arg| arg == "--why")),
@@ -104,55 +107,6 @@ fn dev(extra: &[String]) -> Result {
         .status_ok()
 }
 
-/// Every test: native unit, integration and end-to-end, the API suite again
-/// on PostgreSQL, then wasm in Chromium.
-fn test() -> Result {
-    setup::ensure_all(true)?;
-    setup::ensure_postgres()?;
-    setup::ensure_typescript()?;
-    setup::ensure_schemathesis()?;
-    widget::build()?;
-    let mut tally = run::Tally::default();
-    let native = run::command("cargo", &["test", "--workspace", "--all-targets"])
-        .env("STOCK_WIDGET_CHROMEDRIVER", setup::CHROMEDRIVER)
-        .tally(&mut tally);
-    // One contract, two stores: the same API suite on a throwaway PostgreSQL.
-    let postgres = run::command("cargo", &["test", "--test", "api"])
-        .env("STOCK_WIDGET_TEST_STORE", "postgres")
-        .tally(&mut tally);
-    let wasm = run::command(
-        "cargo",
-        &[
-            "test",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--lib",
-            "--tests",
-        ],
-    )
-    .env(
-        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-        "wasm-bindgen-test-runner",
-    )
-    .env("CHROMEDRIVER", setup::CHROMEDRIVER)
-    .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
-    .tally(&mut tally);
-    println!(
-        "\nxtask test: native {}, API on PostgreSQL {}, wasm {}",
-        verdict(&native),
-        verdict(&postgres),
-        verdict(&wasm)
-    );
-    println!(
-        "{} passed, {} failed, {} skipped",
-        tally.passed, tally.failed, tally.ignored
-    );
-    match (native, postgres, wasm) {
-        (Ok(()), Ok(()), Ok(())) => Ok(()),
-        _ => Err("some tests failed".into()),
-    }
-}
-
 /// The widget, failing when over its size budget; `why` lists what weighs most.
 fn build_widget(why: bool) -> Result {
     setup::ensure_all(false)?;
@@ -171,8 +125,4 @@ fn build_widget(why: bool) -> Result {
         }
     }
     report.check_budget()
-}
-
-fn verdict(result: &Result) -> &'static str {
-    if result.is_ok() { "ok" } else { "FAILED" }
 }

@@ -1,7 +1,7 @@
 //! Installs the tools the build and tests need, skipping what is present.
 
 use crate::Result;
-use crate::run::command;
+use crate::run::{Cmd, command};
 use std::path::Path;
 
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -15,16 +15,49 @@ const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
 pub fn ensure_all(browser: bool) -> Result {
     ensure_wasm_target()?;
-    ensure_wasm_bindgen()?;
-    ensure_binaryen();
-    ensure_esbuild();
+    ensure_wasm_bindgen(None)?;
+    ensure_node_tools(false, None)?;
     if browser {
         ensure_browser()?;
     }
     Ok(())
 }
 
-fn ensure_wasm_target() -> Result {
+/// Everything `cargo xtask test` needs but the wasm target and the
+/// wasm-bindgen CLI: Chromium and ChromeDriver and PostgreSQL's server (apt,
+/// one transaction), wasm-opt, esbuild and tsc (npm, one call), schemathesis
+/// (pip). All wait on the network and the disk rather than the CPU, so the
+/// test command runs this beside its builds, with the output in `log`.
+pub fn ensure_test_tools(log: &str) -> Result {
+    let mut packages = Vec::new();
+    if !browser_installed() {
+        packages.extend(["chromium", "chromium-driver"]);
+    }
+    if !postgres_installed() {
+        packages.push("postgresql");
+    }
+    if !packages.is_empty() {
+        apt_install(&packages, Some(log))?;
+    }
+    ensure_node_tools(true, Some(log))?;
+    ensure_schemathesis(Some(log))
+}
+
+/// rustfmt and clippy, for the test command's gates (rustup's default
+/// profile has them; the minimal one does not).
+pub fn ensure_components() -> Result {
+    let have = |tool: &str| {
+        command("cargo", &[tool, "--version"])
+            .output_text()
+            .is_some()
+    };
+    if have("fmt") && have("clippy") {
+        return Ok(());
+    }
+    command("rustup", &["component", "add", "rustfmt", "clippy"]).status_ok()
+}
+
+pub fn ensure_wasm_target() -> Result {
     let installed = command("rustup", &["target", "list", "--installed"])
         .output_text()
         .unwrap_or_default();
@@ -52,7 +85,9 @@ pub fn locked_wasm_bindgen_version() -> Result<String> {
     Err("Cargo.lock names no wasm-bindgen version".into())
 }
 
-fn ensure_wasm_bindgen() -> Result {
+/// The wasm-bindgen CLI matching Cargo.lock; `log` takes cargo's output
+/// when it runs beside other work.
+pub fn ensure_wasm_bindgen(log: Option<&str>) -> Result {
     let wanted = locked_wasm_bindgen_version()?;
     let have = command("wasm-bindgen", &["--version"])
         .output_text()
@@ -65,48 +100,76 @@ fn ensure_wasm_bindgen() -> Result {
     }
     eprintln!("xtask: installing wasm-bindgen-cli {wanted} (takes a few minutes, once)");
     // Without --locked: the CLI's lockfile pins a crate version that is no longer published.
-    command(
+    // Without its default `rustls-tls` feature: TLS is only for a WebDriver
+    // reached over https, and ours is on loopback; leaving out rustls and ring
+    // saves an eighth of the install's CPU time (opt-level 1 would save 4 %
+    // more, for a slower bindgen on every test binary: not worth it).
+    let cmd = command(
         "cargo",
         &[
             "install",
             "wasm-bindgen-cli",
             "--version",
             &wanted,
+            "--no-default-features",
+            // Not wasm2es6js: one binary fewer to compile and link.
+            "--bin",
+            "wasm-bindgen",
+            "--bin",
+            "wasm-bindgen-test-runner",
             "--force",
         ],
-    )
-    .status_ok()
+    );
+    run(cmd, log)
 }
 
-/// wasm-opt from npm's binaryen (Debian's is too old and breaks the wasm).
-/// Optional: without npm the widget is still built, only larger.
-fn ensure_binaryen() {
-    if wasm_opt_path().is_some() {
-        return;
+fn run(cmd: Cmd, log: Option<&str>) -> Result {
+    match log {
+        Some(log) => cmd.logged(log),
+        None => cmd.status_ok(),
     }
-    if command("npm", &["--version"]).output_text().is_none() {
-        eprintln!("xtask: npm not found; the widget will be built without wasm-opt");
-        return;
+}
+
+/// The npm tools, in one `npm install`: wasm-opt from binaryen (Debian's is
+/// too old and breaks the wasm) and esbuild (minifies the JS glue and the
+/// loader), both optional: without npm the widget is still built, only
+/// larger; with `typescript`, `tsc` for the test that type-checks the
+/// widget's `.d.ts`, which is required.
+fn ensure_node_tools(typescript: bool, log: Option<&str>) -> Result {
+    let mut specs = Vec::new();
+    if wasm_opt_path().is_none() {
+        specs.push(format!("binaryen@{BINARYEN_VERSION}"));
     }
-    let result = npm_install(&format!("binaryen@{BINARYEN_VERSION}"));
-    if let Err(error) = result {
-        eprintln!("xtask: could not install binaryen ({error}); building without wasm-opt");
+    if esbuild_path().is_none() {
+        specs.push(format!("esbuild@{ESBUILD_VERSION}"));
+    }
+    let need_tsc = typescript && tool_path("tsc").is_none();
+    if need_tsc {
+        specs.push(format!("typescript@{TYPESCRIPT_VERSION}"));
+    }
+    if specs.is_empty() {
+        return Ok(());
+    }
+    let result = if command("npm", &["--version"]).output_text().is_none() {
+        Err("npm not found".to_string())
+    } else {
+        npm_install(&specs, log)
+    };
+    match result {
+        Err(error) if need_tsc => Err(error),
+        Err(error) => {
+            eprintln!(
+                "xtask: could not install {} ({error}); the widget is built without wasm-opt or esbuild",
+                specs.join(", ")
+            );
+            Ok(())
+        }
+        Ok(()) => Ok(()),
     }
 }
 
 pub fn wasm_opt_path() -> Option<String> {
     tool_path("wasm-opt")
-}
-
-/// esbuild from npm minifies the JS glue and the loader. Optional: without
-/// npm the widget is still built, only larger.
-fn ensure_esbuild() {
-    if esbuild_path().is_some() || command("npm", &["--version"]).output_text().is_none() {
-        return;
-    }
-    if let Err(error) = npm_install(&format!("esbuild@{ESBUILD_VERSION}")) {
-        eprintln!("xtask: could not install esbuild ({error}); the JS will not be minified");
-    }
 }
 
 /// Comes with binaryen, beside wasm-opt.
@@ -115,28 +178,21 @@ pub fn wasm_metadce_path() -> Option<String> {
 }
 
 /// schemathesis (PyPI), in a venv under `target/tools`, for the API contract test.
-pub fn ensure_schemathesis() -> Result {
+fn ensure_schemathesis(log: Option<&str>) -> Result {
     if Path::new(&format!("{TOOLS_DIR}/venv/bin/st")).exists() {
         return Ok(());
     }
-    command("python3", &["-m", "venv", &format!("{TOOLS_DIR}/venv")]).status_ok()?;
-    command(
+    let venv = command("python3", &["-m", "venv", &format!("{TOOLS_DIR}/venv")]);
+    run(venv, log)?;
+    let pip = command(
         &format!("{TOOLS_DIR}/venv/bin/pip"),
         &[
             "install",
             "--quiet",
             &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
         ],
-    )
-    .status_ok()
-}
-
-/// TypeScript's `tsc`, for the test that type-checks the widget's `.d.ts`.
-pub fn ensure_typescript() -> Result {
-    if tool_path("tsc").is_some() {
-        return Ok(());
-    }
-    npm_install(&format!("typescript@{TYPESCRIPT_VERSION}"))
+    );
+    run(pip, log)
 }
 
 pub fn esbuild_path() -> Option<String> {
@@ -151,59 +207,62 @@ fn tool_path(name: &str) -> Option<String> {
 /// PostgreSQL's server binaries (Debian's `postgresql`): the tests start
 /// throwaway clusters of their own from them; no service is used.
 pub fn ensure_postgres() -> Result {
-    let installed = std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|versions| {
+    if postgres_installed() {
+        return Ok(());
+    }
+    apt_install(&["postgresql"], None)
+}
+
+fn postgres_installed() -> bool {
+    std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|versions| {
         versions
             .filter_map(std::result::Result::ok)
             .any(|version| version.path().join("bin/initdb").exists())
-    });
-    if installed {
-        return Ok(());
-    }
-    apt_install(&["postgresql"])
+    })
 }
 
 fn ensure_browser() -> Result {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+    if browser_installed() {
         return Ok(());
     }
-    apt_install(&["chromium", "chromium-driver"])
+    apt_install(&["chromium", "chromium-driver"], None)
+}
+
+fn browser_installed() -> bool {
+    Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists()
 }
 
 /// wrk (apt) for the API load, playwright-core (npm; it drives Debian's
 /// Chromium and downloads no browser) for time to status.
 pub fn ensure_bench_tools() -> Result {
     if !Path::new("/usr/bin/wrk").exists() {
-        apt_install(&["wrk"])?;
+        apt_install(&["wrk"], None)?;
     }
+    let mut specs = Vec::new();
     if !Path::new(&format!("{TOOLS_DIR}/node_modules/playwright-core")).exists() {
-        npm_install("playwright-core@1.65.1")?;
+        specs.push("playwright-core@1.65.1".to_string());
     }
     // The last Lighthouse that runs on Node 20.
     if !Path::new(&format!("{TOOLS_DIR}/node_modules/lighthouse")).exists() {
-        npm_install("lighthouse@12.2.3")?;
+        specs.push("lighthouse@12.2.3".to_string());
     }
-    Ok(())
+    if specs.is_empty() {
+        return Ok(());
+    }
+    npm_install(&specs, None)
 }
 
-/// Installs an npm package into the tools folder (not the project). Saved in
-/// the folder's package.json, so installing one tool keeps the others.
-fn npm_install(spec: &str) -> Result {
-    command(
-        "npm",
-        &[
-            "install",
-            "--prefix",
-            TOOLS_DIR,
-            "--no-audit",
-            "--no-fund",
-            spec,
-        ],
-    )
-    .status_ok()
+/// Installs npm packages into the tools folder (not the project), in one
+/// call. Saved in the folder's package.json, so installing one tool keeps the
+/// others.
+fn npm_install(specs: &[String], log: Option<&str>) -> Result {
+    let mut args = vec!["install", "--prefix", TOOLS_DIR, "--no-audit", "--no-fund"];
+    args.extend(specs.iter().map(String::as_str));
+    run(command("npm", &args), log)
 }
 
 /// Installs Debian packages, as root or through sudo.
-fn apt_install(packages: &[&str]) -> Result {
+fn apt_install(packages: &[&str], log: Option<&str>) -> Result {
     let is_root = command("id", &["-u"])
         .output_text()
         .is_some_and(|uid| uid.trim() == "0");
@@ -214,12 +273,13 @@ fn apt_install(packages: &[&str]) -> Result {
     };
     let mut update: Vec<&str> = prefix.to_vec();
     update.push("update");
-    command(program, &update).status_ok()?;
+    run(command(program, &update), log)?;
     let mut install: Vec<&str> = prefix.to_vec();
     // With recommends: the same install the brief verified (fonts included).
     install.extend(["install", "-y"]);
     install.extend(packages);
-    command(program, &install)
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status_ok()
+    run(
+        command(program, &install).env("DEBIAN_FRONTEND", "noninteractive"),
+        log,
+    )
 }

@@ -20,6 +20,12 @@ const WASM_FEATURES: [&str; 6] = [
 ];
 
 pub fn build() -> Result<size::Report> {
+    compile()?;
+    package()
+}
+
+/// The release wasm, with cargo (needs no other tool).
+pub fn compile() -> Result {
     command(
         "cargo",
         &[
@@ -33,7 +39,12 @@ pub fn build() -> Result<size::Report> {
         ],
     )
     .env("CARGO_ENCODED_RUSTFLAGS", &short_panic_paths())
-    .status_ok()?;
+    .status_ok()
+}
+
+/// The compiled wasm through wasm-bindgen, wasm-opt and esbuild into
+/// `dist/widget/`, with its size report.
+pub fn package() -> Result<size::Report> {
     let staging = "target/widget-staging";
     let _ = std::fs::remove_dir_all(staging);
     command(
@@ -134,7 +145,7 @@ pub fn drop_stream_exports(wasm: &str, extra: &[&str]) -> Result {
         return Ok(());
     };
     let bytes = std::fs::read(wasm).map_err(|e| format!("cannot read {wasm}: {e}"))?;
-    let exports = crate::wasm_symbols::export_names(&bytes).ok_or("cannot parse the wasm")?;
+    let exports = crate::wasm_sections::export_names(&bytes).ok_or("cannot parse the wasm")?;
     let unused = |name: &str| name.contains("intounderlying");
     // The reachability graph wasm-metadce reads: one root reaching every export we keep.
     let node = |name: &str| format!("export:{name}");

@@ -1,0 +1,132 @@
+//! `cargo xtask bench`: size, time to status, API throughput, contention,
+//! memory, and the two stores (SQLite, PostgreSQL with one and three
+//! servers), measured side by side in one run. Writes
+//! `target/bench/results.json` and `target/bench/summary.md`;
+//! `cargo xtask bench --stores` runs only the stores' comparison.
+//!
+//! `server` starts the release server, `http` is a minimal client, `browser`
+//! measures in Chromium (time to status, bytes on the wire, Lighthouse),
+//! `wrk` the read throughput, `contention` the hot-SKU rush, `fanout` live
+//! updates; `stores` compares the stores, `summary` writes the report.
+
+mod browser;
+mod contention;
+mod fanout;
+mod http;
+mod server;
+mod stores;
+mod summary;
+mod wrk;
+
+pub(crate) use contention::contention;
+pub(crate) use http::Connection;
+pub(crate) use server::{Server, build_server, write_bench_www};
+
+use crate::run::command;
+use crate::{Result, setup, size, wasm_symbols, widget};
+use serde_json::{Value, json};
+
+pub(crate) const OUT_DIR: &str = "target/bench";
+pub(crate) const TOKEN: &str = "bench-admin-token";
+/// Contention: this many clients race for `HOT_STOCK + HOT_LIMIT` units.
+const CLIENTS: usize = 32;
+pub(crate) const HOT_STOCK: u32 = 400;
+pub(crate) const HOT_LIMIT: u32 = 200;
+
+pub fn run(only_stores: bool) -> Result {
+    if only_stores {
+        std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
+        build_server()?;
+        let stores = stores::stores()?;
+        let summary = stores::stores_summary(&stores);
+        std::fs::write(format!("{OUT_DIR}/stores.json"), stores.to_string())
+            .map_err(|e| e.to_string())?;
+        println!("{summary}");
+        return Ok(());
+    }
+    setup::ensure_all(true)?;
+    setup::ensure_bench_tools()?;
+    std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
+    let report = widget::build()?;
+    let contributors = wasm_symbols::largest_contributors()?;
+    build_server()?;
+
+    let db = format!("{OUT_DIR}/bench.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{db}{suffix}"));
+    }
+    write_bench_www()?;
+    let mut server = Server::start(&db)?;
+    let machine = machine();
+    eprintln!("xtask bench: server at {}", server.base);
+
+    let browser = browser::time_to_status(&server.base)?;
+    let lighthouse = browser::lighthouse(&server.base)?;
+    let throughput = wrk::api_throughput(&server.base)?;
+    let rss_after_reads = server.peak_rss_kib();
+    let contention = contention(std::slice::from_ref(&server.base))?;
+    let fanout = fanout::live_fanout(&server.base, &server.base)?;
+    let rss_after_writes = server.peak_rss_kib();
+    server.stop();
+    let stores = stores::stores()?;
+
+    let results = json!({
+        "machine": machine,
+        "widget_size": {
+            "files": report.files.iter().map(|f| json!({"name": f.name, "raw": f.raw, "gzip": f.gzip, "brotli": f.brotli})).collect::<Vec<_>>(),
+            "total_brotli": report.total_brotli(),
+            "budget_brotli": size::BUDGET_BROTLI_BYTES,
+            "largest_wasm_contributors": contributors,
+        },
+        "time_to_status": browser["time_to_status"],
+        "time_to_status_ratios": browser::time_ratios(&browser["time_to_status"]),
+        "wire": browser::wire(&browser["wire"], report.total_brotli()),
+        "lighthouse": lighthouse,
+        "api_throughput": throughput,
+        "contention": contention,
+        "live_fanout": fanout,
+        "server_peak_rss_kib": { "after_reads": rss_after_reads, "after_reservations": rss_after_writes },
+        "stores": stores,
+    });
+    let pretty = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
+    std::fs::write(format!("{OUT_DIR}/results.json"), pretty).map_err(|e| e.to_string())?;
+    let summary = summary::summary(&results);
+    std::fs::write(format!("{OUT_DIR}/summary.md"), &summary).map_err(|e| e.to_string())?;
+    println!("{summary}");
+    println!("xtask bench: wrote {OUT_DIR}/results.json and {OUT_DIR}/summary.md");
+    Ok(())
+}
+
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines().next().map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<u64>()
+                    .unwrap_or(0)
+            })
+        })
+        .unwrap_or(0);
+    let rustc = command("rustc", &["--version"])
+        .output_text()
+        .unwrap_or_default();
+    json!({ "cpu": cpu, "cores": cores, "memory_gib": memory / 1024 / 1024, "rustc": rustc.trim() })
+}
+
+pub(crate) fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
