@@ -11,7 +11,20 @@ const SERVER_BIN: &str = "target/server/stock-widget";
 /// The demo pages the server shows, plus the collection without the widget (Lighthouse's baseline).
 const BENCH_WWW: &str = "target/bench/www";
 
+/// Set to another build of the server (an older commit's, say) to measure
+/// that one instead of this tree's: two runs compare the builds.
+const SERVER_OVERRIDE: &str = "STOCK_WIDGET_BENCH_SERVER";
+
+/// The server binary measured.
+fn server_bin() -> String {
+    std::env::var(SERVER_OVERRIDE).unwrap_or_else(|_| SERVER_BIN.to_owned())
+}
+
 pub(crate) fn build_server() -> Result {
+    if let Ok(other) = std::env::var(SERVER_OVERRIDE) {
+        eprintln!("xtask bench: measuring {other} ({SERVER_OVERRIDE})");
+        return Ok(());
+    }
     command(
         "cargo",
         &["build", "--profile", "server", "--bin", "stock-widget"],
@@ -27,7 +40,7 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(db: &str) -> Result<Server> {
-        let mut child = Command::new(SERVER_BIN)
+        let mut child = Command::new(server_bin())
             .args([
                 "serve",
                 "--addr",
@@ -47,7 +60,7 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("cannot start {SERVER_BIN}: {e}"))?;
+            .map_err(|e| format!("cannot start {}: {e}", server_bin()))?;
         let stdout = child.stdout.take().expect("piped");
         let mut lines = BufReader::new(stdout).lines();
         let deadline = Instant::now() + Duration::from_secs(30);
