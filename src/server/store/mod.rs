@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 
+mod columns;
 mod endpoints;
 mod outbox;
 mod postgres;

@@ -16,6 +16,7 @@ mod follow;
 mod outbox;
 mod rows;
 
+use super::columns::Columns;
 use super::{FailureKind, MayBeStoreFailure, StoreFailure, Tx, TxNotes, Work};
 use anyhow::Context;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
@@ -267,18 +268,25 @@ impl Tx for PgTx<'_> {
     }
 }
 
-pub(super) fn count(row: &PgRow, column: &str) -> Result<u32, StoreFailure> {
-    let value: i64 = row.try_get(column)?;
-    Ok(u32::try_from(value).with_context(|| format!("{column} out of range: {value}"))?)
-}
+/// Columns by name (see `store::columns`).
+impl Columns for PgRow {
+    fn text(&self, name: &str) -> Result<String, StoreFailure> {
+        Ok(self.try_get(name)?)
+    }
 
-pub(super) fn optional_count(row: &PgRow, column: &str) -> Result<Option<u32>, StoreFailure> {
-    let value: Option<i64> = row.try_get(column)?;
-    value
-        .map(|value| {
-            u32::try_from(value)
-                .with_context(|| format!("{column} out of range: {value}"))
-                .map_err(StoreFailure::fault)
-        })
-        .transpose()
+    fn optional_text(&self, name: &str) -> Result<Option<String>, StoreFailure> {
+        Ok(self.try_get(name)?)
+    }
+
+    fn int(&self, name: &str) -> Result<i64, StoreFailure> {
+        Ok(self.try_get(name)?)
+    }
+
+    fn optional_int(&self, name: &str) -> Result<Option<i64>, StoreFailure> {
+        Ok(self.try_get(name)?)
+    }
+
+    fn flag(&self, name: &str) -> Result<bool, StoreFailure> {
+        Ok(self.try_get(name)?)
+    }
 }

@@ -1,10 +1,11 @@
 //! The webhook outbox and its endpoints on PostgreSQL.
 
-use super::{PgTx, count};
+use super::PgTx;
 use crate::server::domain::{
-    Attempt, AttemptOutcome, Claim, Due, Endpoint, EndpointState, EventType, Finished, OutboxEvent,
+    Attempt, Claim, Due, Endpoint, EndpointState, EventType, Finished, OutboxEvent,
 };
-use crate::server::store::endpoints::{self, decode_events, disabled, encode_events};
+use crate::server::store::columns::{self, Columns};
+use crate::server::store::endpoints::{self, decode_events, encode_events};
 use crate::server::store::outbox::{self, finish_params};
 use crate::server::store::{EndpointRows, OutboxRows, StoreFailure};
 use sqlx::Row;
@@ -78,20 +79,7 @@ impl OutboxRows for PgTx<'_> {
             }
         };
         rows.iter()
-            .map(|row| {
-                Ok(Due {
-                    endpoint_id: row.try_get("endpoint_id")?,
-                    event_seq: row.try_get("event_seq")?,
-                    attempts: count(row, "attempts")?,
-                    event_id: row.try_get("event_id")?,
-                    body: row.try_get("body")?,
-                    created_ms: row.try_get("created_ms")?,
-                    url: row.try_get("url")?,
-                    secret: row.try_get("secret")?,
-                    sku: row.try_get("sku")?,
-                    lease_until_ms,
-                })
-            })
+            .map(|row| columns::due(row, lease_until_ms))
             .collect()
     }
 
@@ -173,22 +161,7 @@ impl OutboxRows for PgTx<'_> {
             .bind(i64::from(limit))
             .fetch_all(&mut *self.tx)
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Attempt {
-                    event_id: row.try_get("event_id")?,
-                    event_type: row.try_get("type")?,
-                    attempt: count(row, "attempt")?,
-                    attempted_ms: row.try_get("attempted_ms")?,
-                    status_code: row
-                        .try_get::<Option<i64>, _>("status_code")?
-                        .and_then(|code| u16::try_from(code).ok()),
-                    error: row.try_get("error")?,
-                    outcome: AttemptOutcome::from_name(row.try_get("outcome")?),
-                    next_retry_ms: row.try_get("next_retry_ms")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|row| columns::attempt(row)).collect()
     }
 
     async fn prune_outbox(&mut self, before_ms: i64) -> Result<(), StoreFailure> {
@@ -221,22 +194,7 @@ impl EndpointRows for PgTx<'_> {
             .fetch_all(&mut *self.tx)
             .await?;
         rows.iter()
-            .map(|row| {
-                Ok(EndpointState {
-                    endpoint: Endpoint {
-                        id: row.try_get("id")?,
-                        url: row.try_get("url")?,
-                        events: decode_events(row.try_get("events")?),
-                        secret: row.try_get("secret")?,
-                        created_at: row.try_get("created_at")?,
-                        disabled: disabled(
-                            row.try_get("disabled_at")?,
-                            row.try_get("disabled_reason")?,
-                        ),
-                    },
-                    pending: row.try_get::<i64, _>("pending")? as u64,
-                })
-            })
+            .map(|row| columns::endpoint_state(row))
             .collect()
     }
 
@@ -245,7 +203,7 @@ impl EndpointRows for PgTx<'_> {
             .fetch_all(&mut *self.tx)
             .await?;
         rows.iter()
-            .map(|row| Ok(decode_events(row.try_get("events")?)))
+            .map(|row| Ok(decode_events(&row.text("events")?)))
             .collect()
     }
 

@@ -1,17 +1,16 @@
 //! Products, reservations and subscriptions on PostgreSQL.
 
-use super::{PgTx, count, optional_count};
-use crate::logic::{Fill, Inventory, QueueEntry};
+use super::PgTx;
+use crate::logic::{Fill, Inventory};
 use crate::server::domain::{Product, ProductSettings, ReservationRecord, Subscription};
-use crate::server::store::products::{
-    self, SettingsWrite, decode_incoming, encode_incoming, policy_from_name, policy_name,
-};
+use crate::server::store::columns::{self, Columns};
+use crate::server::store::products::{self, SettingsWrite, encode_incoming, policy_name};
 use crate::server::store::{
     ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows, reservations,
     subscriptions,
 };
 use sqlx::Row;
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::PgConnection;
 
 pub(super) async fn load_product(
     connection: &mut PgConnection,
@@ -32,61 +31,17 @@ pub(super) async fn load_product(
     else {
         return Ok(None);
     };
-    let version: i64 = row.try_get("version")?;
-    let mut inventory = Inventory {
-        stock: count(&row, "stock")?,
-        safety_stock: count(&row, "safety_stock")?,
-        low_stock_threshold: count(&row, "low_stock_threshold")?,
-        backorders: policy_from_name(row.try_get("backorders")?),
-        backorder_limit: optional_count(&row, "backorder_limit")?,
-        lead_time_days: count(&row, "lead_time_days")?,
-        incoming: decode_incoming(row.try_get("incoming")?)?,
-        queue: Vec::new(),
-    };
+    let mut product = columns::product(sku, &row)?;
     // A second statement on purpose (see `products::QUEUE`).
-    let waiting = sqlx::query(products::QUEUE)
+    let queue = sqlx::query(products::QUEUE)
         .bind(sku)
         .fetch_all(&mut *connection)
         .await?;
-    for entry in &waiting {
-        let seq: i64 = entry.try_get("seq")?;
-        inventory.queue.push(QueueEntry {
-            reservation: seq as u64,
-            outstanding: count(entry, "outstanding")?,
-        });
-    }
-    Ok(Some(Product {
-        sku: sku.to_owned(),
-        name: row.try_get("name")?,
-        inventory,
-        max_per_customer: optional_count(&row, "max_per_customer")?,
-        version: version as u64,
-    }))
-}
-
-fn record_from_row(row: &PgRow) -> Result<ReservationRecord, StoreFailure> {
-    let seq: i64 = row.try_get("seq")?;
-    Ok(ReservationRecord {
-        seq: seq as u64,
-        id: row.try_get("id")?,
-        sku: row.try_get("sku")?,
-        quantity: count(row, "quantity")?,
-        from_stock: count(row, "from_stock")?,
-        filled: count(row, "filled")?,
-        email: row.try_get("email")?,
-        cancelled: row.try_get("cancelled")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-fn subscription_from_row(row: &PgRow) -> Result<Subscription, StoreFailure> {
-    Ok(Subscription {
-        token: row.try_get("token")?,
-        sku: row.try_get("sku")?,
-        email: row.try_get("email")?,
-        lang: row.try_get("lang")?,
-        created_at: row.try_get("created_at")?,
-    })
+    product.inventory.queue = queue
+        .iter()
+        .map(|row| columns::queue_entry(row))
+        .collect::<Result<_, _>>()?;
+    Ok(Some(product))
 }
 
 #[async_trait::async_trait]
@@ -159,7 +114,7 @@ impl ReservationRows for PgTx<'_> {
             .fetch_all(&mut *self.tx)
             .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get("email")?, count(row, "outstanding")?)))
+            .map(|row| Ok((row.text("email")?, row.count("outstanding")?)))
             .collect()
     }
 
@@ -204,7 +159,7 @@ impl ReservationRows for PgTx<'_> {
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?;
-        row.as_ref().map(record_from_row).transpose()
+        row.as_ref().map(|row| columns::record(row)).transpose()
     }
 
     async fn record_by_seq(&mut self, seq: u64) -> Result<ReservationRecord, StoreFailure> {
@@ -212,7 +167,7 @@ impl ReservationRows for PgTx<'_> {
             .bind(seq as i64)
             .fetch_one(&mut *self.tx)
             .await?;
-        record_from_row(&row)
+        columns::record(&row)
     }
 
     async fn records_of(&mut self, sku: &str) -> Result<Vec<ReservationRecord>, StoreFailure> {
@@ -220,7 +175,7 @@ impl ReservationRows for PgTx<'_> {
             .bind(sku)
             .fetch_all(&mut *self.tx)
             .await?;
-        rows.iter().map(record_from_row).collect()
+        rows.iter().map(|row| columns::record(row)).collect()
     }
 }
 
@@ -236,7 +191,9 @@ impl SubscriptionRows for PgTx<'_> {
             .bind(email_folded)
             .fetch_optional(&mut *self.tx)
             .await?;
-        row.as_ref().map(subscription_from_row).transpose()
+        row.as_ref()
+            .map(|row| columns::subscription(row))
+            .transpose()
     }
 
     async fn insert_subscription(
@@ -261,7 +218,7 @@ impl SubscriptionRows for PgTx<'_> {
             .bind(sku)
             .fetch_all(&mut *self.tx)
             .await?;
-        rows.iter().map(subscription_from_row).collect()
+        rows.iter().map(|row| columns::subscription(row)).collect()
     }
 
     async fn delete_subscriptions_of(&mut self, sku: &str) -> Result<(), StoreFailure> {

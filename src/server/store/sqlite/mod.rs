@@ -11,6 +11,7 @@
 mod outbox;
 mod rows;
 
+use super::columns::Columns;
 use super::{ChangeSink, FailureKind, MayBeStoreFailure, StoreFailure, Tx, TxNotes, Work};
 use anyhow::Context;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
@@ -216,6 +217,59 @@ impl Drop for SqliteTx<'_> {
         if !self.finished {
             let _ = self.connection.execute_batch("ROLLBACK");
         }
+    }
+}
+
+/// Columns by name (see `store::columns`).
+impl Columns for rusqlite::Row<'_> {
+    fn text(&self, name: &str) -> Result<String, StoreFailure> {
+        Ok(self.get(name)?)
+    }
+
+    fn optional_text(&self, name: &str) -> Result<Option<String>, StoreFailure> {
+        Ok(self.get(name)?)
+    }
+
+    fn int(&self, name: &str) -> Result<i64, StoreFailure> {
+        Ok(self.get(name)?)
+    }
+
+    fn optional_int(&self, name: &str) -> Result<Option<i64>, StoreFailure> {
+        Ok(self.get(name)?)
+    }
+
+    fn flag(&self, name: &str) -> Result<bool, StoreFailure> {
+        Ok(self.get(name)?)
+    }
+}
+
+impl SqliteTx<'_> {
+    /// Every row `sql` finds, mapped.
+    fn all<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl Fn(&dyn Columns) -> Result<T, StoreFailure>,
+    ) -> Result<Vec<T>, StoreFailure> {
+        let mut statement = self.connection.prepare_cached(sql)?;
+        let mut rows = statement.query(params)?;
+        let mut found = Vec::new();
+        while let Some(row) = rows.next()? {
+            found.push(map(row)?);
+        }
+        Ok(found)
+    }
+
+    /// The first row `sql` finds, mapped.
+    fn first<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl Fn(&dyn Columns) -> Result<T, StoreFailure>,
+    ) -> Result<Option<T>, StoreFailure> {
+        let mut statement = self.connection.prepare_cached(sql)?;
+        let mut rows = statement.query(params)?;
+        rows.next()?.map(|row| map(row)).transpose()
     }
 }
 

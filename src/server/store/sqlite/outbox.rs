@@ -2,9 +2,10 @@
 
 use super::SqliteTx;
 use crate::server::domain::{
-    Attempt, AttemptOutcome, Claim, Due, Endpoint, EndpointState, EventType, Finished, OutboxEvent,
+    Attempt, Claim, Due, Endpoint, EndpointState, EventType, Finished, OutboxEvent,
 };
-use crate::server::store::endpoints::{self, decode_events, disabled, encode_events};
+use crate::server::store::columns::{self, Columns};
+use crate::server::store::endpoints::{self, decode_events, encode_events};
 use crate::server::store::outbox::{self, finish_params};
 use crate::server::store::{EndpointRows, OutboxRows, StoreFailure};
 use rusqlite::params;
@@ -58,37 +59,19 @@ impl OutboxRows for SqliteTx<'_> {
         claim: Claim<'_>,
         lease_until_ms: i64,
     ) -> Result<Vec<Due>, StoreFailure> {
-        let to_due = |row: &rusqlite::Row<'_>| {
-            Ok(Due {
-                endpoint_id: row.get("endpoint_id")?,
-                event_seq: row.get("event_seq")?,
-                attempts: row.get("attempts")?,
-                event_id: row.get("event_id")?,
-                body: row.get("body")?,
-                created_ms: row.get("created_ms")?,
-                url: row.get("url")?,
-                secret: row.get("secret")?,
-                sku: row.get("sku")?,
-                lease_until_ms,
-            })
-        };
-        let due = match claim {
-            Claim::Due { now_ms, limit } => self
-                .connection
-                .prepare_cached(outbox::DUE)?
-                .query_map(params![now_ms, limit], to_due)?
-                .collect::<Result<_, _>>()?,
+        let to_due = |row: &dyn Columns| columns::due(row, lease_until_ms);
+        match claim {
+            Claim::Due { now_ms, limit } => self.all(outbox::DUE, params![now_ms, limit], to_due),
             Claim::NextInLine {
                 endpoint_id,
                 sku,
                 now_ms,
-            } => self
-                .connection
-                .prepare_cached(outbox::NEXT_IN_LINE)?
-                .query_map(params![endpoint_id, sku, now_ms], to_due)?
-                .collect::<Result<_, _>>()?,
-        };
-        Ok(due)
+            } => self.all(
+                outbox::NEXT_IN_LINE,
+                params![endpoint_id, sku, now_ms],
+                to_due,
+            ),
+        }
     }
 
     async fn lease(
@@ -155,22 +138,11 @@ impl OutboxRows for SqliteTx<'_> {
         endpoint_id: &str,
         limit: u32,
     ) -> Result<Vec<Attempt>, StoreFailure> {
-        let mut statement = self.connection.prepare_cached(outbox::ATTEMPTS)?;
-        let rows = statement
-            .query_map(params![endpoint_id, limit], |row| {
-                Ok(Attempt {
-                    event_id: row.get("event_id")?,
-                    event_type: row.get("type")?,
-                    attempt: row.get("attempt")?,
-                    attempted_ms: row.get("attempted_ms")?,
-                    status_code: row.get("status_code")?,
-                    error: row.get("error")?,
-                    outcome: AttemptOutcome::from_name(&row.get::<_, String>("outcome")?),
-                    next_retry_ms: row.get("next_retry_ms")?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        self.all(
+            outbox::ATTEMPTS,
+            params![endpoint_id, limit],
+            columns::attempt,
+        )
     }
 
     async fn prune_outbox(&mut self, before_ms: i64) -> Result<(), StoreFailure> {
@@ -198,34 +170,13 @@ impl EndpointRows for SqliteTx<'_> {
     }
 
     async fn endpoints(&mut self) -> Result<Vec<EndpointState>, StoreFailure> {
-        let mut statement = self.connection.prepare_cached(endpoints::ENDPOINTS)?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok(EndpointState {
-                    endpoint: Endpoint {
-                        id: row.get("id")?,
-                        url: row.get("url")?,
-                        events: decode_events(&row.get::<_, String>("events")?),
-                        secret: row.get("secret")?,
-                        created_at: row.get("created_at")?,
-                        disabled: disabled(row.get("disabled_at")?, row.get("disabled_reason")?),
-                    },
-                    pending: row.get("pending")?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        self.all(endpoints::ENDPOINTS, [], columns::endpoint_state)
     }
 
     async fn endpoint_events(&mut self) -> Result<Vec<Option<Vec<EventType>>>, StoreFailure> {
-        let mut statement = self
-            .connection
-            .prepare_cached(endpoints::ENABLED_ENDPOINTS)?;
-        let events = statement
-            .query_map([], |row| row.get::<_, String>("events"))?
-            .map(|events| events.map(|events| decode_events(&events)))
-            .collect::<Result<_, _>>()?;
-        Ok(events)
+        self.all(endpoints::ENABLED_ENDPOINTS, [], |row| {
+            Ok(decode_events(&row.text("events")?))
+        })
     }
 
     async fn delete_endpoint(&mut self, id: &str) -> Result<bool, StoreFailure> {

@@ -2,102 +2,27 @@
 //! synchronous inside: SQLite calls complete in place.
 
 use super::SqliteTx;
-use crate::logic::{Fill, Inventory, QueueEntry};
+use crate::logic::{Fill, Inventory};
 use crate::server::domain::{Product, ProductSettings, ReservationRecord, Subscription};
-use crate::server::store::products::{
-    self, SettingsWrite, decode_incoming, encode_incoming, policy_from_name, policy_name,
-};
+use crate::server::store::columns;
+use crate::server::store::products::{self, SettingsWrite, encode_incoming, policy_name};
 use crate::server::store::{
     ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows, reservations,
     subscriptions,
 };
 use anyhow::Context;
-use rusqlite::{OptionalExtension, Row, params};
-
-fn record_from_row(row: &Row<'_>) -> rusqlite::Result<ReservationRecord> {
-    Ok(ReservationRecord {
-        seq: row.get("seq")?,
-        id: row.get("id")?,
-        sku: row.get("sku")?,
-        quantity: row.get("quantity")?,
-        from_stock: row.get("from_stock")?,
-        filled: row.get("filled")?,
-        email: row.get("email")?,
-        cancelled: row.get("cancelled")?,
-        created_at: row.get("created_at")?,
-    })
-}
-
-fn subscription_from_row(row: &Row<'_>) -> rusqlite::Result<Subscription> {
-    Ok(Subscription {
-        token: row.get("token")?,
-        sku: row.get("sku")?,
-        email: row.get("email")?,
-        lang: row.get("lang")?,
-        created_at: row.get("created_at")?,
-    })
-}
-
-impl SqliteTx<'_> {
-    fn query_record(
-        &self,
-        sql: &str,
-        value: &dyn rusqlite::ToSql,
-    ) -> Result<Option<ReservationRecord>, StoreFailure> {
-        Ok(self
-            .connection
-            .prepare_cached(sql)?
-            .query_row([value], record_from_row)
-            .optional()?)
-    }
-}
+use rusqlite::{OptionalExtension, params};
 
 #[async_trait::async_trait]
 impl ProductRows for SqliteTx<'_> {
     async fn product(&mut self, sku: &str) -> Result<Option<Product>, StoreFailure> {
-        let row = self
-            .connection
-            .prepare_cached(products::PRODUCT)?
-            .query_row([sku], |row| {
-                Ok((
-                    row.get::<_, String>("name")?,
-                    Inventory {
-                        stock: row.get("stock")?,
-                        safety_stock: row.get("safety_stock")?,
-                        low_stock_threshold: row.get("low_stock_threshold")?,
-                        backorders: policy_from_name(&row.get::<_, String>("backorders")?),
-                        backorder_limit: row.get("backorder_limit")?,
-                        lead_time_days: row.get("lead_time_days")?,
-                        incoming: Vec::new(),
-                        queue: Vec::new(),
-                    },
-                    row.get::<_, String>("incoming")?,
-                    row.get::<_, Option<u32>>("max_per_customer")?,
-                    row.get::<_, u64>("version")?,
-                ))
-            })
-            .optional()?;
-        let Some((name, mut inventory, incoming, max_per_customer, version)) = row else {
+        let Some(mut product) =
+            self.first(products::PRODUCT, [sku], |row| columns::product(sku, row))?
+        else {
             return Ok(None);
         };
-        inventory.incoming = decode_incoming(&incoming)?;
-        inventory.queue = self
-            .connection
-            .prepare_cached(products::QUEUE)?
-            .query_map([sku], |row| {
-                Ok(QueueEntry {
-                    reservation: row.get("seq")?,
-                    outstanding: row.get("outstanding")?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(Some(Product {
-            sku: sku.to_owned(),
-            name,
-            inventory,
-            max_per_customer,
-            version,
-        }))
+        product.inventory.queue = self.all(products::QUEUE, [sku], columns::queue_entry)?;
+        Ok(Some(product))
     }
 
     async fn write_settings(
@@ -204,21 +129,17 @@ impl ReservationRows for SqliteTx<'_> {
     }
 
     async fn record(&mut self, id: &str) -> Result<Option<ReservationRecord>, StoreFailure> {
-        self.query_record(reservations::BY_ID, &id)
+        self.first(reservations::BY_ID, [id], columns::record)
     }
 
     async fn record_by_seq(&mut self, seq: u64) -> Result<ReservationRecord, StoreFailure> {
         Ok(self
-            .query_record(reservations::BY_SEQ, &seq)?
+            .first(reservations::BY_SEQ, [seq], columns::record)?
             .context("a queued reservation is missing")?)
     }
 
     async fn records_of(&mut self, sku: &str) -> Result<Vec<ReservationRecord>, StoreFailure> {
-        let mut statement = self.connection.prepare(reservations::OF_PRODUCT)?;
-        let records = statement
-            .query_map([sku], record_from_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(records)
+        self.all(reservations::OF_PRODUCT, [sku], columns::record)
     }
 }
 
@@ -229,11 +150,11 @@ impl SubscriptionRows for SqliteTx<'_> {
         sku: &str,
         email_folded: &str,
     ) -> Result<Option<Subscription>, StoreFailure> {
-        Ok(self
-            .connection
-            .prepare_cached(subscriptions::BY_EMAIL)?
-            .query_row([sku, email_folded], subscription_from_row)
-            .optional()?)
+        self.first(
+            subscriptions::BY_EMAIL,
+            [sku, email_folded],
+            columns::subscription,
+        )
     }
 
     async fn insert_subscription(
@@ -256,11 +177,7 @@ impl SubscriptionRows for SqliteTx<'_> {
     }
 
     async fn subscriptions_of(&mut self, sku: &str) -> Result<Vec<Subscription>, StoreFailure> {
-        Ok(self
-            .connection
-            .prepare_cached(subscriptions::OF_PRODUCT)?
-            .query_map([sku], subscription_from_row)?
-            .collect::<Result<Vec<_>, _>>()?)
+        self.all(subscriptions::OF_PRODUCT, [sku], columns::subscription)
     }
 
     async fn delete_subscriptions_of(&mut self, sku: &str) -> Result<(), StoreFailure> {
