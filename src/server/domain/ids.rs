@@ -34,9 +34,10 @@ impl Sku {
         Ok(Sku(text.to_owned()))
     }
 
-    /// The OpenAPI pattern of what [`Sku::parse`] accepts.
+    /// What [`Sku::parse`] accepts, as a regular expression without anchors
+    /// (the OpenAPI document uses it alone and in comma-separated lists).
     pub fn pattern() -> String {
-        format!("^[A-Za-z0-9._-]{{1,{MAX_SKU_LENGTH}}}$")
+        format!("[A-Za-z0-9._-]{{1,{MAX_SKU_LENGTH}}}")
     }
 
     pub fn as_str(&self) -> &str {
@@ -213,11 +214,6 @@ macro_rules! reference {
                 is_issued(text, $prefix).then(|| $name(text.to_owned()))
             }
 
-            /// A new one, unguessable.
-            pub fn generate() -> Result<$name, getrandom::Error> {
-                new_reference($prefix).map($name)
-            }
-
             /// The OpenAPI pattern of what [`Self::parse`] accepts.
             pub fn pattern() -> String {
                 format!("^{}[0-9a-f]{{32}}$", $prefix)
@@ -364,8 +360,8 @@ mod tests {
         ] {
             assert!(ReservationId::parse(bad).is_none(), "{bad}");
         }
-        let issued = EndpointId::generate().unwrap();
-        assert_eq!(EndpointId::parse(issued.as_str()), Some(issued));
+        let issued = new_reference(EndpointId::PREFIX).unwrap();
+        assert_eq!(EndpointId::parse(&issued).unwrap().as_str(), issued);
     }
 
     #[test]

@@ -8,7 +8,9 @@ use crate::api::{
 };
 use crate::api::{MAX_EMAIL_LENGTH, MAX_EMAIL_LOCAL_LENGTH, MAX_REQUEST_QUANTITY};
 use crate::server::domain::catalog::MAX_BULK_PRODUCTS;
-use crate::server::domain::{self, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_SKU_LENGTH};
+use crate::server::domain::{
+    self, EndpointId, IdempotencyKey, Lang, ReservationId, Sku, SubscriptionToken,
+};
 use axum::Json;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
@@ -115,11 +117,6 @@ fn describe_stream(doc: &mut Value) {
     });
 }
 
-/// One SKU: what `input::Sku` accepts.
-fn sku_pattern() -> String {
-    format!("[A-Za-z0-9._-]{{1,{MAX_SKU_LENGTH}}}")
-}
-
 /// What `api::is_plausible_email` accepts (with `maxLength`): one `@`, no
 /// spaces, controls or `<>",;`, a local part of 1–64 characters, and a dotted
 /// domain whose labels are not empty and neither start nor end with `-`.
@@ -150,22 +147,22 @@ fn constrain_parameters(doc: &mut Value) {
     };
     for (path, item) in paths.iter_mut() {
         // `{id}` is a reservation's, or under `/admin/webhooks` an endpoint's.
-        let id_prefix = if path.starts_with("/api/v1/admin/webhooks/") {
-            "ep_"
+        let id_pattern = if path.starts_with("/api/v1/admin/webhooks/") {
+            EndpointId::pattern()
         } else {
-            "rsv_"
+            ReservationId::pattern()
         };
         for operation in item
             .as_object_mut()
             .into_iter()
             .flat_map(|item| item.values_mut())
         {
-            constrain_operation_parameters(operation, id_prefix);
+            constrain_operation_parameters(operation, &id_pattern);
         }
     }
 }
 
-fn constrain_operation_parameters(operation: &mut Value, id_prefix: &str) {
+fn constrain_operation_parameters(operation: &mut Value, id_pattern: &str) {
     // `get_mut`: indexing would add `"parameters": null` where there are none.
     let Some(parameters) = operation
         .get_mut("parameters")
@@ -175,26 +172,23 @@ fn constrain_operation_parameters(operation: &mut Value, id_prefix: &str) {
     };
     for parameter in parameters {
         let schema = match parameter["name"].as_str().unwrap_or("") {
-            "sku" => json!({"type": "string", "pattern": format!("^{}$", sku_pattern())}),
+            "sku" => json!({"type": "string", "pattern": format!("^{}$", Sku::pattern())}),
             "skus" => json!({
                 "type": "string",
                 "pattern": format!(
                     "^{sku}(,{sku}){{0,{more}}}$",
-                    sku = sku_pattern(),
+                    sku = Sku::pattern(),
                     more = MAX_BATCH_SKUS - 1
                 ),
             }),
             "quantity" => {
                 json!({"type": "integer", "minimum": 1, "maximum": MAX_REQUEST_QUANTITY})
             }
-            "id" => {
-                json!({"type": "string", "pattern": format!("^{id_prefix}[0-9a-f]{{32}}$")})
+            "id" => json!({"type": "string", "pattern": id_pattern}),
+            "token" => json!({"type": "string", "pattern": SubscriptionToken::pattern()}),
+            "Idempotency-Key" => {
+                json!({"type": "string", "pattern": IdempotencyKey::pattern()})
             }
-            "token" => json!({"type": "string", "pattern": "^sub_[0-9a-f]{32}$"}),
-            "Idempotency-Key" => json!({
-                "type": "string",
-                "pattern": format!("^[!-~]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}$"),
-            }),
             _ => continue,
         };
         parameter["schema"] = schema;
@@ -219,7 +213,7 @@ fn constrain_bodies(schemas: &mut Value) {
         json!({"type": "string", "maxLength": MAX_EMAIL_LENGTH, "pattern": email_pattern()});
     subscription["properties"]["lang"] = json!({
         "type": ["string", "null"],
-        "pattern": "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})?$",
+        "pattern": Lang::PATTERN,
     });
     let webhook = &mut schemas["WebhookRequest"];
     webhook["properties"]["url"] = json!({
@@ -274,7 +268,7 @@ fn constrain_bodies(schemas: &mut Value) {
     // A bulk item: the single PUT's settings plus its SKU.
     let mut item = schemas["ProductSettingsBody"].clone();
     item["properties"]["sku"] =
-        json!({"type": "string", "pattern": format!("^{}$", sku_pattern())});
+        json!({"type": "string", "pattern": format!("^{}$", Sku::pattern())});
     let mut required = item["required"].as_array().cloned().unwrap_or_default();
     required.insert(0, json!("sku"));
     item["required"] = json!(required);
