@@ -626,7 +626,7 @@ async fn three_workers_deliver_each_event_once_in_order_per_sku() {
             .await
             .unwrap()
             .into_iter()
-            .map(|record| record.id)
+            .map(|record| record.id.into_string())
             .collect();
         let heard: Vec<String> = arrivals
             .iter()

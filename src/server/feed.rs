@@ -156,10 +156,12 @@ impl Feed {
         if !state.following || state.generation != generation {
             return product;
         }
-        match state.products.get(&product.sku) {
+        match state.products.get(product.sku.as_str()) {
             Some(kept) if kept.version >= product.version => kept.clone(),
             _ => {
-                state.products.insert(product.sku.clone(), product.clone());
+                state
+                    .products
+                    .insert(product.sku.to_string(), product.clone());
                 product
             }
         }
@@ -173,7 +175,7 @@ impl Feed {
         let mut state = self.state();
         let keep = state.following && state.generation == generation;
         for product in products {
-            let sku = product.sku.clone();
+            let sku = product.sku.to_string();
             if let Some(kept) = state.products.get(&sku)
                 && kept.version > product.version
             {
@@ -318,7 +320,7 @@ mod tests {
     fn versioned(sku: &str, stock: u32, version: u64) -> Product {
         Product {
             version,
-            sku: sku.into(),
+            sku: crate::server::domain::Sku::parse(sku).unwrap(),
             name: sku.into(),
             inventory: Inventory {
                 stock,

@@ -263,7 +263,7 @@ async fn reserving_a_backorder_confirms_it_and_tells_the_page() {
     let reservations = server.shop.reservations_of("BACK".into()).await.unwrap();
     assert_eq!(reservations.len(), 1);
     assert_eq!(reservations[0].quantity, 2);
-    assert_eq!(reservations[0].email, "jane@example.com");
+    assert_eq!(reservations[0].email.as_str(), "jane@example.com");
     let events = browser.events().await;
     let reserved = events
         .iter()

@@ -209,6 +209,11 @@ macro_rules! reference {
         impl $name {
             pub const PREFIX: &'static str = $prefix;
 
+            /// A new one, as [`new_reference`] makes them.
+            pub fn issue() -> Result<$name, getrandom::Error> {
+                new_reference($prefix).map($name)
+            }
+
             /// `None` when `text` cannot be one the server issued.
             pub fn parse(text: &str) -> Option<$name> {
                 is_issued(text, $prefix).then(|| $name(text.to_owned()))
@@ -225,6 +230,12 @@ macro_rules! reference {
 
             pub fn into_string(self) -> String {
                 self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
             }
         }
     };

@@ -1,7 +1,7 @@
 //! A product: its settings as the merchant sets them, and as the store
 //! holds it with its backorder queue.
 
-use super::ValidationError;
+use super::{Sku, ValidationError};
 use crate::api::whole_number;
 use crate::logic::{BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Date, Inventory, PurchaseOrder};
 use serde::{Deserialize, Serialize};
@@ -31,7 +31,7 @@ pub struct ProductSettings {
 /// A product with its current queue, ready for the logic module.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Product {
-    pub sku: String,
+    pub sku: Sku,
     pub name: String,
     pub inventory: Inventory,
     pub max_per_customer: Option<u32>,

@@ -1,8 +1,7 @@
 //! A reservation: the request that places one, its row, and what the
 //! operations on it return.
 
-use super::ids::mask_email;
-use super::{Email, IdempotencyKey, Quantity, Sku};
+use super::{Email, IdempotencyKey, Quantity, ReservationId, Sku};
 use crate::api::{Reservation, ReservationStatus};
 use crate::logic::Estimate;
 
@@ -32,12 +31,12 @@ impl NewReservation {
 pub struct ReservationRecord {
     /// Queue order; the logic module's `ReservationKey`.
     pub seq: u64,
-    pub id: String,
-    pub sku: String,
+    pub id: ReservationId,
+    pub sku: Sku,
     pub quantity: u32,
     pub from_stock: u32,
     pub filled: u32,
-    pub email: String,
+    pub email: Email,
     pub cancelled: bool,
     pub created_at: String,
 }
@@ -79,8 +78,8 @@ impl ReservationState {
     pub fn to_api(&self) -> Reservation {
         let record = &self.record;
         Reservation {
-            id: record.id.clone(),
-            sku: record.sku.clone(),
+            id: record.id.to_string(),
+            sku: record.sku.to_string(),
             quantity: record.quantity,
             from_stock: record.from_stock,
             backordered: record.quantity - record.from_stock,
@@ -89,7 +88,7 @@ impl ReservationState {
             status: record.status(),
             ship_date: self.estimate.map(|estimate| estimate.ship_date),
             ships_in_days: self.estimate.map(|estimate| estimate.ships_in_days),
-            email: mask_email(&record.email),
+            email: record.email.masked(),
             created_at: record.created_at.clone(),
         }
     }

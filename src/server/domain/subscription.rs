@@ -1,5 +1,7 @@
 //! "Email me when it's back": a shopper waiting for an out-of-stock product.
 
+use super::{Email, Lang, Sku, SubscriptionToken};
+
 /// Subscribers one product may have: when it is back, each one's notice is
 /// written in the transaction that brings it back, which must stay short.
 pub const MAX_SUBSCRIPTIONS_PER_PRODUCT: u64 = 10_000;
@@ -7,10 +9,10 @@ pub const MAX_SUBSCRIPTIONS_PER_PRODUCT: u64 = 10_000;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Subscription {
     /// `sub_` + 128 random bits: it unsubscribes, so it is never listed.
-    pub token: String,
-    pub sku: String,
-    pub email: String,
-    pub lang: Option<String>,
+    pub token: SubscriptionToken,
+    pub sku: Sku,
+    pub email: Email,
+    pub lang: Option<Lang>,
     pub created_at: String,
 }
 

@@ -1,7 +1,7 @@
 //! Webhooks: the event types, the endpoints merchants register, and the
 //! outbox's deliveries to them.
 
-use super::ValidationError;
+use super::{EndpointId, Sku, ValidationError};
 use serde::{Deserialize, Serialize};
 
 /// Endpoints one shop may register: each event is written once per endpoint.
@@ -63,7 +63,7 @@ impl EventType {
 /// An endpoint as the merchant registered it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Endpoint {
-    pub id: String,
+    pub id: EndpointId,
     pub url: String,
     /// `None`: every type, including types added later.
     pub events: Option<Vec<EventType>>,
@@ -90,7 +90,7 @@ pub struct EndpointState {
 pub struct OutboxEvent<'a> {
     pub id: &'a str,
     pub kind: EventType,
-    pub sku: &'a str,
+    pub sku: &'a Sku,
     pub body: &'a str,
     pub created_ms: i64,
 }
@@ -98,7 +98,7 @@ pub struct OutboxEvent<'a> {
 /// A delivery to attempt now.
 #[derive(Clone, Debug)]
 pub struct Due {
-    pub endpoint_id: String,
+    pub endpoint_id: EndpointId,
     pub event_seq: i64,
     /// Attempts made before this one.
     pub attempts: u32,
@@ -108,7 +108,7 @@ pub struct Due {
     pub url: String,
     pub secret: String,
     /// Its line: the endpoint's events for this SKU go in order.
-    pub sku: String,
+    pub sku: Sku,
     /// The lease this claim took: only its holder may finish the delivery.
     pub lease_until_ms: i64,
 }
@@ -148,7 +148,7 @@ impl AttemptOutcome {
 /// What one attempt came to.
 #[derive(Clone, Debug)]
 pub struct Finished {
-    pub endpoint_id: String,
+    pub endpoint_id: EndpointId,
     pub event_seq: i64,
     /// 1 for the first attempt.
     pub attempt: u32,
@@ -182,8 +182,8 @@ pub enum Claim<'a> {
     Due { now_ms: i64, limit: u32 },
     /// The head of one endpoint's line for one SKU, if due at `now_ms`.
     NextInLine {
-        endpoint_id: &'a str,
-        sku: &'a str,
+        endpoint_id: &'a EndpointId,
+        sku: &'a Sku,
         now_ms: i64,
     },
 }

@@ -165,7 +165,7 @@ impl Shop {
                     products.extend(tx.product(&change.sku).await?);
                 }
                 outbox::report_product_changes(&mut *tx, &touched, &products).await?;
-                let skus: Vec<String> = touched.into_iter().map(|change| change.sku).collect();
+                let skus: Vec<_> = touched.into_iter().map(|change| change.sku).collect();
                 tx.announce(&skus).await?;
                 let deliveries = tx.notes().deliveries;
                 Ok::<_, E>((value, products, deliveries))
@@ -202,8 +202,12 @@ impl Shop {
 
 /// A new reference (`rsv_…`, `sub_…`, `ep_…`, `msg_…`), or a store fault.
 fn reference(prefix: &str) -> Result<String, StoreFailure> {
-    crate::server::domain::new_reference(prefix)
-        .map_err(|error| StoreFailure::fault(anyhow::anyhow!("no randomness: {error}")))
+    issued(crate::server::domain::new_reference(prefix))
+}
+
+/// A new reference of a domain type: `issued(ReservationId::issue())`.
+fn issued<T>(issue: Result<T, getrandom::Error>) -> Result<T, StoreFailure> {
+    issue.map_err(|error| StoreFailure::fault(anyhow::anyhow!("no randomness: {error}")))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use super::reference;
 use crate::logic::signals;
 use crate::server::clock::rfc3339;
-use crate::server::domain::{EventType, OutboxEvent, Product, ReservationRecord};
+use crate::server::domain::{EventType, OutboxEvent, Product, ReservationRecord, Sku};
 use crate::server::store::{FailureKind, StoreFailure, Touched, Tx};
 use crate::server::webhooks::events::{self, ProductData, ReservationData, SubscriptionData};
 use anyhow::Context;
@@ -29,7 +29,7 @@ async fn taken(tx: &mut dyn Tx, kind: EventType) -> Result<bool, StoreFailure> {
 pub(super) async fn emit(
     tx: &mut dyn Tx,
     kind: EventType,
-    sku: &str,
+    sku: &Sku,
     data: &(impl serde::Serialize + Sync),
 ) -> Result<u64, StoreFailure> {
     if !taken(tx, kind).await? {
@@ -88,7 +88,7 @@ pub(super) async fn report_product_changes(
             .and_then(|change| change.before.as_ref());
         let said = signals(before, &product.inventory);
         let data = ProductData {
-            sku: &product.sku,
+            sku: product.sku.as_str(),
             name: &product.name,
             available: product.inventory.available(),
             stock: product.inventory.stock,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 /// `before` is its inventory as found. Notes that its availability may change.
 async fn save_settings(
     tx: &mut dyn Tx,
-    sku: &str,
+    sku: &Sku,
     before: Option<&Inventory>,
     settings: &ProductSettings,
 ) -> Result<(), StoreFailure> {
@@ -27,7 +27,7 @@ async fn save_settings(
 /// row to lock (PostgreSQL's insert waits for that one to commit).
 async fn create_product(
     tx: &mut dyn Tx,
-    sku: &str,
+    sku: &Sku,
     settings: &ProductSettings,
 ) -> Result<bool, StoreFailure> {
     let created = tx
@@ -43,7 +43,7 @@ async fn create_product(
 /// notes that the product's availability may change.
 pub(super) async fn save_inventory(
     tx: &mut dyn Tx,
-    sku: &str,
+    sku: &Sku,
     before: &Inventory,
     after: &Inventory,
 ) -> Result<(), StoreFailure> {
@@ -52,11 +52,11 @@ pub(super) async fn save_inventory(
 }
 
 /// The first write to a SKU in a transaction keeps what it found.
-fn touch(tx: &mut dyn Tx, sku: &str, before: Option<&Inventory>) {
+fn touch(tx: &mut dyn Tx, sku: &Sku, before: Option<&Inventory>) {
     let touched = &mut tx.notes().touched;
-    if !touched.iter().any(|seen| seen.sku == sku) {
+    if !touched.iter().any(|seen| seen.sku == *sku) {
         touched.push(Touched {
-            sku: sku.to_owned(),
+            sku: sku.clone(),
             before: before.cloned(),
         });
     }
@@ -68,7 +68,7 @@ fn touch(tx: &mut dyn Tx, sku: &str, before: Option<&Inventory>) {
 /// then that one is locked and replaced.
 async fn write_product(
     tx: &mut dyn Tx,
-    sku: &str,
+    sku: &Sku,
     settings: &ProductSettings,
 ) -> Result<bool, StoreFailure> {
     if let Some(existing) = tx.product(sku).await? {
@@ -88,7 +88,7 @@ async fn write_product(
 
 async fn put_product(
     tx: &mut dyn Tx,
-    sku: &str,
+    sku: &Sku,
     settings: &ProductSettings,
 ) -> Result<Product, StoreFailure> {
     write_product(tx, sku, settings).await?;
@@ -102,7 +102,7 @@ async fn put_product(
 /// once, and a later one must not reset what an earlier one's shoppers took.
 async fn add_product_if_missing(
     tx: &mut dyn Tx,
-    sku: &str,
+    sku: &Sku,
     settings: &ProductSettings,
 ) -> Result<bool, StoreFailure> {
     if tx.product(sku).await?.is_some() {
@@ -130,7 +130,7 @@ async fn put_products(
     order.sort_by(|a, b| a.0.cmp(&b.0));
     let mut outcome = BulkOutcome::default();
     for (sku, settings) in order {
-        if write_product(tx, sku.as_str(), settings).await? {
+        if write_product(tx, sku, settings).await? {
             outcome.updated.push(sku.to_string());
         } else {
             outcome.created.push(sku.to_string());
@@ -140,7 +140,7 @@ async fn put_products(
     Ok(outcome)
 }
 
-async fn products_in(tx: &mut dyn Tx, skus: &[String]) -> Result<Vec<Product>, StoreFailure> {
+async fn products_in(tx: &mut dyn Tx, skus: &[Sku]) -> Result<Vec<Product>, StoreFailure> {
     let mut products = Vec::with_capacity(skus.len());
     for sku in skus {
         products.extend(tx.product(sku).await?);
@@ -153,20 +153,22 @@ impl Shop {
     /// database the first time, or every time while the feed is not
     /// following the database).
     pub async fn product(&self, sku: &Sku) -> Result<Option<Arc<Product>>, StoreFailure> {
-        Ok(self.products(vec![sku.to_string()]).await?.pop())
+        Ok(self.products(vec![sku.clone()]).await?.pop())
     }
 
     /// The products among `skus` that exist, in the order asked.
-    pub async fn products(&self, skus: Vec<String>) -> Result<Vec<Arc<Product>>, StoreFailure> {
-        let mut found: Vec<Option<Arc<Product>>> =
-            skus.iter().map(|sku| self.feed.product(sku)).collect();
+    pub async fn products(&self, skus: Vec<Sku>) -> Result<Vec<Arc<Product>>, StoreFailure> {
+        let mut found: Vec<Option<Arc<Product>>> = skus
+            .iter()
+            .map(|sku| self.feed.product(sku.as_str()))
+            .collect();
         if found.iter().all(Option::is_some) {
             return Ok(found.into_iter().flatten().collect());
         }
         // Taken before reading: what was read under an older generation of
         // the feed may be stale and is not kept.
         let generation = self.feed.generation();
-        let missing: Vec<String> = skus
+        let missing: Vec<Sku> = skus
             .iter()
             .zip(&found)
             .filter(|(_, product)| product.is_none())
@@ -189,7 +191,7 @@ impl Shop {
 
     /// The product as the database has it, bypassing the snapshot.
     pub async fn product_from_database(&self, sku: &Sku) -> Result<Option<Product>, StoreFailure> {
-        let sku = Arc::new(sku.to_string());
+        let sku = Arc::new(sku.clone());
         self.read(move |tx| {
             let sku = Arc::clone(&sku);
             Box::pin(async move { tx.product(&sku).await })
@@ -206,7 +208,7 @@ impl Shop {
         let input = Arc::new((sku, settings));
         self.write(move |tx| {
             let input = Arc::clone(&input);
-            Box::pin(async move { put_product(tx, input.0.as_str(), &input.1).await })
+            Box::pin(async move { put_product(tx, &input.0, &input.1).await })
         })
         .await
     }
@@ -237,7 +239,7 @@ impl Shop {
         let input = Arc::new((sku, settings));
         self.write(move |tx| {
             let input = Arc::clone(&input);
-            Box::pin(async move { add_product_if_missing(tx, input.0.as_str(), &input.1).await })
+            Box::pin(async move { add_product_if_missing(tx, &input.0, &input.1).await })
         })
         .await
     }

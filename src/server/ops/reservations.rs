@@ -4,12 +4,12 @@
 //! asks the logic module, and writes what it decided.
 
 use super::products::save_inventory;
-use super::{OperationError, Shop, outbox, reference};
+use super::{OperationError, Shop, issued, outbox};
 use crate::api::{Reservation, ReservationStatus};
 use crate::logic::{Date, customer_allowance};
 use crate::server::domain::{
     CancelOutcome, EventType, NewReservation, QueuedReservation, ReceiptOutcome, ReservationId,
-    ReservationRecord, ReservationState, Sku, fold_email,
+    ReservationRecord, ReservationState, Sku,
 };
 use crate::server::store::{ReservationRow, StoreFailure, Tx};
 use anyhow::Context;
@@ -47,10 +47,10 @@ pub(crate) async fn place(
     now: &str,
 ) -> Result<Reservation, OperationError> {
     let fingerprint = request.fingerprint();
-    let sku = request.sku.as_str();
+    let sku = &request.sku;
     let product = tx.product(sku).await?;
     if let Some(key) = &request.idempotency_key
-        && let Some((earlier_request, response)) = tx.placement_for_key(key.as_str()).await?
+        && let Some((earlier_request, response)) = tx.placement_for_key(key).await?
     {
         if earlier_request != fingerprint {
             return Err(OperationError::IdempotencyKeyReused);
@@ -75,7 +75,7 @@ pub(crate) async fn place(
             .waiting_by_email(sku)
             .await?
             .into_iter()
-            .filter(|(email, _)| fold_email(email) == customer)
+            .filter(|(email, _)| email.folded() == customer)
             .fold(0u32, |held, (_, units)| held.saturating_add(units));
         if let Some(allowed) = customer_allowance(product.max_per_customer, held)
             && placement.backordered > allowed
@@ -84,10 +84,10 @@ pub(crate) async fn place(
         }
     }
     save_inventory(tx, sku, &product.inventory, &after).await?;
-    let id = reference(ReservationId::PREFIX)?;
+    let id = issued(ReservationId::issue())?;
     let response = Reservation {
-        id: id.clone(),
-        sku: sku.to_owned(),
+        id: id.to_string(),
+        sku: sku.to_string(),
         quantity: request.quantity.get(),
         from_stock: placement.from_stock,
         backordered: placement.backordered,
@@ -111,9 +111,9 @@ pub(crate) async fn place(
         sku,
         quantity: request.quantity.get(),
         from_stock: placement.from_stock,
-        email: request.email.as_str(),
+        email: &request.email,
         created_at: now,
-        idempotency_key: request.idempotency_key.as_ref().map(|key| key.as_str()),
+        idempotency_key: request.idempotency_key.as_ref(),
         request: &fingerprint,
         response: &response_json,
     })
@@ -121,11 +121,11 @@ pub(crate) async fn place(
     let record = ReservationRecord {
         seq: 0,
         id,
-        sku: sku.to_owned(),
+        sku: sku.clone(),
         quantity: request.quantity.get(),
         from_stock: placement.from_stock,
         filled: 0,
-        email: request.email.as_str().to_owned(),
+        email: request.email.clone(),
         cancelled: false,
         created_at: now.to_owned(),
     };
@@ -137,7 +137,7 @@ pub(crate) async fn place(
 /// Cancels (idempotently): held units go to the reservations behind it, then to stock.
 async fn cancel(
     tx: &mut dyn Tx,
-    id: &str,
+    id: &ReservationId,
     today: Date,
     now: &str,
 ) -> Result<Option<CancelOutcome>, StoreFailure> {
@@ -179,7 +179,7 @@ async fn cancel(
 }
 
 /// Stock arrives: fills the queue first come first served, the rest goes to stock.
-async fn receive(tx: &mut dyn Tx, sku: &str, units: u32) -> Result<ReceiptOutcome, OperationError> {
+async fn receive(tx: &mut dyn Tx, sku: &Sku, units: u32) -> Result<ReceiptOutcome, OperationError> {
     let product = tx
         .product(sku)
         .await?
@@ -205,7 +205,7 @@ async fn receive(tx: &mut dyn Tx, sku: &str, units: u32) -> Result<ReceiptOutcom
 
 async fn queue(
     tx: &mut dyn Tx,
-    sku: &str,
+    sku: &Sku,
     today: Date,
 ) -> Result<Option<Vec<QueuedReservation>>, StoreFailure> {
     let Some(product) = tx.product(sku).await? else {
@@ -239,7 +239,7 @@ impl Shop {
         id: ReservationId,
         today: Date,
     ) -> Result<Option<ReservationState>, StoreFailure> {
-        let id = Arc::new(id.into_string());
+        let id = Arc::new(id);
         self.read(move |tx| {
             let id = Arc::clone(&id);
             Box::pin(async move {
@@ -258,7 +258,7 @@ impl Shop {
         today: Date,
         now: String,
     ) -> Result<Option<CancelOutcome>, StoreFailure> {
-        let input = Arc::new((id.into_string(), now));
+        let input = Arc::new((id, now));
         self.write(move |tx| {
             let input = Arc::clone(&input);
             Box::pin(async move { cancel(tx, &input.0, today, &input.1).await })
@@ -267,7 +267,7 @@ impl Shop {
     }
 
     pub async fn receive(&self, sku: Sku, units: u32) -> Result<ReceiptOutcome, OperationError> {
-        let sku = Arc::new(sku.into_string());
+        let sku = Arc::new(sku);
         self.write(move |tx| {
             let sku = Arc::clone(&sku);
             Box::pin(async move { receive(tx, &sku, units).await })
@@ -281,7 +281,7 @@ impl Shop {
         sku: Sku,
         today: Date,
     ) -> Result<Option<Vec<QueuedReservation>>, StoreFailure> {
-        let sku = Arc::new(sku.into_string());
+        let sku = Arc::new(sku);
         self.read(move |tx| {
             let sku = Arc::clone(&sku);
             Box::pin(async move { queue(tx, &sku, today).await })
@@ -289,11 +289,15 @@ impl Shop {
         .await
     }
 
-    /// Every reservation of a SKU, oldest first (tests and audits).
+    /// Every reservation of a SKU, oldest first (tests and audits); none
+    /// for text that is not a SKU.
     pub async fn reservations_of(
         &self,
         sku: String,
     ) -> Result<Vec<ReservationRecord>, StoreFailure> {
+        let Ok(sku) = Sku::parse(&sku) else {
+            return Ok(Vec::new());
+        };
         let sku = Arc::new(sku);
         self.read(move |tx| {
             let sku = Arc::clone(&sku);

@@ -2,7 +2,7 @@
 //! when it is back each gets one `subscription.notify` event (the merchant's
 //! mailer writes to them) and is unsubscribed (`outbox.rs`).
 
-use super::{OperationError, Shop, outbox, reference};
+use super::{OperationError, Shop, issued, outbox};
 use crate::server::domain::{
     Email, EventType, Lang, MAX_SUBSCRIPTIONS_PER_PRODUCT, Sku, Subscribed, Subscription,
     SubscriptionToken,
@@ -15,9 +15,9 @@ use std::sync::Arc;
 /// while the product ships nothing: a shopper who can buy it now is told so.
 async fn subscribe(
     tx: &mut dyn Tx,
-    sku: &str,
+    sku: &Sku,
     email: &Email,
-    lang: Option<&str>,
+    lang: Option<&Lang>,
     now: &str,
 ) -> Result<Subscribed, OperationError> {
     // Locks the product: a receipt cannot slip between this check and the insert.
@@ -39,10 +39,10 @@ async fn subscribe(
         return Err(OperationError::TooManySubscriptions);
     }
     let subscription = Subscription {
-        token: reference(SubscriptionToken::PREFIX)?,
-        sku: sku.to_owned(),
-        email: email.as_str().to_owned(),
-        lang: lang.map(str::to_owned),
+        token: issued(SubscriptionToken::issue())?,
+        sku: sku.clone(),
+        email: email.clone(),
+        lang: lang.cloned(),
         created_at: now.to_owned(),
     };
     tx.insert_subscription(&subscription, &folded).await?;
@@ -70,17 +70,16 @@ impl Shop {
         let input = Arc::new((sku, email, lang, now));
         self.write(move |tx| {
             let input = Arc::clone(&input);
-            Box::pin(async move {
-                let lang = input.2.as_ref().map(Lang::as_str);
-                subscribe(tx, input.0.as_str(), &input.1, lang, &input.3).await
-            })
+            Box::pin(
+                async move { subscribe(tx, &input.0, &input.1, input.2.as_ref(), &input.3).await },
+            )
         })
         .await
     }
 
     /// `false` when there was no such subscription (already unsubscribed, or notified).
     pub async fn unsubscribe(&self, token: SubscriptionToken) -> Result<bool, StoreFailure> {
-        let token = Arc::new(token.into_string());
+        let token = Arc::new(token);
         self.write(move |tx| {
             let token = Arc::clone(&token);
             Box::pin(async move { tx.delete_subscription(&token).await })

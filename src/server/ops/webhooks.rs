@@ -3,11 +3,11 @@
 //! attempt's outcome. Written once over the store's rows; the time is the
 //! shop's clock.
 
-use super::{Shop, reference};
+use super::{Shop, issued};
 use crate::server::clock::rfc3339;
 use crate::server::domain::{
     Attempt, AttemptOutcome, Claim, Due, Endpoint, EndpointId, EndpointState, EventType, Finished,
-    MAX_ENDPOINTS, WebhookUrl,
+    MAX_ENDPOINTS, Sku, WebhookUrl,
 };
 use crate::server::store::{MayBeStoreFailure, NEVER_MS, StoreFailure, Tx};
 use std::sync::Arc;
@@ -87,7 +87,7 @@ impl Shop {
                     });
                 }
                 let endpoint = Endpoint {
-                    id: reference(EndpointId::PREFIX)?,
+                    id: issued(EndpointId::issue())?,
                     url: input.0.as_str().to_owned(),
                     events: input.1.clone(),
                     secret: input.2.clone(),
@@ -108,7 +108,7 @@ impl Shop {
 
     /// `false` when there was no such endpoint.
     pub async fn remove_endpoint(&self, id: EndpointId) -> Result<bool, StoreFailure> {
-        let id = Arc::new(id.into_string());
+        let id = Arc::new(id);
         self.write(move |tx| {
             let id = Arc::clone(&id);
             Box::pin(async move { tx.delete_endpoint(&id).await })
@@ -122,7 +122,7 @@ impl Shop {
         id: EndpointId,
         limit: u32,
     ) -> Result<Option<(EndpointState, Vec<Attempt>)>, StoreFailure> {
-        let id = Arc::new(id.into_string());
+        let id = Arc::new(id);
         self.read(move |tx| {
             let id = Arc::clone(&id);
             Box::pin(async move {
@@ -179,7 +179,7 @@ impl Shop {
     pub async fn finish_delivery(
         &self,
         finished: Finished,
-        next_in_line: Option<(String, i64)>,
+        next_in_line: Option<(Sku, i64)>,
     ) -> Result<(bool, Option<Due>), StoreFailure> {
         let input = Arc::new((finished, next_in_line));
         let clock = Arc::clone(&self.clock);

@@ -68,7 +68,7 @@ impl AdminProduct {
             lead_time_days: inventory.lead_time_days,
             max_per_customer: product.max_per_customer,
             name: product.name.clone(),
-            sku: product.sku.clone(),
+            sku: product.sku.to_string(),
         }
     }
 }
@@ -313,7 +313,7 @@ pub async fn record_receipt(
                 units,
                 outstanding: record.outstanding(),
                 status: record.status(),
-                id: record.id,
+                id: record.id.into_string(),
             })
             .collect(),
         to_stock: outcome.to_stock,
@@ -382,8 +382,8 @@ pub async fn list_queue(
             outstanding: queued.estimate.outstanding,
             ship_date: queued.estimate.ship_date,
             ships_in_days: queued.estimate.ships_in_days,
-            id: queued.record.id,
-            email: queued.record.email,
+            id: queued.record.id.into_string(),
+            email: queued.record.email.as_str().to_owned(),
             created_at: queued.record.created_at,
         })
         .collect();

@@ -15,7 +15,7 @@ pub(super) fn availability_of(
     quantity: Quantity,
 ) -> Result<Availability, ApiError> {
     Availability::new(
-        product.sku.clone(),
+        product.sku.to_string(),
         product.name.clone(),
         &product.inventory,
         quantity.get(),
@@ -77,7 +77,8 @@ pub async fn batch_availability(
     let products = state.shop.products(skus.clone()).await?;
     let missing = skus
         .into_iter()
-        .filter(|sku| !products.iter().any(|product| &product.sku == sku))
+        .filter(|sku| !products.iter().any(|product| product.sku == *sku))
+        .map(Sku::into_string)
         .collect();
     let items = products
         .into_iter()
@@ -87,7 +88,7 @@ pub async fn batch_availability(
 }
 
 /// `?skus=A,B,…&quantity=Q` of the batch and the stream.
-pub(super) fn skus_and_quantity(query: Option<&str>) -> Result<(Vec<String>, Quantity), ApiError> {
+pub(super) fn skus_and_quantity(query: Option<&str>) -> Result<(Vec<Sku>, Quantity), ApiError> {
     let quantity = Quantity::parse_optional(query_param(query, "quantity").as_deref())?;
     let skus = parse_sku_list(query_param(query, "skus").as_deref().unwrap_or(""))?;
     Ok((skus, quantity))
@@ -95,7 +96,7 @@ pub(super) fn skus_and_quantity(query: Option<&str>) -> Result<(Vec<String>, Qua
 
 /// `skus=A,B,…`: exactly what the OpenAPI document's pattern says, 1 to 100
 /// SKUs separated by single commas, nothing else. Repeats count once.
-fn parse_sku_list(listed: &str) -> Result<Vec<String>, ApiError> {
+fn parse_sku_list(listed: &str) -> Result<Vec<Sku>, ApiError> {
     let entries: Vec<&str> = listed.split(',').collect();
     if listed.is_empty() || entries.len() > MAX_BATCH_SKUS {
         return Err(ApiError::invalid_field(
@@ -103,12 +104,12 @@ fn parse_sku_list(listed: &str) -> Result<Vec<String>, ApiError> {
             "List 1 to 100 SKUs, separated by commas.",
         ));
     }
-    let mut skus: Vec<String> = Vec::new();
+    let mut skus: Vec<Sku> = Vec::new();
     for text in entries {
         let sku =
             Sku::parse(text).map_err(|error| ApiError::invalid_field("skus", error.message))?;
-        if !skus.iter().any(|seen| seen == sku.as_str()) {
-            skus.push(sku.as_str().to_owned());
+        if !skus.contains(&sku) {
+            skus.push(sku);
         }
     }
     Ok(skus)

@@ -8,7 +8,7 @@
 use super::availability::{availability_of, skus_and_quantity};
 use crate::api::{Availability, ErrorBody};
 use crate::server::AppState;
-use crate::server::domain::Quantity;
+use crate::server::domain::{Quantity, Sku};
 use crate::server::error::ApiError;
 use crate::server::feed::{CatchUp, Change, Changed, Position};
 use axum::extract::{RawQuery, State};
@@ -90,7 +90,7 @@ pub async fn availability_stream(
 /// One open stream: its SKUs and what it last sent of each.
 struct Watcher {
     state: AppState,
-    skus: Vec<String>,
+    skus: Vec<Sku>,
     quantity: Quantity,
     /// The last availability sent per SKU.
     sent: HashMap<String, Availability>,
@@ -99,9 +99,9 @@ struct Watcher {
 impl Watcher {
     /// Re-reads `only` (or every SKU) and returns an event for each whose
     /// availability differs from what was sent, remembering it as sent.
-    async fn check(&mut self, only: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
-        let skus: Vec<String> = match only {
-            Some(sku) => vec![sku.to_owned()],
+    async fn check(&mut self, only: Option<Sku>) -> Result<Vec<(String, String)>, ApiError> {
+        let skus: Vec<Sku> = match only {
+            Some(sku) => vec![sku],
             None => self.skus.clone(),
         };
         let products = self.state.shop.products(skus).await?;
@@ -110,15 +110,15 @@ impl Watcher {
             let availability = availability_of(&self.state, &product, self.quantity)?;
             let unchanged = self
                 .sent
-                .get(&product.sku)
+                .get(product.sku.as_str())
                 .is_some_and(|sent| sent.shows_the_same_as(&availability));
             if unchanged {
                 continue;
             }
             let data = serde_json::to_string(&availability)
                 .map_err(|error| ApiError::internal(format!("encode availability: {error}")))?;
-            self.sent.insert(product.sku.clone(), availability);
-            events.push((product.sku.clone(), data));
+            self.sent.insert(product.sku.to_string(), availability);
+            events.push((product.sku.to_string(), data));
         }
         Ok(events)
     }
@@ -143,8 +143,10 @@ impl Watcher {
                 change = changes.recv() => match change {
                     Ok(change) => {
                         let only = match &change.changed {
-                            Changed::Product(sku) if self.skus.contains(sku) => Some(sku.clone()),
-                            Changed::Product(_) => continue,
+                            Changed::Product(changed) => match self.skus.iter().find(|sku| sku.as_str() == changed) {
+                                Some(sku) => Some(sku.clone()),
+                                None => continue,
+                            },
                             Changed::Everything => None,
                         };
                         let position = Position { seq: change.seq, ..self.state.shop.feed().position() };
@@ -156,7 +158,7 @@ impl Watcher {
                 },
             };
             let (only, position) = position;
-            let events = match self.check(only.as_deref()).await {
+            let events = match self.check(only).await {
                 Ok(events) => events,
                 Err(error) => {
                     // The database failed: end the stream; the client reconnects.

@@ -3,7 +3,7 @@
 
 use crate::api::{ErrorBody, SubscriptionConfirmation, SubscriptionRequest};
 use crate::server::AppState;
-use crate::server::domain::{Email, Lang, Sku, SubscriptionToken, mask_email};
+use crate::server::domain::{Email, Lang, Sku, SubscriptionToken};
 use crate::server::error::ApiError;
 use crate::server::input::JsonBody;
 use axum::Json;
@@ -49,8 +49,8 @@ pub async fn subscribe(
     Ok((
         status,
         Json(SubscriptionConfirmation {
-            sku: subscription.sku,
-            email: mask_email(&subscription.email),
+            sku: subscription.sku.into_string(),
+            email: subscription.email.masked(),
             created_at: subscription.created_at,
         }),
     ))

@@ -99,7 +99,7 @@ fn webhook(state: EndpointState) -> Webhook {
     let endpoint = state.endpoint;
     Webhook {
         events: all_or(&endpoint.events),
-        id: endpoint.id,
+        id: endpoint.id.into_string(),
         url: endpoint.url,
         created_at: endpoint.created_at,
         disabled: endpoint.disabled.is_some(),
@@ -178,7 +178,7 @@ pub async fn create_webhook(
         StatusCode::CREATED,
         Json(WebhookCreated {
             events: all_or(&endpoint.events),
-            id: endpoint.id,
+            id: endpoint.id.into_string(),
             url: endpoint.url,
             secret: endpoint.secret,
             created_at: endpoint.created_at,

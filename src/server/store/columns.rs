@@ -1,12 +1,16 @@
 //! Rows to values, written once: each backend's row reads its columns by
-//! name through [`Columns`], and the mappers below build the records.
+//! name through [`Columns`], and the mappers below build the records. Text
+//! that stands for a domain value (a SKU, an address, a reference) becomes
+//! that value here; one our own database holds that no longer parses is a
+//! fault, never a panic.
 
 use super::StoreFailure;
 use super::endpoints::{decode_events, disabled};
 use super::products::{decode_incoming, policy_from_name};
 use crate::logic::{Inventory, QueueEntry};
 use crate::server::domain::{
-    Attempt, AttemptOutcome, Due, Endpoint, EndpointState, Product, ReservationRecord, Subscription,
+    Attempt, AttemptOutcome, Due, Email, Endpoint, EndpointId, EndpointState, Lang, Product,
+    ReservationId, ReservationRecord, Sku, Subscription, SubscriptionToken,
 };
 use anyhow::Context;
 
@@ -36,10 +40,39 @@ pub(super) trait Columns {
     }
 }
 
+/// A column's text as the domain value `parse` makes of it; `what` names
+/// that value in the fault (the text itself is not logged: it may be an
+/// address).
+fn parsed<T>(
+    row: &dyn Columns,
+    name: &str,
+    what: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, StoreFailure> {
+    let text = row.text(name)?;
+    parse(&text).ok_or_else(|| not_parsed(name, what))
+}
+
+fn not_parsed(name: &str, what: &str) -> StoreFailure {
+    StoreFailure::fault(anyhow::anyhow!(
+        "the stored column {name} no longer parses as {what}"
+    ))
+}
+
+fn sku(row: &dyn Columns, name: &str) -> Result<Sku, StoreFailure> {
+    parsed(row, name, "a SKU", |text| Sku::parse(text).ok())
+}
+
+fn email(row: &dyn Columns, name: &str) -> Result<Email, StoreFailure> {
+    parsed(row, name, "an e-mail address", |text| {
+        Email::parse(text).ok()
+    })
+}
+
 /// A product from its row (`products::PRODUCT`); its queue is read after it.
-pub(super) fn product(sku: &str, row: &dyn Columns) -> Result<Product, StoreFailure> {
+pub(super) fn product(sku: &Sku, row: &dyn Columns) -> Result<Product, StoreFailure> {
     Ok(Product {
-        sku: sku.to_owned(),
+        sku: sku.clone(),
         name: row.text("name")?,
         inventory: Inventory {
             stock: row.count("stock")?,
@@ -67,23 +100,37 @@ pub(super) fn queue_entry(row: &dyn Columns) -> Result<QueueEntry, StoreFailure>
 pub(super) fn record(row: &dyn Columns) -> Result<ReservationRecord, StoreFailure> {
     Ok(ReservationRecord {
         seq: row.int("seq")? as u64,
-        id: row.text("id")?,
-        sku: row.text("sku")?,
+        id: parsed(row, "id", "a reservation id", ReservationId::parse)?,
+        sku: sku(row, "sku")?,
         quantity: row.count("quantity")?,
         from_stock: row.count("from_stock")?,
         filled: row.count("filled")?,
-        email: row.text("email")?,
+        email: email(row, "email")?,
         cancelled: row.flag("cancelled")?,
         created_at: row.text("created_at")?,
     })
 }
 
+/// A waiting reservation's address and units (`reservations::WAITING_BY_EMAIL`).
+pub(super) fn waiting(row: &dyn Columns) -> Result<(Email, u32), StoreFailure> {
+    Ok((email(row, "email")?, row.count("outstanding")?))
+}
+
 pub(super) fn subscription(row: &dyn Columns) -> Result<Subscription, StoreFailure> {
+    let lang = match row.optional_text("lang")? {
+        None => None,
+        Some(text) => Some(Lang::parse(&text).map_err(|_| not_parsed("lang", "a language tag"))?),
+    };
     Ok(Subscription {
-        token: row.text("token")?,
-        sku: row.text("sku")?,
-        email: row.text("email")?,
-        lang: row.optional_text("lang")?,
+        token: parsed(
+            row,
+            "token",
+            "a subscription token",
+            SubscriptionToken::parse,
+        )?,
+        sku: sku(row, "sku")?,
+        email: email(row, "email")?,
+        lang,
         created_at: row.text("created_at")?,
     })
 }
@@ -91,7 +138,7 @@ pub(super) fn subscription(row: &dyn Columns) -> Result<Subscription, StoreFailu
 /// A delivery a claim found, leased until `lease_until_ms`.
 pub(super) fn due(row: &dyn Columns, lease_until_ms: i64) -> Result<Due, StoreFailure> {
     Ok(Due {
-        endpoint_id: row.text("endpoint_id")?,
+        endpoint_id: parsed(row, "endpoint_id", "an endpoint id", EndpointId::parse)?,
         event_seq: row.int("event_seq")?,
         attempts: row.count("attempts")?,
         event_id: row.text("event_id")?,
@@ -99,7 +146,7 @@ pub(super) fn due(row: &dyn Columns, lease_until_ms: i64) -> Result<Due, StoreFa
         created_ms: row.int("created_ms")?,
         url: row.text("url")?,
         secret: row.text("secret")?,
-        sku: row.text("sku")?,
+        sku: sku(row, "sku")?,
         lease_until_ms,
     })
 }
@@ -122,7 +169,7 @@ pub(super) fn attempt(row: &dyn Columns) -> Result<Attempt, StoreFailure> {
 pub(super) fn endpoint_state(row: &dyn Columns) -> Result<EndpointState, StoreFailure> {
     Ok(EndpointState {
         endpoint: Endpoint {
-            id: row.text("id")?,
+            id: parsed(row, "id", "an endpoint id", EndpointId::parse)?,
             url: row.text("url")?,
             events: decode_events(&row.text("events")?),
             secret: row.text("secret")?,
@@ -134,4 +181,75 @@ pub(super) fn endpoint_state(row: &dyn Columns) -> Result<EndpointState, StoreFa
         },
         pending: row.int("pending")? as u64,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// A row of text and whole numbers, by column name.
+    struct Row(HashMap<&'static str, &'static str>);
+
+    impl Columns for Row {
+        fn text(&self, name: &str) -> Result<String, StoreFailure> {
+            Ok(self
+                .0
+                .get(name)
+                .with_context(|| format!("no column {name}"))?
+                .to_string())
+        }
+        fn optional_text(&self, name: &str) -> Result<Option<String>, StoreFailure> {
+            Ok(self.0.get(name).map(|text| text.to_string()))
+        }
+        fn int(&self, name: &str) -> Result<i64, StoreFailure> {
+            Ok(self.text(name)?.parse().context("not a number")?)
+        }
+        fn optional_int(&self, name: &str) -> Result<Option<i64>, StoreFailure> {
+            Ok(self
+                .0
+                .get(name)
+                .map(|text| text.parse())
+                .transpose()
+                .context("not a number")?)
+        }
+        fn flag(&self, name: &str) -> Result<bool, StoreFailure> {
+            Ok(self.int(name)? != 0)
+        }
+    }
+
+    fn reservation_row(changes: &[(&'static str, &'static str)]) -> Row {
+        let mut row = Row(HashMap::from([
+            ("seq", "1"),
+            ("id", "rsv_0123456789abcdef0123456789abcdef"),
+            ("sku", "MUG"),
+            ("quantity", "2"),
+            ("from_stock", "1"),
+            ("filled", "0"),
+            ("email", "jane@example.com"),
+            ("cancelled", "0"),
+            ("created_at", "2026-11-29T10:00:00Z"),
+        ]));
+        row.0.extend(changes.iter().copied());
+        row
+    }
+
+    #[test]
+    fn stored_text_becomes_domain_values() {
+        let record = record(&reservation_row(&[])).unwrap();
+        assert_eq!(record.id.as_str(), "rsv_0123456789abcdef0123456789abcdef");
+        assert_eq!(record.sku.as_str(), "MUG");
+        assert_eq!(record.email.as_str(), "jane@example.com");
+    }
+
+    #[test]
+    fn stored_text_that_no_longer_parses_is_a_fault_naming_its_column() {
+        for (column, bad) in [("id", "rsv_x"), ("sku", "a b"), ("email", "jane")] {
+            let failure = record(&reservation_row(&[(column, bad)])).unwrap_err();
+            assert_eq!(failure.kind, crate::server::store::FailureKind::Fault);
+            let message = failure.to_string();
+            assert!(message.contains(column), "{message}");
+            assert!(!message.contains(bad), "the value is not logged: {message}");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! use, in SQLite.
 
 use super::StoreFailure;
-use crate::server::domain::{Disabled, Endpoint, EndpointState, EventType};
+use crate::server::domain::{Disabled, Endpoint, EndpointId, EndpointState, EventType};
 
 #[async_trait::async_trait]
 pub trait EndpointRows {
@@ -13,10 +13,10 @@ pub trait EndpointRows {
     /// The event types of each enabled endpoint (`None`: all).
     async fn endpoint_events(&mut self) -> Result<Vec<Option<Vec<EventType>>>, StoreFailure>;
     /// Removes the endpoint with its deliveries; `false` if there was none.
-    async fn delete_endpoint(&mut self, id: &str) -> Result<bool, StoreFailure>;
+    async fn delete_endpoint(&mut self, id: &EndpointId) -> Result<bool, StoreFailure>;
     async fn disable_endpoint(
         &mut self,
-        id: &str,
+        id: &EndpointId,
         at: &str,
         reason: &str,
     ) -> Result<(), StoreFailure>;

@@ -12,7 +12,7 @@
 //!
 //! May not touch: HTTP, the feed, the clock, the logic module's decisions.
 
-use crate::server::domain::Product;
+use crate::server::domain::{Product, Sku};
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -118,7 +118,7 @@ impl Default for Connections {
 /// to webhooks from the two.
 #[derive(Clone, Debug)]
 pub struct Touched {
-    pub sku: String,
+    pub sku: Sku,
     pub before: Option<crate::logic::Inventory>,
 }
 
@@ -205,7 +205,7 @@ pub trait Tx:
 {
     /// Tells the other servers these SKUs changed, when (and only if) this
     /// transaction commits. SQLite has no other servers.
-    async fn announce(&mut self, skus: &[String]) -> Result<(), StoreFailure>;
+    async fn announce(&mut self, skus: &[Sku]) -> Result<(), StoreFailure>;
     /// What the operation noted so far.
     fn notes(&mut self) -> &mut TxNotes;
 }

@@ -4,7 +4,7 @@
 
 use super::StoreFailure;
 use crate::server::domain::{
-    Attempt, AttemptOutcome, Claim, Due, EventType, Finished, OutboxEvent,
+    Attempt, AttemptOutcome, Claim, Due, EndpointId, EventType, Finished, OutboxEvent, Sku,
 };
 
 #[async_trait::async_trait]
@@ -16,7 +16,7 @@ pub trait OutboxRows {
     async fn fan_out(
         &mut self,
         event_seq: i64,
-        sku: &str,
+        sku: &Sku,
         kind: EventType,
         due_ms: i64,
     ) -> Result<u64, StoreFailure>;
@@ -32,7 +32,7 @@ pub trait OutboxRows {
     ) -> Result<Vec<Due>, StoreFailure>;
     async fn lease(
         &mut self,
-        endpoint_id: &str,
+        endpoint_id: &EndpointId,
         event_seq: i64,
         until_ms: i64,
     ) -> Result<(), StoreFailure>;
@@ -47,13 +47,13 @@ pub trait OutboxRows {
     /// Makes an endpoint's pending deliveries due at `until_ms`.
     async fn park_deliveries(
         &mut self,
-        endpoint_id: &str,
+        endpoint_id: &EndpointId,
         until_ms: i64,
     ) -> Result<(), StoreFailure>;
     /// An endpoint's latest attempts, newest first.
     async fn attempts(
         &mut self,
-        endpoint_id: &str,
+        endpoint_id: &EndpointId,
         limit: u32,
     ) -> Result<Vec<Attempt>, StoreFailure>;
     /// Forgets events, deliveries and attempts older than `before_ms`.

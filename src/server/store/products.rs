@@ -2,25 +2,25 @@
 
 use super::StoreFailure;
 use crate::logic::{BackorderPolicy, Inventory, PurchaseOrder};
-use crate::server::domain::{Product, ProductSettings};
+use crate::server::domain::{Product, ProductSettings, Sku};
 
 #[async_trait::async_trait]
 pub trait ProductRows {
     /// The product with its backorder queue (the reservations with units
     /// still waiting, in `seq` order); in a write, its row is locked.
-    async fn product(&mut self, sku: &str) -> Result<Option<Product>, StoreFailure>;
+    async fn product(&mut self, sku: &Sku) -> Result<Option<Product>, StoreFailure>;
     /// Inserts the settings, replacing those of an existing product or
     /// (`CreateOnly`) leaving it alone; `false` when nothing was written.
     async fn write_settings(
         &mut self,
-        sku: &str,
+        sku: &Sku,
         settings: &ProductSettings,
         mode: SettingsWrite,
     ) -> Result<bool, StoreFailure>;
     /// Writes stock and supply.
     async fn write_inventory(
         &mut self,
-        sku: &str,
+        sku: &Sku,
         inventory: &Inventory,
     ) -> Result<(), StoreFailure>;
     async fn product_count(&mut self) -> Result<u64, StoreFailure>;

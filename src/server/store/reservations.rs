@@ -3,17 +3,17 @@
 
 use super::StoreFailure;
 use crate::logic::Fill;
-use crate::server::domain::ReservationRecord;
+use crate::server::domain::{Email, IdempotencyKey, ReservationId, ReservationRecord, Sku};
 
 /// A reservation row as the placing operation writes it.
 pub struct ReservationRow<'a> {
-    pub id: &'a str,
-    pub sku: &'a str,
+    pub id: &'a ReservationId,
+    pub sku: &'a Sku,
     pub quantity: u32,
     pub from_stock: u32,
-    pub email: &'a str,
+    pub email: &'a Email,
     pub created_at: &'a str,
-    pub idempotency_key: Option<&'a str>,
+    pub idempotency_key: Option<&'a IdempotencyKey>,
     /// What was asked, to spot a reused idempotency key.
     pub request: &'a str,
     /// The 201 body, replayed for the same key.
@@ -25,18 +25,21 @@ pub trait ReservationRows {
     /// The request fingerprint and response stored for an idempotency key.
     async fn placement_for_key(
         &mut self,
-        key: &str,
+        key: &IdempotencyKey,
     ) -> Result<Option<(String, String)>, StoreFailure>;
     /// The e-mail address and units still waiting of each reservation of
     /// `sku` that waits (the caller compares addresses, the same way on
     /// both stores: SQL's `lower` differs between them).
-    async fn waiting_by_email(&mut self, sku: &str) -> Result<Vec<(String, u32)>, StoreFailure>;
+    async fn waiting_by_email(&mut self, sku: &Sku) -> Result<Vec<(Email, u32)>, StoreFailure>;
     async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<(), StoreFailure>;
     async fn apply_fills(&mut self, fills: &[Fill]) -> Result<(), StoreFailure>;
     async fn mark_cancelled(&mut self, seq: u64, now: &str) -> Result<(), StoreFailure>;
-    async fn record(&mut self, id: &str) -> Result<Option<ReservationRecord>, StoreFailure>;
+    async fn record(
+        &mut self,
+        id: &ReservationId,
+    ) -> Result<Option<ReservationRecord>, StoreFailure>;
     async fn record_by_seq(&mut self, seq: u64) -> Result<ReservationRecord, StoreFailure>;
-    async fn records_of(&mut self, sku: &str) -> Result<Vec<ReservationRecord>, StoreFailure>;
+    async fn records_of(&mut self, sku: &Sku) -> Result<Vec<ReservationRecord>, StoreFailure>;
 }
 
 pub(super) const PLACEMENT_FOR_KEY: &str =

@@ -1,14 +1,14 @@
 //! "Email me when it's back" rows: one per product and address.
 
 use super::StoreFailure;
-use crate::server::domain::Subscription;
+use crate::server::domain::{Sku, Subscription, SubscriptionToken};
 
 #[async_trait::async_trait]
 pub trait SubscriptionRows {
     /// The subscription of an address (compared folded: `Email::folded`).
     async fn subscription(
         &mut self,
-        sku: &str,
+        sku: &Sku,
         email_folded: &str,
     ) -> Result<Option<Subscription>, StoreFailure>;
     async fn insert_subscription(
@@ -17,11 +17,14 @@ pub trait SubscriptionRows {
         email_folded: &str,
     ) -> Result<(), StoreFailure>;
     /// A product's subscriptions, oldest first.
-    async fn subscriptions_of(&mut self, sku: &str) -> Result<Vec<Subscription>, StoreFailure>;
-    async fn delete_subscriptions_of(&mut self, sku: &str) -> Result<(), StoreFailure>;
-    async fn subscription_count(&mut self, sku: &str) -> Result<u64, StoreFailure>;
+    async fn subscriptions_of(&mut self, sku: &Sku) -> Result<Vec<Subscription>, StoreFailure>;
+    async fn delete_subscriptions_of(&mut self, sku: &Sku) -> Result<(), StoreFailure>;
+    async fn subscription_count(&mut self, sku: &Sku) -> Result<u64, StoreFailure>;
     /// `false` when there was none.
-    async fn delete_subscription(&mut self, token: &str) -> Result<bool, StoreFailure>;
+    async fn delete_subscription(
+        &mut self,
+        token: &SubscriptionToken,
+    ) -> Result<bool, StoreFailure>;
 }
 
 pub(super) const BY_EMAIL: &str = "SELECT token, sku, email, lang, created_at FROM subscriptions

@@ -29,15 +29,15 @@ pub struct ReservationData<'a> {
 impl<'a> ReservationData<'a> {
     pub fn of(record: &'a ReservationRecord) -> ReservationData<'a> {
         ReservationData {
-            id: &record.id,
-            sku: &record.sku,
+            id: record.id.as_str(),
+            sku: record.sku.as_str(),
             quantity: record.quantity,
             from_stock: record.from_stock,
             backordered: record.quantity - record.from_stock,
             filled: record.filled,
             outstanding: record.outstanding(),
             status: record.status(),
-            email: &record.email,
+            email: record.email.as_str(),
             created_at: &record.created_at,
         }
     }
@@ -78,11 +78,11 @@ impl<'a> SubscriptionData<'a> {
         available: Option<u32>,
     ) -> SubscriptionData<'a> {
         SubscriptionData {
-            token: &subscription.token,
-            sku: &subscription.sku,
+            token: subscription.token.as_str(),
+            sku: subscription.sku.as_str(),
             name,
-            email: &subscription.email,
-            lang: subscription.lang.as_deref(),
+            email: subscription.email.as_str(),
+            lang: subscription.lang.as_ref().map(|lang| lang.as_str()),
             created_at: &subscription.created_at,
             available,
         }

@@ -143,12 +143,17 @@ async fn reload(
     if run == own_run || sku.is_empty() {
         return Ok(());
     }
+    // Another server announced it, so it parses; if not, there is nothing to reload.
+    let Ok(sku) = crate::server::domain::Sku::parse(sku) else {
+        tracing::warn!("ignored a change notice for an invalid SKU: {sku:?}");
+        return Ok(());
+    };
     let generation = feed.generation();
     // The product row and its queue from one snapshot.
     let mut tx = reader
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await?;
-    let product = load_product(&mut tx, sku, false).await?;
+    let product = load_product(&mut tx, &sku, false).await?;
     tx.commit().await?;
     if let Some(product) = product {
         feed.publish(vec![product], generation);

@@ -252,7 +252,7 @@ pub struct PgTx<'a> {
 
 #[async_trait::async_trait]
 impl Tx for PgTx<'_> {
-    async fn announce(&mut self, skus: &[String]) -> Result<(), StoreFailure> {
+    async fn announce(&mut self, skus: &[crate::server::domain::Sku]) -> Result<(), StoreFailure> {
         for sku in skus {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANGES_CHANNEL)

@@ -2,7 +2,7 @@
 
 use super::PgTx;
 use crate::server::domain::{
-    Attempt, Claim, Due, Endpoint, EndpointState, EventType, Finished, OutboxEvent,
+    Attempt, Claim, Due, Endpoint, EndpointId, EndpointState, EventType, Finished, OutboxEvent, Sku,
 };
 use crate::server::store::columns::{self, Columns};
 use crate::server::store::endpoints::{self, decode_events, encode_events};
@@ -16,7 +16,7 @@ impl OutboxRows for PgTx<'_> {
         let row = sqlx::query(outbox::INSERT_EVENT)
             .bind(event.id)
             .bind(event.kind.name())
-            .bind(event.sku)
+            .bind(event.sku.as_str())
             .bind(event.body)
             .bind(event.created_ms)
             .fetch_one(&mut *self.tx)
@@ -27,13 +27,13 @@ impl OutboxRows for PgTx<'_> {
     async fn fan_out(
         &mut self,
         event_seq: i64,
-        sku: &str,
+        sku: &Sku,
         kind: EventType,
         due_ms: i64,
     ) -> Result<u64, StoreFailure> {
         let fanned = sqlx::query(outbox::FAN_OUT)
             .bind(event_seq)
-            .bind(sku)
+            .bind(sku.as_str())
             .bind(due_ms)
             .bind(endpoints::events_pattern(kind))
             .execute(&mut *self.tx)
@@ -71,8 +71,8 @@ impl OutboxRows for PgTx<'_> {
             } => {
                 let sql = format!("{} FOR UPDATE OF d SKIP LOCKED", outbox::NEXT_IN_LINE);
                 sqlx::query(&sql)
-                    .bind(endpoint_id)
-                    .bind(sku)
+                    .bind(endpoint_id.as_str())
+                    .bind(sku.as_str())
                     .bind(now_ms)
                     .fetch_all(&mut *self.tx)
                     .await?
@@ -85,13 +85,13 @@ impl OutboxRows for PgTx<'_> {
 
     async fn lease(
         &mut self,
-        endpoint_id: &str,
+        endpoint_id: &EndpointId,
         event_seq: i64,
         until_ms: i64,
     ) -> Result<(), StoreFailure> {
         sqlx::query(outbox::LEASE)
             .bind(until_ms)
-            .bind(endpoint_id)
+            .bind(endpoint_id.as_str())
             .bind(event_seq)
             .execute(&mut *self.tx)
             .await?;
@@ -115,7 +115,7 @@ impl OutboxRows for PgTx<'_> {
             .bind(state)
             .bind(i64::from(finished.attempt))
             .bind(next_attempt_ms)
-            .bind(&finished.endpoint_id)
+            .bind(finished.endpoint_id.as_str())
             .bind(finished.event_seq)
             .bind(finished.lease_until_ms)
             .execute(&mut *self.tx)
@@ -125,7 +125,7 @@ impl OutboxRows for PgTx<'_> {
 
     async fn log_attempt(&mut self, finished: &Finished) -> Result<(), StoreFailure> {
         sqlx::query(outbox::LOG_ATTEMPT)
-            .bind(&finished.endpoint_id)
+            .bind(finished.endpoint_id.as_str())
             .bind(finished.event_seq)
             .bind(i64::from(finished.attempt))
             .bind(finished.attempted_ms)
@@ -140,12 +140,12 @@ impl OutboxRows for PgTx<'_> {
 
     async fn park_deliveries(
         &mut self,
-        endpoint_id: &str,
+        endpoint_id: &EndpointId,
         until_ms: i64,
     ) -> Result<(), StoreFailure> {
         sqlx::query(outbox::PARK_DELIVERIES)
             .bind(until_ms)
-            .bind(endpoint_id)
+            .bind(endpoint_id.as_str())
             .execute(&mut *self.tx)
             .await?;
         Ok(())
@@ -153,11 +153,11 @@ impl OutboxRows for PgTx<'_> {
 
     async fn attempts(
         &mut self,
-        endpoint_id: &str,
+        endpoint_id: &EndpointId,
         limit: u32,
     ) -> Result<Vec<Attempt>, StoreFailure> {
         let rows = sqlx::query(outbox::ATTEMPTS)
-            .bind(endpoint_id)
+            .bind(endpoint_id.as_str())
             .bind(i64::from(limit))
             .fetch_all(&mut *self.tx)
             .await?;
@@ -179,7 +179,7 @@ impl OutboxRows for PgTx<'_> {
 impl EndpointRows for PgTx<'_> {
     async fn insert_endpoint(&mut self, endpoint: &Endpoint) -> Result<(), StoreFailure> {
         sqlx::query(endpoints::INSERT_ENDPOINT)
-            .bind(&endpoint.id)
+            .bind(endpoint.id.as_str())
             .bind(&endpoint.url)
             .bind(encode_events(&endpoint.events))
             .bind(&endpoint.secret)
@@ -207,9 +207,9 @@ impl EndpointRows for PgTx<'_> {
             .collect()
     }
 
-    async fn delete_endpoint(&mut self, id: &str) -> Result<bool, StoreFailure> {
+    async fn delete_endpoint(&mut self, id: &EndpointId) -> Result<bool, StoreFailure> {
         let deleted = sqlx::query(endpoints::DELETE_ENDPOINT)
-            .bind(id)
+            .bind(id.as_str())
             .execute(&mut *self.tx)
             .await?;
         Ok(deleted.rows_affected() > 0)
@@ -217,14 +217,14 @@ impl EndpointRows for PgTx<'_> {
 
     async fn disable_endpoint(
         &mut self,
-        id: &str,
+        id: &EndpointId,
         at: &str,
         reason: &str,
     ) -> Result<(), StoreFailure> {
         sqlx::query(endpoints::DISABLE_ENDPOINT)
             .bind(at)
             .bind(reason)
-            .bind(id)
+            .bind(id.as_str())
             .execute(&mut *self.tx)
             .await?;
         Ok(())

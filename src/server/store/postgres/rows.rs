@@ -2,8 +2,11 @@
 
 use super::PgTx;
 use crate::logic::{Fill, Inventory};
-use crate::server::domain::{Product, ProductSettings, ReservationRecord, Subscription};
-use crate::server::store::columns::{self, Columns};
+use crate::server::domain::{
+    Email, IdempotencyKey, Product, ProductSettings, ReservationId, ReservationRecord, Sku,
+    Subscription, SubscriptionToken,
+};
+use crate::server::store::columns;
 use crate::server::store::products::{self, SettingsWrite, encode_incoming, policy_name};
 use crate::server::store::{
     ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows, reservations,
@@ -14,7 +17,7 @@ use sqlx::postgres::PgConnection;
 
 pub(super) async fn load_product(
     connection: &mut PgConnection,
-    sku: &str,
+    sku: &Sku,
     for_update: bool,
 ) -> Result<Option<Product>, StoreFailure> {
     let locked;
@@ -25,7 +28,7 @@ pub(super) async fn load_product(
         products::PRODUCT
     };
     let Some(row) = sqlx::query(sql)
-        .bind(sku)
+        .bind(sku.as_str())
         .fetch_optional(&mut *connection)
         .await?
     else {
@@ -34,7 +37,7 @@ pub(super) async fn load_product(
     let mut product = columns::product(sku, &row)?;
     // A second statement on purpose (see `products::QUEUE`).
     let queue = sqlx::query(products::QUEUE)
-        .bind(sku)
+        .bind(sku.as_str())
         .fetch_all(&mut *connection)
         .await?;
     product.inventory.queue = queue
@@ -46,18 +49,18 @@ pub(super) async fn load_product(
 
 #[async_trait::async_trait]
 impl ProductRows for PgTx<'_> {
-    async fn product(&mut self, sku: &str) -> Result<Option<Product>, StoreFailure> {
+    async fn product(&mut self, sku: &Sku) -> Result<Option<Product>, StoreFailure> {
         load_product(&mut self.tx, sku, self.write).await
     }
 
     async fn write_settings(
         &mut self,
-        sku: &str,
+        sku: &Sku,
         settings: &ProductSettings,
         mode: SettingsWrite,
     ) -> Result<bool, StoreFailure> {
         let written = sqlx::query(&mode.sql())
-            .bind(sku)
+            .bind(sku.as_str())
             .bind(&settings.name)
             .bind(i64::from(settings.stock))
             .bind(i64::from(settings.safety_stock))
@@ -74,13 +77,13 @@ impl ProductRows for PgTx<'_> {
 
     async fn write_inventory(
         &mut self,
-        sku: &str,
+        sku: &Sku,
         inventory: &Inventory,
     ) -> Result<(), StoreFailure> {
         sqlx::query(products::WRITE_INVENTORY)
             .bind(i64::from(inventory.stock))
             .bind(encode_incoming(&inventory.incoming)?)
-            .bind(sku)
+            .bind(sku.as_str())
             .execute(&mut *self.tx)
             .await?;
         Ok(())
@@ -98,35 +101,33 @@ impl ProductRows for PgTx<'_> {
 impl ReservationRows for PgTx<'_> {
     async fn placement_for_key(
         &mut self,
-        key: &str,
+        key: &IdempotencyKey,
     ) -> Result<Option<(String, String)>, StoreFailure> {
         let row = sqlx::query(reservations::PLACEMENT_FOR_KEY)
-            .bind(key)
+            .bind(key.as_str())
             .fetch_optional(&mut *self.tx)
             .await?;
         row.map(|row| Ok((row.try_get("request")?, row.try_get("response")?)))
             .transpose()
     }
 
-    async fn waiting_by_email(&mut self, sku: &str) -> Result<Vec<(String, u32)>, StoreFailure> {
+    async fn waiting_by_email(&mut self, sku: &Sku) -> Result<Vec<(Email, u32)>, StoreFailure> {
         let rows = sqlx::query(reservations::WAITING_BY_EMAIL)
-            .bind(sku)
+            .bind(sku.as_str())
             .fetch_all(&mut *self.tx)
             .await?;
-        rows.iter()
-            .map(|row| Ok((row.text("email")?, row.count("outstanding")?)))
-            .collect()
+        rows.iter().map(|row| columns::waiting(row)).collect()
     }
 
     async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<(), StoreFailure> {
         sqlx::query(reservations::INSERT)
-            .bind(row.id)
-            .bind(row.sku)
+            .bind(row.id.as_str())
+            .bind(row.sku.as_str())
             .bind(i64::from(row.quantity))
             .bind(i64::from(row.from_stock))
-            .bind(row.email)
+            .bind(row.email.as_str())
             .bind(row.created_at)
-            .bind(row.idempotency_key)
+            .bind(row.idempotency_key.map(IdempotencyKey::as_str))
             .bind(row.request)
             .bind(row.response)
             .execute(&mut *self.tx)
@@ -154,9 +155,12 @@ impl ReservationRows for PgTx<'_> {
         Ok(())
     }
 
-    async fn record(&mut self, id: &str) -> Result<Option<ReservationRecord>, StoreFailure> {
+    async fn record(
+        &mut self,
+        id: &ReservationId,
+    ) -> Result<Option<ReservationRecord>, StoreFailure> {
         let row = sqlx::query(reservations::BY_ID)
-            .bind(id)
+            .bind(id.as_str())
             .fetch_optional(&mut *self.tx)
             .await?;
         row.as_ref().map(|row| columns::record(row)).transpose()
@@ -170,9 +174,9 @@ impl ReservationRows for PgTx<'_> {
         columns::record(&row)
     }
 
-    async fn records_of(&mut self, sku: &str) -> Result<Vec<ReservationRecord>, StoreFailure> {
+    async fn records_of(&mut self, sku: &Sku) -> Result<Vec<ReservationRecord>, StoreFailure> {
         let rows = sqlx::query(reservations::OF_PRODUCT)
-            .bind(sku)
+            .bind(sku.as_str())
             .fetch_all(&mut *self.tx)
             .await?;
         rows.iter().map(|row| columns::record(row)).collect()
@@ -183,11 +187,11 @@ impl ReservationRows for PgTx<'_> {
 impl SubscriptionRows for PgTx<'_> {
     async fn subscription(
         &mut self,
-        sku: &str,
+        sku: &Sku,
         email_folded: &str,
     ) -> Result<Option<Subscription>, StoreFailure> {
         let row = sqlx::query(subscriptions::BY_EMAIL)
-            .bind(sku)
+            .bind(sku.as_str())
             .bind(email_folded)
             .fetch_optional(&mut *self.tx)
             .await?;
@@ -202,44 +206,47 @@ impl SubscriptionRows for PgTx<'_> {
         email_folded: &str,
     ) -> Result<(), StoreFailure> {
         sqlx::query(subscriptions::INSERT)
-            .bind(&subscription.token)
-            .bind(&subscription.sku)
-            .bind(&subscription.email)
+            .bind(subscription.token.as_str())
+            .bind(subscription.sku.as_str())
+            .bind(subscription.email.as_str())
             .bind(email_folded)
-            .bind(&subscription.lang)
+            .bind(subscription.lang.as_ref().map(|lang| lang.as_str()))
             .bind(&subscription.created_at)
             .execute(&mut *self.tx)
             .await?;
         Ok(())
     }
 
-    async fn subscriptions_of(&mut self, sku: &str) -> Result<Vec<Subscription>, StoreFailure> {
+    async fn subscriptions_of(&mut self, sku: &Sku) -> Result<Vec<Subscription>, StoreFailure> {
         let rows = sqlx::query(subscriptions::OF_PRODUCT)
-            .bind(sku)
+            .bind(sku.as_str())
             .fetch_all(&mut *self.tx)
             .await?;
         rows.iter().map(|row| columns::subscription(row)).collect()
     }
 
-    async fn delete_subscriptions_of(&mut self, sku: &str) -> Result<(), StoreFailure> {
+    async fn delete_subscriptions_of(&mut self, sku: &Sku) -> Result<(), StoreFailure> {
         sqlx::query(subscriptions::DELETE_OF_PRODUCT)
-            .bind(sku)
+            .bind(sku.as_str())
             .execute(&mut *self.tx)
             .await?;
         Ok(())
     }
 
-    async fn subscription_count(&mut self, sku: &str) -> Result<u64, StoreFailure> {
+    async fn subscription_count(&mut self, sku: &Sku) -> Result<u64, StoreFailure> {
         let row = sqlx::query(subscriptions::COUNT)
-            .bind(sku)
+            .bind(sku.as_str())
             .fetch_one(&mut *self.tx)
             .await?;
         Ok(row.try_get::<i64, _>("subscribers")? as u64)
     }
 
-    async fn delete_subscription(&mut self, token: &str) -> Result<bool, StoreFailure> {
+    async fn delete_subscription(
+        &mut self,
+        token: &SubscriptionToken,
+    ) -> Result<bool, StoreFailure> {
         let deleted = sqlx::query(subscriptions::DELETE)
-            .bind(token)
+            .bind(token.as_str())
             .execute(&mut *self.tx)
             .await?;
         Ok(deleted.rows_affected() > 0)

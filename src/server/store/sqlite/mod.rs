@@ -275,7 +275,7 @@ impl SqliteTx<'_> {
 
 #[async_trait::async_trait]
 impl Tx for SqliteTx<'_> {
-    async fn announce(&mut self, _skus: &[String]) -> Result<(), StoreFailure> {
+    async fn announce(&mut self, _skus: &[crate::server::domain::Sku]) -> Result<(), StoreFailure> {
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 
 use super::SqliteTx;
 use crate::server::domain::{
-    Attempt, Claim, Due, Endpoint, EndpointState, EventType, Finished, OutboxEvent,
+    Attempt, Claim, Due, Endpoint, EndpointId, EndpointState, EventType, Finished, OutboxEvent, Sku,
 };
 use crate::server::store::columns::{self, Columns};
 use crate::server::store::endpoints::{self, decode_events, encode_events};
@@ -20,7 +20,7 @@ impl OutboxRows for SqliteTx<'_> {
                 params![
                     event.id,
                     event.kind.name(),
-                    event.sku,
+                    event.sku.as_str(),
                     event.body,
                     event.created_ms
                 ],
@@ -31,7 +31,7 @@ impl OutboxRows for SqliteTx<'_> {
     async fn fan_out(
         &mut self,
         event_seq: i64,
-        sku: &str,
+        sku: &Sku,
         kind: EventType,
         due_ms: i64,
     ) -> Result<u64, StoreFailure> {
@@ -40,7 +40,7 @@ impl OutboxRows for SqliteTx<'_> {
             .prepare_cached(outbox::FAN_OUT)?
             .execute(params![
                 event_seq,
-                sku,
+                sku.as_str(),
                 due_ms,
                 endpoints::events_pattern(kind)
             ])?;
@@ -68,7 +68,7 @@ impl OutboxRows for SqliteTx<'_> {
                 now_ms,
             } => self.all(
                 outbox::NEXT_IN_LINE,
-                params![endpoint_id, sku, now_ms],
+                params![endpoint_id.as_str(), sku.as_str(), now_ms],
                 to_due,
             ),
         }
@@ -76,13 +76,13 @@ impl OutboxRows for SqliteTx<'_> {
 
     async fn lease(
         &mut self,
-        endpoint_id: &str,
+        endpoint_id: &EndpointId,
         event_seq: i64,
         until_ms: i64,
     ) -> Result<(), StoreFailure> {
         self.connection
             .prepare_cached(outbox::LEASE)?
-            .execute(params![until_ms, endpoint_id, event_seq])?;
+            .execute(params![until_ms, endpoint_id.as_str(), event_seq])?;
         Ok(())
     }
 
@@ -99,7 +99,7 @@ impl OutboxRows for SqliteTx<'_> {
                 state,
                 finished.attempt,
                 next_attempt_ms,
-                finished.endpoint_id,
+                finished.endpoint_id.as_str(),
                 finished.event_seq,
                 finished.lease_until_ms
             ])?;
@@ -110,7 +110,7 @@ impl OutboxRows for SqliteTx<'_> {
         self.connection
             .prepare_cached(outbox::LOG_ATTEMPT)?
             .execute(params![
-                finished.endpoint_id,
+                finished.endpoint_id.as_str(),
                 finished.event_seq,
                 finished.attempt,
                 finished.attempted_ms,
@@ -124,23 +124,23 @@ impl OutboxRows for SqliteTx<'_> {
 
     async fn park_deliveries(
         &mut self,
-        endpoint_id: &str,
+        endpoint_id: &EndpointId,
         until_ms: i64,
     ) -> Result<(), StoreFailure> {
         self.connection
             .prepare_cached(outbox::PARK_DELIVERIES)?
-            .execute(params![until_ms, endpoint_id])?;
+            .execute(params![until_ms, endpoint_id.as_str()])?;
         Ok(())
     }
 
     async fn attempts(
         &mut self,
-        endpoint_id: &str,
+        endpoint_id: &EndpointId,
         limit: u32,
     ) -> Result<Vec<Attempt>, StoreFailure> {
         self.all(
             outbox::ATTEMPTS,
-            params![endpoint_id, limit],
+            params![endpoint_id.as_str(), limit],
             columns::attempt,
         )
     }
@@ -159,7 +159,7 @@ impl EndpointRows for SqliteTx<'_> {
         self.connection.execute(
             endpoints::INSERT_ENDPOINT,
             params![
-                endpoint.id,
+                endpoint.id.as_str(),
                 endpoint.url,
                 encode_events(&endpoint.events),
                 endpoint.secret,
@@ -179,18 +179,23 @@ impl EndpointRows for SqliteTx<'_> {
         })
     }
 
-    async fn delete_endpoint(&mut self, id: &str) -> Result<bool, StoreFailure> {
-        Ok(self.connection.execute(endpoints::DELETE_ENDPOINT, [id])? > 0)
+    async fn delete_endpoint(&mut self, id: &EndpointId) -> Result<bool, StoreFailure> {
+        Ok(self
+            .connection
+            .execute(endpoints::DELETE_ENDPOINT, [id.as_str()])?
+            > 0)
     }
 
     async fn disable_endpoint(
         &mut self,
-        id: &str,
+        id: &EndpointId,
         at: &str,
         reason: &str,
     ) -> Result<(), StoreFailure> {
-        self.connection
-            .execute(endpoints::DISABLE_ENDPOINT, params![at, reason, id])?;
+        self.connection.execute(
+            endpoints::DISABLE_ENDPOINT,
+            params![at, reason, id.as_str()],
+        )?;
         Ok(())
     }
 }

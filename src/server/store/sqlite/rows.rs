@@ -3,7 +3,10 @@
 
 use super::SqliteTx;
 use crate::logic::{Fill, Inventory};
-use crate::server::domain::{Product, ProductSettings, ReservationRecord, Subscription};
+use crate::server::domain::{
+    Email, IdempotencyKey, Product, ProductSettings, ReservationId, ReservationRecord, Sku,
+    Subscription, SubscriptionToken,
+};
 use crate::server::store::columns;
 use crate::server::store::products::{self, SettingsWrite, encode_incoming, policy_name};
 use crate::server::store::{
@@ -15,19 +18,21 @@ use rusqlite::{OptionalExtension, params};
 
 #[async_trait::async_trait]
 impl ProductRows for SqliteTx<'_> {
-    async fn product(&mut self, sku: &str) -> Result<Option<Product>, StoreFailure> {
-        let Some(mut product) =
-            self.first(products::PRODUCT, [sku], |row| columns::product(sku, row))?
+    async fn product(&mut self, sku: &Sku) -> Result<Option<Product>, StoreFailure> {
+        let Some(mut product) = self.first(products::PRODUCT, [sku.as_str()], |row| {
+            columns::product(sku, row)
+        })?
         else {
             return Ok(None);
         };
-        product.inventory.queue = self.all(products::QUEUE, [sku], columns::queue_entry)?;
+        product.inventory.queue =
+            self.all(products::QUEUE, [sku.as_str()], columns::queue_entry)?;
         Ok(Some(product))
     }
 
     async fn write_settings(
         &mut self,
-        sku: &str,
+        sku: &Sku,
         settings: &ProductSettings,
         mode: SettingsWrite,
     ) -> Result<bool, StoreFailure> {
@@ -35,7 +40,7 @@ impl ProductRows for SqliteTx<'_> {
             .connection
             .prepare_cached(&mode.sql())?
             .execute(params![
-                sku,
+                sku.as_str(),
                 settings.name,
                 settings.stock,
                 settings.safety_stock,
@@ -51,7 +56,7 @@ impl ProductRows for SqliteTx<'_> {
 
     async fn write_inventory(
         &mut self,
-        sku: &str,
+        sku: &Sku,
         inventory: &Inventory,
     ) -> Result<(), StoreFailure> {
         self.connection
@@ -59,7 +64,7 @@ impl ProductRows for SqliteTx<'_> {
             .execute(params![
                 inventory.stock,
                 encode_incoming(&inventory.incoming)?,
-                sku
+                sku.as_str()
             ])?;
         Ok(())
     }
@@ -75,38 +80,36 @@ impl ProductRows for SqliteTx<'_> {
 impl ReservationRows for SqliteTx<'_> {
     async fn placement_for_key(
         &mut self,
-        key: &str,
+        key: &IdempotencyKey,
     ) -> Result<Option<(String, String)>, StoreFailure> {
         Ok(self
             .connection
             .prepare_cached(reservations::PLACEMENT_FOR_KEY)?
-            .query_row([key], |row| Ok((row.get("request")?, row.get("response")?)))
+            .query_row([key.as_str()], |row| {
+                Ok((row.get("request")?, row.get("response")?))
+            })
             .optional()?)
     }
 
-    async fn waiting_by_email(&mut self, sku: &str) -> Result<Vec<(String, u32)>, StoreFailure> {
-        let mut statement = self
-            .connection
-            .prepare_cached(reservations::WAITING_BY_EMAIL)?;
-        let rows = statement
-            .query_map([sku], |row| {
-                Ok((row.get("email")?, row.get("outstanding")?))
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+    async fn waiting_by_email(&mut self, sku: &Sku) -> Result<Vec<(Email, u32)>, StoreFailure> {
+        self.all(
+            reservations::WAITING_BY_EMAIL,
+            [sku.as_str()],
+            columns::waiting,
+        )
     }
 
     async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<(), StoreFailure> {
         self.connection
             .prepare_cached(reservations::INSERT)?
             .execute(params![
-                row.id,
-                row.sku,
+                row.id.as_str(),
+                row.sku.as_str(),
                 row.quantity,
                 row.from_stock,
-                row.email,
+                row.email.as_str(),
                 row.created_at,
-                row.idempotency_key,
+                row.idempotency_key.map(IdempotencyKey::as_str),
                 row.request,
                 row.response
             ])?;
@@ -128,8 +131,11 @@ impl ReservationRows for SqliteTx<'_> {
         Ok(())
     }
 
-    async fn record(&mut self, id: &str) -> Result<Option<ReservationRecord>, StoreFailure> {
-        self.first(reservations::BY_ID, [id], columns::record)
+    async fn record(
+        &mut self,
+        id: &ReservationId,
+    ) -> Result<Option<ReservationRecord>, StoreFailure> {
+        self.first(reservations::BY_ID, [id.as_str()], columns::record)
     }
 
     async fn record_by_seq(&mut self, seq: u64) -> Result<ReservationRecord, StoreFailure> {
@@ -138,8 +144,8 @@ impl ReservationRows for SqliteTx<'_> {
             .context("a queued reservation is missing")?)
     }
 
-    async fn records_of(&mut self, sku: &str) -> Result<Vec<ReservationRecord>, StoreFailure> {
-        self.all(reservations::OF_PRODUCT, [sku], columns::record)
+    async fn records_of(&mut self, sku: &Sku) -> Result<Vec<ReservationRecord>, StoreFailure> {
+        self.all(reservations::OF_PRODUCT, [sku.as_str()], columns::record)
     }
 }
 
@@ -147,12 +153,12 @@ impl ReservationRows for SqliteTx<'_> {
 impl SubscriptionRows for SqliteTx<'_> {
     async fn subscription(
         &mut self,
-        sku: &str,
+        sku: &Sku,
         email_folded: &str,
     ) -> Result<Option<Subscription>, StoreFailure> {
         self.first(
             subscriptions::BY_EMAIL,
-            [sku, email_folded],
+            [sku.as_str(), email_folded],
             columns::subscription,
         )
     }
@@ -165,35 +171,45 @@ impl SubscriptionRows for SqliteTx<'_> {
         self.connection.execute(
             subscriptions::INSERT,
             params![
-                subscription.token,
-                subscription.sku,
-                subscription.email,
+                subscription.token.as_str(),
+                subscription.sku.as_str(),
+                subscription.email.as_str(),
                 email_folded,
-                subscription.lang,
+                subscription.lang.as_ref().map(|lang| lang.as_str()),
                 subscription.created_at
             ],
         )?;
         Ok(())
     }
 
-    async fn subscriptions_of(&mut self, sku: &str) -> Result<Vec<Subscription>, StoreFailure> {
-        self.all(subscriptions::OF_PRODUCT, [sku], columns::subscription)
+    async fn subscriptions_of(&mut self, sku: &Sku) -> Result<Vec<Subscription>, StoreFailure> {
+        self.all(
+            subscriptions::OF_PRODUCT,
+            [sku.as_str()],
+            columns::subscription,
+        )
     }
 
-    async fn delete_subscriptions_of(&mut self, sku: &str) -> Result<(), StoreFailure> {
+    async fn delete_subscriptions_of(&mut self, sku: &Sku) -> Result<(), StoreFailure> {
         self.connection
-            .execute(subscriptions::DELETE_OF_PRODUCT, [sku])?;
+            .execute(subscriptions::DELETE_OF_PRODUCT, [sku.as_str()])?;
         Ok(())
     }
 
-    async fn delete_subscription(&mut self, token: &str) -> Result<bool, StoreFailure> {
-        Ok(self.connection.execute(subscriptions::DELETE, [token])? > 0)
+    async fn delete_subscription(
+        &mut self,
+        token: &SubscriptionToken,
+    ) -> Result<bool, StoreFailure> {
+        Ok(self
+            .connection
+            .execute(subscriptions::DELETE, [token.as_str()])?
+            > 0)
     }
 
-    async fn subscription_count(&mut self, sku: &str) -> Result<u64, StoreFailure> {
+    async fn subscription_count(&mut self, sku: &Sku) -> Result<u64, StoreFailure> {
         Ok(self
             .connection
             .prepare_cached(subscriptions::COUNT)?
-            .query_row([sku], |row| row.get("subscribers"))?)
+            .query_row([sku.as_str()], |row| row.get("subscribers"))?)
     }
 }
