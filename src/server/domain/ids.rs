@@ -199,6 +199,34 @@ fn is_issued(text: &str, prefix: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// The OpenAPI schema of a text value: exactly what its `parse` takes, so
+/// parameters are documented by their type (`inline(Sku)` in a route's
+/// `params`), not by their name.
+macro_rules! text_schema {
+    ($name:ident, $pattern:expr, $min:expr, $max:expr) => {
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .pattern(Some($pattern))
+                    .min_length(Some($min))
+                    .max_length(Some($max))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
+text_schema!(Sku, format!("^{}$", Sku::pattern()), 1, MAX_SKU_LENGTH);
+text_schema!(
+    IdempotencyKey,
+    IdempotencyKey::pattern(),
+    1,
+    MAX_IDEMPOTENCY_KEY_LENGTH
+);
+
 /// References the server issues: a prefix and 128 random bits in hex.
 macro_rules! reference {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
@@ -238,6 +266,8 @@ macro_rules! reference {
                 f.write_str(&self.0)
             }
         }
+
+        text_schema!($name, $name::pattern(), $prefix.len() + 32, $prefix.len() + 32);
     };
 }
 

@@ -79,7 +79,7 @@ impl AdminProduct {
     path = "/api/v1/admin/products/{sku}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("sku" = String, Path)),
+    params(("sku" = inline(Sku), Path)),
     request_body = ProductSettingsBody,
     responses(
         (status = 200, body = AdminProduct),
@@ -225,7 +225,7 @@ pub async fn put_products(
     path = "/api/v1/admin/products/{sku}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("sku" = String, Path)),
+    params(("sku" = inline(Sku), Path)),
     responses(
         (status = 200, body = AdminProduct),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
@@ -281,7 +281,7 @@ pub struct ReceiptResult {
     path = "/api/v1/admin/products/{sku}/receipts",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("sku" = String, Path)),
+    params(("sku" = inline(Sku), Path)),
     request_body = ReceiptBody,
     responses(
         (status = 200, body = ReceiptResult),
@@ -354,7 +354,7 @@ pub struct QueueView {
     path = "/api/v1/admin/products/{sku}/reservations",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("sku" = String, Path)),
+    params(("sku" = inline(Sku), Path)),
     responses(
         (status = 200, body = QueueView),
         (status = 401, description = "`unauthorized`", body = ErrorBody),

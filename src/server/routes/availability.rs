@@ -31,7 +31,7 @@ pub(super) fn availability_of(
     path = "/api/v1/products/{sku}/availability",
     tag = "public",
     params(
-        ("sku" = String, Path, description = "1–64 ASCII letters, digits, '-', '_' or '.'"),
+        ("sku" = inline(Sku), Path, description = "1–64 ASCII letters, digits, '-', '_' or '.'"),
         ("quantity" = Option<u32>, Query, description = "1–1000000; default 1"),
     ),
     responses(

@@ -8,9 +8,7 @@ use crate::api::{
 };
 use crate::api::{MAX_EMAIL_LENGTH, MAX_EMAIL_LOCAL_LENGTH, MAX_REQUEST_QUANTITY};
 use crate::server::domain::catalog::MAX_BULK_PRODUCTS;
-use crate::server::domain::{
-    self, EndpointId, IdempotencyKey, Lang, ReservationId, Sku, SubscriptionToken,
-};
+use crate::server::domain::{self, Lang, Sku};
 use axum::Json;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
@@ -141,28 +139,16 @@ fn operations(doc: &mut Value) -> impl Iterator<Item = (&str, &mut Value)> {
         .map(|(method, operation)| (method.as_str(), operation))
 }
 
+/// The parameters that are not one domain value: a list of SKUs, and the
+/// quantity. (A SKU, a reference or an idempotency key is documented by its
+/// type's own schema: `inline(Sku)` in the route's `params`.)
 fn constrain_parameters(doc: &mut Value) {
-    let Some(paths) = doc["paths"].as_object_mut() else {
-        return;
-    };
-    for (path, item) in paths.iter_mut() {
-        // `{id}` is a reservation's, or under `/admin/webhooks` an endpoint's.
-        let id_pattern = if path.starts_with("/api/v1/admin/webhooks/") {
-            EndpointId::pattern()
-        } else {
-            ReservationId::pattern()
-        };
-        for operation in item
-            .as_object_mut()
-            .into_iter()
-            .flat_map(|item| item.values_mut())
-        {
-            constrain_operation_parameters(operation, &id_pattern);
-        }
+    for (_, operation) in operations(doc) {
+        constrain_operation_parameters(operation);
     }
 }
 
-fn constrain_operation_parameters(operation: &mut Value, id_pattern: &str) {
+fn constrain_operation_parameters(operation: &mut Value) {
     // `get_mut`: indexing would add `"parameters": null` where there are none.
     let Some(parameters) = operation
         .get_mut("parameters")
@@ -171,8 +157,15 @@ fn constrain_operation_parameters(operation: &mut Value, id_pattern: &str) {
         return;
     };
     for parameter in parameters {
+        // A header is absent or text, never null: an optional header of a
+        // domain type (`inline(Option<IdempotencyKey>)`) is its type's schema.
+        if parameter["in"] == "header"
+            && let Some([null, schema]) = parameter["schema"]["oneOf"].as_array().map(Vec::as_slice)
+            && *null == json!({"type": "null"})
+        {
+            parameter["schema"] = schema.clone();
+        }
         let schema = match parameter["name"].as_str().unwrap_or("") {
-            "sku" => json!({"type": "string", "pattern": format!("^{}$", Sku::pattern())}),
             "skus" => json!({
                 "type": "string",
                 "pattern": format!(
@@ -183,11 +176,6 @@ fn constrain_operation_parameters(operation: &mut Value, id_pattern: &str) {
             }),
             "quantity" => {
                 json!({"type": "integer", "minimum": 1, "maximum": MAX_REQUEST_QUANTITY})
-            }
-            "id" => json!({"type": "string", "pattern": id_pattern}),
-            "token" => json!({"type": "string", "pattern": SubscriptionToken::pattern()}),
-            "Idempotency-Key" => {
-                json!({"type": "string", "pattern": IdempotencyKey::pattern()})
             }
             _ => continue,
         };

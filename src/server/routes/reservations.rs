@@ -1,6 +1,6 @@
 use crate::api::{ErrorBody, Reservation, ReservationRequest};
 use crate::server::AppState;
-use crate::server::domain::{Email, NewReservation, Quantity, ReservationId, Sku};
+use crate::server::domain::{Email, IdempotencyKey, NewReservation, Quantity, ReservationId, Sku};
 use crate::server::error::ApiError;
 use crate::server::input::{JsonBody, idempotency_key};
 use axum::Json;
@@ -13,8 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
     path = "/api/v1/products/{sku}/reservations",
     tag = "public",
     params(
-        ("sku" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; the same key with the same body replays the first response"),
+        ("sku" = inline(Sku), Path),
+        ("Idempotency-Key" = inline(Option<IdempotencyKey>), Header, description = "1–255 visible ASCII characters; the same key with the same body replays the first response"),
     ),
     request_body = ReservationRequest,
     responses(
@@ -54,7 +54,7 @@ pub async fn create_reservation(
     get,
     path = "/api/v1/reservations/{id}",
     tag = "public",
-    params(("id" = String, Path, description = "The reference returned when it was placed")),
+    params(("id" = inline(ReservationId), Path, description = "The reference returned when it was placed")),
     responses(
         (status = 200, body = Reservation),
         (status = 404, description = "`unknown_reservation`, or `reservation_cancelled`: it was cancelled", body = ErrorBody),
@@ -79,7 +79,7 @@ pub async fn get_reservation(
     delete,
     path = "/api/v1/reservations/{id}",
     tag = "public",
-    params(("id" = String, Path)),
+    params(("id" = inline(ReservationId), Path)),
     responses(
         (status = 200, description = "Cancelled now", body = Reservation),
         (status = 404, description = "`unknown_reservation`, or `reservation_cancelled`: cancelled before (nothing changes)", body = ErrorBody),

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
     post,
     path = "/api/v1/products/{sku}/subscriptions",
     tag = "public",
-    params(("sku" = String, Path)),
+    params(("sku" = inline(Sku), Path)),
     request_body = SubscriptionRequest,
     responses(
         (status = 201, description = "Subscribed", body = SubscriptionConfirmation),
@@ -62,7 +62,7 @@ pub async fn subscribe(
     delete,
     path = "/api/v1/subscriptions/{token}",
     tag = "public",
-    params(("token" = String, Path, description = "From the `subscription.*` event")),
+    params(("token" = inline(SubscriptionToken), Path, description = "From the `subscription.*` event")),
     responses(
         (status = 204, description = "Not subscribed (any more)"),
         (status = 404, description = "`unknown_subscription`: not a token this server issues", body = ErrorBody),

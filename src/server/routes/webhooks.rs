@@ -211,7 +211,7 @@ pub async fn list_webhooks(State(state): State<AppState>) -> Result<Json<Webhook
     path = "/api/v1/admin/webhooks/{id}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("id" = String, Path)),
+    params(("id" = inline(EndpointId), Path)),
     responses(
         (status = 204, description = "Removed"),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
@@ -237,7 +237,7 @@ pub async fn delete_webhook(
     path = "/api/v1/admin/webhooks/{id}/deliveries",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("id" = String, Path)),
+    params(("id" = inline(EndpointId), Path)),
     responses(
         (status = 200, body = DeliveryLog),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
