@@ -11,8 +11,10 @@ use super::http::{self, Answer};
 use super::i18n::{Lang, Strings};
 use super::live;
 use super::mine::Remembered;
+use super::on_demand;
 use super::options::resolve_lang;
-use super::state::{FetchError, Focus, FollowUp, Load, State, Store, error_text};
+use super::part::Intent;
+use super::state::{Action, FetchError, Focus, FollowUp, Load, State, Store, error_text};
 use super::storage;
 use crate::api::{Availability, MAX_REQUEST_QUANTITY};
 use gloo::timers::future::TimeoutFuture;
@@ -257,7 +259,17 @@ impl Widget {
             }
         }
         let lang = self.lang;
-        self.state.update(|state| state.show(load, lang));
+        let offers_form = self.change(|state| {
+            state.show(load, lang);
+            matches!(state.action(), Action::Reserve | Action::Notify)
+        });
+        // A form the shopper may open: its part comes while the page is idle.
+        if offers_form == Some(true) && !on_demand::is_loaded() {
+            self.spawn(async move {
+                host::idle().await;
+                self.prefetch_part();
+            });
+        }
         if !self.config.with_value(|config| config.marked.replace(true)) {
             host::mark_ready(&self.sku());
         }
@@ -384,10 +396,64 @@ impl Widget {
         });
     }
 
+    /// "Reserve" / "Email me when it's back": opens the form once the
+    /// on-demand part is here (at once when it already is).
     pub fn open_form(self, purpose: Purpose) {
-        let quantity = self.quantity;
-        let first = self.change(|state| state.open_form(purpose, quantity, host::random_key));
-        self.focus(first);
+        self.when_part_is_here(Intent::Open(purpose));
+    }
+
+    /// "Cancel reservation", carried out by the on-demand part.
+    pub fn cancel_mine(self) {
+        self.when_part_is_here(Intent::Cancel);
+    }
+
+    /// "Try again" after the on-demand part could not be fetched.
+    pub fn retry_part(self) {
+        if let Some(intent) = self.state.with_untracked(|state| state.part.failed_intent()) {
+            self.when_part_is_here(intent);
+        }
+    }
+
+    /// The shopper may soon need the on-demand part: fetch it now, quietly
+    /// (a failure shows only if they then ask for it).
+    pub fn prefetch_part(self) {
+        if !on_demand::is_loaded() {
+            self.spawn(async {
+                let _ = on_demand::load().await;
+            });
+        }
+    }
+
+    /// Carries out `intent` now if the on-demand part is here; else the
+    /// button says it is busy until it arrives, or the widget says it failed.
+    fn when_part_is_here(self, intent: Intent) {
+        if on_demand::is_loaded() {
+            return self.carry_out(intent);
+        }
+        if self.change(|state| state.part.ask(intent)) != Some(true) {
+            return;
+        }
+        self.spawn(async move {
+            let loaded = on_demand::load().await.is_ok();
+            if let Some(intent) = self.change(|state| state.part.arrived(loaded)).flatten() {
+                self.carry_out(intent);
+            }
+        });
+    }
+
+    fn carry_out(self, intent: Intent) {
+        match intent {
+            Intent::Open(purpose) => {
+                let quantity = self.quantity;
+                let first =
+                    self.change(|state| state.open_form(purpose, quantity, host::random_key));
+                self.focus(first);
+            }
+            Intent::Cancel => self.spawn(async move {
+                // Here already: this cannot fail.
+                let _ = on_demand::cancel(self).await;
+            }),
+        }
     }
 
     pub fn close_form(self) {
@@ -460,7 +526,8 @@ impl Widget {
         });
     }
 
-    pub fn cancel_mine(self) {
+    /// Cancels the shopper's reservation (from the on-demand part).
+    pub fn cancel_now(self) {
         let Some(id) = self
             .state
             .with_untracked(|state| state.mine.reference().map(str::to_owned))

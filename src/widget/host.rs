@@ -109,3 +109,18 @@ pub fn random_key() -> String {
     }
     key
 }
+
+/// Resolves when the browser is idle (`requestIdleCallback`, or a short
+/// timeout where there is none), so background work yields to the page's.
+pub async fn idle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let Some(window) = web_sys::window() else {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+            return;
+        };
+        if window.request_idle_callback(&resolve).is_err() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 200);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

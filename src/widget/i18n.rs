@@ -192,6 +192,8 @@ pub struct Strings {
     pub notify_submit: &'static str,
     pub sending: &'static str,
     pub notify_done: &'static str,
+    /// The on-demand part (forms, cancelling) could not be downloaded.
+    pub part_failed: &'static str,
 }
 
 static EN: Strings = Strings {
@@ -244,6 +246,7 @@ static EN: Strings = Strings {
     notify_submit: "Notify me",
     sending: "Sending…",
     notify_done: "We'll e-mail you when it's back.",
+    part_failed: "This couldn't be loaded. Check your connection.",
 };
 
 static DE: Strings = Strings {
@@ -296,6 +299,7 @@ static DE: Strings = Strings {
     notify_submit: "Benachrichtigen",
     sending: "Wird gesendet …",
     notify_done: "Wir schreiben Ihnen, sobald es wieder da ist.",
+    part_failed: "Das konnte nicht geladen werden. Bitte Verbindung prüfen.",
 };
 
 static FR: Strings = Strings {
@@ -348,6 +352,7 @@ static FR: Strings = Strings {
     notify_submit: "M’avertir",
     sending: "Envoi…",
     notify_done: "Nous vous écrirons dès son retour.",
+    part_failed: "Chargement impossible. Vérifiez votre connexion.",
 };
 
 static ES: Strings = Strings {
@@ -400,6 +405,7 @@ static ES: Strings = Strings {
     notify_submit: "Avisarme",
     sending: "Enviando…",
     notify_done: "Te escribiremos cuando vuelva.",
+    part_failed: "No se pudo cargar. Comprueba tu conexión.",
 };
 
 /// Decimal digits without the formatting machinery.

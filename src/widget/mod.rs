@@ -19,6 +19,8 @@ pub mod i18n;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod mine;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod part;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod state;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod wording;
@@ -36,6 +38,8 @@ pub mod http;
 mod live;
 #[cfg(target_arch = "wasm32")]
 mod mount;
+#[cfg(target_arch = "wasm32")]
+mod on_demand;
 #[cfg(target_arch = "wasm32")]
 mod options;
 #[cfg(target_arch = "wasm32")]

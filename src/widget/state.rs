@@ -7,6 +7,7 @@
 use super::form::{Field, Form, Purpose, Submission};
 use super::i18n::{Locale, Strings};
 use super::mine::{Mine, Remembered};
+use super::part::Part;
 use super::wording::{quote_of, status_line};
 use crate::api::{Availability, Reservation, ReservationStatus};
 use crate::logic::Status;
@@ -72,6 +73,8 @@ pub struct State {
     /// What the live region says: the status words as of the last change of
     /// status category, so a live update moving a number is not announced.
     pub announced: String,
+    /// Waiting for the on-demand part (the forms) to carry out a click.
+    pub part: Part,
 }
 
 /// The elements a change can move the focus to.
@@ -125,6 +128,7 @@ impl State {
             mine: remembered.map_or(Mine::Nothing, Mine::Checking),
             subscribed: false,
             announced: String::new(),
+            part: Part::Idle,
         }
     }
 

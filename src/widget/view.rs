@@ -4,9 +4,10 @@
 //! here they are wired to signals and the DOM.
 
 use super::controller::Widget;
-use super::form::{Form, Purpose};
-use super::i18n::number;
+use super::form::Purpose;
 use super::mine::Mine;
+use super::on_demand;
+use super::part::Intent;
 use super::state::{Action, Focus, State};
 use leptos::prelude::*;
 use web_sys::HtmlElement;
@@ -50,9 +51,10 @@ pub fn StockStatus(
                 <StatusLine widget />
                 <StatusAction widget />
             </div>
+            <PartFailed widget />
             <MyReservation widget />
             <Subscribed widget />
-            <ReserveForm widget />
+            <FormSlot widget />
         </div>
     }
 }
@@ -109,11 +111,58 @@ fn OpenForm(widget: Widget, purpose: Purpose) -> impl IntoView {
         Purpose::Reserve => widget.strings.reserve,
         Purpose::Notify => widget.strings.notify,
     };
+    let busy = move || {
+        let busy = widget.state.with(|state| state.part.is_busy(Intent::Open(purpose)));
+        true_false(busy)
+    };
+    // Pointing at it or focusing it shows intent: the form's part is fetched
+    // then, so it is usually here by the click.
     view! {
-        <button type="button" class="sw-button" node_ref=widget.focus_ref(Focus::Opener) on:click=move |_| widget.open_form(purpose)>
+        <button type="button" class="sw-button" aria-busy=busy
+            node_ref=widget.focus_ref(Focus::Opener)
+            on:pointerenter=move |_| widget.prefetch_part()
+            on:focus=move |_| widget.prefetch_part()
+            on:click=move |_| widget.open_form(purpose)>
             {label}
         </button>
     }
+}
+
+/// The on-demand part could not be fetched: say so, and offer to try again
+/// (the status line above keeps working).
+#[component]
+fn PartFailed(widget: Widget) -> impl IntoView {
+    let state = widget.state;
+    let failed = Memo::new(move |_| state.with(|state| state.part.has_failed()));
+    move || {
+        failed.get().then(|| {
+            view! {
+                <p class="sw-notice sw-part" role="alert">
+                    {widget.strings.part_failed}" "
+                    <button type="button" class="sw-link" on:click=move |_| widget.retry_part()>
+                        {widget.strings.retry}
+                    </button>
+                </p>
+            }
+        })
+    }
+}
+
+/// The open form, built by the on-demand part. The form opens only once the
+/// part is here, so the future is ready when first polled and the form is
+/// on screen in the same frame as the click's change.
+#[component]
+fn FormSlot(widget: Widget) -> impl IntoView {
+    let state = widget.state;
+    let open = Memo::new(move |_| state.with(|state| state.form.is_some()));
+    move || {
+        open.get()
+            .then(|| Suspend::new(async move { on_demand::form_view(widget).await.ok() }))
+    }
+}
+
+pub(super) fn true_false(value: bool) -> &'static str {
+    if value { "true" } else { "false" }
 }
 
 /// "We'll e-mail you when it's back": said once, where the form was.
@@ -146,12 +195,16 @@ fn MyReservation(widget: Widget) -> impl IntoView {
     let shown = Memo::new(move |_| state.with(|state| !matches!(state.mine, Mine::Nothing)));
     let text = move || panel().map(|panel| panel.text);
     let hidden = move || !panel().is_some_and(|panel| panel.cancellable);
+    let busy = move || true_false(state.with(|state| state.part.is_busy(Intent::Cancel)));
     move || {
         shown.get().then(|| {
             view! {
                 <div class="sw-mine" tabindex="-1" node_ref=widget.focus_ref(Focus::Mine)>
                     <span>{text}</span>
-                    <button type="button" class="sw-link" hidden=hidden on:click=move |_| widget.cancel_mine()>
+                    <button type="button" class="sw-link" hidden=hidden aria-busy=busy
+                        on:pointerenter=move |_| widget.prefetch_part()
+                        on:focus=move |_| widget.prefetch_part()
+                        on:click=move |_| widget.cancel_mine()>
                         {strings.cancel_reservation}
                     </button>
                 </div>
@@ -160,110 +213,3 @@ fn MyReservation(widget: Widget) -> impl IntoView {
     }
 }
 
-/// `sw-{n}-{part}`: an element id of widget number `n`.
-fn element_id(widget_number: u32, part: &str) -> String {
-    let mut id = String::from("sw-");
-    id.push_str(&number(widget_number));
-    id.push('-');
-    id.push_str(part);
-    id
-}
-
-fn true_false(value: bool) -> &'static str {
-    if value { "true" } else { "false" }
-}
-
-/// The reservation form, with the in-browser preview of the chosen quantity.
-#[component]
-fn ReserveForm(widget: Widget) -> impl IntoView {
-    let Widget {
-        state,
-        lang,
-        strings,
-        ..
-    } = widget;
-    // Built when it opens; its fields update in place (typing keeps the caret).
-    let open = Memo::new(move |_| state.with(|state| state.form.is_some()));
-    let read = move |pick: fn(&Form) -> Option<String>| {
-        move || state.with(|state| state.form.as_ref().and_then(pick))
-    };
-    let quantity = read(|form| Some(form.quantity.clone()));
-    let quantity_error = read(|form| form.quantity_error.clone());
-    let email_error = read(|form| form.email_error.clone());
-    let notice = read(|form| form.notice.clone());
-    let submitting =
-        move || state.with(|state| state.form.as_ref().is_some_and(|form| form.submitting));
-    let max = move || state.with(|state| state.load.max_quantity().map(number));
-    let preview = move || {
-        state.with(|state| {
-            let form = state.form.as_ref()?;
-            state.load.preview(&form.quantity, lang)
-        })
-    };
-    let typed = move |event: web_sys::Event, field: fn(&mut Form, String)| {
-        let value = event_target_value(&event);
-        widget.edit_form(|form| field(form, value));
-    };
-    move || {
-        open.get().then(|| {
-            // Fixed while the form is open.
-            let reserving = state.with_untracked(|state| {
-                state.form.as_ref().is_some_and(|form| form.purpose == Purpose::Reserve)
-            });
-            let (hint, submit, busy) = if reserving {
-                (strings.email_hint, strings.submit, strings.reserving)
-            } else {
-                (strings.notify_hint, strings.notify_submit, strings.sending)
-            };
-            // Ids unique on the page: several widgets may share a document.
-            let id = |part: &str| element_id(widget.number, part);
-            let (quantity_id, quantity_error_id) = (id("quantity"), id("quantity-error"));
-            let (email_id, email_hint_id, email_error_id) =
-                (id("email"), id("email-hint"), id("email-error"));
-            let email_described_by = email_error_id.clone() + " " + &email_hint_id;
-            view! {
-                <form class="sw-form" novalidate on:submit=move |event: web_sys::SubmitEvent| {
-                    event.prevent_default();
-                    widget.submit();
-                }>
-                    <div class="sw-field" hidden=!reserving>
-                        <label for=quantity_id.clone()>{strings.quantity}</label>
-                        <input id=quantity_id node_ref=widget.focus_ref(Focus::Quantity) name="quantity" type="number" inputmode="numeric" min="1"
-                            max=max
-                            prop:value=move || quantity().unwrap_or_default()
-                            aria-invalid=move || true_false(quantity_error().is_some())
-                            aria-describedby=quantity_error_id.clone()
-                            on:input=move |event| typed(event, |form, value| {
-                                form.quantity = value;
-                                form.quantity_error = None;
-                            }) />
-                        <span id=quantity_error_id class="sw-error">{quantity_error}</span>
-                    </div>
-                    <div class="sw-field sw-wide">
-                        <label for=email_id.clone()>{strings.email}</label>
-                        // Only the shopper writes the e-mail: no binding back to the input.
-                        <input id=email_id node_ref=widget.focus_ref(Focus::Email) name="email" type="email" autocomplete="email" spellcheck="false"
-                            aria-invalid=move || true_false(email_error().is_some())
-                            aria-describedby=email_described_by
-                            on:input=move |event| typed(event, |form, value| {
-                                form.email = value;
-                                form.email_error = None;
-                            }) />
-                        <span id=email_hint_id class="sw-hint">{hint}</span>
-                        <span id=email_error_id class="sw-error">{email_error}</span>
-                    </div>
-                    <p class="sw-preview" aria-live="polite" hidden=!reserving>{preview}</p>
-                    <p class="sw-notice" role="alert">{notice}</p>
-                    <div class="sw-actions">
-                        <button type="submit" class="sw-button" disabled=submitting aria-busy=move || true_false(submitting())>
-                            {move || if submitting() { busy } else { submit }}
-                        </button>
-                        <button type="button" class="sw-link" on:click=move |_| widget.close_form()>
-                            {strings.close}
-                        </button>
-                    </div>
-                </form>
-            }
-        })
-    }
-}

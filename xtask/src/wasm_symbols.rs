@@ -1,12 +1,14 @@
-//! Which code makes the wasm big: a names-preserving copy of the release
-//! build, read straight from its code and name sections (`wasm_sections`).
+//! Which code makes the first download big: a names-preserving copy of the
+//! main module of the split release build, read straight from its code and
+//! name sections (`wasm_sections`).
 
 use crate::run::command;
 use crate::{Result, wasm_sections};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-const RELEASE_WASM: &str = "target/wasm32-unknown-unknown/release/stock_widget.wasm";
+/// The main module as `cargo xtask build-widget` splits it, before wasm-bindgen.
+const MAIN_WASM: &str = "target/widget-split/stock-widget-core.wasm";
 const NAMED_DIR: &str = "target/widget-names";
 
 /// `{"crates": [{name, bytes}], "functions": [{name, bytes}]}`, largest first.
@@ -15,7 +17,8 @@ pub fn largest_contributors() -> Result<Value> {
     command(
         "wasm-bindgen",
         &[
-            RELEASE_WASM,
+            MAIN_WASM,
+            "--keep-lld-exports",
             "--target",
             "web",
             "--out-dir",

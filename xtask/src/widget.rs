@@ -1,4 +1,9 @@
-//! Builds the release widget: cargo → wasm-bindgen → wasm-opt → dist/widget/.
+//! Builds the release widget: cargo → wasm-split → wasm-bindgen → wasm-opt
+//! → dist/widget/.
+//!
+//! The wasm is split where the widget marks it (`src/widget/on_demand.rs`):
+//! the main module holds what a status needs, `split_*.wasm` what only the
+//! forms reach, fetched by the page when a shopper may need it.
 
 use crate::run::command;
 use crate::setup::{esbuild_path, wasm_opt_path};
@@ -6,6 +11,10 @@ use crate::{DIST_WIDGET, Result, size};
 use std::path::Path;
 
 const WASM_OUT: &str = "target/wasm32-unknown-unknown/release/stock_widget.wasm";
+/// Where the split modules and their JS loader are written, before wasm-bindgen.
+const SPLIT_DIR: &str = "target/widget-split";
+/// The split loader's module name, as the main wasm imports it.
+const SPLIT_LINK: &str = "./__wasm_split.js";
 /// wasm-bindgen's output name; `stock-widget.js` is the loader merchants load.
 const CORE_NAME: &str = "stock-widget-core";
 
@@ -38,7 +47,11 @@ pub fn compile() -> Result {
             "cdylib",
         ],
     )
-    .env("CARGO_ENCODED_RUSTFLAGS", &short_panic_paths())
+    // wasm-split reads the linker's relocations to move functions between modules.
+    .env(
+        "CARGO_ENCODED_RUSTFLAGS",
+        &format!("-Clink-args=--emit-relocs\x1f{}", short_panic_paths()),
+    )
     .status_ok()
 }
 
@@ -47,10 +60,11 @@ pub fn compile() -> Result {
 pub fn package() -> Result<size::Report> {
     let staging = "target/widget-staging";
     let _ = std::fs::remove_dir_all(staging);
+    let parts = split()?;
     command(
         "wasm-bindgen",
         &[
-            WASM_OUT,
+            &format!("{SPLIT_DIR}/{CORE_NAME}.wasm"),
             "--target",
             "web",
             "--out-dir",
@@ -60,6 +74,9 @@ pub fn package() -> Result<size::Report> {
             "--no-typescript",
             "--remove-name-section",
             "--remove-producers-section",
+            // The split modules import the table, memory and shared globals
+            // the linker exported; wasm-bindgen would drop those exports.
+            "--keep-lld-exports",
         ],
     )
     .status_ok()?;
@@ -68,35 +85,47 @@ pub fn package() -> Result<size::Report> {
     if !optimize(&wasm, &[])? {
         eprintln!("xtask: wasm-opt not available; skipping it");
     }
+    for part in &parts {
+        optimize(&format!("{SPLIT_DIR}/{part}"), &[])?;
+    }
+    copy(
+        &format!("{SPLIT_DIR}/{SPLIT_LINK}"),
+        &format!("{staging}/{SPLIT_LINK}"),
+    )?;
     let _ = std::fs::remove_dir_all(DIST_WIDGET);
     std::fs::create_dir_all(DIST_WIDGET)
         .map_err(|e| format!("cannot create {DIST_WIDGET}: {e}"))?;
-    // The loader imports the glue; bundled, they are one minified request, and
-    // the glue's exports the loader never imports are left out.
+    // The loader imports the glue, which imports the split loader; bundled,
+    // they are one minified request, and the glue's exports the loader never
+    // imports are left out.
     let loader = format!("{staging}/stock-widget.js");
     copy("src/widget/loader.js", &loader)?;
     let mut scripts = vec![String::from("stock-widget.js")];
     if !bundle(&loader, &format!("{DIST_WIDGET}/stock-widget.js"))? {
         eprintln!("xtask: esbuild not available; the loader and glue are served as written");
         copy(&loader, &format!("{DIST_WIDGET}/stock-widget.js"))?;
-        let glue = format!("{CORE_NAME}.js");
-        copy(
-            &format!("{staging}/{glue}"),
-            &format!("{DIST_WIDGET}/{glue}"),
-        )?;
-        scripts.push(glue);
+        for glue in [format!("{CORE_NAME}.js"), SPLIT_LINK.replace("./", "")] {
+            copy(
+                &format!("{staging}/{glue}"),
+                &format!("{DIST_WIDGET}/{glue}"),
+            )?;
+            scripts.push(glue);
+        }
     }
-    // The wasm's name carries a hash of its bytes, so it can be cached forever;
-    // the scripts that name it are rewritten to the hashed name.
-    let wasm_bytes = std::fs::read(&wasm).map_err(|e| format!("cannot read {wasm}: {e}"))?;
-    let plain_name = format!("{CORE_NAME}_bg.wasm");
-    let hashed_name = format!("{CORE_NAME}_bg.{}.wasm", content_hash(&wasm_bytes));
-    write(&format!("{DIST_WIDGET}/{hashed_name}"), &wasm_bytes)?;
+    // Every wasm's name carries a hash of its bytes, so it can be cached
+    // forever; the scripts that name it are rewritten to the hashed name.
+    let mut renames = vec![hashed(&wasm, &format!("{CORE_NAME}_bg.wasm"))?];
+    for part in &parts {
+        renames.push(hashed(&format!("{SPLIT_DIR}/{part}"), part)?);
+    }
     for script in &scripts {
         let path = format!("{DIST_WIDGET}/{script}");
-        let text =
+        let mut text =
             std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
-        write(&path, text.replace(&plain_name, &hashed_name).as_bytes())?;
+        for (plain, hashed) in &renames {
+            text = text.replace(&format!("./{plain}"), &format!("./{hashed}"));
+        }
+        write(&path, text.as_bytes())?;
     }
     // For framework users: TypeScript types and the Custom Elements Manifest.
     copy(
@@ -111,6 +140,41 @@ pub fn package() -> Result<size::Report> {
     let report = size::measure(Path::new(DIST_WIDGET))?;
     print!("{}", report.render());
     Ok(report)
+}
+
+/// Splits the release wasm at the widget's split points into the main
+/// module and the on-demand parts (their file names, returned) with the JS
+/// that loads them, all in `SPLIT_DIR`.
+fn split() -> Result<Vec<String>> {
+    let _ = std::fs::remove_dir_all(SPLIT_DIR);
+    let input = std::fs::read(WASM_OUT).map_err(|e| format!("cannot read {WASM_OUT}: {e}"))?;
+    let main_out = format!("{SPLIT_DIR}/{CORE_NAME}.wasm");
+    let main_module = format!("./{CORE_NAME}.js");
+    let mut options = wasm_split_cli_support::Options::new(&input);
+    options.output_dir = Path::new(SPLIT_DIR);
+    options.main_out_path = Path::new(&main_out);
+    options.link_name = SPLIT_LINK;
+    options.main_module = &main_module;
+    let split = wasm_split_cli_support::transform(options)
+        .map_err(|e| format!("wasm-split failed: {e:#}"))?;
+    let mut parts: Vec<String> = split
+        .split_modules
+        .iter()
+        .filter_map(|path| path.file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .collect();
+    parts.sort();
+    Ok(parts)
+}
+
+/// Copies the wasm at `path` into the widget's folder under a name with its
+/// content hash: (`plain` name, hashed name).
+fn hashed(path: &str, plain: &str) -> Result<(String, String)> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let stem = plain.trim_end_matches(".wasm");
+    let name = format!("{stem}.{}.wasm", content_hash(&bytes));
+    write(&format!("{DIST_WIDGET}/{name}"), &bytes)?;
+    Ok((plain.to_string(), name))
 }
 
 /// `wasm-opt -Oz` in place, with `extra` flags; `false` when wasm-opt is not installed.

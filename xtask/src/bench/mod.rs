@@ -75,7 +75,9 @@ pub fn run(only_stores: bool) -> Result {
         "widget_size": {
             "files": report.files.iter().map(|f| json!({"name": f.name, "raw": f.raw, "gzip": f.gzip, "brotli": f.brotli})).collect::<Vec<_>>(),
             "total_brotli": report.total_brotli(),
-            "budget_brotli": size::BUDGET_BROTLI_BYTES,
+            "budget_brotli": size::WHOLE_BUDGET,
+            "first_download_brotli": report.first_download_brotli(),
+            "first_download_budget_brotli": size::FIRST_DOWNLOAD_BUDGET,
             "largest_wasm_contributors": contributors,
         },
         "time_to_status": browser["time_to_status"],

@@ -1,0 +1,159 @@
+//! The on-demand part of the widget: the reservation and "email me" form,
+//! sending it, and cancelling a reservation. `cargo xtask build-widget`
+//! splits everything only these functions reach into a second wasm module
+//! (`wasm_split`, as Leptos's `#[lazy]` does), fetched when a shopper shows
+//! intent or the page is idle next to a form it may open; pages that only
+//! show a status never download it.
+//!
+//! Each entry point is `fallible`: a part that cannot be fetched is an `Err`
+//! the controller shows with a retry, never a panic.
+
+use super::controller::Widget;
+use super::form::{Form, Purpose};
+use super::i18n::number;
+use super::state::Focus;
+use super::view::true_false;
+use leptos::prelude::*;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
+use std::cell::Cell;
+
+/// The on-demand part could not be downloaded (the browser's console says why).
+pub struct PartMissing;
+
+impl From<SplitLoaderError> for PartMissing {
+    fn from(_: SplitLoaderError) -> PartMissing {
+        PartMissing
+    }
+}
+
+thread_local! {
+    static LOADED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The part is here: what needs it can run at once.
+pub fn is_loaded() -> bool {
+    LOADED.with(Cell::get)
+}
+
+/// Downloads the part (once per page; a failed download is tried afresh).
+pub async fn load() -> Result<(), PartMissing> {
+    if is_loaded() {
+        return Ok(());
+    }
+    preload_forms().await?;
+    LOADED.with(|loaded| loaded.set(true));
+    Ok(())
+}
+
+/// The open form of `widget`, built in the on-demand part.
+#[wasm_split(forms, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_forms))]
+pub fn form_view(widget: Widget) -> Result<AnyView, PartMissing> {
+    Ok(view! { <ReserveForm widget /> }.into_any())
+}
+
+/// Cancels the shopper's reservation, from the on-demand part.
+#[wasm_split(forms, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn cancel(widget: Widget) -> Result<(), PartMissing> {
+    widget.cancel_now();
+    Ok(())
+}
+
+/// `sw-{n}-{part}`: an element id of widget number `n`.
+fn element_id(widget_number: u32, part: &str) -> String {
+    let mut id = String::from("sw-");
+    id.push_str(&number(widget_number));
+    id.push('-');
+    id.push_str(part);
+    id
+}
+
+
+/// The reservation form, with the in-browser preview of the chosen quantity.
+#[component]
+fn ReserveForm(widget: Widget) -> impl IntoView {
+    let Widget {
+        state,
+        lang,
+        strings,
+        ..
+    } = widget;
+    let read = move |pick: fn(&Form) -> Option<String>| {
+        move || state.with(|state| state.form.as_ref().and_then(pick))
+    };
+    let quantity = read(|form| Some(form.quantity.clone()));
+    let quantity_error = read(|form| form.quantity_error.clone());
+    let email_error = read(|form| form.email_error.clone());
+    let notice = read(|form| form.notice.clone());
+    let submitting =
+        move || state.with(|state| state.form.as_ref().is_some_and(|form| form.submitting));
+    let max = move || state.with(|state| state.load.max_quantity().map(number));
+    let preview = move || {
+        state.with(|state| {
+            let form = state.form.as_ref()?;
+            state.load.preview(&form.quantity, lang)
+        })
+    };
+    let typed = move |event: web_sys::Event, field: fn(&mut Form, String)| {
+        let value = event_target_value(&event);
+        widget.edit_form(|form| field(form, value));
+    };
+    // Built when it opens (see `view.rs`); its fields update in place
+    // (typing keeps the caret). Fixed while the form is open:
+    let reserving = state.with_untracked(|state| {
+        state.form.as_ref().is_some_and(|form| form.purpose == Purpose::Reserve)
+    });
+    let (hint, submit, busy) = if reserving {
+        (strings.email_hint, strings.submit, strings.reserving)
+    } else {
+        (strings.notify_hint, strings.notify_submit, strings.sending)
+    };
+    // Ids unique on the page: several widgets may share a document.
+    let id = |part: &str| element_id(widget.number, part);
+    let (quantity_id, quantity_error_id) = (id("quantity"), id("quantity-error"));
+    let (email_id, email_hint_id, email_error_id) =
+        (id("email"), id("email-hint"), id("email-error"));
+    let email_described_by = email_error_id.clone() + " " + &email_hint_id;
+    view! {
+        <form class="sw-form" novalidate on:submit=move |event: web_sys::SubmitEvent| {
+            event.prevent_default();
+            widget.submit();
+        }>
+            <div class="sw-field" hidden=!reserving>
+                <label for=quantity_id.clone()>{strings.quantity}</label>
+                <input id=quantity_id node_ref=widget.focus_ref(Focus::Quantity) name="quantity" type="number" inputmode="numeric" min="1"
+                    max=max
+                    prop:value=move || quantity().unwrap_or_default()
+                    aria-invalid=move || true_false(quantity_error().is_some())
+                    aria-describedby=quantity_error_id.clone()
+                    on:input=move |event| typed(event, |form, value| {
+                        form.quantity = value;
+                        form.quantity_error = None;
+                    }) />
+                <span id=quantity_error_id class="sw-error">{quantity_error}</span>
+            </div>
+            <div class="sw-field sw-wide">
+                <label for=email_id.clone()>{strings.email}</label>
+                // Only the shopper writes the e-mail: no binding back to the input.
+                <input id=email_id node_ref=widget.focus_ref(Focus::Email) name="email" type="email" autocomplete="email" spellcheck="false"
+                    aria-invalid=move || true_false(email_error().is_some())
+                    aria-describedby=email_described_by
+                    on:input=move |event| typed(event, |form, value| {
+                        form.email = value;
+                        form.email_error = None;
+                    }) />
+                <span id=email_hint_id class="sw-hint">{hint}</span>
+                <span id=email_error_id class="sw-error">{email_error}</span>
+            </div>
+            <p class="sw-preview" aria-live="polite" hidden=!reserving>{preview}</p>
+            <p class="sw-notice" role="alert">{notice}</p>
+            <div class="sw-actions">
+                <button type="submit" class="sw-button" disabled=submitting aria-busy=move || true_false(submitting())>
+                    {move || if submitting() { busy } else { submit }}
+                </button>
+                <button type="button" class="sw-link" on:click=move |_| widget.close_form()>
+                    {strings.close}
+                </button>
+            </div>
+        </form>
+    }
+}
