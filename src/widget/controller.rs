@@ -13,7 +13,7 @@ use super::live;
 use super::mine::Remembered;
 use super::on_demand;
 use super::options::resolve_lang;
-use super::part::Intent;
+use super::part::{Intent, Prefetch};
 use super::state::{Action, FetchError, Focus, FollowUp, Load, State, Store, error_text};
 use super::storage;
 use crate::api::{Availability, MAX_REQUEST_QUANTITY};
@@ -43,6 +43,8 @@ struct Config {
     owner: Option<WeakOwner>,
     /// Write the schema.org `Offer` JSON-LD beside the widget.
     structured_data: bool,
+    /// When to fetch the forms' part before the shopper asks for it.
+    prefetch: Prefetch,
     /// Bumped by each new load, so a stale retry loop stops.
     generation: Cell<u32>,
     /// The first status has been shown (and the performance mark set).
@@ -107,6 +109,7 @@ impl Widget {
         lang: Option<String>,
         host: Option<HtmlElement>,
         structured_data: bool,
+        prefetch: Prefetch,
     ) -> Widget {
         let lang = resolve_lang(lang.as_deref());
         let api = String::from(api.as_deref().unwrap_or("").trim_end_matches('/'));
@@ -124,6 +127,7 @@ impl Widget {
                 sku,
                 host,
                 structured_data,
+                prefetch,
                 owner: Owner::current().map(|owner| owner.downgrade()),
                 generation: Cell::new(0),
                 marked: Cell::new(false),
@@ -264,7 +268,10 @@ impl Widget {
             matches!(state.action(), Action::Reserve | Action::Notify)
         });
         // A form the shopper may open: its part comes while the page is idle.
-        if offers_form == Some(true) && !on_demand::is_loaded() {
+        let on_idle = self
+            .config
+            .with_value(|config| config.prefetch == Prefetch::Idle);
+        if offers_form == Some(true) && on_idle && !on_demand::is_loaded() {
             self.spawn(async move {
                 host::idle().await;
                 self.prefetch_part();
@@ -409,7 +416,10 @@ impl Widget {
 
     /// "Try again" after the on-demand part could not be fetched.
     pub fn retry_part(self) {
-        if let Some(intent) = self.state.with_untracked(|state| state.part.failed_intent()) {
+        if let Some(intent) = self
+            .state
+            .with_untracked(|state| state.part.failed_intent())
+        {
             self.when_part_is_here(intent);
         }
     }

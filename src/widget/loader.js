@@ -101,7 +101,7 @@ export function mount(element, options) {
 }
 
 class StockStatusElement extends HTMLElement {
-  static get observedAttributes() { return ['sku', 'api', 'quantity', 'lang', 'structured-data']; }
+  static get observedAttributes() { return ['sku', 'api', 'quantity', 'lang', 'structured-data', 'prefetch']; }
 
   connectedCallback() { this.render(); }
 
@@ -126,6 +126,8 @@ class StockStatusElement extends HTMLElement {
     const lang = this.getAttribute('lang');
     if (lang) opts.lang = lang;
     if (this.hasAttribute('structured-data')) opts.structuredData = true;
+    const prefetch = this.getAttribute('prefetch');
+    if (prefetch) opts.prefetch = prefetch;
     return opts;
   }
 

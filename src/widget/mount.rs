@@ -110,6 +110,7 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<WidgetHandle, JsErro
         lang: options.lang,
         sku: options.sku,
         structured_data: options.structured_data,
+        prefetch: options.prefetch,
         host: Some(host),
     };
     let owner = Owner::new();

@@ -6,7 +6,8 @@
 //! show a status never download it.
 //!
 //! Each entry point is `fallible`: a part that cannot be fetched is an `Err`
-//! the controller shows with a retry, never a panic.
+//! the controller shows with a retry, never a panic. Without the `split`
+//! feature (wasm-bindgen-test builds) the same functions are compiled in.
 
 use super::controller::Widget;
 use super::form::{Form, Purpose};
@@ -14,7 +15,7 @@ use super::i18n::number;
 use super::state::Focus;
 use super::view::true_false;
 use leptos::prelude::*;
-use leptos::wasm_split::{SplitLoaderError, wasm_split};
+use leptos::wasm_split::SplitLoaderError;
 use std::cell::Cell;
 
 /// The on-demand part could not be downloaded (the browser's console says why).
@@ -40,22 +41,47 @@ pub async fn load() -> Result<(), PartMissing> {
     if is_loaded() {
         return Ok(());
     }
+    #[cfg(feature = "split")]
     preload_forms().await?;
     LOADED.with(|loaded| loaded.set(true));
     Ok(())
 }
 
-/// The open form of `widget`, built in the on-demand part.
-#[wasm_split(forms, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_forms))]
-pub fn form_view(widget: Widget) -> Result<AnyView, PartMissing> {
-    Ok(view! { <ReserveForm widget /> }.into_any())
+/// An entry point of the on-demand part: an `async fn` that fetches the
+/// part first (with the `split` feature) and then runs `$body` there.
+macro_rules! on_demand {
+    ($(#[$attr:meta])* pub fn $name:ident($arg:ident: $ty:ty) -> $ret:ty $body:block) => {
+        $(#[$attr])*
+        #[cfg(feature = "split")]
+        #[leptos::wasm_split::wasm_split(forms, wasm_split_path = ::leptos::wasm_split, fallible)]
+        pub fn $name($arg: $ty) -> $ret $body
+
+        $(#[$attr])*
+        #[cfg(not(feature = "split"))]
+        pub async fn $name($arg: $ty) -> $ret $body
+    };
 }
 
-/// Cancels the shopper's reservation, from the on-demand part.
-#[wasm_split(forms, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn cancel(widget: Widget) -> Result<(), PartMissing> {
-    widget.cancel_now();
+/// Fetches the part without running anything in it.
+#[cfg(feature = "split")]
+#[leptos::wasm_split::wasm_split(forms, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_forms))]
+fn fetch_only(_: ()) -> Result<(), PartMissing> {
     Ok(())
+}
+
+on_demand! {
+    /// The open form of `widget`, built in the on-demand part.
+    pub fn form_view(widget: Widget) -> Result<AnyView, PartMissing> {
+        Ok(view! { <ReserveForm widget /> }.into_any())
+    }
+}
+
+on_demand! {
+    /// Cancels the shopper's reservation, from the on-demand part.
+    pub fn cancel(widget: Widget) -> Result<(), PartMissing> {
+        widget.cancel_now();
+        Ok(())
+    }
 }
 
 /// `sw-{n}-{part}`: an element id of widget number `n`.
@@ -66,7 +92,6 @@ fn element_id(widget_number: u32, part: &str) -> String {
     id.push_str(part);
     id
 }
-
 
 /// The reservation form, with the in-browser preview of the chosen quantity.
 #[component]
@@ -100,7 +125,10 @@ fn ReserveForm(widget: Widget) -> impl IntoView {
     // Built when it opens (see `view.rs`); its fields update in place
     // (typing keeps the caret). Fixed while the form is open:
     let reserving = state.with_untracked(|state| {
-        state.form.as_ref().is_some_and(|form| form.purpose == Purpose::Reserve)
+        state
+            .form
+            .as_ref()
+            .is_some_and(|form| form.purpose == Purpose::Reserve)
     });
     let (hint, submit, busy) = if reserving {
         (strings.email_hint, strings.submit, strings.reserving)

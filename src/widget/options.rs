@@ -2,6 +2,7 @@
 //! read option by option with `serde-wasm-bindgen`.
 
 use super::i18n::Lang;
+use super::part::Prefetch;
 use crate::api::MAX_REQUEST_QUANTITY;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsError, JsValue};
@@ -15,13 +16,22 @@ pub struct WidgetOptions {
     pub lang: Option<String>,
     /// Also write a schema.org `Offer` as JSON-LD into the page.
     pub structured_data: bool,
+    /// When the forms' part is fetched before it is needed.
+    pub prefetch: Prefetch,
 }
 
 fn invalid(message: &str) -> JsError {
     JsError::new(&(String::from("stock-status: ") + message))
 }
 
-const OPTION_NAMES: [&str; 5] = ["sku", "api", "quantity", "lang", "structuredData"];
+const OPTION_NAMES: [&str; 6] = [
+    "sku",
+    "api",
+    "quantity",
+    "lang",
+    "structuredData",
+    "prefetch",
+];
 
 /// One option, read with serde-wasm-bindgen (`undefined` and `null` are `None`).
 /// Read one by one, so a wrong type is reported with the option's name.
@@ -52,7 +62,7 @@ impl WidgetOptions {
                 return Err(invalid(
                     &(String::from("unknown option `")
                         + &key
-                        + "` (expected sku, api, quantity, lang, structuredData)"),
+                        + "` (expected sku, api, quantity, lang, structuredData, prefetch)"),
                 ));
             }
         }
@@ -63,6 +73,11 @@ impl WidgetOptions {
         let sku = text("sku")?;
         let api = text("api")?;
         let lang = text("lang")?;
+        let prefetch_rule = || invalid("`prefetch` must be \"idle\" or \"intent\"");
+        let prefetch = match text("prefetch").map_err(|_| prefetch_rule())? {
+            None => Prefetch::Idle,
+            Some(word) => Prefetch::parse(&word).ok_or_else(prefetch_rule)?,
+        };
         let structured_data: Option<bool> = read(options, "structuredData")
             .map_err(|_| invalid("`structuredData` must be true or false"))?;
         let quantity: Option<f64> =
@@ -81,6 +96,7 @@ impl WidgetOptions {
             quantity,
             lang,
             structured_data: structured_data.unwrap_or(false),
+            prefetch,
         })
     }
 }

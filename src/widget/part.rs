@@ -4,6 +4,28 @@
 
 use super::form::Purpose;
 
+/// When a widget that offers a form fetches the on-demand part before the
+/// shopper asks for it (the `prefetch` option).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Prefetch {
+    /// When the page is idle after the status shows, and on intent (default).
+    #[default]
+    Idle,
+    /// Only on intent: pointer over or focus on a button that needs it.
+    Intent,
+}
+
+impl Prefetch {
+    /// `"idle"` or `"intent"`.
+    pub fn parse(text: &str) -> Option<Prefetch> {
+        match text {
+            "idle" => Some(Prefetch::Idle),
+            "intent" => Some(Prefetch::Intent),
+            _ => None,
+        }
+    }
+}
+
 /// What the shopper asked for that needs the on-demand part.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Intent {
@@ -73,6 +95,15 @@ mod tests {
     const RESERVE: Intent = Intent::Open(Purpose::Reserve);
 
     #[test]
+    fn prefetch_reads_its_two_words_only() {
+        assert_eq!(Prefetch::parse("idle"), Some(Prefetch::Idle));
+        assert_eq!(Prefetch::parse("intent"), Some(Prefetch::Intent));
+        assert_eq!(Prefetch::parse("Intent"), None);
+        assert_eq!(Prefetch::parse(""), None);
+        assert_eq!(Prefetch::default(), Prefetch::Idle);
+    }
+
+    #[test]
     fn a_click_waits_for_the_part_then_is_carried_out_once() {
         let mut part = Part::Idle;
         assert!(part.ask(RESERVE), "the first ask starts the download");
@@ -88,7 +119,11 @@ mod tests {
         let mut part = Part::Idle;
         assert!(part.ask(RESERVE));
         assert!(!part.ask(Intent::Cancel));
-        assert_eq!(part.arrived(true), Some(Intent::Cancel), "the latest intent wins");
+        assert_eq!(
+            part.arrived(true),
+            Some(Intent::Cancel),
+            "the latest intent wins"
+        );
     }
 
     #[test]

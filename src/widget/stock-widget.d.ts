@@ -15,6 +15,12 @@ export interface MountOptions {
   lang?: string;
   /** Also keep a schema.org `Offer` as JSON-LD in the element's light DOM. */
   structuredData?: boolean;
+  /**
+   * When the part with the reserve and "email me" forms is downloaded, for a
+   * product that offers one: `idle` (default) when the page is idle after the
+   * status shows, `intent` only when the shopper points at or focuses the button.
+   */
+  prefetch?: 'idle' | 'intent';
 }
 
 /** A mounted widget. */
@@ -110,6 +116,7 @@ export interface StockStatusAttributes {
   quantity?: number | `${number}`;
   lang?: string;
   'structured-data'?: boolean | '';
+  prefetch?: 'idle' | 'intent';
   id?: string;
   class?: string;
   className?: string;

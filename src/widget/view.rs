@@ -7,7 +7,7 @@ use super::controller::Widget;
 use super::form::Purpose;
 use super::mine::Mine;
 use super::on_demand;
-use super::part::Intent;
+use super::part::{Intent, Prefetch};
 use super::state::{Action, Focus, State};
 use leptos::prelude::*;
 use web_sys::HtmlElement;
@@ -39,10 +39,15 @@ pub fn StockStatus(
     /// child of the host element (or of the widget's root).
     #[prop(optional)]
     structured_data: bool,
+    /// When the part with the forms is fetched: by default when the page is
+    /// idle after a status that offers a form; `Prefetch::Intent` waits for
+    /// the shopper to point at or focus its button.
+    #[prop(optional)]
+    prefetch: Prefetch,
 ) -> impl IntoView {
     // Without a host the root carries `data-state` from its first frame.
     let initial_state = host.is_none().then_some("loading");
-    let widget = Widget::new(sku, api, quantity, lang, host, structured_data);
+    let widget = Widget::new(sku, api, quantity, lang, host, structured_data, prefetch);
     let lang = widget.lang;
     view! {
         // `lang` on the root: screen readers pronounce the widget's words in its language.
@@ -112,7 +117,9 @@ fn OpenForm(widget: Widget, purpose: Purpose) -> impl IntoView {
         Purpose::Notify => widget.strings.notify,
     };
     let busy = move || {
-        let busy = widget.state.with(|state| state.part.is_busy(Intent::Open(purpose)));
+        let busy = widget
+            .state
+            .with(|state| state.part.is_busy(Intent::Open(purpose)));
         true_false(busy)
     };
     // Pointing at it or focusing it shows intent: the form's part is fetched
@@ -212,4 +219,3 @@ fn MyReservation(widget: Widget) -> impl IntoView {
         })
     }
 }
-

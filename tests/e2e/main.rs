@@ -10,6 +10,7 @@ mod browser;
 mod demo;
 mod live;
 mod notify;
+mod on_demand;
 mod shopper;
 mod storefront;
 mod widget;

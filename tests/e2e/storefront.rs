@@ -72,11 +72,18 @@ impl Storefront {
         listener: tokio::net::TcpListener,
         pages: Vec<(&'static str, String)>,
     ) -> Storefront {
+        let widget = crate::support::project_dir().join("dist/widget");
+        Storefront::serve_widget_from(listener, pages, &widget)
+    }
+
+    /// Serves the widget's files from `widget_dir` (a copy a test may change).
+    pub fn serve_widget_from(
+        listener: tokio::net::TcpListener,
+        pages: Vec<(&'static str, String)>,
+        widget_dir: &std::path::Path,
+    ) -> Storefront {
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let mut router = Router::new().nest_service(
-            "/widget",
-            ServeDir::new(crate::support::project_dir().join("dist/widget")),
-        );
+        let mut router = Router::new().nest_service("/widget", ServeDir::new(widget_dir));
         router = router.route(
             "/csp-watch.js",
             get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], CSP_WATCH_JS) }),

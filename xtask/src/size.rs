@@ -75,7 +75,9 @@ impl Report {
         let mut over = Vec::new();
         for (what, bytes, budget) in self.budgets() {
             if bytes > budget {
-                over.push(format!("{what} is {bytes} bytes brotli, over its budget of {budget}"));
+                over.push(format!(
+                    "{what} is {bytes} bytes brotli, over its budget of {budget}"
+                ));
             }
         }
         if over.is_empty() {
@@ -87,7 +89,11 @@ impl Report {
 
     fn budgets(&self) -> [(&'static str, u64, u64); 2] {
         [
-            ("the first download", self.first_download_brotli(), FIRST_DOWNLOAD_BUDGET),
+            (
+                "the first download",
+                self.first_download_brotli(),
+                FIRST_DOWNLOAD_BUDGET,
+            ),
             ("the whole widget", self.total_brotli(), WHOLE_BUDGET),
         ]
     }

@@ -45,6 +45,8 @@ pub fn compile() -> Result {
             "wasm32-unknown-unknown",
             "--crate-type",
             "cdylib",
+            "--features",
+            "split",
         ],
     )
     // wasm-split reads the linker's relocations to move functions between modules.

@@ -26,7 +26,10 @@ pub(super) fn summary(results: &Value) -> String {
             file["brotli"]
         ));
     }
-    out.push_str(&format!("\nFirst download (before the status shows): **{}** bytes brotli, budget {} bytes.\n", size["first_download_brotli"], size["first_download_budget_brotli"]));
+    out.push_str(&format!(
+        "\nFirst download (before the status shows): **{}** bytes brotli, budget {} bytes.\n",
+        size["first_download_brotli"], size["first_download_budget_brotli"]
+    ));
     out.push_str(&format!("\nWhole widget (with the on-demand forms): **{}** bytes brotli, budget {} bytes.\n\nLargest contributors to the wasm (bytes of code before compression):\n\n", size["total_brotli"], size["budget_brotli"]));
     for entry in size["largest_wasm_contributors"]["crates"]
         .as_array()
