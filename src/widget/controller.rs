@@ -56,6 +56,8 @@ struct Config {
     focusable: RefCell<[Option<HtmlElement>; 5]>,
     /// Where the focus goes once that element is on screen.
     focus: Cell<Option<Focus>>,
+    /// The form the on-demand part built, until the view shows it.
+    form_view: RefCell<Option<AnyView>>,
 }
 
 /// One widget's state and actions; `Copy`, so every closure gets its own.
@@ -134,6 +136,7 @@ impl Widget {
                 listening: Cell::new(false),
                 focusable: RefCell::default(),
                 focus: Cell::new(None),
+                form_view: RefCell::new(None),
             }),
             state: RwSignal::new(State::new(remembered.clone())),
             root: NodeRef::new(),
@@ -453,17 +456,35 @@ impl Widget {
 
     fn carry_out(self, intent: Intent) {
         match intent {
-            Intent::Open(purpose) => {
+            // The part is here: these cannot fail, and answer within the
+            // task (no network), so the form is on screen in the next frame.
+            Intent::Open(purpose) => self.spawn(async move {
+                let opening = on_demand::Opening {
+                    widget: self,
+                    purpose,
+                };
+                let Ok(form) = on_demand::form_view(opening).await else {
+                    return;
+                };
+                self.config
+                    .with_value(|config| config.form_view.replace(Some(form)));
                 let quantity = self.quantity;
                 let first =
                     self.change(|state| state.open_form(purpose, quantity, host::random_key));
                 self.focus(first);
-            }
+            }),
             Intent::Cancel => self.spawn(async move {
-                // Here already: this cannot fail.
                 let _ = on_demand::cancel(self).await;
             }),
         }
+    }
+
+    /// The form the on-demand part built for the form just opened (taken
+    /// once: the view shows it until the form closes).
+    pub fn take_form_view(self) -> Option<AnyView> {
+        self.config
+            .try_with_value(|config| config.form_view.take())
+            .flatten()
     }
 
     pub fn close_form(self) {

@@ -18,6 +18,13 @@ use leptos::prelude::*;
 use leptos::wasm_split::SplitLoaderError;
 use std::cell::Cell;
 
+/// The form about to open: built before the state says it is open, so the
+/// view can show it at once.
+pub struct Opening {
+    pub widget: Widget,
+    pub purpose: Purpose,
+}
+
 /// The on-demand part could not be downloaded (the browser's console says why).
 pub struct PartMissing;
 
@@ -71,8 +78,9 @@ fn fetch_only(_: ()) -> Result<(), PartMissing> {
 
 on_demand! {
     /// The open form of `widget`, built in the on-demand part.
-    pub fn form_view(widget: Widget) -> Result<AnyView, PartMissing> {
-        Ok(view! { <ReserveForm widget /> }.into_any())
+    pub fn form_view(opening: Opening) -> Result<AnyView, PartMissing> {
+        let Opening { widget, purpose } = opening;
+        Ok(view! { <ReserveForm widget purpose /> }.into_any())
     }
 }
 
@@ -95,7 +103,7 @@ fn element_id(widget_number: u32, part: &str) -> String {
 
 /// The reservation form, with the in-browser preview of the chosen quantity.
 #[component]
-fn ReserveForm(widget: Widget) -> impl IntoView {
+fn ReserveForm(widget: Widget, purpose: Purpose) -> impl IntoView {
     let Widget {
         state,
         lang,
@@ -122,14 +130,8 @@ fn ReserveForm(widget: Widget) -> impl IntoView {
         let value = event_target_value(&event);
         widget.edit_form(|form| field(form, value));
     };
-    // Built when it opens (see `view.rs`); its fields update in place
-    // (typing keeps the caret). Fixed while the form is open:
-    let reserving = state.with_untracked(|state| {
-        state
-            .form
-            .as_ref()
-            .is_some_and(|form| form.purpose == Purpose::Reserve)
-    });
+    // Built as it opens; its fields update in place (typing keeps the caret).
+    let reserving = purpose == Purpose::Reserve;
     let (hint, submit, busy) = if reserving {
         (strings.email_hint, strings.submit, strings.reserving)
     } else {

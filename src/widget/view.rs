@@ -6,7 +6,6 @@
 use super::controller::Widget;
 use super::form::Purpose;
 use super::mine::Mine;
-use super::on_demand;
 use super::part::{Intent, Prefetch};
 use super::state::{Action, Focus, State};
 use leptos::prelude::*;
@@ -155,17 +154,12 @@ fn PartFailed(widget: Widget) -> impl IntoView {
     }
 }
 
-/// The open form, built by the on-demand part. The form opens only once the
-/// part is here, so the future is ready when first polled and the form is
-/// on screen in the same frame as the click's change.
+/// The open form, as the on-demand part built it just before opening it.
 #[component]
 fn FormSlot(widget: Widget) -> impl IntoView {
     let state = widget.state;
     let open = Memo::new(move |_| state.with(|state| state.form.is_some()));
-    move || {
-        open.get()
-            .then(|| Suspend::new(async move { on_demand::form_view(widget).await.ok() }))
-    }
+    move || open.get().then(|| widget.take_form_view()).flatten()
 }
 
 pub(super) fn true_false(value: bool) -> &'static str {

@@ -7,7 +7,8 @@
 //! - `build-widget`  the release widget into `dist/widget/`, with a size report;
 //!   `--why` adds its largest crates and functions
 //! - `bench`         size, time to status, API throughput, contention, memory,
-//!   SQLite vs PostgreSQL (`--stores`: only that), `--webhooks`: the outbox's cost
+//!   SQLite vs PostgreSQL (`--stores`: only that), `--webhooks`: the outbox's cost,
+//!   `--widget`: only size, time to status and click → form
 //! - `setup`         only the installs (`--browser` adds Chromium + ChromeDriver,
 //!   `--postgres` PostgreSQL's server binaries)
 
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
         Some("dev") => dev(&args[1..]),
         Some("test") => suite::run(),
         Some("bench") if args.iter().any(|arg| arg == "--webhooks") => webhook_bench::run(),
+        Some("bench") if args.iter().any(|arg| arg == "--widget") => bench::widget_only(),
         Some("bench") => bench::run(args.iter().any(|arg| arg == "--stores")),
         Some("build-widget") => build_widget(args.iter().any(|arg| arg == "--why")),
         Some("setup") => {
@@ -57,7 +59,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev [serve options…] | test | bench [--stores | --webhooks] | build-widget [--why] | setup [--browser] [--postgres]>"
+                "usage: cargo xtask <dev [serve options…] | test | bench [--stores | --webhooks | --widget] | build-widget [--why] | setup [--browser] [--postgres]>"
             );
             return ExitCode::from(2);
         }

@@ -2,7 +2,9 @@
 //! memory, and the two stores (SQLite, PostgreSQL with one and three
 //! servers), measured side by side in one run. Writes
 //! `target/bench/results.json` and `target/bench/summary.md`;
-//! `cargo xtask bench --stores` runs only the stores' comparison.
+//! `cargo xtask bench --stores` runs only the stores' comparison,
+//! `cargo xtask bench --widget` only the widget's size, time to status and
+//! click → form (`target/bench/widget.json`).
 //!
 //! `server` starts the release server, `http` is a minimal client, `browser`
 //! measures in Chromium (time to status, bytes on the wire, Lighthouse),
@@ -32,6 +34,35 @@ pub(crate) const TOKEN: &str = "bench-admin-token";
 const CLIENTS: usize = 32;
 pub(crate) const HOT_STOCK: u32 = 400;
 pub(crate) const HOT_LIMIT: u32 = 200;
+
+/// Size, time to status and click → form: what a widget change moves.
+pub fn widget_only() -> Result {
+    setup::ensure_all(true)?;
+    setup::ensure_bench_tools()?;
+    std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
+    let report = widget::build()?;
+    build_server()?;
+    let db = format!("{OUT_DIR}/bench-widget.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{db}{suffix}"));
+    }
+    write_bench_www()?;
+    let mut server = Server::start(&db)?;
+    let browser = browser::time_to_status(&server.base);
+    server.stop();
+    let browser = browser?;
+    let results = json!({
+        "first_download_brotli": report.first_download_brotli(),
+        "total_brotli": report.total_brotli(),
+        "time_to_status": browser["time_to_status"],
+        "time_to_status_ratios": browser::time_ratios(&browser["time_to_status"]),
+        "click_to_form": browser["click_to_form"],
+    });
+    let pretty = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
+    std::fs::write(format!("{OUT_DIR}/widget.json"), &pretty).map_err(|e| e.to_string())?;
+    println!("{pretty}");
+    Ok(())
+}
 
 pub fn run(only_stores: bool) -> Result {
     if only_stores {
@@ -82,6 +113,7 @@ pub fn run(only_stores: bool) -> Result {
         },
         "time_to_status": browser["time_to_status"],
         "time_to_status_ratios": browser::time_ratios(&browser["time_to_status"]),
+        "click_to_form": browser["click_to_form"],
         "wire": browser::wire(&browser["wire"], report.total_brotli()),
         "lighthouse": lighthouse,
         "api_throughput": throughput,
