@@ -269,7 +269,7 @@ fn constrain_bodies(schemas: &mut Value) {
         "minItems": 1,
         "maxItems": MAX_BULK_PRODUCTS,
         "items": {"$ref": "#/components/schemas/BulkProductItem"},
-        "description": "A SKU at most once.",
+        "description": "A SKU at most once: a repeated SKU is refused with 422 naming it (a rule JSON Schema cannot state).",
     });
 }
 

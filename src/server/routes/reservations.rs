@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
     tag = "public",
     params(
         ("sku" = inline(Sku), Path),
-        ("Idempotency-Key" = inline(Option<IdempotencyKey>), Header, description = "1–255 visible ASCII characters; the same key with the same body replays the first response"),
+        ("Idempotency-Key" = inline(Option<IdempotencyKey>), Header, description = "1–255 visible ASCII characters; the same key with the same body replays the first response. A key belongs to one request body: the same key with another body is refused with 422 `idempotency_key_reused` (a rule JSON Schema cannot state: send a fresh key with each new reservation)"),
     ),
     request_body = ReservationRequest,
     responses(
