@@ -27,9 +27,13 @@ mod wording;
 
 // The browser side.
 #[cfg(target_arch = "wasm32")]
+mod actions;
+#[cfg(target_arch = "wasm32")]
 mod batch;
 #[cfg(target_arch = "wasm32")]
 mod controller;
+#[cfg(target_arch = "wasm32")]
+mod handle;
 #[cfg(target_arch = "wasm32")]
 mod host;
 #[cfg(target_arch = "wasm32")]
@@ -49,5 +53,11 @@ mod view;
 
 #[cfg(target_arch = "wasm32")]
 pub use mount::{STYLES, WidgetHandle, mount};
+
+/// An ARIA boolean attribute's value.
+#[cfg(target_arch = "wasm32")]
+fn true_false(value: bool) -> &'static str {
+    if value { "true" } else { "false" }
+}
 #[cfg(target_arch = "wasm32")]
 pub use view::{StockStatus, StockStatusProps};

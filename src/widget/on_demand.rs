@@ -9,11 +9,11 @@
 //! the controller shows with a retry, never a panic. Without the `split`
 //! feature (wasm-bindgen-test builds) the same functions are compiled in.
 
-use super::controller::Widget;
 use super::form::{Form, Purpose};
+use super::handle::Widget;
 use super::i18n::number;
 use super::state::Focus;
-use super::view::true_false;
+use super::true_false;
 use leptos::prelude::*;
 use leptos::wasm_split::SplitLoaderError;
 use std::cell::Cell;

@@ -3,11 +3,12 @@
 //! words in `i18n.rs`, the requests and their effects in `controller.rs`;
 //! here they are wired to signals and the DOM.
 
-use super::controller::Widget;
 use super::form::Purpose;
+use super::handle::Widget;
 use super::mine::Mine;
 use super::part::{Intent, Prefetch};
 use super::state::{Action, Focus, State};
+use super::true_false;
 use leptos::prelude::*;
 use web_sys::HtmlElement;
 
@@ -160,10 +161,6 @@ fn FormSlot(widget: Widget) -> impl IntoView {
     let state = widget.state;
     let open = Memo::new(move |_| state.with(|state| state.form.is_some()));
     move || open.get().then(|| widget.take_form_view()).flatten()
-}
-
-pub(super) fn true_false(value: bool) -> &'static str {
-    if value { "true" } else { "false" }
 }
 
 /// "We'll e-mail you when it's back": said once, where the form was.
