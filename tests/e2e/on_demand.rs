@@ -24,6 +24,27 @@ async fn fetched(browser: &Browser) -> Value {
     browser.eval(FETCHED, vec![]).await
 }
 
+/// Waits until the page has asked for the forms' part.
+async fn part_fetched(browser: &Browser, what: &str) {
+    browser
+        .wait_for(
+            what,
+            "return performance.getEntriesByType('resource').some((entry) => entry.name.includes('/split_'));",
+            vec![],
+        )
+        .await;
+}
+
+/// Clicks the element `selector` in the widget for `sku`, as a shopper does.
+async fn click(browser: &Browser, sku: &str, selector: &str) {
+    browser
+        .shadow_element(sku, selector)
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn after_idle(browser: &Browser) {
     browser
         .client
@@ -78,13 +99,7 @@ async fn a_status_only_page_never_fetches_the_forms_and_a_backorder_page_does_wh
     // after the status (never before it: it is not on the status's path).
     browser.goto(&storefront.url("/backorder")).await;
     assert_eq!(browser.widget_status("BACK").await.0, "backorder");
-    browser
-        .wait_for(
-            "the forms' part to be prefetched",
-            "return performance.getEntriesByType('resource').some((entry) => entry.name.includes('/split_'));",
-            vec![],
-        )
-        .await;
+    part_fetched(&browser, "the forms' part to be prefetched").await;
     let order = browser
         .eval(
             "const ready = performance.getEntriesByName('stock-status:ready:BACK')[0].startTime;
@@ -99,12 +114,7 @@ async fn a_status_only_page_never_fetches_the_forms_and_a_backorder_page_does_wh
         "the part is asked for after the status shows"
     );
     // Opening the form now needs nothing more from the network.
-    browser
-        .shadow_element("BACK", ".sw-row .sw-button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "BACK", ".sw-row .sw-button").await;
     browser.shadow_element("BACK", ".sw-form").await;
     assert_eq!(fetched(&browser).await, json!([1, 1]));
     browser.close().await;
@@ -128,22 +138,11 @@ async fn with_prefetch_intent_the_forms_come_when_the_shopper_reaches_for_a_butt
             vec![serde_json::to_value(&notify).unwrap()],
         )
         .await;
-    browser
-        .wait_for(
-            "the part to be fetched on focus",
-            "return performance.getEntriesByType('resource').some((entry) => entry.name.includes('/split_'));",
-            vec![],
-        )
-        .await;
+    part_fetched(&browser, "the part to be fetched on focus").await;
     notify.click().await.unwrap();
     browser.shadow_element("OUT", ".sw-form").await;
     // One part serves every widget of the page: the other form opens too.
-    browser
-        .shadow_element("BACK", ".sw-row .sw-button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "BACK", ".sw-row .sw-button").await;
     browser
         .shadow_element("BACK", ".sw-form input[name=quantity]")
         .await;
@@ -184,12 +183,7 @@ async fn a_part_that_cannot_be_fetched_is_said_with_a_retry_that_works() {
     after_idle(&browser).await;
     assert_eq!(browser.shadow_text("BACK", ".sw-part").await, None);
 
-    browser
-        .shadow_element("BACK", ".sw-row .sw-button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "BACK", ".sw-row .sw-button").await;
     let said = browser
         .wait_for_text("BACK", ".sw-part", "couldn't be loaded")
         .await;
@@ -201,12 +195,7 @@ async fn a_part_that_cannot_be_fetched_is_said_with_a_retry_that_works() {
     for (path, bytes) in taken {
         std::fs::write(path, bytes).unwrap();
     }
-    browser
-        .shadow_element("BACK", ".sw-part button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "BACK", ".sw-part button").await;
     browser
         .shadow_element("BACK", ".sw-form input[name=email]")
         .await;

@@ -35,19 +35,25 @@ const CLIENTS: usize = 32;
 pub(crate) const HOT_STOCK: u32 = 400;
 pub(crate) const HOT_LIMIT: u32 = 200;
 
-/// Size, time to status and click → form: what a widget change moves.
-pub fn widget_only() -> Result {
+/// The tools, the release widget (its size report) and the release server
+/// on a fresh SQLite database `name` with the demo catalogue.
+fn prepare(name: &str) -> Result<(size::Report, Server)> {
     setup::ensure_all(true)?;
     setup::ensure_bench_tools()?;
     std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
     let report = widget::build()?;
     build_server()?;
-    let db = format!("{OUT_DIR}/bench-widget.db");
+    let db = format!("{OUT_DIR}/{name}");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{db}{suffix}"));
     }
     write_bench_www()?;
-    let mut server = Server::start(&db)?;
+    Ok((report, Server::start(&db)?))
+}
+
+/// Size, time to status and click → form: what a widget change moves.
+pub fn widget_only() -> Result {
+    let (report, mut server) = prepare("bench-widget.db")?;
     let browser = browser::time_to_status(&server.base);
     server.stop();
     let browser = browser?;
@@ -75,19 +81,8 @@ pub fn run(only_stores: bool) -> Result {
         println!("{summary}");
         return Ok(());
     }
-    setup::ensure_all(true)?;
-    setup::ensure_bench_tools()?;
-    std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
-    let report = widget::build()?;
+    let (report, mut server) = prepare("bench.db")?;
     let contributors = wasm_symbols::largest_contributors()?;
-    build_server()?;
-
-    let db = format!("{OUT_DIR}/bench.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{db}{suffix}"));
-    }
-    write_bench_www()?;
-    let mut server = Server::start(&db)?;
     let machine = machine();
     eprintln!("xtask bench: server at {}", server.base);
 
