@@ -58,10 +58,19 @@ pub struct Availability {
     pub from_stock: u32,
     pub backordered: u32,
     pub fulfillable: bool,
-    /// `YYYY-MM-DD`; only when part of the request is backordered and it is fulfillable.
+    /// `YYYY-MM-DD`, when the backordered part likely ships (from the
+    /// purchase orders and the supplier's record); only when part of the
+    /// request is backordered and it is fulfillable.
     #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<String>, format = Date))]
     pub ship_date: Option<Date>,
     pub ships_in_days: Option<u32>,
+    /// When it ships at the latest (the supplier's 90th percentile);
+    /// `null` where `ship_date` is.
+    #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<String>, format = Date))]
+    pub ship_date_latest: Option<Date>,
+    #[serde(default)]
+    pub ships_in_days_latest: Option<u32>,
     /// RFC 3339 time the answer was computed.
     pub as_of: String,
     /// The schema.org `Offer.availability` for this answer, for a shop's
@@ -77,7 +86,7 @@ pub struct Availability {
     /// the widget can preview other quantities with the shared logic; `null`
     /// when nothing can be backordered.
     #[serde(default)]
-    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<Object>, example = json!({"arrivals": [{"units": 4, "date": "2026-12-04"}], "later": "2026-12-12"})))]
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<Object>, example = json!({"arrivals": [{"units": 4, "date": "2026-12-04"}], "later": "2026-12-12", "arrivals_latest": [{"units": 4, "date": "2026-12-07"}], "later_latest": "2026-12-16"})))]
     pub backorder_outlook: Option<BackorderOutlook>,
 }
 
@@ -107,6 +116,8 @@ impl Availability {
             fulfillable: quote.fulfillable,
             ship_date: quote.ship_date,
             ships_in_days: quote.ships_in_days,
+            ship_date_latest: quote.ship_date_latest,
+            ships_in_days_latest: quote.ships_in_days_latest,
             as_of,
             schema_org_availability: String::from(schema_org_availability(
                 quote.status,
@@ -145,12 +156,14 @@ impl Availability {
             None if capacity == Some(0) => BackorderOutlook {
                 arrivals: Vec::new(),
                 later: today,
+                arrivals_latest: None,
+                later_latest: None,
             },
             // Backorders are possible but their supply is unknown: no honest preview.
             None => return None,
         };
         Some((
-            Inventory::from_outlook(self.available, capacity, &outlook, today),
+            Inventory::from_outlook(self.available, capacity, &outlook),
             today,
         ))
     }
@@ -331,10 +344,16 @@ pub struct Reservation {
     /// Backordered units still waiting.
     pub outstanding: u32,
     pub status: ReservationStatus,
-    /// When the last waiting unit is expected; `null` when nothing waits.
+    /// When the last waiting unit likely ships; `null` when nothing waits.
     #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<String>, format = Date))]
     pub ship_date: Option<Date>,
     pub ships_in_days: Option<u32>,
+    /// When it ships at the latest; `null` where `ship_date` is.
+    #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<String>, format = Date))]
+    pub ship_date_latest: Option<Date>,
+    #[serde(default)]
+    pub ships_in_days_latest: Option<u32>,
     /// Masked, e.g. `j***@example.com`.
     pub email: String,
     /// RFC 3339.

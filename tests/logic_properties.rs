@@ -4,8 +4,8 @@
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use stock_widget::logic::{
-    BackorderPolicy, Date, Inventory, InventoryError, PurchaseOrder, QueueEntry, ReservationKey,
-    Signals, Status, signals,
+    BackorderPolicy, Date, Inventory, InventoryError, Lateness, PurchaseOrder, QueueEntry,
+    ReservationKey, Signals, Status, signals,
 };
 
 fn today() -> Date {
@@ -19,6 +19,36 @@ fn purchase_order() -> impl Strategy<Value = PurchaseOrder> {
     })
 }
 
+/// A supplier's record: days late of its received purchase orders (some
+/// early), from none to more than it keeps.
+fn supplier_record() -> impl Strategy<Value = Vec<i32>> {
+    proptest::collection::vec(-6i32..25, 0..26)
+}
+
+/// When the unit at `position` arrives if every ETA holds: orders by ETA,
+/// overdue ones today, units beyond them after the lead time but not before
+/// the last order (the rule before supplier records).
+fn eta_only_arrival(state: &Inventory, position: u64) -> Date {
+    let mut orders: Vec<PurchaseOrder> = state
+        .incoming
+        .iter()
+        .copied()
+        .filter(|o| o.quantity > 0)
+        .collect();
+    orders.sort_by_key(|order| order.eta);
+    let mut cumulative = 0u64;
+    for order in &orders {
+        cumulative += order.quantity as u64;
+        if cumulative >= position {
+            return order.eta.max(today());
+        }
+    }
+    let after_lead = today().plus_days(state.lead_time_days);
+    orders
+        .last()
+        .map_or(after_lead, |last| after_lead.max(last.eta))
+}
+
 fn inventory() -> impl Strategy<Value = Inventory> {
     (
         0u32..60,
@@ -30,23 +60,28 @@ fn inventory() -> impl Strategy<Value = Inventory> {
         proptest::collection::vec(purchase_order(), 0..4),
         proptest::collection::vec(1u32..15, 0..5),
     )
+        .prop_flat_map(|state| (Just(state), supplier_record()))
         .prop_map(
-            |(stock, safety_stock, low, backorders, limit, lead, incoming, queued)| Inventory {
-                stock,
-                safety_stock,
-                low_stock_threshold: low,
-                backorders,
-                backorder_limit: limit,
-                lead_time_days: lead,
-                incoming,
-                queue: queued
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, outstanding)| QueueEntry {
-                        reservation: 1_000 + index as u64,
-                        outstanding,
-                    })
-                    .collect(),
+            |((stock, safety_stock, low, backorders, limit, lead, incoming, queued), record)| {
+                Inventory {
+                    stock,
+                    safety_stock,
+                    low_stock_threshold: low,
+                    backorders,
+                    backorder_limit: limit,
+                    lead_time_days: lead,
+                    incoming,
+                    lateness: Lateness::from_record(&record),
+                    stated_supply: None,
+                    queue: queued
+                        .into_iter()
+                        .enumerate()
+                        .map(|(index, outstanding)| QueueEntry {
+                            reservation: 1_000 + index as u64,
+                            outstanding,
+                        })
+                        .collect(),
+                }
             },
         )
 }
@@ -152,7 +187,7 @@ proptest! {
     #[test]
     fn browser_preview_quotes_exactly_like_the_server(state in inventory(), quantity in 1u32..150) {
         let outlook = state.backorder_outlook(today());
-        let preview = Inventory::from_outlook(state.available(), state.backorder_capacity(), &outlook, today());
+        let preview = Inventory::from_outlook(state.available(), state.backorder_capacity(), &outlook);
         let server = state.quote(quantity, today()).unwrap();
         let browser = preview.quote(quantity, today()).unwrap();
         prop_assert_eq!(browser.status, server.status);
@@ -161,6 +196,42 @@ proptest! {
         prop_assert_eq!(browser.fulfillable, server.fulfillable);
         prop_assert_eq!(browser.ship_date, server.ship_date);
         prop_assert_eq!(browser.ships_in_days, server.ships_in_days);
+        prop_assert_eq!(browser.ship_date_latest, server.ship_date_latest);
+        prop_assert_eq!(browser.ships_in_days_latest, server.ships_in_days_latest);
+    }
+
+    /// Every ship window: today ≤ likely ≤ latest, for quotes and estimates.
+    #[test]
+    fn windows_never_start_before_today_or_end_before_they_start(state in inventory(), position in 1u64..300, quantity in 1u32..150) {
+        let (likely, latest) = state.window_of_position(position, today());
+        prop_assert!(today() <= likely && likely <= latest);
+        let quote = state.quote(quantity, today()).unwrap();
+        prop_assert_eq!(quote.ship_date.is_some(), quote.ship_date_latest.is_some());
+        if let (Some(likely), Some(latest)) = (quote.ship_date, quote.ship_date_latest) {
+            prop_assert!(today() <= likely && likely <= latest);
+            prop_assert_eq!(quote.ships_in_days_latest, Some(latest.days_after(today()) as u32));
+        }
+        for estimate in state.estimates(today()) {
+            prop_assert!(today() <= estimate.ship_date && estimate.ship_date <= estimate.ship_date_latest);
+        }
+    }
+
+    /// A supplier that was late every time never makes a date earlier than the
+    /// ETAs alone would.
+    #[test]
+    fn a_late_supplier_never_moves_a_date_earlier(state in inventory(), late in proptest::collection::vec(1i32..25, 3..26), position in 1u64..300) {
+        let state = Inventory { lateness: Lateness::from_record(&late), ..state };
+        let (likely, _) = state.window_of_position(position, today());
+        prop_assert!(likely >= eta_only_arrival(&state, position));
+    }
+
+    /// Fewer than three received purchase orders say nothing: the ETAs hold,
+    /// and the window is one day.
+    #[test]
+    fn fewer_than_three_records_change_nothing(state in inventory(), record in proptest::collection::vec(-6i32..25, 0..3), position in 1u64..300) {
+        let state = Inventory { lateness: Lateness::from_record(&record), ..state };
+        let expected = eta_only_arrival(&state, position);
+        prop_assert_eq!(state.window_of_position(position, today()), (expected, expected));
     }
 
     /// Random placements, receipts and cancellations: units are conserved, nobody is

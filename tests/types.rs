@@ -109,8 +109,11 @@ fn the_manifest_lists_every_css_custom_property_the_styles_read() {
 
 #[test]
 fn the_manifest_lists_the_events_the_widget_dispatches() {
-    let controller = read(&project_dir().join("src/widget/controller.rs"));
-    let dispatched: BTreeSet<String> = controller
+    // What the widget does by itself and what the shopper's actions do.
+    let sources = ["controller.rs", "actions.rs"]
+        .map(|file| read(&project_dir().join("src/widget").join(file)))
+        .join("\n");
+    let dispatched: BTreeSet<String> = sources
         .split(".emit(\"")
         .skip(1)
         .map(|rest| format!("stock-status:{}", &rest[..rest.find('"').unwrap()]))

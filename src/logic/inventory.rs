@@ -8,6 +8,7 @@ use super::outcome::{
     Arrival, BackorderOutlook, Cancellation, Estimate, Fill, InventoryError, Placement, Quote,
     Receipt, ReservationKey, Status,
 };
+use super::supply::{Lateness, Schedule, order_window, unordered_window};
 use serde::{Deserialize, Serialize};
 
 /// Supplier lead time used when the merchant does not set one.
@@ -51,6 +52,11 @@ pub struct Inventory {
     pub incoming: Vec<PurchaseOrder>,
     /// Backordered units of earlier reservations, first come first served.
     pub queue: Vec<QueueEntry>,
+    /// How late the supplier delivers ([`Lateness::UNKNOWN`]: the ETAs hold).
+    pub lateness: Lateness,
+    /// A browser's copy ([`Inventory::from_outlook`]): supply as a public
+    /// answer states it, instead of `incoming` and `lateness`.
+    pub stated_supply: Option<BackorderOutlook>,
 }
 
 impl Inventory {
@@ -65,6 +71,8 @@ impl Inventory {
             lead_time_days: DEFAULT_LEAD_TIME_DAYS,
             incoming: Vec::new(),
             queue: Vec::new(),
+            lateness: Lateness::UNKNOWN,
+            stated_supply: None,
         }
     }
 
@@ -123,8 +131,8 @@ impl Inventory {
         let from_stock = quantity.min(available);
         let backordered = quantity - from_stock;
         let fulfillable = max_quantity.is_none_or(|max| quantity <= max);
-        let ship_date = (fulfillable && backordered > 0)
-            .then(|| self.arrival_of_position(self.queued() + backordered as u64, today));
+        let window = (fulfillable && backordered > 0)
+            .then(|| self.window_of_position(self.queued() + backordered as u64, today));
         Ok(Quote {
             status: self.status(),
             available,
@@ -134,15 +142,15 @@ impl Inventory {
             from_stock,
             backordered,
             fulfillable,
-            ship_date,
-            ships_in_days: ship_date.map(|date| days_until(date, today)),
+            ship_date: window.map(|(likely, _)| likely),
+            ships_in_days: window.map(|(likely, _)| days_until(likely, today)),
+            ship_date_latest: window.map(|(_, latest)| latest),
+            ships_in_days_latest: window.map(|(_, latest)| days_until(latest, today)),
         })
     }
 
     /// Open purchase orders by `eta`; orders with the same `eta` keep their order.
     pub fn supply_schedule(&self) -> Vec<PurchaseOrder> {
-        // Insertion sort: stable, a handful of orders, and far less code in the
-        // widget's wasm than the standard library's sort.
         let mut schedule: Vec<PurchaseOrder> = Vec::with_capacity(self.incoming.len());
         for order in self.incoming.iter().filter(|order| order.quantity > 0) {
             let at = schedule.partition_point(|earlier| earlier.eta <= order.eta);
@@ -151,34 +159,62 @@ impl Inventory {
         schedule
     }
 
-    /// When the unit at 1-based queue `position` arrives.
-    ///
-    /// Units arrive with the purchase orders in `eta` order; a position beyond
-    /// all incoming units arrives after the supplier's lead time, but never
-    /// before supply that is already scheduled. Overdue orders count as today.
+    /// Supply as it likely arrives and as it arrives at the latest: each
+    /// purchase order in its window, units beyond them after the lead time.
+    /// Units fill the queue in the order they arrive, so each schedule is
+    /// sorted by its own dates.
+    pub fn schedules(&self, today: Date) -> (Schedule, Schedule) {
+        if let Some(stated) = &self.stated_supply {
+            return (
+                Schedule::new(&stated.arrivals, stated.later),
+                Schedule::new(
+                    stated.arrivals_latest.as_ref().unwrap_or(&stated.arrivals),
+                    stated.later_latest.unwrap_or(stated.later),
+                ),
+            );
+        }
+        let mut likely = Vec::with_capacity(self.incoming.len());
+        let mut latest = Vec::with_capacity(self.incoming.len());
+        for order in &self.incoming {
+            let window = order_window(order.eta, self.lateness, self.lead_time_days, today);
+            likely.push(Arrival {
+                units: order.quantity,
+                date: window.likely,
+            });
+            latest.push(Arrival {
+                units: order.quantity,
+                date: window.latest,
+            });
+        }
+        let beyond = unordered_window(self.lateness, self.lead_time_days, today);
+        (
+            Schedule::new(&likely, beyond.likely),
+            Schedule::new(&latest, beyond.latest),
+        )
+    }
+
+    /// When the unit at 1-based queue `position` likely ships, and at the latest.
+    pub fn window_of_position(&self, position: u64, today: Date) -> (Date, Date) {
+        let (likely, latest) = self.schedules(today);
+        (likely.arrival(position), latest.arrival(position))
+    }
+
+    /// When the unit at 1-based queue `position` likely arrives.
     pub fn arrival_of_position(&self, position: u64, today: Date) -> Date {
-        let schedule = self.supply_schedule();
-        arrival_in_schedule(&schedule, self.lead_time_days, position, today)
+        self.window_of_position(position, today).0
     }
 
     /// The supply that new backorders would get, after the current queue.
     pub fn backorder_outlook(&self, today: Date) -> BackorderOutlook {
-        let schedule = self.supply_schedule();
-        let mut skip = self.queued();
-        let mut arrivals = Vec::new();
-        for order in &schedule {
-            let taken = skip.min(order.quantity as u64);
-            skip -= taken;
-            let units = order.quantity - taken as u32;
-            if units > 0 {
-                arrivals.push(Arrival {
-                    units,
-                    date: order.eta.max(today),
-                });
-            }
+        let (likely, latest) = self.schedules(today);
+        let queued = self.queued();
+        let (likely, latest) = (likely.after(queued), latest.after(queued));
+        BackorderOutlook {
+            arrivals: likely.arrivals,
+            later: likely.later,
+            arrivals_latest: Some(latest.arrivals),
+            later_latest: Some(latest.later),
         }
-        let later = arrival_in_schedule(&schedule, self.lead_time_days, u64::MAX, today);
-        BackorderOutlook { arrivals, later }
     }
 
     /// The inventory a shopper's browser can rebuild from a public availability
@@ -189,28 +225,16 @@ impl Inventory {
         available: u32,
         backorder_capacity: Option<u32>,
         outlook: &BackorderOutlook,
-        today: Date,
     ) -> Inventory {
         Inventory {
-            stock: available,
-            safety_stock: 0,
-            low_stock_threshold: 0,
             backorders: if backorder_capacity == Some(0) {
                 BackorderPolicy::Deny
             } else {
                 BackorderPolicy::Allow
             },
             backorder_limit: backorder_capacity,
-            lead_time_days: outlook.later.days_after(today).clamp(0, u32::MAX as i64) as u32,
-            incoming: outlook
-                .arrivals
-                .iter()
-                .map(|arrival| PurchaseOrder {
-                    quantity: arrival.units,
-                    eta: arrival.date,
-                })
-                .collect(),
-            queue: Vec::new(),
+            stated_supply: Some(outlook.clone()),
+            ..Inventory::new(available)
         }
     }
 
@@ -240,6 +264,8 @@ impl Inventory {
             backordered: quote.backordered,
             ship_date: quote.ship_date,
             ships_in_days: quote.ships_in_days,
+            ship_date_latest: quote.ship_date_latest,
+            ships_in_days_latest: quote.ships_in_days_latest,
         };
         Ok((next, placement))
     }
@@ -288,15 +314,15 @@ impl Inventory {
 
     /// Current estimates of every queued reservation, in queue order.
     pub fn estimates(&self, today: Date) -> Vec<Estimate> {
-        let schedule = self.supply_schedule();
+        let (likely, latest) = self.schedules(today);
         let mut before: u64 = 0;
         let mut estimates = Vec::with_capacity(self.queue.len());
         for entry in self.queue.iter().filter(|entry| entry.outstanding > 0) {
             let first_position = before + 1;
             let last_position = before + entry.outstanding as u64;
             before = last_position;
-            let ship_date =
-                arrival_in_schedule(&schedule, self.lead_time_days, last_position, today);
+            let ship_date = likely.arrival(last_position);
+            let ship_date_latest = latest.arrival(last_position);
             estimates.push(Estimate {
                 reservation: entry.reservation,
                 outstanding: entry.outstanding,
@@ -304,6 +330,8 @@ impl Inventory {
                 last_position,
                 ship_date,
                 ships_in_days: days_until(ship_date, today),
+                ship_date_latest,
+                ships_in_days_latest: days_until(ship_date_latest, today),
             });
         }
         estimates
@@ -337,26 +365,6 @@ impl Inventory {
 
 fn days_until(date: Date, today: Date) -> u32 {
     date.days_after(today).clamp(0, u32::MAX as i64) as u32
-}
-
-fn arrival_in_schedule(
-    schedule: &[PurchaseOrder],
-    lead_time_days: u32,
-    position: u64,
-    today: Date,
-) -> Date {
-    let mut cumulative: u64 = 0;
-    for order in schedule {
-        cumulative += order.quantity as u64;
-        if cumulative >= position {
-            return order.eta.max(today);
-        }
-    }
-    let after_lead_time = today.plus_days(lead_time_days);
-    match schedule.last() {
-        Some(last) => after_lead_time.max(last.eta),
-        None => after_lead_time,
-    }
 }
 
 /// The schedule after `received` units arrived, earliest orders first.

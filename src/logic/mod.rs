@@ -8,6 +8,7 @@ mod date;
 mod inventory;
 mod outcome;
 mod signals;
+mod supply;
 
 pub use date::Date;
 pub use inventory::{
@@ -18,6 +19,7 @@ pub use outcome::{
     Receipt, ReservationKey, Status, customer_allowance,
 };
 pub use signals::{Signals, signals};
+pub use supply::{Lateness, MIN_RECORDS, RECORD_LENGTH, Schedule, Window, order_window};
 
 #[cfg(test)]
 mod tests;

@@ -28,9 +28,12 @@ pub struct Quote {
     pub from_stock: u32,
     pub backordered: u32,
     pub fulfillable: bool,
-    /// Only for a fulfillable request with a backordered part.
+    /// Only for a fulfillable request with a backordered part: when it
+    /// likely ships, and at the latest.
     pub ship_date: Option<Date>,
     pub ships_in_days: Option<u32>,
+    pub ship_date_latest: Option<Date>,
+    pub ships_in_days_latest: Option<u32>,
 }
 
 /// What a successful placement committed.
@@ -40,6 +43,8 @@ pub struct Placement {
     pub backordered: u32,
     pub ship_date: Option<Date>,
     pub ships_in_days: Option<u32>,
+    pub ship_date_latest: Option<Date>,
+    pub ships_in_days_latest: Option<u32>,
 }
 
 /// Units handed to a queued reservation by a receipt or a cancellation.
@@ -76,8 +81,11 @@ pub struct Estimate {
     /// 1-based queue positions of its first and last outstanding unit.
     pub first_position: u64,
     pub last_position: u64,
+    /// When its last unit likely ships, and at the latest.
     pub ship_date: Date,
     pub ships_in_days: u32,
+    pub ship_date_latest: Date,
+    pub ships_in_days_latest: u32,
 }
 
 /// When units ordered now on backorder would arrive: the open supply left
@@ -85,10 +93,17 @@ pub struct Estimate {
 /// the server would, without revealing the queue or the purchase orders.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackorderOutlook {
-    /// Units not yet promised, by arrival date (never before `today`).
+    /// Units not yet promised, by likely arrival date (never before `today`).
     pub arrivals: Vec<Arrival>,
-    /// When units beyond all `arrivals` arrive.
+    /// When units beyond all `arrivals` likely arrive.
     pub later: Date,
+    /// The same units by the date they arrive at the latest; absent (an
+    /// answer without windows): as likely.
+    #[serde(default)]
+    pub arrivals_latest: Option<Vec<Arrival>>,
+    /// When units beyond all `arrivals_latest` arrive at the latest.
+    #[serde(default)]
+    pub later_latest: Option<Date>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

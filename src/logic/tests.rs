@@ -428,3 +428,41 @@ fn signals_fire_on_the_edge_not_the_level() {
         "safety stock does not ship"
     );
 }
+
+#[test]
+fn an_outlook_without_windows_previews_one_day_windows() {
+    // What a backend from before ship windows sends: likely dates only.
+    let outlook = BackorderOutlook {
+        arrivals: vec![Arrival {
+            units: 3,
+            date: today().plus_days(4),
+        }],
+        later: today().plus_days(9),
+        arrivals_latest: None,
+        later_latest: None,
+    };
+    let preview = Inventory::from_outlook(0, None, &outlook);
+    let quote = preview.quote(5, today()).unwrap();
+    assert_eq!(quote.ship_date, Some(today().plus_days(9)));
+    assert_eq!(quote.ship_date_latest, quote.ship_date);
+}
+
+#[test]
+fn a_late_supplier_widens_the_window_of_every_position() {
+    let inventory = Inventory {
+        lateness: Lateness::from_record(&[1, 2, 3, 4, 10]),
+        incoming: vec![po(2, 5)],
+        lead_time_days: 7,
+        ..allowing(0)
+    };
+    // p50 = sorted[ceil(2.5) - 1] = 3, p90 = sorted[ceil(4.5) - 1] = 10.
+    assert_eq!(
+        inventory.window_of_position(2, today()),
+        (today().plus_days(8), today().plus_days(15))
+    );
+    // Beyond the order: the lead time plus p50, plus p90.
+    assert_eq!(
+        inventory.window_of_position(3, today()),
+        (today().plus_days(10), today().plus_days(17))
+    );
+}

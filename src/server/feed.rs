@@ -331,6 +331,8 @@ mod tests {
                 lead_time_days: 0,
                 incoming: Vec::new(),
                 queue: Vec::new(),
+                lateness: crate::logic::Lateness::UNKNOWN,
+                stated_supply: None,
             },
             max_per_customer: None,
         }

@@ -11,7 +11,8 @@ const OFFER_SELECTOR: &str = ":scope > script[data-stock-status-offer]";
 /// Writes the schema.org `Offer` for `availability` as JSON-LD into `target`'s
 /// light DOM, where search engines read structured data, replacing the last
 /// one. The availability follows the same rule as the server's
-/// `schema_org_availability`; a backorder says when it starts.
+/// `schema_org_availability`; a backorder says when it starts, and its ship
+/// window in days as `deliveryLeadTime`.
 pub fn write_offer(target: &HtmlElement, availability: &Availability) {
     let offer = js_sys::Object::new();
     let field = |key: &str, value: &str| {
@@ -26,6 +27,21 @@ pub fn write_offer(target: &HtmlElement, availability: &Availability) {
     );
     if let (Status::Backorder, Some(date)) = (availability.status, availability.ship_date) {
         field("availabilityStarts", &date.to_iso());
+    }
+    if let (Status::Backorder, Some(likely), Some(latest)) = (
+        availability.status,
+        availability.ships_in_days,
+        availability.ships_in_days_latest,
+    ) {
+        let lead_time = js_sys::Object::new();
+        let set = |key: &str, value: JsValue| {
+            let _ = js_sys::Reflect::set(&lead_time, &key.into(), &value);
+        };
+        set("@type", "QuantitativeValue".into());
+        set("minValue", likely.into());
+        set("maxValue", latest.into());
+        set("unitCode", "DAY".into());
+        let _ = js_sys::Reflect::set(&offer, &"deliveryLeadTime".into(), &lead_time);
     }
     let Ok(json) = js_sys::JSON::stringify(&offer) else {
         return;

@@ -148,6 +148,10 @@ pub struct Plural {
 }
 
 pub struct Strings {
+    /// A range ending in a singular count ("0–1") takes the singular form:
+    /// CLDR's plural ranges say so for German and French, not for English
+    /// or Spanish ("0–1 days", "0–1 días").
+    pub range_ends_singular: bool,
     pub loading: &'static str,
     pub in_stock: &'static str,
     pub only_left: Plural,
@@ -170,6 +174,8 @@ pub struct Strings {
     pub reserved: &'static str,
     pub reference: &'static str,
     pub ships_on: &'static str,
+    /// `{d}` the likely date, `{e}` the latest.
+    pub ships_between: &'static str,
     pub ready: &'static str,
     pub you_reserved: &'static str,
     pub cancel_reservation: &'static str,
@@ -197,6 +203,7 @@ pub struct Strings {
 }
 
 static EN: Strings = Strings {
+    range_ends_singular: false,
     loading: "Checking availability…",
     in_stock: "In stock",
     only_left: Plural {
@@ -227,6 +234,7 @@ static EN: Strings = Strings {
     reserved: "Reserved: {n}",
     reference: "Reference",
     ships_on: "Expected to ship on {d}.",
+    ships_between: "Expected to ship between {d} and {e}.",
     ready: "ready to ship",
     you_reserved: "You reserved {n}",
     cancel_reservation: "Cancel reservation",
@@ -250,6 +258,7 @@ static EN: Strings = Strings {
 };
 
 static DE: Strings = Strings {
+    range_ends_singular: true,
     loading: "Verfügbarkeit wird geprüft …",
     in_stock: "Auf Lager",
     only_left: Plural {
@@ -280,6 +289,7 @@ static DE: Strings = Strings {
     reserved: "Reserviert: {n}",
     reference: "Referenz",
     ships_on: "Voraussichtlicher Versand am {d}.",
+    ships_between: "Voraussichtlicher Versand zwischen {d} und {e}.",
     ready: "versandbereit",
     you_reserved: "Sie haben {n} reserviert",
     cancel_reservation: "Reservierung stornieren",
@@ -303,6 +313,7 @@ static DE: Strings = Strings {
 };
 
 static FR: Strings = Strings {
+    range_ends_singular: true,
     loading: "Vérification de la disponibilité…",
     in_stock: "En stock",
     only_left: Plural {
@@ -333,6 +344,7 @@ static FR: Strings = Strings {
     reserved: "Réservé : {n}",
     reference: "Référence",
     ships_on: "Expédition prévue le {d}.",
+    ships_between: "Expédition prévue entre le {d} et le {e}.",
     ready: "prêt à être expédié",
     you_reserved: "Vous avez réservé {n}",
     cancel_reservation: "Annuler la réservation",
@@ -356,6 +368,7 @@ static FR: Strings = Strings {
 };
 
 static ES: Strings = Strings {
+    range_ends_singular: false,
     loading: "Comprobando disponibilidad…",
     in_stock: "En stock",
     only_left: Plural {
@@ -386,6 +399,7 @@ static ES: Strings = Strings {
     reserved: "Reservado: {n}",
     reference: "Referencia",
     ships_on: "Envío previsto el {d}.",
+    ships_between: "Envío previsto entre el {d} y el {e}.",
     ready: "listo para enviar",
     you_reserved: "Has reservado {n}",
     cancel_reservation: "Cancelar la reserva",
@@ -455,6 +469,21 @@ pub fn fill(template: &str, key: &str, value: &str) -> String {
 }
 
 /// A plural template with `{n}` filled in.
+/// `plural` for the range `from`–`to` ("14–18 days"), in the form CLDR's
+/// plural ranges give for these four languages: the plural, unless the end
+/// is singular and the language says so.
+pub fn count_range(locale: impl Locale, plural: &Plural, from: u32, to: u32) -> String {
+    let template = if locale.strings().range_ends_singular && locale.is_one(to) {
+        plural.one
+    } else {
+        plural.other
+    };
+    let mut range = number(from);
+    range.push('–');
+    range.push_str(&number(to));
+    fill(template, "n", &range)
+}
+
 pub fn count(locale: impl Locale, plural: &Plural, n: u32) -> String {
     let template = if locale.is_one(n) {
         plural.one

@@ -2,7 +2,8 @@
 //! earlier visit, placed just now, open, cancelled — and the words of the
 //! "you reserved" panel. Plain Rust, compiled for every target.
 
-use super::i18n::{Locale, count, fill, number};
+use super::i18n::{Locale, fill, number};
+use super::wording::ships_in;
 use crate::api::{Reservation, ReservationStatus};
 
 /// A reservation remembered from an earlier visit: its reference and how
@@ -64,7 +65,14 @@ impl Mine {
                 text.push_str(&reservation.id);
                 if let Some(date) = reservation.ship_date {
                     text.push_str(" · ");
-                    text.push_str(&fill(strings.ships_on, "d", &locale.format_date(date)));
+                    match reservation.ship_date_latest {
+                        Some(latest) if latest > date => text.push_str(&fill(
+                            &fill(strings.ships_between, "d", &locale.format_date(date)),
+                            "e",
+                            &locale.format_date(latest),
+                        )),
+                        _ => text.push_str(&fill(strings.ships_on, "d", &locale.format_date(date))),
+                    }
                 }
                 text
             }
@@ -75,9 +83,10 @@ impl Mine {
                     _ if reservation.status == ReservationStatus::Ready => {
                         text.push_str(strings.ready)
                     }
-                    Some(0) => text.push_str(strings.ships_today),
-                    Some(days) => text.push_str(&count(locale, &strings.ships_in, days)),
                     None => text.push_str(strings.ready),
+                    likely => {
+                        text.push_str(&ships_in(locale, likely, reservation.ships_in_days_latest))
+                    }
                 }
                 text
             }

@@ -515,6 +515,8 @@ mod tests {
             fulfillable: true,
             ship_date: Date::parse_iso("2026-03-08"),
             ships_in_days: Some(6),
+            ship_date_latest: Date::parse_iso("2026-03-08"),
+            ships_in_days_latest: Some(6),
             as_of: String::from("2026-03-02T12:00:00Z"),
             schema_org_availability: String::from("https://schema.org/BackOrder"),
             backorder_outlook: None,
@@ -540,6 +542,8 @@ mod tests {
             status,
             ship_date: Date::parse_iso("2026-03-08"),
             ships_in_days: Some(1),
+            ship_date_latest: Date::parse_iso("2026-03-08"),
+            ships_in_days_latest: Some(1),
             email: String::from("j***@example.com"),
             created_at: String::from("2026-03-02T12:00:00Z"),
         }
@@ -580,9 +584,12 @@ mod tests {
     fn the_status_line_says_what_ships_when() {
         let mut quote = quote_of(&backorder(None));
         assert_eq!(status_line(EN, &quote), "Backorder — ships in 6 days");
-        quote.ships_in_days = Some(0);
+        quote.ships_in_days_latest = Some(9);
+        assert_eq!(status_line(EN, &quote), "Backorder — ships in 6–9 days");
+        (quote.ships_in_days, quote.ships_in_days_latest) = (Some(0), Some(0));
         assert_eq!(status_line(EN, &quote), "Backorder — ships today");
-        (quote.from_stock, quote.backordered, quote.ships_in_days) = (3, 2, Some(1));
+        (quote.from_stock, quote.backordered) = (3, 2);
+        (quote.ships_in_days, quote.ships_in_days_latest) = (Some(1), Some(1));
         assert_eq!(
             status_line(EN, &quote),
             "3 in stock, 2 on backorder — ships in 1 day"
@@ -598,6 +605,39 @@ mod tests {
         assert_eq!(
             status_line(Plain(Lang::Fr), &quote),
             "En stock — plus que 1 disponible"
+        );
+    }
+
+    #[test]
+    fn a_ship_window_reads_as_a_range_in_every_language() {
+        let mut quote = quote_of(&backorder(None));
+        (quote.ships_in_days, quote.ships_in_days_latest) = (Some(14), Some(18));
+        let said = |lang, quote: &crate::logic::Quote| status_line(Plain(lang), quote);
+        assert_eq!(said(Lang::En, &quote), "Backorder — ships in 14–18 days");
+        assert_eq!(
+            said(Lang::De, &quote),
+            "Nachbestellung — Versand in 14–18 Tagen"
+        );
+        assert_eq!(
+            said(Lang::Fr, &quote),
+            "En réapprovisionnement — expédié sous 14–18 jours"
+        );
+        assert_eq!(
+            said(Lang::Es, &quote),
+            "Bajo pedido — se envía en 14–18 días"
+        );
+        // A range ending in one: plural in English and Spanish, singular in
+        // German and French (CLDR plural ranges).
+        (quote.ships_in_days, quote.ships_in_days_latest) = (Some(0), Some(1));
+        assert_eq!(said(Lang::En, &quote), "Backorder — ships in 0–1 days");
+        assert_eq!(said(Lang::Es, &quote), "Bajo pedido — se envía en 0–1 días");
+        assert_eq!(
+            said(Lang::De, &quote),
+            "Nachbestellung — Versand in 0–1 Tag"
+        );
+        assert_eq!(
+            said(Lang::Fr, &quote),
+            "En réapprovisionnement — expédié sous 0–1 jour"
         );
     }
 
@@ -722,6 +762,20 @@ mod tests {
         let cancelled = Mine::Cancelled.panel(EN).unwrap();
         assert!(!cancelled.cancellable);
         assert_eq!(Mine::Nothing.panel(EN), None);
+    }
+
+    #[test]
+    fn the_panel_shows_the_reservations_window() {
+        let mut windowed = reservation(ReservationStatus::Reserved);
+        windowed.ship_date_latest = Date::parse_iso("2026-03-12");
+        windowed.ships_in_days_latest = Some(5);
+        let placed = Mine::Placed(windowed.clone()).panel(EN).unwrap();
+        assert_eq!(
+            placed.text,
+            "Reserved: 2 · Reference rsv_1 · Expected to ship between 2026-03-08 and 2026-03-12."
+        );
+        let open = Mine::Open(windowed).panel(Plain(Lang::De)).unwrap();
+        assert_eq!(open.text, "Sie haben 2 reserviert — Versand in 1–5 Tagen");
     }
 
     #[test]

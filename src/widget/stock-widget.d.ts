@@ -39,8 +39,12 @@ export interface Arrival {
 }
 
 export interface BackorderOutlook {
+  /** Units not yet promised, by the day they likely arrive. */
   arrivals: Arrival[];
   later: string;
+  /** The same units by the day they arrive at the latest. */
+  arrivals_latest: Arrival[];
+  later_latest: string;
 }
 
 /** `stock-status:change` detail (after every load and every live change): the API's availability answer. */
@@ -56,9 +60,12 @@ export interface Availability {
   from_stock: number;
   backordered: number;
   fulfillable: boolean;
-  /** `YYYY-MM-DD` */
+  /** `YYYY-MM-DD`: when the backordered part likely ships. */
   ship_date: string | null;
   ships_in_days: number | null;
+  /** When it ships at the latest (from the supplier's record); `null` where `ship_date` is. */
+  ship_date_latest?: string | null;
+  ships_in_days_latest?: number | null;
   /** RFC 3339 */
   as_of: string;
   schema_org_availability:
@@ -82,6 +89,8 @@ export interface Reservation {
   status: 'reserved' | 'ready' | 'cancelled';
   ship_date: string | null;
   ships_in_days: number | null;
+  ship_date_latest?: string | null;
+  ships_in_days_latest?: number | null;
   /** Masked, e.g. `j***@example.com`. */
   email: string;
   created_at: string;

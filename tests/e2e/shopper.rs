@@ -176,6 +176,11 @@ async fn structured_data_follows_what_the_widget_shows() {
     let back = browser.eval(OFFER_OF, vec![json!("BACK")]).await;
     let in_six_days = server.clock.today().plus_days(6).to_iso();
     assert_eq!(back["availabilityStarts"], in_six_days.as_str());
+    // No supplier record: the window is the one day the ETA says.
+    assert_eq!(
+        back["deliveryLeadTime"],
+        json!({"@type": "QuantitativeValue", "minValue": 6, "maxValue": 6, "unitCode": "DAY"})
+    );
     // The shopper takes the last three backorder places: the widget shows
     // "Out of stock" and the Offer says so too.
     reserve_through_the_form(&browser, "BACK", Some("3"), "jane@example.com").await;

@@ -88,6 +88,8 @@ impl ReservationState {
             status: record.status(),
             ship_date: self.estimate.map(|estimate| estimate.ship_date),
             ships_in_days: self.estimate.map(|estimate| estimate.ships_in_days),
+            ship_date_latest: self.estimate.map(|estimate| estimate.ship_date_latest),
+            ships_in_days_latest: self.estimate.map(|estimate| estimate.ships_in_days_latest),
             email: record.email.masked(),
             created_at: record.created_at.clone(),
         }

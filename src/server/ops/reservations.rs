@@ -100,6 +100,8 @@ pub(crate) async fn place(
         },
         ship_date: placement.ship_date,
         ships_in_days: placement.ships_in_days,
+        ship_date_latest: placement.ship_date_latest,
+        ships_in_days_latest: placement.ships_in_days_latest,
         email: request.email.masked(),
         created_at: now.to_owned(),
     };

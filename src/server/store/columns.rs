@@ -83,6 +83,9 @@ pub(super) fn product(sku: &Sku, row: &dyn Columns) -> Result<Product, StoreFail
             lead_time_days: row.count("lead_time_days")?,
             incoming: decode_incoming(&row.text("incoming")?)?,
             queue: Vec::new(),
+            // Without a supplier's record the ETAs hold.
+            lateness: crate::logic::Lateness::UNKNOWN,
+            stated_supply: None,
         },
         max_per_customer: row.optional_count("max_per_customer")?,
         version: row.int("version")? as u64,
