@@ -17,6 +17,8 @@ mod form;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub mod i18n;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod load;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod mine;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod part;
@@ -24,6 +26,8 @@ mod part;
 mod state;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod wording;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod words;
 
 // The browser side.
 #[cfg(target_arch = "wasm32")]
