@@ -9,7 +9,7 @@ use super::handle::{Config, FocusRef, Widget};
 use super::host;
 use super::http::{self, Answer};
 use super::live;
-use super::mine::Remembered;
+use super::mine::{Mine, Remembered};
 use super::options::resolve_lang;
 use super::part::Prefetch;
 use super::state::{Action, FetchError, Focus, FollowUp, Load, State, Store, error_text};
@@ -298,6 +298,19 @@ impl Widget {
         });
         self.set_load(Load::Ready(answer.value));
         self.emit("change", &answer.raw);
+        self.recheck_mine();
+    }
+
+    /// After a live change, the shopper's open reservation may ship later:
+    /// look it up again (the panel says so if it moved).
+    fn recheck_mine(self) {
+        let id = self.state.with_untracked(|state| match &state.mine {
+            Mine::Open(reservation) | Mine::Placed(reservation) => Some(reservation.id.clone()),
+            _ => None,
+        });
+        if let Some(id) = id {
+            self.look_up_mine(id);
+        }
     }
 
     /// What an answer's change asks for besides the state: storage, the
@@ -327,9 +340,13 @@ impl Widget {
 
     /// Looks up a reservation remembered from an earlier visit.
     pub(super) fn check_remembered(self, remembered: Remembered) {
+        self.look_up_mine(remembered.id);
+    }
+
+    /// Fetches the shopper's reservation `id` and shows what it says now.
+    fn look_up_mine(self, id: String) {
         self.spawn(async move {
-            let answer = http::get_reservation(&self.api(), &remembered.id).await;
-            let (answer, _) = split(answer);
+            let (answer, _) = split(http::get_reservation(&self.api(), &id).await);
             if let Some(follow_up) = self.change(|state| state.checked(answer)) {
                 self.follow(follow_up);
             }

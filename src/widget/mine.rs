@@ -5,6 +5,7 @@
 use super::i18n::{Locale, fill, number};
 use super::wording::ships_in;
 use crate::api::{Reservation, ReservationStatus};
+use crate::logic::Date;
 
 /// A reservation remembered from an earlier visit: its reference and how
 /// many units it was for (`storage.rs` keeps it per API and SKU).
@@ -12,6 +13,31 @@ use crate::api::{Reservation, ReservationStatus};
 pub struct Remembered {
     pub id: String,
     pub quantity: u32,
+    /// The likely ship date the shopper was last told (when placing it, or
+    /// when the widget last said it moved).
+    pub told: Option<Date>,
+}
+
+impl Remembered {
+    pub fn of(reservation: &Reservation) -> Remembered {
+        Remembered {
+            id: reservation.id.clone(),
+            quantity: reservation.quantity,
+            told: reservation.ship_date,
+        }
+    }
+}
+
+/// How many days away the date the shopper was `told` is, when the
+/// reservation now likely ships later than that; `None` when it has not moved
+/// later (a move earlier is good news the status already shows).
+pub fn moved_later(told: Date, reservation: &Reservation) -> Option<u32> {
+    let (now, days) = (reservation.ship_date?, reservation.ships_in_days?);
+    if now <= told {
+        return None;
+    }
+    let today = Date::from_days_since_epoch(now.days_since_epoch() - days as i64);
+    Some(told.days_after(today).max(0) as u32)
 }
 
 /// The shopper's own reservation of this product, if any.
@@ -49,7 +75,9 @@ impl Mine {
         }
     }
 
-    pub fn panel(&self, locale: impl Locale) -> Option<Panel> {
+    /// Its words; `moved_from`: it now ships later than the shopper was told
+    /// (that many days away), which the panel says.
+    pub fn panel(&self, locale: impl Locale, moved_from: Option<u32>) -> Option<Panel> {
         let strings = locale.strings();
         let text = match self {
             Mine::Nothing => return None,
@@ -85,7 +113,15 @@ impl Mine {
                     }
                     None => text.push_str(strings.ready),
                     likely => {
-                        text.push_str(&ships_in(locale, likely, reservation.ships_in_days_latest))
+                        let window = ships_in(locale, likely, reservation.ships_in_days_latest);
+                        match moved_from {
+                            Some(was) => text.push_str(&fill(
+                                &fill(strings.moved, "w", &window),
+                                "n",
+                                &number(was),
+                            )),
+                            None => text.push_str(&window),
+                        }
                     }
                 }
                 text

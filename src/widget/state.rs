@@ -7,10 +7,10 @@
 use super::form::{Field, Form, Purpose, Submission};
 use super::i18n::{Locale, Strings};
 pub use super::load::{Action, FetchError, Load, error_text, retry_delay};
-use super::mine::{Mine, Remembered};
+use super::mine::{Mine, Remembered, moved_later};
 use super::part::Part;
 use crate::api::{Reservation, ReservationStatus};
-use crate::logic::Status;
+use crate::logic::{Date, Status};
 
 /// Everything a widget shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +26,10 @@ pub struct State {
     pub announced: String,
     /// Waiting for the on-demand part (the forms) to carry out a click.
     pub part: Part,
+    /// The likely ship date the shopper was last told, and how many days
+    /// away it was when their reservation moved later (this visit).
+    pub told: Option<Date>,
+    pub moved_from: Option<u32>,
 }
 
 /// The elements a change can move the focus to.
@@ -73,7 +77,10 @@ pub enum Store {
 impl State {
     /// Loading, with the reservation remembered from an earlier visit if any.
     pub fn new(remembered: Option<Remembered>) -> State {
+        let told = remembered.as_ref().and_then(|remembered| remembered.told);
         State {
+            told,
+            moved_from: None,
             load: Load::Loading,
             form: None,
             mine: remembered.map_or(Mine::Nothing, Mine::Checking),
@@ -171,10 +178,8 @@ impl State {
     ) -> FollowUp {
         let error = match answer {
             Ok(reservation) => {
-                let remembered = Remembered {
-                    id: reservation.id.clone(),
-                    quantity: reservation.quantity,
-                };
+                let remembered = Remembered::of(&reservation);
+                self.told = reservation.ship_date;
                 self.form = None;
                 self.mine = Mine::Placed(reservation);
                 return FollowUp {
@@ -287,17 +292,41 @@ impl State {
         }
     }
 
-    /// The current state of the reservation remembered from an earlier visit.
+    /// The reservation now ships later than the shopper was told: the panel
+    /// says so, and this date is what they have been told from now on.
+    fn note_move(&mut self, reservation: &Reservation) -> FollowUp {
+        let Some(was) = self.told.and_then(|told| moved_later(told, reservation)) else {
+            return FollowUp::default();
+        };
+        self.moved_from = Some(was);
+        self.told = reservation.ship_date;
+        FollowUp {
+            store: Some(Store::Remember(Remembered::of(reservation))),
+            ..FollowUp::default()
+        }
+    }
+
+    /// The current state of the shopper's reservation: remembered from an
+    /// earlier visit, or looked up again after a live change.
     pub fn checked(&mut self, answer: Result<Reservation, FetchError>) -> FollowUp {
         match answer {
             Ok(reservation) if reservation.status != ReservationStatus::Cancelled => {
-                self.mine = Mine::Open(reservation);
-                FollowUp::default()
+                let follow_up = self.note_move(&reservation);
+                // A confirmation just given stays until there is news.
+                if !matches!(self.mine, Mine::Placed(_)) || self.moved_from.is_some() {
+                    self.mine = Mine::Open(reservation);
+                }
+                follow_up
             }
             // Unreachable now: keep showing what we remember; try again next visit.
             Err(error) if error.status() != Some(404) => FollowUp::default(),
             _ => {
-                self.mine = Mine::Nothing;
+                // Gone before this visit: nothing to show. Gone while shown
+                // (cancelled here or elsewhere): say so.
+                self.mine = match self.mine {
+                    Mine::Checking(_) | Mine::Nothing => Mine::Nothing,
+                    _ => Mine::Cancelled,
+                };
                 FollowUp {
                     store: Some(Store::Forget),
                     ..FollowUp::default()
@@ -402,6 +431,7 @@ mod tests {
         Remembered {
             id: String::from("rsv_1"),
             quantity: 2,
+            told: None,
         }
     }
 
@@ -572,21 +602,21 @@ mod tests {
 
     #[test]
     fn the_panel_offers_cancel_only_while_there_is_a_reservation() {
-        let panel = Mine::Checking(remembered()).panel(EN).unwrap();
+        let panel = Mine::Checking(remembered()).panel(EN, None).unwrap();
         assert!(panel.cancellable);
         assert_eq!(panel.text, "You reserved 2");
-        let placed = Mine::Placed(reservation(ReservationStatus::Reserved)).panel(EN);
+        let placed = Mine::Placed(reservation(ReservationStatus::Reserved)).panel(EN, None);
         assert_eq!(
             placed.unwrap().text,
             "Reserved: 2 · Reference rsv_1 · Expected to ship on 2026-03-08."
         );
-        let open = Mine::Open(reservation(ReservationStatus::Reserved)).panel(EN);
+        let open = Mine::Open(reservation(ReservationStatus::Reserved)).panel(EN, None);
         assert_eq!(open.unwrap().text, "You reserved 2 — ships in 1 day");
-        let ready = Mine::Open(reservation(ReservationStatus::Ready)).panel(EN);
+        let ready = Mine::Open(reservation(ReservationStatus::Ready)).panel(EN, None);
         assert_eq!(ready.unwrap().text, "You reserved 2 — ready to ship");
-        let cancelled = Mine::Cancelled.panel(EN).unwrap();
+        let cancelled = Mine::Cancelled.panel(EN, None).unwrap();
         assert!(!cancelled.cancellable);
-        assert_eq!(Mine::Nothing.panel(EN), None);
+        assert_eq!(Mine::Nothing.panel(EN, None), None);
     }
 
     #[test]
@@ -594,12 +624,12 @@ mod tests {
         let mut windowed = reservation(ReservationStatus::Reserved);
         windowed.ship_date_latest = Date::parse_iso("2026-03-12");
         windowed.ships_in_days_latest = Some(5);
-        let placed = Mine::Placed(windowed.clone()).panel(EN).unwrap();
+        let placed = Mine::Placed(windowed.clone()).panel(EN, None).unwrap();
         assert_eq!(
             placed.text,
             "Reserved: 2 · Reference rsv_1 · Expected to ship between 2026-03-08 and 2026-03-12."
         );
-        let open = Mine::Open(windowed).panel(Plain(Lang::De)).unwrap();
+        let open = Mine::Open(windowed).panel(Plain(Lang::De), None).unwrap();
         assert_eq!(open.text, "Sie haben 2 reserviert — Versand in 1–5 Tagen");
     }
 
@@ -651,7 +681,11 @@ mod tests {
                 focus: Some(Focus::Mine),
                 reload: true,
                 report: None,
-                store: Some(Store::Remember(remembered())),
+                // With the date it was told, to tell it when that moves.
+                store: Some(Store::Remember(Remembered {
+                    told: Date::parse_iso("2026-03-08"),
+                    ..remembered()
+                })),
             }
         );
         assert_eq!(state.form, None);
@@ -810,5 +844,73 @@ mod tests {
             Mine::Checking(remembered()),
             "kept for the next visit"
         );
+    }
+
+    #[test]
+    fn a_reservation_that_moved_later_says_so_once_and_is_remembered_moved() {
+        // Told on placing: ships on 2026-03-08 (in 1 day, today 2026-03-07).
+        let mut state = State::new(Some(Remembered {
+            told: Date::parse_iso("2026-03-08"),
+            ..remembered()
+        }));
+        let mut later = reservation(ReservationStatus::Reserved);
+        (later.ship_date, later.ships_in_days) = (Date::parse_iso("2026-03-27"), Some(20));
+        (later.ship_date_latest, later.ships_in_days_latest) =
+            (Date::parse_iso("2026-03-31"), Some(24));
+        let follow_up = state.checked(Ok(later.clone()));
+        let Some(Store::Remember(kept)) = follow_up.store else {
+            panic!("the new date is remembered");
+        };
+        assert_eq!(kept.told, Date::parse_iso("2026-03-27"));
+        assert_eq!(state.moved_from, Some(1));
+        let panel = state.mine.panel(EN, state.moved_from).unwrap();
+        assert_eq!(
+            panel.text,
+            "You reserved 2 — now ships in 20–24 days (was 1)"
+        );
+        // Looked up again, unchanged: nothing more to store or say anew.
+        assert_eq!(state.checked(Ok(later)).store, None);
+        // Earlier than told is no news.
+        let mut sooner = State::new(Some(Remembered {
+            told: Date::parse_iso("2026-03-20"),
+            ..remembered()
+        }));
+        assert_eq!(
+            sooner
+                .checked(Ok(reservation(ReservationStatus::Reserved)))
+                .store,
+            None
+        );
+        assert_eq!(sooner.moved_from, None);
+    }
+
+    #[test]
+    fn a_confirmation_just_given_stays_until_its_date_moves() {
+        let mut state = sending();
+        let placed = reservation(ReservationStatus::Reserved);
+        let _ = state.reserved(Ok(placed.clone()), 2, strings(), key);
+        assert!(matches!(state.mine, Mine::Placed(_)));
+        let _ = state.checked(Ok(placed));
+        assert!(
+            matches!(state.mine, Mine::Placed(_)),
+            "no news: the confirmation stays"
+        );
+        let mut later = reservation(ReservationStatus::Reserved);
+        (later.ship_date, later.ships_in_days) = (Date::parse_iso("2026-03-10"), Some(3));
+        let _ = state.checked(Ok(later));
+        assert!(matches!(state.mine, Mine::Open(_)));
+        assert_eq!(state.moved_from, Some(1));
+    }
+
+    #[test]
+    fn a_reservation_found_cancelled_while_shown_says_so() {
+        let mut state = State::new(None);
+        state.mine = Mine::Open(reservation(ReservationStatus::Reserved));
+        let follow_up = state.checked(Ok(reservation(ReservationStatus::Cancelled)));
+        assert_eq!(follow_up.store, Some(Store::Forget));
+        assert_eq!(state.mine, Mine::Cancelled);
+        // Its own cancel shown first, a look-up still on its way after it.
+        let _ = state.checked(Err(refusal(404, "not_found", None, None)));
+        assert_eq!(state.mine, Mine::Cancelled);
     }
 }

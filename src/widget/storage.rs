@@ -24,16 +24,24 @@ pub fn remember(api: &str, sku: &str, reservation: &Remembered) {
         let mut value = super::i18n::number(reservation.quantity);
         value.push(' ');
         value.push_str(&reservation.id);
+        if let Some(told) = reservation.told {
+            value.push(' ');
+            value.push_str(&told.to_iso());
+        }
         let _ = storage.set_item(&key(api, sku), &value);
     }
 }
 
 pub fn recall(api: &str, sku: &str) -> Option<Remembered> {
     let value = storage()?.get_item(&key(api, sku)).ok()??;
-    let (quantity, id) = value.split_once(' ')?;
+    // `quantity id [told]` (visits before ship windows wrote no date).
+    let mut parts = value.split(' ');
+    let quantity = parts.next()?.parse().ok()?;
+    let id = parts.next()?.to_owned();
     Some(Remembered {
-        id: id.to_owned(),
-        quantity: quantity.parse().ok()?,
+        id,
+        quantity,
+        told: parts.next().and_then(crate::logic::Date::parse_iso),
     })
 }
 

@@ -188,7 +188,7 @@ fn MyReservation(widget: Widget) -> impl IntoView {
         strings,
         ..
     } = widget;
-    let panel = move || state.with(|state| state.mine.panel(lang));
+    let panel = move || state.with(|state| state.mine.panel(lang, state.moved_from));
     // Built once when it appears; its words and button change in place.
     let shown = Memo::new(move |_| state.with(|state| !matches!(state.mine, Mine::Nothing)));
     let text = move || panel().map(|panel| panel.text);

@@ -36,6 +36,9 @@ pub struct Strings {
     pub ships_on: &'static str,
     /// `{d}` the likely date, `{e}` the latest.
     pub ships_between: &'static str,
+    /// The shopper's reservation ships later than they were told: `{w}` the
+    /// new window, `{n}` the days they were told.
+    pub moved: &'static str,
     pub ready: &'static str,
     pub you_reserved: &'static str,
     pub cancel_reservation: &'static str,
@@ -95,6 +98,7 @@ pub(super) static EN: Strings = Strings {
     reference: "Reference",
     ships_on: "Expected to ship on {d}.",
     ships_between: "Expected to ship between {d} and {e}.",
+    moved: "now {w} (was {n})",
     ready: "ready to ship",
     you_reserved: "You reserved {n}",
     cancel_reservation: "Cancel reservation",
@@ -150,6 +154,7 @@ pub(super) static DE: Strings = Strings {
     reference: "Referenz",
     ships_on: "Voraussichtlicher Versand am {d}.",
     ships_between: "Voraussichtlicher Versand zwischen {d} und {e}.",
+    moved: "jetzt {w} (zuvor {n})",
     ready: "versandbereit",
     you_reserved: "Sie haben {n} reserviert",
     cancel_reservation: "Reservierung stornieren",
@@ -205,6 +210,7 @@ pub(super) static FR: Strings = Strings {
     reference: "Référence",
     ships_on: "Expédition prévue le {d}.",
     ships_between: "Expédition prévue entre le {d} et le {e}.",
+    moved: "désormais {w} (au lieu de {n})",
     ready: "prêt à être expédié",
     you_reserved: "Vous avez réservé {n}",
     cancel_reservation: "Annuler la réservation",
@@ -260,6 +266,7 @@ pub(super) static ES: Strings = Strings {
     reference: "Referencia",
     ships_on: "Envío previsto el {d}.",
     ships_between: "Envío previsto entre el {d} y el {e}.",
+    moved: "ahora {w} (antes {n})",
     ready: "listo para enviar",
     you_reserved: "Has reservado {n}",
     cancel_reservation: "Cancelar la reserva",

@@ -279,6 +279,47 @@ async fn reserving_a_backorder_confirms_it_and_tells_the_page() {
     browser.close().await;
 }
 
+/// The merchant's purchase order slips while the shopper's page is open:
+/// their "you reserved" panel follows and says what they were told before.
+#[tokio::test]
+async fn a_purchase_order_edited_later_moves_the_shoppers_window_in_place() {
+    let (server, storefront) = shop().await;
+    let browser = Browser::start().await;
+    browser.goto(&storefront.url("/")).await;
+    browser.widget_status("BACK").await;
+    reserve_through_the_form(&browser, "BACK", None, "jane@example.com").await;
+    browser
+        .wait_for_text("BACK", ".sw-mine", "Expected to ship on Mar 8, 2026")
+        .await;
+
+    let in_twenty_days = server.clock.today().plus_days(20);
+    server
+        .put_product(
+            "BACK",
+            ProductSettings {
+                backorders: BackorderPolicy::Allow,
+                backorder_limit: Some(3),
+                incoming: vec![PurchaseOrder {
+                    quantity: 10,
+                    eta: in_twenty_days,
+                }],
+                ..product("Kettle", 0)
+            },
+        )
+        .await;
+    let panel = browser
+        .wait_for_text("BACK", ".sw-mine", "now ships in 20 days (was 6)")
+        .await;
+    assert!(panel.starts_with("You reserved 1"), "{panel}");
+    // Told now: a reload shows the window without the news.
+    browser.goto(&storefront.url("/")).await;
+    let panel = browser
+        .wait_for_text("BACK", ".sw-mine", "ships in 20 days")
+        .await;
+    assert!(!panel.contains("was"), "{panel}");
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn invalid_input_is_explained_next_to_the_field() {
     let (server, storefront) = shop().await;
