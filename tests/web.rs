@@ -519,9 +519,10 @@ async fn submitting_sends_an_idempotency_key_and_confirms() {
         .unwrap()
         .get_item("stock-status:https://api.test|SKU-1")
         .unwrap();
+    // Quantity, reference, and the ship date the shopper was told.
     assert_eq!(
         stored.as_deref(),
-        Some("2 rsv_0123456789abcdef0123456789abcdef")
+        Some("2 rsv_0123456789abcdef0123456789abcdef 2026-03-08")
     );
 }
 

@@ -120,8 +120,8 @@ impl Widget {
     }
 
     pub fn submit(self) {
-        let strings = self.strings;
-        let (purpose, submission) = match self.change(|state| state.submit(strings)).flatten() {
+        let words = self.lang.form_words();
+        let (purpose, submission) = match self.change(|state| state.submit(words)).flatten() {
             Some(Ok(sending)) => sending,
             Some(Err(field)) => return self.focus(Some(field.into())),
             None => return,
@@ -133,7 +133,7 @@ impl Widget {
     }
 
     fn reserve(self, submission: Submission) {
-        let strings = self.strings;
+        let (strings, words) = (self.strings, self.lang.form_words());
         self.spawn(async move {
             let (api, sku) = (self.api(), self.sku());
             let asked = submission.quantity;
@@ -146,8 +146,8 @@ impl Widget {
             )
             .await;
             let (answer, raw) = split(result);
-            let Some(follow_up) =
-                self.change(|state| state.reserved(answer, asked, strings, host::random_key))
+            let Some(follow_up) = self
+                .change(|state| state.reserved(answer, asked, strings, words, host::random_key))
             else {
                 return;
             };
@@ -160,13 +160,14 @@ impl Widget {
 
     /// "Email me when it's back": the merchant's mailer writes when it is.
     fn subscribe(self, email: String) {
-        let strings = self.strings;
+        let (strings, words) = (self.strings, self.lang.form_words());
         self.spawn(async move {
             let (api, sku) = (self.api(), self.sku());
             let result = http::subscribe(&api, &sku, &email, self.lang.code()).await;
             let (answer, raw) = split(result);
             let answer = answer.map(drop);
-            let Some(follow_up) = self.change(|state| state.subscribed(answer, strings)) else {
+            let Some(follow_up) = self.change(|state| state.subscribed(answer, strings, words))
+            else {
                 return;
             };
             if let Some(raw) = raw {

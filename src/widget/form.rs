@@ -2,7 +2,7 @@
 //! and the changes the shopper's input and the server's refusals make to it.
 //! Plain Rust, compiled for every target.
 
-use super::i18n::{Strings, fill, number};
+use super::i18n::{FormWords, fill, number};
 use crate::api::MAX_REQUEST_QUANTITY;
 
 /// What the open form does.
@@ -73,7 +73,7 @@ impl Form {
     pub fn submit(
         &mut self,
         max_quantity: Option<u32>,
-        strings: &Strings,
+        strings: &FormWords,
     ) -> Result<Submission, Field> {
         let quantity = match self.purpose {
             Purpose::Reserve => valid_quantity(&self.quantity, max_quantity, strings),
@@ -100,7 +100,7 @@ impl Form {
 
     /// Someone else took the units (409): say so, offer what is left, and
     /// make the next attempt a new one.
-    pub fn conflict(&mut self, asked: u32, max: u32, strings: &Strings, fresh_key: String) {
+    pub fn conflict(&mut self, asked: u32, max: u32, strings: &FormWords, fresh_key: String) {
         self.submitting = false;
         self.idempotency_key = fresh_key;
         if max == 0 {
@@ -113,14 +113,14 @@ impl Form {
 
     /// This e-mail address may hold only `allowed` more units (the product's
     /// cap per customer): say so at the quantity; the next attempt is a new one.
-    pub fn customer_limit(&mut self, allowed: u32, strings: &Strings, fresh_key: String) {
+    pub fn customer_limit(&mut self, allowed: u32, strings: &FormWords, fresh_key: String) {
         self.submitting = false;
         self.idempotency_key = fresh_key;
         self.quantity_error = Some(fill(strings.customer_limit, "n", &number(allowed)));
     }
 
     /// The server refused a field (422): mark it, make the next attempt a new one.
-    pub fn rejected(&mut self, field: Field, asked: u32, strings: &Strings, fresh_key: String) {
+    pub fn rejected(&mut self, field: Field, asked: u32, strings: &FormWords, fresh_key: String) {
         self.submitting = false;
         self.idempotency_key = fresh_key;
         match field {
@@ -142,7 +142,7 @@ impl Form {
 pub fn valid_quantity(
     text: &str,
     max_quantity: Option<u32>,
-    strings: &Strings,
+    strings: &FormWords,
 ) -> Result<u32, String> {
     let limit = max_quantity.unwrap_or(MAX_REQUEST_QUANTITY);
     match text.trim().parse::<u32>() {
@@ -157,8 +157,8 @@ mod tests {
     use super::*;
     use crate::widget::i18n::Lang;
 
-    fn strings() -> &'static Strings {
-        Lang::En.strings()
+    fn strings() -> &'static FormWords {
+        Lang::En.form_words()
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! placeholders. Compiled for every target.
 
 use super::words;
-pub use super::words::{Plural, Strings};
+pub use super::words::{FormWords, Plural, Strings};
 use crate::logic::Date;
 
 /// A language's words and the two things only the platform knows about it:
@@ -52,6 +52,16 @@ impl Lang {
             Lang::De => "de",
             Lang::Fr => "fr",
             Lang::Es => "es",
+        }
+    }
+
+    /// The forms' words: only the on-demand part reads them.
+    pub fn form_words(self) -> &'static FormWords {
+        match self {
+            Lang::En => &words::EN_FORM,
+            Lang::De => &words::DE_FORM,
+            Lang::Fr => &words::FR_FORM,
+            Lang::Es => &words::ES_FORM,
         }
     }
 

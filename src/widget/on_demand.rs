@@ -104,12 +104,8 @@ fn element_id(widget_number: u32, part: &str) -> String {
 /// The reservation form, with the in-browser preview of the chosen quantity.
 #[component]
 fn ReserveForm(widget: Widget, purpose: Purpose) -> impl IntoView {
-    let Widget {
-        state,
-        lang,
-        strings,
-        ..
-    } = widget;
+    let Widget { state, lang, .. } = widget;
+    let words = lang.form_words();
     let read = move |pick: fn(&Form) -> Option<String>| {
         move || state.with(|state| state.form.as_ref().and_then(pick))
     };
@@ -133,9 +129,9 @@ fn ReserveForm(widget: Widget, purpose: Purpose) -> impl IntoView {
     // Built as it opens; its fields update in place (typing keeps the caret).
     let reserving = purpose == Purpose::Reserve;
     let (hint, submit, busy) = if reserving {
-        (strings.email_hint, strings.submit, strings.reserving)
+        (words.email_hint, words.submit, words.reserving)
     } else {
-        (strings.notify_hint, strings.notify_submit, strings.sending)
+        (words.notify_hint, words.notify_submit, words.sending)
     };
     // Ids unique on the page: several widgets may share a document.
     let id = |part: &str| element_id(widget.number, part);
@@ -149,7 +145,7 @@ fn ReserveForm(widget: Widget, purpose: Purpose) -> impl IntoView {
             widget.submit();
         }>
             <div class="sw-field" hidden=!reserving>
-                <label for=quantity_id.clone()>{strings.quantity}</label>
+                <label for=quantity_id.clone()>{words.quantity}</label>
                 <input id=quantity_id node_ref=widget.focus_ref(Focus::Quantity) name="quantity" type="number" inputmode="numeric" min="1"
                     max=max
                     prop:value=move || quantity().unwrap_or_default()
@@ -162,7 +158,7 @@ fn ReserveForm(widget: Widget, purpose: Purpose) -> impl IntoView {
                 <span id=quantity_error_id class="sw-error">{quantity_error}</span>
             </div>
             <div class="sw-field sw-wide">
-                <label for=email_id.clone()>{strings.email}</label>
+                <label for=email_id.clone()>{words.email}</label>
                 // Only the shopper writes the e-mail: no binding back to the input.
                 <input id=email_id node_ref=widget.focus_ref(Focus::Email) name="email" type="email" autocomplete="email" spellcheck="false"
                     aria-invalid=move || true_false(email_error().is_some())
@@ -181,7 +177,7 @@ fn ReserveForm(widget: Widget, purpose: Purpose) -> impl IntoView {
                     {move || if submitting() { busy } else { submit }}
                 </button>
                 <button type="button" class="sw-link" on:click=move |_| widget.close_form()>
-                    {strings.close}
+                    {words.close}
                 </button>
             </div>
         </form>

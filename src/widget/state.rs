@@ -5,7 +5,7 @@
 //! its tests run natively with `cargo test` (wording takes a [`Locale`]).
 
 use super::form::{Field, Form, Purpose, Submission};
-use super::i18n::{Locale, Strings};
+use super::i18n::{FormWords, Locale, Strings};
 pub use super::load::{Action, FetchError, Load, error_text, retry_delay};
 use super::mine::{Mine, Remembered, moved_later};
 use super::part::Part;
@@ -152,11 +152,11 @@ impl State {
 
     /// The shopper sends the form: what to send, or the field at fault (it
     /// takes the focus); `None` when no form is open or it is on its way.
-    pub fn submit(&mut self, strings: &Strings) -> Option<Result<(Purpose, Submission), Field>> {
+    pub fn submit(&mut self, words: &FormWords) -> Option<Result<(Purpose, Submission), Field>> {
         let max_quantity = self.load.max_quantity();
         let form = self.form.as_mut().filter(|form| !form.submitting)?;
         Some(
-            form.submit(max_quantity, strings)
+            form.submit(max_quantity, words)
                 .map(|submission| (form.purpose, submission)),
         )
     }
@@ -174,6 +174,7 @@ impl State {
         answer: Result<Reservation, FetchError>,
         asked: u32,
         strings: &Strings,
+        words: &FormWords,
         fresh_key: fn() -> String,
     ) -> FollowUp {
         let error = match answer {
@@ -199,7 +200,7 @@ impl State {
                 ..
             } if code == "customer_limit_reached" => {
                 let allowed = max_quantity.unwrap_or(0);
-                self.edit_form(|form| form.customer_limit(allowed, strings, fresh_key()));
+                self.edit_form(|form| form.customer_limit(allowed, words, fresh_key()));
                 FollowUp {
                     focus: Some(Focus::Quantity),
                     ..FollowUp::default()
@@ -212,7 +213,7 @@ impl State {
                 ..
             } => {
                 let max = max_quantity.unwrap_or(0);
-                self.edit_form(|form| form.conflict(asked, max, strings, fresh_key()));
+                self.edit_form(|form| form.conflict(asked, max, words, fresh_key()));
                 FollowUp {
                     reload: true,
                     ..FollowUp::default()
@@ -226,7 +227,7 @@ impl State {
                 } else {
                     Field::Quantity
                 };
-                self.edit_form(|form| form.rejected(field, asked, strings, fresh_key()));
+                self.edit_form(|form| form.rejected(field, asked, words, fresh_key()));
                 FollowUp::default()
             }
             error => self.failed(error, strings),
@@ -234,7 +235,12 @@ impl State {
     }
 
     /// The answer to "email me when it's back".
-    pub fn subscribed(&mut self, answer: Result<(), FetchError>, strings: &Strings) -> FollowUp {
+    pub fn subscribed(
+        &mut self,
+        answer: Result<(), FetchError>,
+        strings: &Strings,
+        words: &FormWords,
+    ) -> FollowUp {
         match answer {
             Ok(()) => {
                 self.form = None;
@@ -253,7 +259,7 @@ impl State {
                 }
             }
             Err(error) if error.status() == Some(422) => {
-                self.edit_form(|form| form.rejected(Field::Email, 1, strings, String::new()));
+                self.edit_form(|form| form.rejected(Field::Email, 1, words, String::new()));
                 FollowUp {
                     focus: Some(Focus::Email),
                     ..FollowUp::default()
@@ -351,6 +357,10 @@ mod tests {
         Lang::En.strings()
     }
 
+    fn words() -> &'static FormWords {
+        Lang::En.form_words()
+    }
+
     fn key() -> String {
         String::from("fresh")
     }
@@ -423,7 +433,7 @@ mod tests {
         state.show(Load::Ready(backorder(Some(5))), EN);
         let _ = state.open_form(Purpose::Reserve, 2, || String::from("k1"));
         state.form.as_mut().unwrap().email = String::from("jane@example.com");
-        assert!(matches!(state.submit(strings()), Some(Ok(_))));
+        assert!(matches!(state.submit(words()), Some(Ok(_))));
         state
     }
 
@@ -659,22 +669,18 @@ mod tests {
         state.show(Load::Ready(backorder(Some(3))), EN);
         let _ = state.open_form(Purpose::Reserve, 1, key);
         state.form.as_mut().unwrap().email = String::from("jane@");
-        assert_eq!(state.submit(strings()), Some(Err(Field::Email)));
+        assert_eq!(state.submit(words()), Some(Err(Field::Email)));
         state.form.as_mut().unwrap().email = String::from("jane@example.com");
-        let (purpose, submission) = state.submit(strings()).unwrap().expect("valid");
+        let (purpose, submission) = state.submit(words()).unwrap().expect("valid");
         assert_eq!((purpose, submission.quantity), (Purpose::Reserve, 1));
-        assert_eq!(
-            state.submit(strings()),
-            None,
-            "a second click sends nothing"
-        );
+        assert_eq!(state.submit(words()), None, "a second click sends nothing");
     }
 
     #[test]
     fn a_placed_reservation_is_confirmed_remembered_and_focused() {
         let mut state = sending();
         let answer = Ok(reservation(ReservationStatus::Reserved));
-        let follow_up = state.reserved(answer, 2, strings(), key);
+        let follow_up = state.reserved(answer, 2, strings(), words(), key);
         assert_eq!(
             follow_up,
             FollowUp {
@@ -701,7 +707,7 @@ mod tests {
     fn the_cap_per_customer_keeps_the_form_and_focuses_the_quantity() {
         let mut state = sending();
         let answer = Err(refusal(409, "customer_limit_reached", Some(1), None));
-        let follow_up = state.reserved(answer, 2, strings(), key);
+        let follow_up = state.reserved(answer, 2, strings(), words(), key);
         assert_eq!(follow_up.focus, Some(Focus::Quantity));
         assert!(!follow_up.reload && follow_up.report.is_none());
         let form = state.form.as_ref().unwrap();
@@ -719,7 +725,7 @@ mod tests {
     fn a_race_lost_at_the_server_offers_what_is_left_and_asks_again() {
         let mut state = sending();
         let answer = Err(refusal(409, "insufficient_stock", Some(1), None));
-        let follow_up = state.reserved(answer, 2, strings(), key);
+        let follow_up = state.reserved(answer, 2, strings(), words(), key);
         assert!(follow_up.reload && follow_up.report.is_none());
         let form = state.form.as_ref().unwrap();
         assert_eq!(form.quantity, "1");
@@ -735,15 +741,15 @@ mod tests {
         let mut state = sending();
         let answer = Err(refusal(422, "invalid_email", None, Some("email")));
         assert_eq!(
-            state.reserved(answer, 2, strings(), key),
+            state.reserved(answer, 2, strings(), words(), key),
             FollowUp::default()
         );
         let form = state.form.as_ref().unwrap();
-        assert_eq!(form.email_error.as_deref(), Some(strings().email_invalid));
+        assert_eq!(form.email_error.as_deref(), Some(words().email_invalid));
         assert_eq!(form.idempotency_key, "fresh");
         let mut state = sending();
         let answer = Err(refusal(422, "invalid_quantity", None, None));
-        let _ = state.reserved(answer, 2, strings(), key);
+        let _ = state.reserved(answer, 2, strings(), words(), key);
         let form = state.form.as_ref().unwrap();
         assert_eq!(
             form.quantity_error.as_deref(),
@@ -754,7 +760,7 @@ mod tests {
     #[test]
     fn any_other_failure_keeps_the_key_and_is_reported() {
         let mut state = sending();
-        let follow_up = state.reserved(Err(FetchError::Timeout), 2, strings(), key);
+        let follow_up = state.reserved(Err(FetchError::Timeout), 2, strings(), words(), key);
         assert_eq!(follow_up.report, Some(FetchError::Timeout));
         assert!(!follow_up.reload && follow_up.store.is_none());
         let form = state.form.as_ref().unwrap();
@@ -771,7 +777,7 @@ mod tests {
         let mut state = sending();
         let _ = state.close_form();
         let answer = Err(refusal(409, "customer_limit_reached", Some(1), None));
-        let _ = state.reserved(answer, 2, strings(), key);
+        let _ = state.reserved(answer, 2, strings(), words(), key);
         assert_eq!(state.form, None);
         assert!(
             !state.shows(Focus::Quantity),
@@ -788,22 +794,34 @@ mod tests {
             state
         };
         let mut state = notify();
-        let done = state.subscribed(Ok(()), strings());
+        let done = state.subscribed(Ok(()), strings(), words());
         assert_eq!(done.focus, Some(Focus::Subscribed));
         assert!(!done.reload && done.report.is_none());
         assert!(state.says_subscribed() && state.form.is_none());
 
         let mut state = notify();
-        let back = state.subscribed(Err(refusal(409, "in_stock", None, None)), strings());
+        let back = state.subscribed(
+            Err(refusal(409, "in_stock", None, None)),
+            strings(),
+            words(),
+        );
         assert!(back.reload && state.form.is_none() && !state.subscribed);
 
         let mut state = notify();
-        let refused = state.subscribed(Err(refusal(422, "invalid_email", None, None)), strings());
+        let refused = state.subscribed(
+            Err(refusal(422, "invalid_email", None, None)),
+            strings(),
+            words(),
+        );
         assert!(state.form.as_ref().unwrap().email_error.is_some());
         assert_eq!(refused.focus, Some(Focus::Email));
 
         let mut state = notify();
-        let down = state.subscribed(Err(refusal(500, "internal", None, None)), strings());
+        let down = state.subscribed(
+            Err(refusal(500, "internal", None, None)),
+            strings(),
+            words(),
+        );
         assert!(down.report.is_some());
         let form = state.form.as_ref().unwrap();
         assert_eq!(form.notice.as_deref(), Some(strings().server_error));
@@ -888,7 +906,7 @@ mod tests {
     fn a_confirmation_just_given_stays_until_its_date_moves() {
         let mut state = sending();
         let placed = reservation(ReservationStatus::Reserved);
-        let _ = state.reserved(Ok(placed.clone()), 2, strings(), key);
+        let _ = state.reserved(Ok(placed.clone()), 2, strings(), words(), key);
         assert!(matches!(state.mine, Mine::Placed(_)));
         let _ = state.checked(Ok(placed));
         assert!(
