@@ -282,6 +282,43 @@ impl Inventory {
         Ok((next, Receipt { fills, to_stock }))
     }
 
+    /// Like [`Inventory::receive`], but the units go to the purchase order at
+    /// index `first` of `incoming` before the others (then the earliest by
+    /// `eta`, as `receive` does); `None` or an index past the end: earliest
+    /// first. `incoming` keeps its order and length — order `i` of the result
+    /// is order `i` reduced, perhaps to 0 — so the caller can tell which
+    /// orders the units went to.
+    pub fn receive_into(
+        &self,
+        quantity: u32,
+        first: Option<usize>,
+    ) -> Result<(Inventory, Receipt), InventoryError> {
+        if quantity == 0 {
+            return Err(InventoryError::InvalidQuantity);
+        }
+        let mut next = self.clone();
+        let (fills, to_stock) = next.fill_queue(quantity);
+        let mut order: Vec<usize> = Vec::with_capacity(self.incoming.len());
+        for (index, po) in self.incoming.iter().enumerate() {
+            if Some(index) == first {
+                continue;
+            }
+            let at = order.partition_point(|&earlier| self.incoming[earlier].eta <= po.eta);
+            order.insert(at, index);
+        }
+        if let Some(first) = first.filter(|&first| first < self.incoming.len()) {
+            order.insert(0, first);
+        }
+        let mut remaining = quantity;
+        for index in order {
+            let po = &mut next.incoming[index];
+            let taken = remaining.min(po.quantity);
+            po.quantity -= taken;
+            remaining -= taken;
+        }
+        Ok((next, Receipt { fills, to_stock }))
+    }
+
     /// Cancels a reservation that holds `held` units (taken from stock or filled
     /// since): those go to the reservations waiting behind, then to `stock`; its
     /// outstanding units leave the queue, and everyone behind moves up.
@@ -382,4 +419,94 @@ fn reduce_supply(schedule: &[PurchaseOrder], received: u32) -> Vec<PurchaseOrder
         }
     }
     reduced
+}
+
+#[cfg(test)]
+mod receive_into_tests {
+    use super::*;
+
+    fn today() -> Date {
+        Date::parse_iso("2026-03-10").unwrap()
+    }
+
+    fn po(quantity: u32, days: u32) -> PurchaseOrder {
+        PurchaseOrder {
+            quantity,
+            eta: today().plus_days(days),
+        }
+    }
+
+    fn with_orders(incoming: Vec<PurchaseOrder>) -> Inventory {
+        Inventory {
+            backorders: BackorderPolicy::Allow,
+            incoming,
+            ..Inventory::new(0)
+        }
+    }
+
+    fn quantities(inventory: &Inventory) -> Vec<u32> {
+        inventory
+            .incoming
+            .iter()
+            .map(|order| order.quantity)
+            .collect()
+    }
+
+    #[test]
+    fn the_named_order_is_reduced_first_and_orders_keep_their_places() {
+        let inventory = with_orders(vec![po(4, 10), po(3, 5), po(6, 20)]);
+        let (after, receipt) = inventory.receive_into(5, Some(2)).unwrap();
+        assert_eq!(quantities(&after), vec![4, 3, 1]);
+        assert_eq!(receipt.to_stock, 5);
+        assert_eq!(after.stock, 5);
+    }
+
+    #[test]
+    fn units_beyond_the_named_order_go_to_the_earliest_others() {
+        let inventory = with_orders(vec![po(4, 10), po(3, 5), po(2, 20)]);
+        let (after, _) = inventory.receive_into(6, Some(2)).unwrap();
+        assert_eq!(
+            quantities(&after),
+            vec![3, 0, 0],
+            "the named order, then the one due in 5 days, then the one due in 10"
+        );
+    }
+
+    #[test]
+    fn without_a_name_it_reduces_what_receive_reduces() {
+        let inventory = with_orders(vec![po(4, 10), po(3, 5), po(2, 10)]);
+        for units in 1..=12 {
+            let (into, into_receipt) = inventory.receive_into(units, None).unwrap();
+            let (plain, plain_receipt) = inventory.receive(units).unwrap();
+            assert_eq!(into_receipt, plain_receipt);
+            assert_eq!(into.supply_schedule(), plain.supply_schedule(), "{units}");
+            assert_eq!(into.stock, plain.stock);
+            assert_eq!(into.incoming.len(), 3, "orders keep their places");
+        }
+    }
+
+    #[test]
+    fn an_index_past_the_end_is_no_name_and_zero_units_are_refused() {
+        let inventory = with_orders(vec![po(4, 10), po(3, 5)]);
+        let (after, _) = inventory.receive_into(2, Some(7)).unwrap();
+        assert_eq!(quantities(&after), vec![4, 1]);
+        assert_eq!(
+            inventory.receive_into(0, Some(0)).unwrap_err(),
+            InventoryError::InvalidQuantity
+        );
+    }
+
+    #[test]
+    fn the_queue_is_filled_as_receive_fills_it() {
+        let mut inventory = with_orders(vec![po(4, 10), po(3, 5)]);
+        inventory.queue = vec![QueueEntry {
+            reservation: 1,
+            outstanding: 2,
+        }];
+        let (after, receipt) = inventory.receive_into(3, Some(0)).unwrap();
+        assert_eq!(receipt.fills.len(), 1);
+        assert_eq!(receipt.to_stock, 1);
+        assert!(after.queue.is_empty());
+        assert_eq!(quantities(&after), vec![1, 3]);
+    }
 }

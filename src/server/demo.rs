@@ -1,9 +1,12 @@
 //! The demo catalog `serve --demo` seeds into an empty store: one product per
 //! case the widget can show. Dates are relative to the server's today.
 
-use super::domain::{Email, IdempotencyKey, NewReservation, ProductSettings, Quantity, Sku};
+use super::domain::{
+    Email, IdempotencyKey, NewReservation, PlannedOrder, ProductSettings, Quantity, Sku,
+    SupplierId, SupplierSettings,
+};
 use super::ops::Shop;
-use crate::logic::{BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Date, PurchaseOrder};
+use crate::logic::{BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Date};
 
 fn product(name: &str, stock: u32) -> ProductSettings {
     ProductSettings {
@@ -16,8 +19,12 @@ fn product(name: &str, stock: u32) -> ProductSettings {
         lead_time_days: DEFAULT_LEAD_TIME_DAYS,
         incoming: Vec::new(),
         max_per_customer: None,
+        supplier: None,
     }
 }
+
+/// The demo's supplier.
+pub const DEMO_SUPPLIER: &str = "DEMO-SUPPLY";
 
 /// The bike's backorder limit, and the units already waiting for it: one place is left.
 const DEMO_BIKE_LIMIT: u32 = 4;
@@ -28,10 +35,7 @@ const DEMO_BIKE_QUEUED: u32 = 3;
 /// orders (lead time), a backorder limit almost reached, stock that covers only
 /// part of a larger quantity, and out of stock with backorders denied.
 pub fn catalog(today: Date) -> Vec<(&'static str, ProductSettings)> {
-    let order = |quantity, in_days| PurchaseOrder {
-        quantity,
-        eta: today.plus_days(in_days),
-    };
+    let order = |quantity, in_days| PlannedOrder::new(quantity, today.plus_days(in_days));
     vec![
         ("TEE-CLASSIC", product("Classic Organic Cotton Tee", 240)),
         ("MUG-STONE", product("Speckled Stoneware Mug", 4)),
@@ -78,6 +82,15 @@ pub async fn seed_if_empty(shop: &Shop, today: Date) -> anyhow::Result<usize> {
     if !shop.is_empty().await? {
         return Ok(0);
     }
+    // A supplier to name (no product has one: the demo's windows stay one day).
+    shop.put_supplier(
+        SupplierId::parse(DEMO_SUPPLIER, "id")?,
+        SupplierSettings {
+            name: "Demo Supply Co.".into(),
+            lead_time_days: DEFAULT_LEAD_TIME_DAYS,
+        },
+    )
+    .await?;
     let products = catalog(today);
     let count = products.len();
     for (sku, settings) in products {

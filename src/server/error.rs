@@ -54,6 +54,14 @@ impl ApiError {
         )
     }
 
+    pub fn unknown_supplier() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_supplier",
+            "No supplier has this id.",
+        )
+    }
+
     pub fn unknown_webhook() -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -288,6 +296,14 @@ impl From<crate::server::ops::OperationError> for ApiError {
                 StatusCode::CONFLICT,
                 "too_many_subscriptions",
                 "This product has as many people waiting as it can take: please check back later.",
+            ),
+            OperationError::UnknownSupplier { .. } => ApiError::invalid_field(
+                "supplier",
+                "No supplier has this id: create it first (PUT /api/v1/admin/suppliers/{id}).",
+            ),
+            OperationError::UnknownPurchaseOrder => ApiError::invalid_field(
+                "purchase_order",
+                "The product has no open purchase order with this id.",
             ),
             OperationError::Store(failure) => ApiError::from(failure),
         }

@@ -320,6 +320,9 @@ mod tests {
     fn versioned(sku: &str, stock: u32, version: u64) -> Product {
         Product {
             version,
+            supplier: None,
+            lead_time_days: 0,
+            orders: Vec::new(),
             sku: crate::server::domain::Sku::parse(sku).unwrap(),
             name: sku.into(),
             inventory: Inventory {

@@ -3,12 +3,13 @@
 //! The whole file is read and checked first (the bulk API's rules, every
 //! bad line reported with its line number and field); only a file without
 //! errors is written, in one transaction. Purchase orders go in an optional
-//! `incoming` column: `quantity@YYYY-MM-DD`, several separated by `;`.
+//! `incoming` column: `quantity@YYYY-MM-DD` or `id:quantity@YYYY-MM-DD`,
+//! several separated by `;`; the optional `supplier` column names a supplier.
 
 use crate::server::domain::catalog::{self, Item, ItemError};
 use crate::server::domain::{ProductSettings, Sku, ValidationError};
 use crate::server::input::from_json_value;
-use crate::server::ops::{BulkOutcome, Shop};
+use crate::server::ops::{BulkOutcome, OperationError, Shop};
 use crate::server::store::{Connections, Database};
 use crate::server::{Clock, SystemClock};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -30,6 +31,7 @@ pub const COLUMNS: &[&str] = &[
     "lead_time_days",
     "max_per_customer",
     "incoming",
+    "supplier",
 ];
 const REQUIRED: &[&str] = &["sku", "name", "stock"];
 /// Columns holding a whole number.
@@ -90,7 +92,7 @@ pub async fn import(
     database: &Database,
     connections: Connections,
 ) -> Result<BulkOutcome, ImportError> {
-    let products = read(file)?;
+    let (products, at) = read(file)?;
     let total = products.len();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let shop = Shop::connect(database, connections, clock)
@@ -107,10 +109,16 @@ pub async fn import(
             }
         })
     };
-    let outcome = shop.put_products(products, written).await;
+    let outcome = shop.put_products(products.clone(), written).await;
     ticker.abort();
     bar.finish_and_clear();
-    outcome.map_err(|failure| ImportError::Store(failure.into()))
+    outcome.map_err(|failure| match failure {
+        OperationError::UnknownSupplier { skus } => {
+            ImportError::Invalid(catalog::unknown_supplier(&products, &at, &skus))
+        }
+        OperationError::Store(failure) => ImportError::Store(failure.into()),
+        other => ImportError::Store(anyhow::anyhow!("{other:?}")),
+    })
 }
 
 fn progress_bar(length: u64, what: &'static str) -> ProgressBar {
@@ -125,8 +133,11 @@ fn progress_bar(length: u64, what: &'static str) -> ProgressBar {
     bar
 }
 
-/// Every line, checked; all valid, or every error.
-fn read(file: &Path) -> Result<Vec<(Sku, ProductSettings)>, ImportError> {
+/// The products of a file, checked, and the line of each.
+type Lines = (Vec<(Sku, ProductSettings)>, Vec<u64>);
+
+/// Every line, checked, with its line number; all valid, or every error.
+fn read(file: &Path) -> Result<Lines, ImportError> {
     let size = std::fs::metadata(file)
         .map_err(|error| ImportError::Unreadable(format!("{}: {error}", file.display())))?
         .len();
@@ -162,7 +173,9 @@ fn read(file: &Path) -> Result<Vec<(Sku, ProductSettings)>, ImportError> {
         });
     }
     bar.finish_and_clear();
-    catalog::check(items).map_err(ImportError::Invalid)
+    let at = items.iter().map(|item| item.at).collect();
+    let products = catalog::check(items).map_err(ImportError::Invalid)?;
+    Ok((products, at))
 }
 
 fn check_header(headers: &csv::StringRecord) -> Result<(), ImportError> {
@@ -221,7 +234,8 @@ fn settings_json<'a>(cell: &impl Fn(&str) -> Option<&'a str>) -> Result<Value, V
     Ok(Value::Object(settings))
 }
 
-/// `12@2026-12-01;5@2027-01-15` → purchase orders.
+/// `12@2026-12-01;PO-7:5@2027-01-15` → purchase orders (the number, and
+/// `:`, optional).
 fn incoming_json(text: &str) -> Result<Value, ValidationError> {
     let mut orders = Vec::new();
     for order in text
@@ -233,13 +247,21 @@ fn incoming_json(text: &str) -> Result<Value, ValidationError> {
             ValidationError::new(
                 "incoming",
                 format!(
-                    "{order:?}: write each purchase order as quantity@YYYY-MM-DD, separated by ';'."
+                    "{order:?}: write each purchase order as quantity@YYYY-MM-DD or id:quantity@YYYY-MM-DD, separated by ';'."
                 ),
             )
         };
         let (quantity, eta) = order.split_once('@').ok_or_else(bad)?;
+        let (id, quantity) = match quantity.split_once(':') {
+            Some((id, quantity)) => (Some(id.trim()), quantity),
+            None => (None, quantity),
+        };
         let quantity: u32 = quantity.trim().parse().map_err(|_| bad())?;
-        orders.push(json!({ "quantity": quantity, "eta": eta.trim() }));
+        let mut order = json!({ "quantity": quantity, "eta": eta.trim() });
+        if let Some(id) = id {
+            order["id"] = json!(id);
+        }
+        orders.push(order);
     }
     Ok(Value::Array(orders))
 }
@@ -255,6 +277,10 @@ mod tests {
             json!([{"quantity": 12, "eta": "2026-12-01"}, {"quantity": 5, "eta": "2027-01-15"}])
         );
         assert_eq!(incoming_json("").unwrap(), json!([]));
+        assert_eq!(
+            incoming_json("PO-7:12@2026-12-01;3@2027-01-15").unwrap(),
+            json!([{"id": "PO-7", "quantity": 12, "eta": "2026-12-01"}, {"quantity": 3, "eta": "2027-01-15"}])
+        );
         let error = incoming_json("12 on 2026-12-01").unwrap_err();
         assert_eq!(error.field, "incoming");
     }

@@ -1,8 +1,8 @@
 use crate::support::{TestServer, product};
 use serde_json::Value;
-use stock_widget::logic::{BackorderPolicy, PurchaseOrder};
+use stock_widget::logic::BackorderPolicy;
 use stock_widget::server::Clock;
-use stock_widget::server::domain::ProductSettings;
+use stock_widget::server::domain::{PlannedOrder, ProductSettings};
 
 async fn get(server: &TestServer, path: &str) -> (u16, Value) {
     let response = reqwest::get(server.url(path)).await.expect("request");
@@ -19,7 +19,7 @@ async fn availability_reports_the_split_and_the_ship_date_from_supply() {
             "KETTLE",
             ProductSettings {
                 backorders: BackorderPolicy::Allow,
-                incoming: vec![PurchaseOrder { quantity: 10, eta }],
+                incoming: vec![PlannedOrder::new(10, eta)],
                 ..product("Kettle", 2)
             },
         )

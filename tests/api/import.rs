@@ -114,3 +114,42 @@ async fn a_file_with_two_bad_lines_changes_nothing_and_names_both() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supplier_and_numbered_purchase_orders_are_read_from_their_columns() {
+    let server = TestServer::start().await;
+    let acme = stock_widget::server::domain::SupplierId::parse("ACME", "id").unwrap();
+    server
+        .shop
+        .put_supplier(
+            acme.clone(),
+            stock_widget::server::domain::SupplierSettings {
+                name: "Acme".into(),
+                lead_time_days: 9,
+            },
+        )
+        .await
+        .unwrap();
+    let (ok, stdout, stderr) = import(
+        &server,
+        "sku,name,stock,supplier,incoming\nMUG,Mug,1,ACME,PO-7:3@2026-04-01;2@2026-05-01\nCUP,Cup,2,,\n",
+    );
+    assert!(ok, "{stdout}{stderr}");
+    let mug = server
+        .shop
+        .product_from_database(&stock_widget::server::domain::Sku::parse("MUG").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mug.supplier, Some(acme));
+    assert_eq!(mug.inventory.lead_time_days, 9, "the supplier's lead time");
+    assert_eq!(mug.orders[0].id.as_str(), "PO-7");
+    assert!(mug.orders[1].id.as_str().starts_with("po_"));
+
+    let (ok, stdout, stderr) = import(
+        &server,
+        "sku,name,stock,supplier\nA,A,1,ACME\nB,B,1,GHOST\n",
+    );
+    assert!(!ok);
+    assert!(stderr.contains("line 3 (B): supplier"), "{stdout}{stderr}");
+}

@@ -19,4 +19,5 @@ mod serving;
 mod snapshot;
 mod stream;
 mod subscriptions;
+mod suppliers;
 mod webhooks;

@@ -1,8 +1,8 @@
 use crate::support::{TestServer, product};
 use serde_json::Value;
-use stock_widget::logic::{BackorderPolicy, PurchaseOrder};
+use stock_widget::logic::BackorderPolicy;
 use stock_widget::server::Clock;
-use stock_widget::server::domain::ProductSettings;
+use stock_widget::server::domain::{PlannedOrder, ProductSettings};
 
 async fn server_with_kettle(stock: u32, limit: Option<u32>) -> TestServer {
     let server = TestServer::start().await;
@@ -14,7 +14,7 @@ async fn server_with_kettle(stock: u32, limit: Option<u32>) -> TestServer {
                 backorders: BackorderPolicy::Allow,
                 backorder_limit: limit,
                 lead_time_days: 20,
-                incoming: vec![PurchaseOrder { quantity: 2, eta }],
+                incoming: vec![PlannedOrder::new(2, eta)],
                 ..product("Kettle", stock)
             },
         )

@@ -2,9 +2,10 @@
 //! API suite runs on SQLite and again on PostgreSQL).
 
 use crate::support::{TestDatabase, product};
-use stock_widget::logic::{BackorderPolicy, Date, PurchaseOrder};
+use stock_widget::logic::{BackorderPolicy, Date};
 use stock_widget::server::domain::{
-    Email, NewReservation, ProductSettings, Quantity, ReservationId, Sku,
+    Email, NewReservation, PlannedOrder, ProductSettings, Quantity, ReceiptRequest, ReservationId,
+    Sku,
 };
 
 fn settings() -> ProductSettings {
@@ -14,10 +15,7 @@ fn settings() -> ProductSettings {
         safety_stock: 1,
         low_stock_threshold: 2,
         lead_time_days: 21,
-        incoming: vec![PurchaseOrder {
-            quantity: 3,
-            eta: Date::parse_iso("2026-12-01").unwrap(),
-        }],
+        incoming: vec![PlannedOrder::new(3, Date::parse_iso("2026-12-01").unwrap())],
         max_per_customer: Some(4),
         ..product("Trail Runner", 5)
     }
@@ -72,7 +70,16 @@ async fn the_snapshot_answers_what_the_database_answers_after_random_writes() {
                 store.cancel(id, today, "now".into()).await.unwrap();
             }
             2 => {
-                let _ = store.receive(sku.clone(), 1 + dice.roll(8)).await;
+                let _ = store
+                    .receive(
+                        sku.clone(),
+                        ReceiptRequest {
+                            units: 1 + dice.roll(8),
+                            purchase_order: None,
+                            received_on: today,
+                        },
+                    )
+                    .await;
             }
             _ => {
                 let changed = ProductSettings {

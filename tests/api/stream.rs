@@ -3,8 +3,8 @@
 use crate::support::{Options, TestServer, product};
 use serde_json::Value;
 use std::time::Duration;
-use stock_widget::logic::{BackorderPolicy, PurchaseOrder};
-use stock_widget::server::domain::ProductSettings;
+use stock_widget::logic::BackorderPolicy;
+use stock_widget::server::domain::{PlannedOrder, ProductSettings};
 use stock_widget::server::{Clock, Limits};
 
 /// One block of a `text/event-stream`: an event, a `retry:` or a comment.
@@ -338,7 +338,7 @@ async fn a_new_day_sends_the_moved_ship_dates() {
         .put_product(
             "BIKE",
             ProductSettings {
-                incoming: vec![PurchaseOrder { quantity: 4, eta }],
+                incoming: vec![PlannedOrder::new(4, eta)],
                 ..backordered("Bike")
             },
         )

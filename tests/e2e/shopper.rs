@@ -5,9 +5,9 @@ use crate::browser::Browser;
 use crate::storefront::{HOSTILE_CSS, Storefront, page, strict_csp_page};
 use crate::support::{Options, TestServer, product};
 use serde_json::json;
-use stock_widget::logic::{BackorderPolicy, PurchaseOrder};
+use stock_widget::logic::BackorderPolicy;
 use stock_widget::server::Clock;
-use stock_widget::server::domain::ProductSettings;
+use stock_widget::server::domain::{PlannedOrder, ProductSettings};
 
 const WIDGETS: &[(&str, u32)] = &[("IN", 1), ("BACK", 1), ("OUT", 1), ("SPLIT", 5)];
 
@@ -49,10 +49,7 @@ async fn shop() -> (TestServer, Storefront) {
             ProductSettings {
                 backorders: BackorderPolicy::Allow,
                 backorder_limit: Some(3),
-                incoming: vec![PurchaseOrder {
-                    quantity: 10,
-                    eta: in_six_days,
-                }],
+                incoming: vec![PlannedOrder::new(10, in_six_days)],
                 ..product("Kettle", 0)
             },
         )

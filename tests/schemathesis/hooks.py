@@ -45,3 +45,47 @@ def distinct_bulk_skus(ctx, case, kwargs):
                 sku = f"U{index}-{len(seen)}" if sku != f"U{index}-{len(seen)}" else sku + "x"
             item["sku"] = sku
             seen.add(sku)
+
+
+# Two more rules JSON Schema cannot state: a product's supplier must exist
+# (the demo catalog has one, DEMO-SUPPLY), a receipt's purchase order must be
+# one of the product's open orders, and a purchase order id appears once per
+# product. A merchant's client names what it created; so does this hook.
+VALID_SUPPLIER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+VALID_ORDER_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _existing_supplier_and_distinct_orders(settings):
+    if not isinstance(settings, dict):
+        return
+    supplier = settings.get("supplier")
+    if isinstance(supplier, str) and VALID_SUPPLIER.fullmatch(supplier):
+        settings["supplier"] = "DEMO-SUPPLY"
+    orders = settings.get("incoming")
+    if not isinstance(orders, list):
+        return
+    seen = set()
+    for index, order in enumerate(orders):
+        if not isinstance(order, dict):
+            continue
+        order_id = order.get("id")
+        if isinstance(order_id, str) and VALID_ORDER_ID.fullmatch(order_id):
+            while order_id in seen:
+                order_id = f"PO{index}-{len(seen)}" if order_id != f"PO{index}-{len(seen)}" else order_id + "x"
+            order["id"] = order_id
+            seen.add(order_id)
+
+
+@schemathesis.hook("before_call")
+def named_things_exist(ctx, case, kwargs):
+    method, path, body = case.method.upper(), case.path, case.body
+    if method == "PUT" and path == "/api/v1/admin/products/{sku}":
+        _existing_supplier_and_distinct_orders(body)
+    elif method == "PUT" and path == "/api/v1/admin/products":
+        if isinstance(body, dict) and isinstance(body.get("products"), list):
+            for item in body["products"]:
+                _existing_supplier_and_distinct_orders(item)
+    elif method == "POST" and path == "/api/v1/admin/products/{sku}/receipts":
+        if isinstance(body, dict) and isinstance(body.get("purchase_order"), str) \
+                and VALID_ORDER_ID.fullmatch(body["purchase_order"]):
+            del body["purchase_order"]

@@ -273,6 +273,7 @@ pub fn product(name: &str, stock: u32) -> ProductSettings {
         lead_time_days: 14,
         incoming: Vec::new(),
         max_per_customer: None,
+        supplier: None,
     }
 }
 

@@ -69,3 +69,26 @@ pub fn check(items: Vec<Item>) -> Result<Vec<(Sku, ProductSettings)>, Vec<ItemEr
         Err(errors)
     }
 }
+
+/// The items among `products` (checked, at `at[i]`) whose SKU is among
+/// `skus`: they name a supplier that does not exist.
+pub fn unknown_supplier(
+    products: &[(Sku, ProductSettings)],
+    at: &[u64],
+    skus: &[Sku],
+) -> Vec<ItemError> {
+    products
+        .iter()
+        .zip(at)
+        .filter(|((sku, _), _)| skus.contains(sku))
+        .map(|((sku, settings), at)| ItemError {
+            at: *at,
+            sku: Some(sku.to_string()),
+            field: "supplier".into(),
+            message: format!(
+                "No supplier has the id {:?}.",
+                settings.supplier.as_ref().map_or("", |id| id.as_str())
+            ),
+        })
+        .collect()
+}

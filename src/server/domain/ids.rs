@@ -227,6 +227,102 @@ text_schema!(
     MAX_IDEMPOTENCY_KEY_LENGTH
 );
 
+/// Longest supplier id and purchase-order number.
+pub const MAX_SUPPLY_ID_LENGTH: usize = 64;
+
+/// A name the merchant chose: 1 to [`MAX_SUPPLY_ID_LENGTH`] ASCII letters,
+/// digits and the `extra` punctuation.
+fn merchant_name(text: &str, extra: &[u8]) -> bool {
+    !text.is_empty()
+        && text.len() <= MAX_SUPPLY_ID_LENGTH
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+}
+
+/// A supplier's id, as the merchant names it: 1 to 64 ASCII letters,
+/// digits, `-` or `_`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SupplierId(String);
+
+impl SupplierId {
+    /// `field` names where the text came from (`id`, `supplier`).
+    pub fn parse(text: &str, field: &str) -> Result<SupplierId, ValidationError> {
+        if merchant_name(text, b"-_") {
+            Ok(SupplierId(text.to_owned()))
+        } else {
+            Err(ValidationError::new(
+                field,
+                format!(
+                    "A supplier id has 1 to {MAX_SUPPLY_ID_LENGTH} ASCII letters, digits, '-' and '_'."
+                ),
+            ))
+        }
+    }
+
+    pub fn pattern() -> String {
+        format!("^[A-Za-z0-9_-]{{1,{MAX_SUPPLY_ID_LENGTH}}}$")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for SupplierId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A purchase order's number: the merchant's (1 to 64 ASCII letters, digits,
+/// `-`, `_` or `.`), or `po_` and 128 random bits when it gave none.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct PurchaseOrderId(String);
+
+impl PurchaseOrderId {
+    pub fn parse(text: &str, field: &str) -> Result<PurchaseOrderId, ValidationError> {
+        if merchant_name(text, b"-_.") {
+            Ok(PurchaseOrderId(text.to_owned()))
+        } else {
+            Err(ValidationError::new(
+                field,
+                format!(
+                    "A purchase order id has 1 to {MAX_SUPPLY_ID_LENGTH} ASCII letters, digits, '-', '_' and '.'."
+                ),
+            ))
+        }
+    }
+
+    /// A new one for an order the merchant gave no number.
+    pub fn issue() -> Result<PurchaseOrderId, getrandom::Error> {
+        new_reference("po_").map(PurchaseOrderId)
+    }
+
+    pub fn pattern() -> String {
+        format!("^[A-Za-z0-9._-]{{1,{MAX_SUPPLY_ID_LENGTH}}}$")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PurchaseOrderId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+text_schema!(SupplierId, SupplierId::pattern(), 1, MAX_SUPPLY_ID_LENGTH);
+text_schema!(
+    PurchaseOrderId,
+    PurchaseOrderId::pattern(),
+    1,
+    MAX_SUPPLY_ID_LENGTH
+);
+
 /// References the server issues: a prefix and 128 random bits in hex.
 macro_rules! reference {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
@@ -324,6 +420,22 @@ impl Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn supplier_and_purchase_order_ids_are_short_ascii_words() {
+        assert!(SupplierId::parse("ACME_tools-2", "id").is_ok());
+        assert_eq!(
+            SupplierId::parse("a.b", "supplier").unwrap_err().field,
+            "supplier"
+        );
+        assert!(SupplierId::parse("", "id").is_err());
+        assert!(SupplierId::parse(&"x".repeat(65), "id").is_err());
+        assert!(PurchaseOrderId::parse("PO-2026.11_3", "id").is_ok());
+        assert!(PurchaseOrderId::parse("PO 1", "id").is_err());
+        let issued = PurchaseOrderId::issue().unwrap();
+        assert!(issued.as_str().starts_with("po_"));
+        assert!(PurchaseOrderId::parse(issued.as_str(), "id").is_ok());
+    }
 
     #[test]
     fn skus_are_short_ascii_words() {

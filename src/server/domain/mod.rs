@@ -12,23 +12,25 @@ mod ids;
 mod product;
 mod reservation;
 mod subscription;
+mod supplier;
 mod webhook;
 
 pub use error::ValidationError;
 pub use ids::{
     Email, EndpointId, IdempotencyKey, Lang, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_QUANTITY,
-    MAX_SKU_LENGTH, Quantity, ReservationId, Sku, SubscriptionToken, fold_email, mask_email,
-    new_reference,
+    MAX_SKU_LENGTH, MAX_SUPPLY_ID_LENGTH, PurchaseOrderId, Quantity, ReservationId, Sku,
+    SubscriptionToken, SupplierId, fold_email, mask_email, new_reference,
 };
 pub use product::{
-    MAX_LEAD_TIME_DAYS, MAX_NAME_LENGTH, MAX_PURCHASE_ORDERS, Product, ProductSettings,
-    ProductSettingsBody, PurchaseOrderBody,
+    MAX_LEAD_TIME_DAYS, MAX_NAME_LENGTH, MAX_PURCHASE_ORDERS, PlannedOrder, Product,
+    ProductSettings, ProductSettingsBody, PurchaseOrderBody, PurchaseOrderLine,
 };
 pub use reservation::{
-    CancelOutcome, NewReservation, QueuedReservation, ReceiptOutcome, ReservationRecord,
-    ReservationState,
+    CancelOutcome, NewReservation, QueuedReservation, ReceiptOutcome, ReceiptRequest,
+    ReservationRecord, ReservationState,
 };
 pub use subscription::{MAX_SUBSCRIPTIONS_PER_PRODUCT, Subscribed, Subscription};
+pub use supplier::{Reliability, Supplier, SupplierBody, SupplierReceipt, SupplierSettings};
 pub use webhook::{
     Attempt, AttemptOutcome, Claim, Disabled, Due, Endpoint, EndpointState, EventType, Finished,
     MAX_ENDPOINTS, MAX_URL_LENGTH, OutboxEvent, WebhookUrl,

@@ -1,7 +1,7 @@
 //! A product: its settings as the merchant sets them, and as the store
 //! holds it with its backorder queue.
 
-use super::{Sku, ValidationError};
+use super::{PurchaseOrderId, Sku, SupplierId, ValidationError};
 use crate::api::whole_number;
 use crate::logic::{BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Date, Inventory, PurchaseOrder};
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ pub const MAX_PURCHASE_ORDERS: usize = 50;
 pub const MAX_LEAD_TIME_DAYS: u32 = 3650;
 
 /// A product's settings as the merchant sets them (not its queue).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProductSettings {
     pub name: String,
     pub stock: u32,
@@ -23,9 +23,56 @@ pub struct ProductSettings {
     pub backorders: BackorderPolicy,
     pub backorder_limit: Option<u32>,
     pub lead_time_days: u32,
-    pub incoming: Vec<PurchaseOrder>,
+    pub incoming: Vec<PlannedOrder>,
     /// Most units one e-mail address may hold on backorder; `None` = no cap.
     pub max_per_customer: Option<u32>,
+    /// Who delivers it: its record and lead time then decide the ship window.
+    pub supplier: Option<SupplierId>,
+}
+
+/// A purchase order as the merchant sets it; one without a number gets one
+/// when it is saved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedOrder {
+    pub id: Option<PurchaseOrderId>,
+    pub quantity: u32,
+    pub eta: Date,
+    pub ordered_on: Option<Date>,
+}
+
+impl PlannedOrder {
+    /// An order without a number or an order date.
+    pub fn new(quantity: u32, eta: Date) -> PlannedOrder {
+        PlannedOrder {
+            id: None,
+            quantity,
+            eta,
+            ordered_on: None,
+        }
+    }
+}
+
+/// An open purchase order as the store holds it (in `products.incoming`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PurchaseOrderLine {
+    pub id: PurchaseOrderId,
+    /// Units still to come.
+    pub quantity: u32,
+    pub eta: Date,
+    pub ordered_on: Option<Date>,
+    /// The day of its first receipt: its lateness is on its supplier's
+    /// record from then on, once.
+    pub received_on: Option<Date>,
+}
+
+impl PurchaseOrderLine {
+    /// What the logic module knows of it.
+    pub fn supply(&self) -> PurchaseOrder {
+        PurchaseOrder {
+            quantity: self.quantity,
+            eta: self.eta,
+        }
+    }
 }
 
 /// A product with its current queue, ready for the logic module.
@@ -37,6 +84,12 @@ pub struct Product {
     pub max_per_customer: Option<u32>,
     /// Counts the writes to this product: of two copies, the higher is newer.
     pub version: u64,
+    pub supplier: Option<SupplierId>,
+    /// Its own lead time (the inventory's is the supplier's when it has one).
+    pub lead_time_days: u32,
+    /// Its open purchase orders, in the order of `inventory.incoming`: order
+    /// `i` there is `orders[i].supply()`.
+    pub orders: Vec<PurchaseOrderLine>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -46,9 +99,18 @@ pub struct PurchaseOrderBody {
     #[serde(deserialize_with = "whole_number::deserialize")]
     #[schema(minimum = 1)]
     pub quantity: u32,
-    /// `YYYY-MM-DD`
+    /// `YYYY-MM-DD`; a date in the past is an overdue order.
     #[schema(value_type = String, format = Date)]
     pub eta: Date,
+    /// The merchant's purchase order number, unique per product; one is
+    /// made (`po_…`) when omitted.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "^[A-Za-z0-9._-]{1,64}$", min_length = 1, max_length = 64)]
+    pub id: Option<String>,
+    /// `YYYY-MM-DD`: when it was ordered.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub ordered_on: Option<Date>,
 }
 
 /// `PUT /api/v1/admin/products/{sku}`: the whole settings; omitted fields take their defaults.
@@ -82,6 +144,11 @@ pub struct ProductSettingsBody {
     #[serde(default, deserialize_with = "whole_number::option::deserialize")]
     #[schema(minimum = 1)]
     pub max_per_customer: Option<u32>,
+    /// The id of the supplier that delivers it (see `/api/v1/admin/suppliers`);
+    /// null = none.
+    #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$", min_length = 1, max_length = 64)]
+    pub supplier: Option<String>,
 }
 
 fn deny() -> BackorderPolicy {
@@ -127,6 +194,37 @@ impl ProductSettingsBody {
                 "Each purchase order has a quantity of at least 1.",
             ));
         }
+        let mut incoming = Vec::with_capacity(self.incoming.len());
+        for (index, order) in self.incoming.into_iter().enumerate() {
+            let id = match &order.id {
+                None => None,
+                Some(text) => {
+                    let field = format!("incoming[{index}].id");
+                    let id = PurchaseOrderId::parse(text, &field)?;
+                    if incoming
+                        .iter()
+                        .any(|earlier: &PlannedOrder| earlier.id.as_ref() == Some(&id))
+                    {
+                        return Err(ValidationError::new(
+                            &field,
+                            "Each purchase order id appears once per product.",
+                        ));
+                    }
+                    Some(id)
+                }
+            };
+            incoming.push(PlannedOrder {
+                id,
+                quantity: order.quantity,
+                eta: order.eta,
+                ordered_on: order.ordered_on,
+            });
+        }
+        let supplier = self
+            .supplier
+            .as_deref()
+            .map(|text| SupplierId::parse(text, "supplier"))
+            .transpose()?;
         if self.max_per_customer == Some(0) {
             return Err(ValidationError::new(
                 "max_per_customer",
@@ -142,14 +240,8 @@ impl ProductSettingsBody {
             backorders: self.backorders,
             backorder_limit: self.backorder_limit,
             lead_time_days: self.lead_time_days,
-            incoming: self
-                .incoming
-                .into_iter()
-                .map(|order| PurchaseOrder {
-                    quantity: order.quantity,
-                    eta: order.eta,
-                })
-                .collect(),
+            incoming,
+            supplier,
         })
     }
 }

@@ -104,6 +104,14 @@ pub struct QueuedReservation {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+pub struct ReceiptRequest {
+    pub units: u32,
+    /// The purchase order the units go to first; `None`: the earliest.
+    pub purchase_order: Option<super::PurchaseOrderId>,
+    pub received_on: crate::logic::Date,
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReceiptOutcome {
     /// Each reservation the receipt filled, after the fill, with how many units it got.
     pub filled: Vec<(ReservationRecord, u32)>,

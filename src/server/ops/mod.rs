@@ -15,6 +15,7 @@ mod outbox;
 mod products;
 mod reservations;
 mod subscriptions;
+mod suppliers;
 mod webhooks;
 
 pub use products::BulkOutcome;
@@ -43,6 +44,12 @@ pub enum OperationError {
     InStock,
     /// The product has as many subscribers as it may.
     TooManySubscriptions,
+    /// These products name a supplier that does not exist.
+    UnknownSupplier {
+        skus: Vec<crate::server::domain::Sku>,
+    },
+    /// A receipt names a purchase order the product does not have open.
+    UnknownPurchaseOrder,
     Store(StoreFailure),
 }
 

@@ -1,25 +1,85 @@
 //! Products: their settings, one or many at once, and reads through the
 //! feed's snapshot.
 
-use super::Shop;
+use super::{OperationError, Shop, issued};
 use crate::logic::Inventory;
-use crate::server::domain::{Product, ProductSettings, Sku};
+use crate::server::domain::{
+    Product, ProductSettings, PurchaseOrderId, PurchaseOrderLine, Sku, SupplierId,
+};
 use crate::server::store::{SettingsWrite, StoreFailure, Touched, Tx};
 use anyhow::Context;
 use std::sync::Arc;
 
-/// Saves the settings of a product this transaction read (and locked);
-/// `before` is its inventory as found. Notes that its availability may change.
+/// The settings' purchase orders as stored: a number given is kept (with
+/// the day of its first receipt, when the product had that order), an
+/// order without one gets a new number.
+fn numbered(
+    settings: &ProductSettings,
+    existing: Option<&Product>,
+) -> Result<Vec<PurchaseOrderLine>, StoreFailure> {
+    settings
+        .incoming
+        .iter()
+        .map(|order| {
+            let id = match &order.id {
+                Some(id) => id.clone(),
+                None => issued(PurchaseOrderId::issue())?,
+            };
+            let received_on = existing
+                .and_then(|product| product.orders.iter().find(|known| known.id == id))
+                .and_then(|known| known.received_on);
+            Ok(PurchaseOrderLine {
+                id,
+                quantity: order.quantity,
+                eta: order.eta,
+                ordered_on: order.ordered_on,
+                received_on,
+            })
+        })
+        .collect()
+}
+
+/// Saves the settings of a product this transaction read (and locked) as
+/// `existing`. Notes that its availability may change.
 async fn save_settings(
     tx: &mut dyn Tx,
     sku: &Sku,
-    before: Option<&Inventory>,
+    existing: &Product,
     settings: &ProductSettings,
 ) -> Result<(), StoreFailure> {
-    touch(tx, sku, before);
-    tx.write_settings(sku, settings, SettingsWrite::Replace)
+    touch(tx, sku, Some(&existing.inventory));
+    let orders = numbered(settings, Some(existing))?;
+    tx.write_settings(sku, settings, &orders, SettingsWrite::Replace)
         .await?;
     Ok(())
+}
+
+/// Every supplier the products name exists, or the SKUs naming one that
+/// does not. (Suppliers are never deleted: one found stays.)
+async fn check_suppliers(
+    tx: &mut dyn Tx,
+    products: &[(Sku, ProductSettings)],
+) -> Result<(), OperationError> {
+    let mut known: Vec<SupplierId> = Vec::new();
+    let mut unknown = Vec::new();
+    for (sku, settings) in products {
+        let Some(supplier) = &settings.supplier else {
+            continue;
+        };
+        if known.contains(supplier) {
+            continue;
+        }
+        if tx.supplier(supplier).await?.is_some() {
+            known.push(supplier.clone());
+        } else {
+            unknown.push(sku.clone());
+        }
+    }
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(OperationError::UnknownSupplier { skus: unknown })
+    }
 }
 
 /// Creates a product this transaction found missing; `false` (nothing
@@ -30,8 +90,9 @@ async fn create_product(
     sku: &Sku,
     settings: &ProductSettings,
 ) -> Result<bool, StoreFailure> {
+    let orders = numbered(settings, None)?;
     let created = tx
-        .write_settings(sku, settings, SettingsWrite::CreateOnly)
+        .write_settings(sku, settings, &orders, SettingsWrite::CreateOnly)
         .await?;
     if created {
         touch(tx, sku, None);
@@ -39,20 +100,21 @@ async fn create_product(
     Ok(created)
 }
 
-/// Saves what an operation of the logic module changed (stock, supply) and
-/// notes that the product's availability may change.
+/// Saves what an operation of the logic module changed (stock, supply:
+/// `orders`) and notes that the product's availability may change.
 pub(super) async fn save_inventory(
     tx: &mut dyn Tx,
     sku: &Sku,
     before: &Inventory,
-    after: &Inventory,
+    stock: u32,
+    orders: &[PurchaseOrderLine],
 ) -> Result<(), StoreFailure> {
     touch(tx, sku, Some(before));
-    tx.write_inventory(sku, after).await
+    tx.write_inventory(sku, stock, orders).await
 }
 
 /// The first write to a SKU in a transaction keeps what it found.
-fn touch(tx: &mut dyn Tx, sku: &Sku, before: Option<&Inventory>) {
+pub(super) fn touch(tx: &mut dyn Tx, sku: &Sku, before: Option<&Inventory>) {
     let touched = &mut tx.notes().touched;
     if !touched.iter().any(|seen| seen.sku == *sku) {
         touched.push(Touched {
@@ -72,7 +134,7 @@ async fn write_product(
     settings: &ProductSettings,
 ) -> Result<bool, StoreFailure> {
     if let Some(existing) = tx.product(sku).await? {
-        save_settings(tx, sku, Some(&existing.inventory), settings).await?;
+        save_settings(tx, sku, &existing, settings).await?;
         return Ok(true);
     }
     if create_product(tx, sku, settings).await? {
@@ -82,20 +144,22 @@ async fn write_product(
         .product(sku)
         .await?
         .context("a product created meanwhile is missing")?;
-    save_settings(tx, sku, Some(&existing.inventory), settings).await?;
+    save_settings(tx, sku, &existing, settings).await?;
     Ok(true)
 }
 
 async fn put_product(
     tx: &mut dyn Tx,
-    sku: &Sku,
-    settings: &ProductSettings,
-) -> Result<Product, StoreFailure> {
+    product: &(Sku, ProductSettings),
+) -> Result<Product, OperationError> {
+    check_suppliers(tx, std::slice::from_ref(product)).await?;
+    let (sku, settings) = product;
     write_product(tx, sku, settings).await?;
     Ok(tx
         .product(sku)
         .await?
-        .context("product vanished after saving it")?)
+        .context("product vanished after saving it")
+        .map_err(StoreFailure::fault)?)
 }
 
 /// Seeding: several servers starting on one empty database may seed it at
@@ -125,7 +189,8 @@ async fn put_products(
     tx: &mut dyn Tx,
     products: &[(Sku, ProductSettings)],
     written: &std::sync::atomic::AtomicUsize,
-) -> Result<BulkOutcome, StoreFailure> {
+) -> Result<BulkOutcome, OperationError> {
+    check_suppliers(tx, products).await?;
     let mut order: Vec<&(Sku, ProductSettings)> = products.iter().collect();
     order.sort_by(|a, b| a.0.cmp(&b.0));
     let mut outcome = BulkOutcome::default();
@@ -199,16 +264,17 @@ impl Shop {
         .await
     }
 
-    /// Creates the product or replaces its settings; its reservations and queue stay.
+    /// Creates the product or replaces its settings; its reservations and
+    /// queue stay. A supplier it names must exist.
     pub async fn put_product(
         &self,
         sku: Sku,
         settings: ProductSettings,
-    ) -> Result<Product, StoreFailure> {
+    ) -> Result<Product, OperationError> {
         let input = Arc::new((sku, settings));
         self.write(move |tx| {
             let input = Arc::clone(&input);
-            Box::pin(async move { put_product(tx, &input.0, &input.1).await })
+            Box::pin(async move { put_product(tx, &input).await })
         })
         .await
     }
@@ -220,7 +286,7 @@ impl Shop {
         &self,
         products: Vec<(Sku, ProductSettings)>,
         written: Arc<std::sync::atomic::AtomicUsize>,
-    ) -> Result<BulkOutcome, StoreFailure> {
+    ) -> Result<BulkOutcome, OperationError> {
         let products = Arc::new(products);
         self.write(move |tx| {
             let (products, written) = (Arc::clone(&products), Arc::clone(&written));

@@ -4,12 +4,12 @@
 //! asks the logic module, and writes what it decided.
 
 use super::products::save_inventory;
-use super::{OperationError, Shop, issued, outbox};
+use super::{OperationError, Shop, issued, outbox, suppliers};
 use crate::api::{Reservation, ReservationStatus};
 use crate::logic::{Date, customer_allowance};
 use crate::server::domain::{
-    CancelOutcome, EventType, NewReservation, QueuedReservation, ReceiptOutcome, ReservationId,
-    ReservationRecord, ReservationState, Sku,
+    CancelOutcome, EventType, NewReservation, QueuedReservation, ReceiptOutcome, ReceiptRequest,
+    ReservationId, ReservationRecord, ReservationState, Sku, SupplierReceipt,
 };
 use crate::server::store::{ReservationRow, StoreFailure, Tx};
 use anyhow::Context;
@@ -83,7 +83,7 @@ pub(crate) async fn place(
             return Err(OperationError::CustomerLimit { allowed });
         }
     }
-    save_inventory(tx, sku, &product.inventory, &after).await?;
+    save_inventory(tx, sku, &product.inventory, after.stock, &product.orders).await?;
     let id = issued(ReservationId::issue())?;
     let response = Reservation {
         id: id.to_string(),
@@ -162,7 +162,14 @@ async fn cancel(
     }
     let (after, cancellation) = product.inventory.cancel(record.seq, record.held());
     tx.apply_fills(&cancellation.fills).await?;
-    save_inventory(tx, &record.sku, &product.inventory, &after).await?;
+    save_inventory(
+        tx,
+        &record.sku,
+        &product.inventory,
+        after.stock,
+        &product.orders,
+    )
+    .await?;
     tx.mark_cancelled(record.seq, now).await?;
     let record = tx.record_by_seq(record.seq).await?;
     outbox::emit_reservation(tx, EventType::ReservationCancelled, &record).await?;
@@ -181,17 +188,67 @@ async fn cancel(
 }
 
 /// Stock arrives: fills the queue first come first served, the rest goes to stock.
-async fn receive(tx: &mut dyn Tx, sku: &Sku, units: u32) -> Result<ReceiptOutcome, OperationError> {
+/// Units arrive: they go to the purchase order the receipt names first,
+/// then the earliest others. The first receipt of each order they reach
+/// puts its lateness on its supplier's record, once, which every product of
+/// that supplier shows.
+async fn receive(
+    tx: &mut dyn Tx,
+    sku: &Sku,
+    request: &ReceiptRequest,
+) -> Result<ReceiptOutcome, OperationError> {
     let product = tx
         .product(sku)
         .await?
         .ok_or(OperationError::UnknownProduct)?;
+    let first = match &request.purchase_order {
+        None => None,
+        Some(id) => Some(
+            product
+                .orders
+                .iter()
+                .position(|order| order.id == *id)
+                .ok_or(OperationError::UnknownPurchaseOrder)?,
+        ),
+    };
     let (after, receipt) = product
         .inventory
-        .receive(units)
+        .receive_into(request.units, first)
         .map_err(OperationError::Inventory)?;
+    let mut orders = Vec::with_capacity(product.orders.len());
+    let mut first_receipts = Vec::new();
+    for (order, left) in product.orders.iter().zip(&after.incoming) {
+        let mut order = order.clone();
+        if left.quantity < order.quantity && order.received_on.is_none() {
+            order.received_on = Some(request.received_on);
+            if let Some(supplier) = &product.supplier {
+                first_receipts.push(SupplierReceipt {
+                    supplier: supplier.clone(),
+                    sku: sku.clone(),
+                    purchase_order: order.id.clone(),
+                    eta: order.eta,
+                    ordered_on: order.ordered_on,
+                    received_on: request.received_on,
+                });
+            }
+        }
+        order.quantity = left.quantity;
+        if order.quantity > 0 {
+            orders.push(order);
+        }
+    }
+    let others = match &product.supplier {
+        Some(supplier) if !first_receipts.is_empty() => {
+            suppliers::products_before(tx, supplier).await?
+        }
+        _ => Vec::new(),
+    };
+    for first_receipt in &first_receipts {
+        tx.add_to_record(first_receipt).await?;
+    }
     tx.apply_fills(&receipt.fills).await?;
-    save_inventory(tx, sku, &product.inventory, &after).await?;
+    save_inventory(tx, sku, &product.inventory, after.stock, &orders).await?;
+    suppliers::changed(tx, others).await?;
     let mut filled = Vec::with_capacity(receipt.fills.len());
     for fill in &receipt.fills {
         let record = tx.record_by_seq(fill.reservation).await?;
@@ -268,11 +325,15 @@ impl Shop {
         .await
     }
 
-    pub async fn receive(&self, sku: Sku, units: u32) -> Result<ReceiptOutcome, OperationError> {
-        let sku = Arc::new(sku);
+    pub async fn receive(
+        &self,
+        sku: Sku,
+        request: ReceiptRequest,
+    ) -> Result<ReceiptOutcome, OperationError> {
+        let input = Arc::new((sku, request));
         self.write(move |tx| {
-            let sku = Arc::clone(&sku);
-            Box::pin(async move { receive(tx, &sku, units).await })
+            let input = Arc::clone(&input);
+            Box::pin(async move { receive(tx, &input.0, &input.1).await })
         })
         .await
     }

@@ -8,6 +8,7 @@ use crate::server::domain::{
     AttemptOutcome, Due, Email, EventType, Finished, NewReservation, ProductSettings, Quantity,
     Sku, WebhookUrl,
 };
+use crate::server::domain::{PlannedOrder, PurchaseOrderId, ReceiptRequest};
 use rusqlite::Connection;
 
 fn today() -> Date {
@@ -43,11 +44,17 @@ fn settings() -> ProductSettings {
         backorders: BackorderPolicy::Allow,
         backorder_limit: Some(10),
         lead_time_days: 21,
-        incoming: vec![PurchaseOrder {
-            quantity: 3,
-            eta: Date::parse_iso("2026-12-01").unwrap(),
-        }],
+        incoming: vec![PlannedOrder::new(3, Date::parse_iso("2026-12-01").unwrap())],
         max_per_customer: Some(4),
+        supplier: None,
+    }
+}
+
+fn receipt(units: u32) -> ReceiptRequest {
+    ReceiptRequest {
+        units,
+        purchase_order: None,
+        received_on: today(),
     }
 }
 
@@ -65,10 +72,56 @@ async fn products_survive_reopening_the_database() {
     assert_eq!(product.name, "Trail Runner");
     assert_eq!(product.inventory.stock, 5);
     assert_eq!(product.inventory.backorder_limit, Some(10));
-    assert_eq!(product.inventory.incoming, settings().incoming);
+    assert_eq!(
+        product.inventory.incoming,
+        vec![PurchaseOrder {
+            quantity: 3,
+            eta: Date::parse_iso("2026-12-01").unwrap(),
+        }]
+    );
+    assert!(product.orders[0].id.as_str().starts_with("po_"));
     assert_eq!(product.max_per_customer, Some(4));
     let nope = Sku::parse("NOPE").unwrap();
     assert!(reopened.product(&nope).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn purchase_orders_stored_without_numbers_get_the_same_ones_until_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let (store, _) = open(&path);
+    store.put_product(sku(), settings()).await.unwrap();
+    drop(store);
+    // As a server before purchase-order numbers wrote them.
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE products SET incoming = '[{\"quantity\":3,\"eta\":\"2026-12-01\"},{\"quantity\":2,\"eta\":\"2026-11-01\"}]'",
+            [],
+        )
+        .unwrap();
+    let (store, _) = open(&path);
+    let ids = |product: &crate::server::domain::Product| -> Vec<String> {
+        product
+            .orders
+            .iter()
+            .map(|order| order.id.to_string())
+            .collect()
+    };
+    let read = store.product_from_database(&sku()).await.unwrap().unwrap();
+    assert_eq!(ids(&read), ["po_1", "po_2"]);
+    let again = store.product_from_database(&sku()).await.unwrap().unwrap();
+    assert_eq!(ids(&again), ["po_1", "po_2"], "the same on every read");
+    let named = ReceiptRequest {
+        purchase_order: Some(PurchaseOrderId::parse("po_1", "id").unwrap()),
+        ..receipt(1)
+    };
+    store.receive(sku(), named).await.unwrap();
+    let after = store.product_from_database(&sku()).await.unwrap().unwrap();
+    assert_eq!(ids(&after), ["po_1", "po_2"], "kept by the write");
+    assert_eq!(after.orders[0].quantity, 2, "the named order was reduced");
+    assert_eq!(after.orders[0].received_on, Some(today()));
+    assert_eq!(after.orders[1].received_on, None);
 }
 
 #[tokio::test]
@@ -106,7 +159,7 @@ async fn a_change_is_published_only_once_it_is_committed() {
         let change = changes.recv().await.unwrap();
         (change, stock_outside())
     });
-    let outcome = store.receive(sku(), 7).await.unwrap();
+    let outcome = store.receive(sku(), receipt(7)).await.unwrap();
     let (change, stock_when_told) = watcher.await.unwrap();
     assert_eq!(
         change.changed,

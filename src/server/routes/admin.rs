@@ -6,10 +6,12 @@ use crate::logic::{BackorderPolicy, Date, Status};
 use crate::server::AppState;
 use crate::server::domain::catalog::{self, Item, ItemError, MAX_BULK_PRODUCTS};
 use crate::server::domain::{
-    Product, ProductSettingsBody, PurchaseOrderBody, Sku, ValidationError,
+    Product, ProductSettingsBody, PurchaseOrderId, PurchaseOrderLine, ReceiptRequest, Sku,
+    ValidationError,
 };
 use crate::server::error::ApiError;
 use crate::server::input::{JsonBody, from_json_value};
+use crate::server::ops::OperationError;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -30,7 +32,7 @@ pub struct AdminProduct {
     pub backorder_limit: Option<u32>,
     pub lead_time_days: u32,
     /// Open purchase orders by `eta`.
-    pub incoming: Vec<PurchaseOrderBody>,
+    pub incoming: Vec<PurchaseOrderView>,
     #[schema(value_type = String, example = "in_stock")]
     pub status: Status,
     pub available: u32,
@@ -41,6 +43,24 @@ pub struct AdminProduct {
     pub max_quantity: Option<u32>,
     /// Most units one e-mail address may hold on backorder; null = no cap.
     pub max_per_customer: Option<u32>,
+    /// The supplier's id; null = none.
+    pub supplier: Option<String>,
+}
+
+/// An open purchase order.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PurchaseOrderView {
+    /// Units still to come.
+    pub quantity: u32,
+    #[schema(value_type = String, format = Date)]
+    pub eta: Date,
+    /// The merchant's number, or the `po_…` one made for it.
+    pub id: String,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub ordered_on: Option<Date>,
+    /// The day its first units arrived; null = none yet.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub received_on: Option<Date>,
 }
 
 impl AdminProduct {
@@ -52,25 +72,35 @@ impl AdminProduct {
             low_stock: inventory.is_low_stock(),
             queued: inventory.queued(),
             max_quantity: inventory.max_quantity(),
-            incoming: inventory
-                .supply_schedule()
+            incoming: by_eta(&product.orders)
                 .into_iter()
-                .map(|order| PurchaseOrderBody {
+                .map(|order| PurchaseOrderView {
                     quantity: order.quantity,
                     eta: order.eta,
+                    id: order.id.to_string(),
+                    ordered_on: order.ordered_on,
+                    received_on: order.received_on,
                 })
                 .collect(),
+            supplier: product.supplier.as_ref().map(ToString::to_string),
             stock: inventory.stock,
             safety_stock: inventory.safety_stock,
             low_stock_threshold: inventory.low_stock_threshold,
             backorders: inventory.backorders,
             backorder_limit: inventory.backorder_limit,
-            lead_time_days: inventory.lead_time_days,
+            lead_time_days: product.lead_time_days,
             max_per_customer: product.max_per_customer,
             name: product.name.clone(),
             sku: product.sku.to_string(),
         }
     }
+}
+
+/// Open orders by `eta`; orders due the same day keep their order.
+fn by_eta(orders: &[PurchaseOrderLine]) -> Vec<&PurchaseOrderLine> {
+    let mut sorted: Vec<&PurchaseOrderLine> = orders.iter().collect();
+    sorted.sort_by_key(|order| order.eta);
+    sorted
 }
 
 /// Create a product or replace its settings; its reservations and queue stay.
@@ -85,7 +115,7 @@ impl AdminProduct {
         (status = 200, body = AdminProduct),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 403, description = "`admin_disabled`", body = ErrorBody),
-        (status = 422, description = "`invalid_request` naming the field", body = ErrorBody),
+        (status = 422, description = "`invalid_request` naming the field (`supplier`: no supplier has this id)", body = ErrorBody),
     )
 )]
 pub async fn put_product(
@@ -190,33 +220,42 @@ pub async fn put_products(
             }
         })
         .collect();
-    let products = catalog::check(items).map_err(|items| {
-        let first = &items[0];
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(BulkErrorBody {
-                error: BulkErrorDetail {
-                    code: "invalid_request".into(),
-                    message: format!(
-                        "{} of {count} products are invalid; nothing was changed.",
-                        items.len()
-                    ),
-                    field: format!("products[{}].{}", first.at, first.field),
-                    items: Some(items),
-                },
-            }),
-        )
-            .into_response()
-    })?;
+    let products = catalog::check(items).map_err(|items| refused(count, items))?;
+    let at: Vec<u64> = (0..products.len() as u64).collect();
     let outcome = state
         .shop
-        .put_products(products, Default::default())
+        .put_products(products.clone(), Default::default())
         .await
-        .map_err(|failure| ApiError::from(failure).into_response())?;
+        .map_err(|failure| match failure {
+            OperationError::UnknownSupplier { skus } => {
+                refused(count, catalog::unknown_supplier(&products, &at, &skus))
+            }
+            other => ApiError::from(other).into_response(),
+        })?;
     Ok(Json(BulkResult {
         created: outcome.created,
         updated: outcome.updated,
     }))
+}
+
+/// The 422 of a bulk write: `items` (at least one) of `count` are bad.
+fn refused(count: usize, items: Vec<ItemError>) -> Response {
+    let first = &items[0];
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(BulkErrorBody {
+            error: BulkErrorDetail {
+                code: "invalid_request".into(),
+                message: format!(
+                    "{} of {count} products are invalid; nothing was changed.",
+                    items.len()
+                ),
+                field: format!("products[{}].{}", first.at, first.field),
+                items: Some(items),
+            },
+        }),
+    )
+        .into_response()
 }
 
 /// `GET` the same view without changing anything.
@@ -251,6 +290,16 @@ pub struct ReceiptBody {
     /// Units that arrived, at least 1.
     #[serde(deserialize_with = "whole_number::deserialize")]
     pub quantity: u32,
+    /// The id of the open purchase order they came with: it is reduced
+    /// first. Without one, the earliest open order is.
+    #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$", min_length = 1, max_length = 64)]
+    pub purchase_order: Option<String>,
+    /// `YYYY-MM-DD`; default today. The first receipt of a purchase order
+    /// puts `received_on − eta` on its supplier's record.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub received_on: Option<Date>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -287,7 +336,7 @@ pub struct ReceiptResult {
         (status = 200, body = ReceiptResult),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 404, description = "`unknown_product`", body = ErrorBody),
-        (status = 422, description = "`invalid_request`", body = ErrorBody),
+        (status = 422, description = "`invalid_request` naming the field (`purchase_order`: the product has no open order with this id)", body = ErrorBody),
     )
 )]
 pub async fn record_receipt(
@@ -302,7 +351,17 @@ pub async fn record_receipt(
             "A receipt has a quantity of at least 1.",
         ));
     }
-    let outcome = state.shop.receive(sku.clone(), body.quantity).await?;
+    let purchase_order = body
+        .purchase_order
+        .as_deref()
+        .map(|text| PurchaseOrderId::parse(text, "purchase_order"))
+        .transpose()?;
+    let request = ReceiptRequest {
+        units: body.quantity,
+        purchase_order,
+        received_on: body.received_on.unwrap_or_else(|| state.clock.today()),
+    };
+    let outcome = state.shop.receive(sku.clone(), request).await?;
     Ok(Json(ReceiptResult {
         sku: sku.as_str().to_owned(),
         received: body.quantity,

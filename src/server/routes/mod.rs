@@ -8,6 +8,7 @@ pub mod openapi;
 mod reservations;
 mod stream;
 mod subscriptions;
+mod suppliers;
 mod webhooks;
 
 use super::AppState;
@@ -80,6 +81,11 @@ pub fn api_router(
             post(admin::record_receipt),
         )
         .route("/admin/products/{sku}/reservations", get(admin::list_queue))
+        .route("/admin/suppliers", get(suppliers::list_suppliers))
+        .route(
+            "/admin/suppliers/{id}",
+            get(suppliers::get_supplier).put(suppliers::put_supplier),
+        )
         .route(
             "/admin/webhooks",
             post(webhooks::create_webhook).get(webhooks::list_webhooks),

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use super::availability::MAX_BATCH_SKUS;
-use super::{admin, availability, reservations, stream, subscriptions, webhooks};
+use super::{admin, availability, reservations, stream, subscriptions, suppliers, webhooks};
 use crate::api::{
     Availability, AvailabilityList, ErrorBody, ErrorDetail, Reservation, ReservationRequest,
     ReservationStatus, SubscriptionConfirmation, SubscriptionRequest,
@@ -33,6 +33,9 @@ use utoipa::{Modify, OpenApi};
         admin::get_product,
         admin::record_receipt,
         admin::list_queue,
+        suppliers::put_supplier,
+        suppliers::list_suppliers,
+        suppliers::get_supplier,
         subscriptions::subscribe,
         subscriptions::unsubscribe,
         webhooks::create_webhook,
@@ -45,7 +48,8 @@ use utoipa::{Modify, OpenApi};
         domain::ProductSettingsBody, domain::PurchaseOrderBody, admin::AdminProduct, admin::ReceiptBody,
         admin::ReceiptResult, admin::FilledReservation, admin::QueueView, admin::QueuedReservationView,
         admin::BulkProductsBody, admin::BulkProductItem, admin::BulkResult, admin::BulkErrorBody,
-        admin::BulkErrorDetail, domain::catalog::ItemError,
+        admin::BulkErrorDetail, domain::catalog::ItemError, admin::PurchaseOrderView,
+        domain::SupplierBody, domain::Reliability, suppliers::SupplierView, suppliers::SupplierList,
         SubscriptionRequest, SubscriptionConfirmation,
         webhooks::WebhookRequest, webhooks::WebhookCreated, webhooks::Webhook, webhooks::WebhookList,
         webhooks::DeliveryAttempt, webhooks::DeliveryLog, domain::EventType,
@@ -191,6 +195,7 @@ fn constrain_bodies(schemas: &mut Value) {
         "ProductSettingsBody",
         "PurchaseOrderBody",
         "ReceiptBody",
+        "SupplierBody",
         "SubscriptionRequest",
         "WebhookRequest",
     ] {
@@ -253,6 +258,25 @@ fn constrain_bodies(schemas: &mut Value) {
     });
     counts(&mut schemas["PurchaseOrderBody"], &["quantity"], 1);
     counts(&mut schemas["ReceiptBody"], &["quantity"], 1);
+    // Ids the merchant chooses: the domain types' patterns.
+    let id = |pattern: String, what: &str| {
+        json!({
+            "type": ["string", "null"],
+            "pattern": pattern,
+            "minLength": 1,
+            "maxLength": domain::MAX_SUPPLY_ID_LENGTH,
+            "description": what,
+        })
+    };
+    settings_extras(schemas, &id);
+    schemas["ReceiptBody"]["properties"]["purchase_order"] = id(
+        domain::PurchaseOrderId::pattern(),
+        "The id of one of the product's open purchase orders (a rule JSON Schema cannot state: any other is refused with 422 naming `purchase_order`); it is reduced first.",
+    );
+    let name = schemas["ProductSettingsBody"]["properties"]["name"].clone();
+    schemas["SupplierBody"]["properties"]["name"] = name;
+    schemas["SupplierBody"]["properties"]["lead_time_days"] =
+        json!({"type": "integer", "minimum": 0, "maximum": domain::MAX_LEAD_TIME_DAYS});
     // A bulk item: the single PUT's settings plus its SKU.
     let mut item = schemas["ProductSettingsBody"].clone();
     item["properties"]["sku"] =
@@ -271,6 +295,18 @@ fn constrain_bodies(schemas: &mut Value) {
         "items": {"$ref": "#/components/schemas/BulkProductItem"},
         "description": "A SKU at most once: a repeated SKU is refused with 422 naming it (a rule JSON Schema cannot state).",
     });
+}
+
+/// A product's supplier and its purchase orders' numbers.
+fn settings_extras(schemas: &mut Value, id: &dyn Fn(String, &str) -> Value) {
+    schemas["ProductSettingsBody"]["properties"]["supplier"] = id(
+        domain::SupplierId::pattern(),
+        "The id of an existing supplier (a rule JSON Schema cannot state: any other is refused with 422 naming `supplier`); null = none.",
+    );
+    schemas["PurchaseOrderBody"]["properties"]["id"] = id(
+        domain::PurchaseOrderId::pattern(),
+        "The merchant's purchase order number, once per product (a rule JSON Schema cannot state: a repeated one is refused with 422 naming `incoming[i].id`); omitted or null: one is made (`po_…`).",
+    );
 }
 
 fn error_response(description: &str) -> Value {

@@ -10,7 +10,8 @@ use super::products::{decode_incoming, policy_from_name};
 use crate::logic::{Inventory, QueueEntry};
 use crate::server::domain::{
     Attempt, AttemptOutcome, Due, Email, Endpoint, EndpointId, EndpointState, Lang, Product,
-    ReservationId, ReservationRecord, Sku, Subscription, SubscriptionToken,
+    PurchaseOrderLine, ReservationId, ReservationRecord, Sku, Subscription, SubscriptionToken,
+    Supplier, SupplierId, SupplierSettings,
 };
 use anyhow::Context;
 
@@ -70,7 +71,17 @@ fn email(row: &dyn Columns, name: &str) -> Result<Email, StoreFailure> {
 }
 
 /// A product from its row (`products::PRODUCT`); its queue is read after it.
+/// Its supply is its own until [`super::products::supplied_by`] its supplier.
 pub(super) fn product(sku: &Sku, row: &dyn Columns) -> Result<Product, StoreFailure> {
+    let orders = decode_incoming(&row.text("incoming")?)?;
+    let lead_time_days = row.count("lead_time_days")?;
+    let supplier = match row.optional_text("supplier")? {
+        None => None,
+        Some(text) => Some(
+            SupplierId::parse(&text, "supplier")
+                .map_err(|_| not_parsed("supplier", "a supplier id"))?,
+        ),
+    };
     Ok(Product {
         sku: sku.clone(),
         name: row.text("name")?,
@@ -80,8 +91,8 @@ pub(super) fn product(sku: &Sku, row: &dyn Columns) -> Result<Product, StoreFail
             low_stock_threshold: row.count("low_stock_threshold")?,
             backorders: policy_from_name(&row.text("backorders")?),
             backorder_limit: row.optional_count("backorder_limit")?,
-            lead_time_days: row.count("lead_time_days")?,
-            incoming: decode_incoming(&row.text("incoming")?)?,
+            lead_time_days,
+            incoming: orders.iter().map(PurchaseOrderLine::supply).collect(),
             queue: Vec::new(),
             // Without a supplier's record the ETAs hold.
             lateness: crate::logic::Lateness::UNKNOWN,
@@ -89,7 +100,35 @@ pub(super) fn product(sku: &Sku, row: &dyn Columns) -> Result<Product, StoreFail
         },
         max_per_customer: row.optional_count("max_per_customer")?,
         version: row.int("version")? as u64,
+        supplier,
+        lead_time_days,
+        orders,
     })
+}
+
+/// A supplier's row (`suppliers::SUPPLIER`); its record is read after it.
+pub(super) fn supplier(row: &dyn Columns) -> Result<Supplier, StoreFailure> {
+    Ok(Supplier {
+        id: parsed(row, "id", "a supplier id", |text| {
+            SupplierId::parse(text, "id").ok()
+        })?,
+        settings: SupplierSettings {
+            name: row.text("name")?,
+            lead_time_days: row.count("lead_time_days")?,
+        },
+        record: Vec::new(),
+    })
+}
+
+/// One purchase order's days late on a record (`suppliers::RECORD`).
+pub(super) fn days_late(row: &dyn Columns) -> Result<i32, StoreFailure> {
+    let days = row.int("days_late")?;
+    Ok(i32::try_from(days).with_context(|| format!("days_late out of range: {days}"))?)
+}
+
+/// A SKU of a product (`suppliers::PRODUCTS_OF`).
+pub(super) fn product_sku(row: &dyn Columns) -> Result<Sku, StoreFailure> {
+    sku(row, "sku")
 }
 
 /// One entry of a product's queue (`products::QUEUE`).

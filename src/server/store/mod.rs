@@ -6,7 +6,7 @@
 //! PostgreSQL (`postgres/`) serves several servers: every write locks the
 //! rows of the products it decides on (`SELECT … FOR UPDATE`). The contract
 //! is one small trait per aggregate — [`ProductRows`], [`ReservationRows`],
-//! [`OutboxRows`], [`EndpointRows`], [`SubscriptionRows`] — gathered in
+//! [`OutboxRows`], [`EndpointRows`], [`SubscriptionRows`], [`SupplierRows`] — gathered in
 //! [`Tx`], one transaction. What an operation does with the rows (decide,
 //! emit events, publish) lives above, in `server::ops`.
 //!
@@ -26,6 +26,7 @@ mod products;
 mod reservations;
 mod sqlite;
 mod subscriptions;
+mod suppliers;
 
 pub use endpoints::EndpointRows;
 pub use outbox::NEVER_MS;
@@ -33,6 +34,7 @@ pub use outbox::OutboxRows;
 pub use products::{ProductRows, SettingsWrite};
 pub use reservations::{ReservationRow, ReservationRows};
 pub use subscriptions::SubscriptionRows;
+pub use suppliers::SupplierRows;
 
 /// A transaction's work in progress: boxed, so a `dyn Tx` can run it.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -201,7 +203,7 @@ impl MayBeStoreFailure for StoreFailure {
 /// the database), so what is decided from it cannot be raced.
 #[async_trait::async_trait]
 pub trait Tx:
-    ProductRows + ReservationRows + OutboxRows + EndpointRows + SubscriptionRows + Send
+    ProductRows + ReservationRows + OutboxRows + EndpointRows + SubscriptionRows + SupplierRows + Send
 {
     /// Tells the other servers these SKUs changed, when (and only if) this
     /// transaction commits. SQLite has no other servers.

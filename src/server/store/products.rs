@@ -1,27 +1,34 @@
 //! Product rows: settings, stock and supply, and the version that orders copies.
 
 use super::StoreFailure;
-use crate::logic::{BackorderPolicy, Inventory, PurchaseOrder};
-use crate::server::domain::{Product, ProductSettings, Sku};
+use crate::logic::{BackorderPolicy, Date, Lateness};
+use crate::server::domain::{
+    Product, ProductSettings, PurchaseOrderId, PurchaseOrderLine, Sku, Supplier,
+};
+use serde::Deserialize;
 
 #[async_trait::async_trait]
 pub trait ProductRows {
     /// The product with its backorder queue (the reservations with units
     /// still waiting, in `seq` order); in a write, its row is locked.
     async fn product(&mut self, sku: &Sku) -> Result<Option<Product>, StoreFailure>;
-    /// Inserts the settings, replacing those of an existing product or
-    /// (`CreateOnly`) leaving it alone; `false` when nothing was written.
+    /// Inserts the settings with the open purchase orders as numbered
+    /// (`orders`, not `settings.incoming`), replacing those of an existing
+    /// product or (`CreateOnly`) leaving it alone; `false` when nothing was
+    /// written.
     async fn write_settings(
         &mut self,
         sku: &Sku,
         settings: &ProductSettings,
+        orders: &[PurchaseOrderLine],
         mode: SettingsWrite,
     ) -> Result<bool, StoreFailure>;
     /// Writes stock and supply.
     async fn write_inventory(
         &mut self,
         sku: &Sku,
-        inventory: &Inventory,
+        stock: u32,
+        orders: &[PurchaseOrderLine],
     ) -> Result<(), StoreFailure>;
     async fn product_count(&mut self) -> Result<u64, StoreFailure>;
 }
@@ -36,14 +43,14 @@ pub enum SettingsWrite {
 /// The settings write both stores run (`$N` numbered in order of first use).
 const INSERT_SETTINGS: &str =
     "INSERT INTO products (sku, name, stock, safety_stock, low_stock_threshold, backorders,
-                          backorder_limit, lead_time_days, incoming, max_per_customer)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+                          backorder_limit, lead_time_days, incoming, max_per_customer, supplier)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 const REPLACE_SETTINGS: &str = " ON CONFLICT (sku) DO UPDATE SET
         name = excluded.name, stock = excluded.stock, safety_stock = excluded.safety_stock,
         low_stock_threshold = excluded.low_stock_threshold, backorders = excluded.backorders,
         backorder_limit = excluded.backorder_limit, lead_time_days = excluded.lead_time_days,
         incoming = excluded.incoming, max_per_customer = excluded.max_per_customer,
-        version = products.version + 1";
+        supplier = excluded.supplier, version = products.version + 1";
 const KEEP_SETTINGS: &str = " ON CONFLICT (sku) DO NOTHING";
 
 impl SettingsWrite {
@@ -59,7 +66,7 @@ impl SettingsWrite {
 /// A product's row (PostgreSQL adds `FOR UPDATE` in a write).
 pub(super) const PRODUCT: &str =
     "SELECT name, stock, safety_stock, low_stock_threshold, backorders, backorder_limit,
-            lead_time_days, incoming, max_per_customer, version
+            lead_time_days, incoming, max_per_customer, version, supplier
      FROM products WHERE sku = $1";
 /// Its queue. A second statement on purpose: under PostgreSQL's READ
 /// COMMITTED it takes a new snapshot, after the lock on the product was
@@ -75,13 +82,51 @@ pub(super) const WRITE_INVENTORY: &str =
 pub(super) const COUNT: &str = "SELECT COUNT(*) AS products FROM products";
 
 /// Purchase orders are stored as JSON text in both stores.
-pub(super) fn encode_incoming(incoming: &[PurchaseOrder]) -> Result<String, StoreFailure> {
+pub(super) fn encode_incoming(incoming: &[PurchaseOrderLine]) -> Result<String, StoreFailure> {
     Ok(serde_json::to_string(incoming).map_err(anyhow::Error::from)?)
 }
 
-pub(super) fn decode_incoming(text: &str) -> Result<Vec<PurchaseOrder>, StoreFailure> {
+/// A purchase order as stored: rows written before purchase orders had
+/// numbers have neither `id` nor dates.
+#[derive(Deserialize)]
+struct StoredOrder {
+    id: Option<String>,
+    quantity: u32,
+    eta: Date,
+    #[serde(default)]
+    ordered_on: Option<Date>,
+    #[serde(default)]
+    received_on: Option<Date>,
+}
+
+/// The stored orders; one without a number gets `po_` and its place (1, 2,
+/// …): the same on every read, kept by the next write.
+pub(super) fn decode_incoming(text: &str) -> Result<Vec<PurchaseOrderLine>, StoreFailure> {
     use anyhow::Context;
-    Ok(serde_json::from_str(text).context("corrupt incoming purchase orders")?)
+    let stored: Vec<StoredOrder> =
+        serde_json::from_str(text).context("corrupt incoming purchase orders")?;
+    stored
+        .into_iter()
+        .enumerate()
+        .map(|(index, order)| {
+            let id = order.id.unwrap_or_else(|| format!("po_{}", index + 1));
+            Ok(PurchaseOrderLine {
+                id: PurchaseOrderId::parse(&id, "id")
+                    .context("a stored purchase order id no longer parses")?,
+                quantity: order.quantity,
+                eta: order.eta,
+                ordered_on: order.ordered_on,
+                received_on: order.received_on,
+            })
+        })
+        .collect()
+}
+
+/// A product of a supplier: the supplier's lead time for units beyond its
+/// purchase orders, and the lateness of the supplier's record.
+pub(super) fn supplied_by(product: &mut Product, supplier: &Supplier) {
+    product.inventory.lead_time_days = supplier.settings.lead_time_days;
+    product.inventory.lateness = Lateness::from_record(&supplier.record);
 }
 
 pub(super) fn policy_name(policy: BackorderPolicy) -> &'static str {

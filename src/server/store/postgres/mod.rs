@@ -15,6 +15,7 @@
 mod follow;
 mod outbox;
 mod rows;
+mod suppliers;
 
 use super::columns::Columns;
 use super::{FailureKind, MayBeStoreFailure, StoreFailure, Tx, TxNotes, Work};
@@ -44,6 +45,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "webhooks",
         include_str!("../migrations/postgres/0002_webhooks.sql"),
+    ),
+    (
+        3,
+        "suppliers",
+        include_str!("../migrations/postgres/0003_suppliers.sql"),
     ),
 ];
 

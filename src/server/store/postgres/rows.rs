@@ -1,13 +1,16 @@
 //! Products, reservations and subscriptions on PostgreSQL.
 
 use super::PgTx;
-use crate::logic::{Fill, Inventory};
+use super::suppliers::load_supplier;
+use crate::logic::Fill;
 use crate::server::domain::{
-    Email, IdempotencyKey, Product, ProductSettings, ReservationId, ReservationRecord, Sku,
-    Subscription, SubscriptionToken,
+    Email, IdempotencyKey, Product, ProductSettings, PurchaseOrderLine, ReservationId,
+    ReservationRecord, Sku, Subscription, SubscriptionToken,
 };
 use crate::server::store::columns;
-use crate::server::store::products::{self, SettingsWrite, encode_incoming, policy_name};
+use crate::server::store::products::{
+    self, SettingsWrite, encode_incoming, policy_name, supplied_by,
+};
 use crate::server::store::{
     ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows, reservations,
     subscriptions,
@@ -44,6 +47,11 @@ pub(super) async fn load_product(
         .iter()
         .map(|row| columns::queue_entry(row))
         .collect::<Result<_, _>>()?;
+    if let Some(id) = product.supplier.clone()
+        && let Some(supplier) = load_supplier(connection, &id).await?
+    {
+        supplied_by(&mut product, &supplier);
+    }
     Ok(Some(product))
 }
 
@@ -57,6 +65,7 @@ impl ProductRows for PgTx<'_> {
         &mut self,
         sku: &Sku,
         settings: &ProductSettings,
+        orders: &[PurchaseOrderLine],
         mode: SettingsWrite,
     ) -> Result<bool, StoreFailure> {
         let written = sqlx::query(&mode.sql())
@@ -68,8 +77,9 @@ impl ProductRows for PgTx<'_> {
             .bind(policy_name(settings.backorders))
             .bind(settings.backorder_limit.map(i64::from))
             .bind(i64::from(settings.lead_time_days))
-            .bind(encode_incoming(&settings.incoming)?)
+            .bind(encode_incoming(orders)?)
             .bind(settings.max_per_customer.map(i64::from))
+            .bind(settings.supplier.as_ref().map(|supplier| supplier.as_str()))
             .execute(&mut *self.tx)
             .await?;
         Ok(written.rows_affected() > 0)
@@ -78,11 +88,12 @@ impl ProductRows for PgTx<'_> {
     async fn write_inventory(
         &mut self,
         sku: &Sku,
-        inventory: &Inventory,
+        stock: u32,
+        orders: &[PurchaseOrderLine],
     ) -> Result<(), StoreFailure> {
         sqlx::query(products::WRITE_INVENTORY)
-            .bind(i64::from(inventory.stock))
-            .bind(encode_incoming(&inventory.incoming)?)
+            .bind(i64::from(stock))
+            .bind(encode_incoming(orders)?)
             .bind(sku.as_str())
             .execute(&mut *self.tx)
             .await?;

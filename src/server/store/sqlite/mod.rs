@@ -10,6 +10,7 @@
 
 mod outbox;
 mod rows;
+mod suppliers;
 
 use super::columns::Columns;
 use super::{ChangeSink, FailureKind, MayBeStoreFailure, StoreFailure, Tx, TxNotes, Work};
@@ -26,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0002_customer_cap.sql"),
     include_str!("../migrations/sqlite/0003_versions.sql"),
     include_str!("../migrations/sqlite/0004_webhooks.sql"),
+    include_str!("../migrations/sqlite/0005_suppliers.sql"),
 ];
 
 /// The writer connection, and a few read-only ones.

@@ -2,16 +2,18 @@
 //! synchronous inside: SQLite calls complete in place.
 
 use super::SqliteTx;
-use crate::logic::{Fill, Inventory};
+use crate::logic::Fill;
 use crate::server::domain::{
-    Email, IdempotencyKey, Product, ProductSettings, ReservationId, ReservationRecord, Sku,
-    Subscription, SubscriptionToken,
+    Email, IdempotencyKey, Product, ProductSettings, PurchaseOrderLine, ReservationId,
+    ReservationRecord, Sku, Subscription, SubscriptionToken,
 };
 use crate::server::store::columns;
-use crate::server::store::products::{self, SettingsWrite, encode_incoming, policy_name};
+use crate::server::store::products::{
+    self, SettingsWrite, encode_incoming, policy_name, supplied_by,
+};
 use crate::server::store::{
-    ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows, reservations,
-    subscriptions,
+    ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows, SupplierRows,
+    reservations, subscriptions,
 };
 use anyhow::Context;
 use rusqlite::{OptionalExtension, params};
@@ -27,6 +29,11 @@ impl ProductRows for SqliteTx<'_> {
         };
         product.inventory.queue =
             self.all(products::QUEUE, [sku.as_str()], columns::queue_entry)?;
+        if let Some(id) = product.supplier.clone()
+            && let Some(supplier) = self.supplier(&id).await?
+        {
+            supplied_by(&mut product, &supplier);
+        }
         Ok(Some(product))
     }
 
@@ -34,6 +41,7 @@ impl ProductRows for SqliteTx<'_> {
         &mut self,
         sku: &Sku,
         settings: &ProductSettings,
+        orders: &[PurchaseOrderLine],
         mode: SettingsWrite,
     ) -> Result<bool, StoreFailure> {
         let written = self
@@ -48,8 +56,9 @@ impl ProductRows for SqliteTx<'_> {
                 policy_name(settings.backorders),
                 settings.backorder_limit,
                 settings.lead_time_days,
-                encode_incoming(&settings.incoming)?,
+                encode_incoming(orders)?,
                 settings.max_per_customer,
+                settings.supplier.as_ref().map(|supplier| supplier.as_str()),
             ])?;
         Ok(written > 0)
     }
@@ -57,15 +66,12 @@ impl ProductRows for SqliteTx<'_> {
     async fn write_inventory(
         &mut self,
         sku: &Sku,
-        inventory: &Inventory,
+        stock: u32,
+        orders: &[PurchaseOrderLine],
     ) -> Result<(), StoreFailure> {
         self.connection
             .prepare_cached(products::WRITE_INVENTORY)?
-            .execute(params![
-                inventory.stock,
-                encode_incoming(&inventory.incoming)?,
-                sku.as_str()
-            ])?;
+            .execute(params![stock, encode_incoming(orders)?, sku.as_str()])?;
         Ok(())
     }
 
