@@ -39,12 +39,20 @@ function purchaseOrderRow(order = { quantity: 1, eta: new Date(Date.now() + 7 * 
   row.innerHTML = '<td><input type="number" min="1" class="po-quantity" aria-label="Quantity"></td><td><input type="date" class="po-eta" aria-label="Arrives"></td><td><button type="button" class="secondary">Remove</button></td>';
   row.querySelector('.po-quantity').value = order.quantity;
   row.querySelector('.po-eta').value = order.eta;
+  // The order's number and order date go back unchanged, so the server keeps
+  // its receipts apart (a new row gets a number from the server).
+  if (order.id) row.dataset.id = order.id;
+  if (order.ordered_on) row.dataset.orderedOn = order.ordered_on;
   row.querySelector('button').addEventListener('click', () => row.remove());
   $('incoming').append(row);
 }
 $('add-po').addEventListener('click', () => purchaseOrderRow());
 
+// The loaded product's supplier: the form does not edit it, the save keeps it.
+let supplier = null;
+
 function show(product) {
+  supplier = product.supplier ?? null;
   for (const field of ['name', 'stock', 'safety_stock', 'low_stock_threshold', 'backorders', 'lead_time_days']) $(field).value = product[field];
   $('backorder_limit').value = product.backorder_limit ?? '';
   $('max_per_customer').value = product.max_per_customer ?? '';
@@ -99,7 +107,10 @@ $('settings').addEventListener('submit', async (event) => {
     incoming: [...$('incoming').querySelectorAll('tr')].map((row) => ({
       quantity: Number(row.querySelector('.po-quantity').value),
       eta: row.querySelector('.po-eta').value,
+      ...(row.dataset.id ? { id: row.dataset.id } : {}),
+      ...(row.dataset.orderedOn ? { ordered_on: row.dataset.orderedOn } : {}),
     })),
+    ...(supplier ? { supplier } : {}),
   };
   try {
     show(await admin('PUT', '', body));

@@ -107,6 +107,61 @@ async fn the_merchant_panel_turns_out_of_stock_into_backorder() {
     browser.close().await;
 }
 
+/// Saving a product in the panel keeps its purchase orders' numbers and its
+/// supplier (the form edits neither): receipts stay on the right orders.
+#[tokio::test]
+async fn saving_in_the_panel_keeps_purchase_order_numbers_and_the_supplier() {
+    let server = demo().await;
+    let settings = |reply: crate::support::Reply| reply.body;
+    let path = "/api/v1/admin/products/KETTLE-GOOSE";
+    let loaded = settings(server.send(server.admin(reqwest::Method::GET, path)).await);
+    let orders: Vec<_> = loaded["incoming"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|order| json!({"id": order["id"], "quantity": order["quantity"], "eta": order["eta"]}))
+        .collect();
+    let body = json!({
+        "name": loaded["name"], "stock": loaded["stock"], "backorders": loaded["backorders"],
+        "lead_time_days": loaded["lead_time_days"], "incoming": orders, "supplier": "DEMO-SUPPLY",
+    });
+    let put = server.admin(reqwest::Method::PUT, path).json(&body);
+    assert_eq!(server.send(put).await.status, 200);
+    let before = settings(server.send(server.admin(reqwest::Method::GET, path)).await);
+    assert!(before["incoming"][0]["id"].is_string(), "{before}");
+
+    let browser = Browser::start().await;
+    browser
+        .goto(&server.url("/merchant.html?sku=KETTLE-GOOSE"))
+        .await;
+    browser
+        .wait_for(
+            "the settings to load",
+            "return document.querySelectorAll('#incoming tr').length > 0;",
+            vec![],
+        )
+        .await;
+    browser
+        .client
+        .find(fantoccini::Locator::Id("save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "the save",
+            "return document.getElementById('message').textContent.startsWith('Saved');",
+            vec![],
+        )
+        .await;
+    let after = settings(server.send(server.admin(reqwest::Method::GET, path)).await);
+    assert_eq!(after["incoming"], before["incoming"]);
+    assert_eq!(after["supplier"], "DEMO-SUPPLY");
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn a_receipt_in_the_panel_fills_the_queue_and_the_reservation_turns_ready() {
     let server = demo().await;

@@ -296,10 +296,7 @@ async fn a_purchase_order_edited_later_moves_the_shoppers_window_in_place() {
             ProductSettings {
                 backorders: BackorderPolicy::Allow,
                 backorder_limit: Some(3),
-                incoming: vec![PurchaseOrder {
-                    quantity: 10,
-                    eta: in_twenty_days,
-                }],
+                incoming: vec![PlannedOrder::new(10, in_twenty_days)],
                 ..product("Kettle", 0)
             },
         )
