@@ -51,6 +51,25 @@ async fn every_demo_product_shows_its_case_on_the_collection_page() {
     browser.close().await;
 }
 
+/// Clicks the merchant panel's Save and waits for it to say so.
+async fn save_in_the_panel(browser: &Browser) {
+    browser
+        .client
+        .find(fantoccini::Locator::Id("save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "the save",
+            "return document.getElementById('message').textContent.startsWith('Saved');",
+            vec![],
+        )
+        .await;
+}
+
 #[tokio::test]
 async fn the_merchant_panel_turns_out_of_stock_into_backorder() {
     let server = demo().await;
@@ -79,21 +98,7 @@ async fn the_merchant_panel_turns_out_of_stock_into_backorder() {
     browser
         .eval("const s = document.getElementById('backorders'); s.value = 'allow'; s.dispatchEvent(new Event('change'));", vec![])
         .await;
-    browser
-        .client
-        .find(fantoccini::Locator::Id("save"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .wait_for(
-            "the save",
-            "return document.getElementById('message').textContent.startsWith('Saved');",
-            vec![],
-        )
-        .await;
+    save_in_the_panel(&browser).await;
 
     browser.goto(&server.url("/?sku=VINYL-LTD")).await;
     assert_eq!(
@@ -141,21 +146,7 @@ async fn saving_in_the_panel_keeps_purchase_order_numbers_and_the_supplier() {
             vec![],
         )
         .await;
-    browser
-        .client
-        .find(fantoccini::Locator::Id("save"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .wait_for(
-            "the save",
-            "return document.getElementById('message').textContent.startsWith('Saved');",
-            vec![],
-        )
-        .await;
+    save_in_the_panel(&browser).await;
     let after = settings(server.send(server.admin(reqwest::Method::GET, path)).await);
     assert_eq!(after["incoming"], before["incoming"]);
     assert_eq!(after["supplier"], "DEMO-SUPPLY");

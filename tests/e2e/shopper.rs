@@ -33,6 +33,17 @@ async fn shows_every_state(browser: &Browser) {
     }
 }
 
+/// The backorder product: nothing on hand, 10 units due on `eta`, room for 3
+/// more on backorder.
+fn kettle(eta: stock_widget::logic::Date) -> ProductSettings {
+    ProductSettings {
+        backorders: BackorderPolicy::Allow,
+        backorder_limit: Some(3),
+        incoming: vec![PlannedOrder::new(10, eta)],
+        ..product("Kettle", 0)
+    }
+}
+
 /// The API with one product per state, and a storefront on another origin.
 async fn shop() -> (TestServer, Storefront) {
     let (listener, origin) = Storefront::bind().await;
@@ -43,17 +54,7 @@ async fn shop() -> (TestServer, Storefront) {
     .await;
     let in_six_days = server.clock.today().plus_days(6);
     server.put_product("IN", product("Tee", 40)).await;
-    server
-        .put_product(
-            "BACK",
-            ProductSettings {
-                backorders: BackorderPolicy::Allow,
-                backorder_limit: Some(3),
-                incoming: vec![PlannedOrder::new(10, in_six_days)],
-                ..product("Kettle", 0)
-            },
-        )
-        .await;
+    server.put_product("BACK", kettle(in_six_days)).await;
     server.put_product("OUT", product("Vinyl", 0)).await;
     server
         .put_product(
@@ -290,17 +291,7 @@ async fn a_purchase_order_edited_later_moves_the_shoppers_window_in_place() {
         .await;
 
     let in_twenty_days = server.clock.today().plus_days(20);
-    server
-        .put_product(
-            "BACK",
-            ProductSettings {
-                backorders: BackorderPolicy::Allow,
-                backorder_limit: Some(3),
-                incoming: vec![PlannedOrder::new(10, in_twenty_days)],
-                ..product("Kettle", 0)
-            },
-        )
-        .await;
+    server.put_product("BACK", kettle(in_twenty_days)).await;
     let panel = browser
         .wait_for_text("BACK", ".sw-mine", "now ships in 20 days (was 6)")
         .await;

@@ -159,29 +159,40 @@ fn default_lead_time() -> u32 {
     DEFAULT_LEAD_TIME_DAYS
 }
 
+/// A name as sent: 1 to `MAX_NAME_LENGTH` characters (counted as sent, as
+/// the OpenAPI `maxLength` does), no control characters; kept trimmed.
+pub(super) fn checked_name(sent: &str) -> Result<String, ValidationError> {
+    let name = sent.trim().to_owned();
+    if name.is_empty()
+        || sent.chars().count() > MAX_NAME_LENGTH
+        || sent.chars().any(char::is_control)
+    {
+        return Err(ValidationError::new(
+            "name",
+            format!("The name has 1 to {MAX_NAME_LENGTH} characters, without control characters."),
+        ));
+    }
+    Ok(name)
+}
+
+/// A lead time of at most `MAX_LEAD_TIME_DAYS`.
+pub(super) fn checked_lead_time(days: u32) -> Result<u32, ValidationError> {
+    if days > MAX_LEAD_TIME_DAYS {
+        return Err(ValidationError::new(
+            "lead_time_days",
+            format!("The lead time is at most {MAX_LEAD_TIME_DAYS} days."),
+        ));
+    }
+    Ok(days)
+}
+
 impl ProductSettingsBody {
     /// The rules every way of setting a product applies (the single `PUT`,
     /// the bulk `PUT`, the CSV import).
     pub fn validate(self) -> Result<ProductSettings, ValidationError> {
         // The length counts what was sent, as the OpenAPI `maxLength` does.
-        let name = self.name.trim().to_owned();
-        if name.is_empty()
-            || self.name.chars().count() > MAX_NAME_LENGTH
-            || self.name.chars().any(char::is_control)
-        {
-            return Err(ValidationError::new(
-                "name",
-                format!(
-                    "The name has 1 to {MAX_NAME_LENGTH} characters, without control characters."
-                ),
-            ));
-        }
-        if self.lead_time_days > MAX_LEAD_TIME_DAYS {
-            return Err(ValidationError::new(
-                "lead_time_days",
-                format!("The lead time is at most {MAX_LEAD_TIME_DAYS} days."),
-            ));
-        }
+        let name = checked_name(&self.name)?;
+        checked_lead_time(self.lead_time_days)?;
         if self.incoming.len() > MAX_PURCHASE_ORDERS {
             return Err(ValidationError::new(
                 "incoming",

@@ -1,9 +1,8 @@
 //! Suppliers: who delivers a product, how long they take, and their record
 //! of delivering late or early.
 
-use super::{
-    MAX_LEAD_TIME_DAYS, MAX_NAME_LENGTH, PurchaseOrderId, Sku, SupplierId, ValidationError,
-};
+use super::product::{checked_lead_time, checked_name};
+use super::{PurchaseOrderId, Sku, SupplierId, ValidationError};
 use crate::api::whole_number;
 use crate::logic::{Date, MIN_RECORDS, RECORD_LENGTH};
 use serde::{Deserialize, Serialize};
@@ -31,27 +30,9 @@ pub struct SupplierSettings {
 
 impl SupplierBody {
     pub fn validate(self) -> Result<SupplierSettings, ValidationError> {
-        let name = self.name.trim().to_owned();
-        if name.is_empty()
-            || self.name.chars().count() > MAX_NAME_LENGTH
-            || self.name.chars().any(char::is_control)
-        {
-            return Err(ValidationError::new(
-                "name",
-                format!(
-                    "The name has 1 to {MAX_NAME_LENGTH} characters, without control characters."
-                ),
-            ));
-        }
-        if self.lead_time_days > MAX_LEAD_TIME_DAYS {
-            return Err(ValidationError::new(
-                "lead_time_days",
-                format!("The lead time is at most {MAX_LEAD_TIME_DAYS} days."),
-            ));
-        }
         Ok(SupplierSettings {
-            name,
-            lead_time_days: self.lead_time_days,
+            name: checked_name(&self.name)?,
+            lead_time_days: checked_lead_time(self.lead_time_days)?,
         })
     }
 }
