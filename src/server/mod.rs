@@ -165,6 +165,7 @@ pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
     Router::new()
         .nest("/api/v1", routes::api_router(&state, cors, &writes))
         .merge(routes::health_router())
+        .merge(routes::pages_router(&writes))
         .nest_service("/widget", static_files::widget_files(&config.widget_dir))
         .fallback_service(static_files::www_files(&config.www_dir))
         .layer(timeout)

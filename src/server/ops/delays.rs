@@ -140,7 +140,10 @@ impl Shop {
             })
             .await?;
         let links = CancelLinks::new(public_url, &secret);
-        *self.links.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(links.clone());
+        *self
+            .links
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(links.clone());
         Ok(links)
     }
 

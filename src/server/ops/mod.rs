@@ -181,8 +181,7 @@ impl Shop {
                 }
                 outbox::report_product_changes(&mut *tx, &touched, &products).await?;
                 // Ship dates this write moved later: the shoppers are told.
-                delays::check_touched(&mut *tx, &products, today, links.as_ref().as_ref())
-                    .await?;
+                delays::check_touched(&mut *tx, &products, today, links.as_ref().as_ref()).await?;
                 let skus: Vec<_> = touched.into_iter().map(|change| change.sku).collect();
                 tx.announce(&skus).await?;
                 let deliveries = tx.notes().deliveries;

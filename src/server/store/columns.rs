@@ -9,9 +9,9 @@ use super::endpoints::{decode_events, disabled};
 use super::products::{decode_incoming, policy_from_name};
 use crate::logic::{Date, Inventory, QueueEntry};
 use crate::server::domain::{
-    Attempt, AttemptOutcome, DelayMark, Due, Email, Endpoint, EndpointId, EndpointState, Lang, Product,
-    PurchaseOrderLine, ReservationId, ReservationRecord, Sku, Subscription, SubscriptionToken,
-    Supplier, SupplierId, SupplierSettings,
+    Attempt, AttemptOutcome, DelayMark, Due, Email, Endpoint, EndpointId, EndpointState, Lang,
+    Product, PurchaseOrderLine, ReservationId, ReservationRecord, Sku, Subscription,
+    SubscriptionToken, Supplier, SupplierId, SupplierSettings,
 };
 use anyhow::Context;
 

@@ -16,12 +16,10 @@ pub trait NoticeRows {
     async fn skus_waiting(&mut self) -> Result<Vec<Sku>, StoreFailure>;
     /// The secret called `name`: `candidate` if none was stored yet, else
     /// the stored one (servers starting together agree on one).
-    async fn shared_secret(&mut self, name: &str, candidate: &str)
-    -> Result<String, StoreFailure>;
+    async fn shared_secret(&mut self, name: &str, candidate: &str) -> Result<String, StoreFailure>;
 }
 
-pub(super) const MARKS: &str =
-    "SELECT seq, told_ship_date, last_notice_on FROM reservations
+pub(super) const MARKS: &str = "SELECT seq, told_ship_date, last_notice_on FROM reservations
      WHERE sku = $1 AND status = 'reserved' AND from_stock + filled < quantity
      ORDER BY seq";
 pub(super) const WRITE_MARK: &str =

@@ -35,11 +35,7 @@ impl NoticeRows for PgTx<'_> {
     /// Servers starting together: the insert of one waits for the other's
     /// to commit and then does nothing; the read (READ COMMITTED, a new
     /// snapshot per statement) sees the row that won.
-    async fn shared_secret(
-        &mut self,
-        name: &str,
-        candidate: &str,
-    ) -> Result<String, StoreFailure> {
+    async fn shared_secret(&mut self, name: &str, candidate: &str) -> Result<String, StoreFailure> {
         sqlx::query(notices::KEEP_SECRET)
             .bind(name)
             .bind(candidate)

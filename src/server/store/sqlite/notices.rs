@@ -28,11 +28,7 @@ impl NoticeRows for SqliteTx<'_> {
         self.all(notices::SKUS_WAITING, [], columns::product_sku)
     }
 
-    async fn shared_secret(
-        &mut self,
-        name: &str,
-        candidate: &str,
-    ) -> Result<String, StoreFailure> {
+    async fn shared_secret(&mut self, name: &str, candidate: &str) -> Result<String, StoreFailure> {
         self.connection
             .prepare_cached(notices::KEEP_SECRET)?
             .execute(params![name, candidate])?;
