@@ -154,8 +154,8 @@ async fn an_overdue_order_at_the_day_change_is_a_notice() {
     assert_eq!(sent[0]["ship_date"], "2026-03-03");
 }
 
-fn text_of(response: reqwest::Response) -> impl std::future::Future<Output = String> {
-    async move { response.text().await.unwrap() }
+async fn text_of(response: reqwest::Response) -> String {
+    response.text().await.unwrap()
 }
 
 fn assert_page_headers(response: &reqwest::Response) {
