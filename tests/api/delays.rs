@@ -317,3 +317,33 @@ async fn servers_on_one_database_share_the_links_secret() {
     let gone = first.get(&format!("/api/v1/reservations/{id}")).await;
     assert_eq!(gone.body["error"]["code"], "reservation_cancelled");
 }
+
+#[tokio::test]
+async fn a_slower_supplier_is_a_notice_for_its_products() {
+    let (receiver, server) = listening().await;
+    let supplier = |lead_time_days: u32| {
+        server
+            .admin(Method::PUT, "/api/v1/admin/suppliers/SLOW")
+            .json(&json!({"name": "Slow Co", "lead_time_days": lead_time_days}))
+    };
+    assert_eq!(server.send(supplier(30)).await.status, 201);
+    let reply = server
+        .send(
+            server
+                .admin(Method::PUT, "/api/v1/admin/products/KETTLE")
+                .json(&json!({"name": "Kettle", "stock": 0, "backorders": "allow",
+                              "supplier": "SLOW"})),
+        )
+        .await;
+    assert!(reply.status == 200 || reply.status == 201, "{}", reply.body);
+    let placed = reserve(&server, "KETTLE", 1, "hal@example.com").await;
+    assert_eq!(placed["ship_date"], "2026-04-01");
+
+    assert_eq!(server.send(supplier(40)).await.status, 200);
+    let sent = notices(&server, &receiver).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["id"], placed["id"]);
+    assert_eq!(sent[0]["reason"], "supplier_reliability");
+    assert_eq!(sent[0]["previous_ship_date"], "2026-04-01");
+    assert_eq!(sent[0]["ship_date"], "2026-04-11");
+}
