@@ -83,6 +83,11 @@ pub struct ServeArgs {
     /// (repeatable; `*` allows any). The server's own origin always works.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
+    /// The address shoppers reach this server at, e.g. https://stock.shop.example:
+    /// the one-click cancel links in delay notices start with it (default:
+    /// http:// and the address the server listens on).
+    #[arg(long, env = "STOCK_WIDGET_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
     /// Seconds a client has to send a request's headers; also how long an
     /// idle keep-alive connection stays open.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -133,6 +138,7 @@ impl ServeArgs {
             www_dir: self.www_dir,
             widget_dir: self.widget_dir,
             allow_origins: self.allow_origins,
+            public_url: self.public_url.filter(|url| !url.is_empty()),
             limits: Limits {
                 header_timeout: Duration::from_secs(self.header_timeout),
                 request_timeout: Duration::from_secs(self.request_timeout),

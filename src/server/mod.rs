@@ -73,6 +73,9 @@ pub struct Config {
     pub widget_dir: PathBuf,
     /// Origins whose pages may call the public API (`*` = any).
     pub allow_origins: Vec<String>,
+    /// Where shoppers reach the server (the cancel links in delay notices);
+    /// `None`: `http://` and the address it listens on.
+    pub public_url: Option<String>,
     /// What one client may hold of the server.
     pub limits: Limits,
     /// How often one client may place or cancel reservations.
@@ -162,6 +165,7 @@ pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
     Router::new()
         .nest("/api/v1", routes::api_router(&state, cors, &writes))
         .merge(routes::health_router())
+        .merge(routes::pages_router(&writes))
         .nest_service("/widget", static_files::widget_files(&config.widget_dir))
         .fallback_service(static_files::www_files(&config.www_dir))
         .layer(timeout)
@@ -186,6 +190,8 @@ pub struct Application {
     limits: Limits,
     feed: feed::Feed,
     clock: Arc<dyn Clock>,
+    /// For the check at each day change.
+    shop: Shop,
     deliveries: webhooks::delivery::Worker,
     /// The feed following the database: started here, stopped with the server.
     following: AbortOnDrop,
@@ -212,12 +218,23 @@ impl Application {
             .await
             .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.addr))?;
         let cors = cors_layer(&config.allow_origins, Some(listener.local_addr()?.port()))?;
+        let public_url = match &config.public_url {
+            Some(url) => {
+                anyhow::ensure!(
+                    url.starts_with("http://") || url.starts_with("https://"),
+                    "--public-url {url:?}: a URL looks like https://stock.shop.example"
+                );
+                url.clone()
+            }
+            None => format!("http://{}", listener.local_addr()?),
+        };
+        shop.use_public_url(&public_url).await?;
         let admin_token = config.admin_token.as_deref().map(Arc::from);
         let feed = shop.feed().clone();
         let deliveries = webhooks::delivery::Worker::new(shop.clone(), config.webhooks)?;
         let router = app(
             AppState(Arc::new(Shared {
-                shop,
+                shop: shop.clone(),
                 clock: clock.clone(),
                 admin_token,
                 streams: Arc::new(tokio::sync::Semaphore::new(config.limits.max_streams)),
@@ -232,6 +249,7 @@ impl Application {
             limits: config.limits,
             feed,
             clock,
+            shop,
             deliveries,
             following,
         })
@@ -260,10 +278,11 @@ impl Application {
             limits,
             feed,
             clock,
+            shop,
             deliveries,
             following,
         } = self;
-        tokio::spawn(announce_new_days(feed.clone(), clock));
+        tokio::spawn(announce_new_days(feed.clone(), clock, shop));
         // Webhooks are sent while the server serves.
         let _deliveries = AbortOnDrop(deliveries.spawn());
         let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -340,9 +359,11 @@ impl Application {
     }
 }
 
-/// At midnight every `ships_in_days` moves: the feed tells the streams.
-/// Checks the clock each second, until the server shuts down.
-async fn announce_new_days(feed: feed::Feed, clock: Arc<dyn Clock>) {
+/// At midnight every `ships_in_days` moves: the feed tells the streams, and
+/// the reservations that now ship later than their shoppers were told get
+/// their notices (`Shop::check_delays`). Checks the clock each second, until
+/// the server shuts down.
+async fn announce_new_days(feed: feed::Feed, clock: Arc<dyn Clock>, shop: Shop) {
     let mut closing = feed.closing();
     let mut today = clock.today();
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -355,6 +376,9 @@ async fn announce_new_days(feed: feed::Feed, clock: Arc<dyn Clock>) {
         if now != today {
             today = now;
             feed.publish_day();
+            if let Err(error) = shop.check_delays().await {
+                tracing::warn!("the day's delay check failed: {error}");
+            }
         }
     }
 }

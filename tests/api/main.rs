@@ -11,6 +11,7 @@ mod bulk;
 mod concurrency;
 mod contract;
 mod cors;
+mod delays;
 mod durability;
 mod import;
 mod limits;

@@ -458,7 +458,7 @@ async fn endpoints_are_validated_listed_and_removed() {
         "secrets are shown once"
     );
     let all = post(json!({ "url": "https://shop.example/all" })).await;
-    assert_eq!(all.body["events"].as_array().unwrap().len(), 7);
+    assert_eq!(all.body["events"].as_array().unwrap().len(), 8);
     for _ in 2..20 {
         assert_eq!(
             post(json!({ "url": "https://shop.example/more" }))

@@ -192,6 +192,7 @@ impl TestServer {
             www_dir: project_dir().join("www"),
             widget_dir: project_dir().join("dist/widget"),
             allow_origins: options.allow_origins.clone(),
+            public_url: None,
             limits: options.limits,
             write_limit: options.write_limit.clone(),
             webhooks: options.webhooks,

@@ -7,6 +7,7 @@
 //! here, read by the messages and by the OpenAPI document alike.
 
 pub mod catalog;
+mod delay;
 mod error;
 mod ids;
 mod product;
@@ -15,6 +16,9 @@ mod subscription;
 mod supplier;
 mod webhook;
 
+pub use delay::{
+    CancelLinks, DelayMark, DelayReason, NoticeDecision, new_link_secret, notice_decision,
+};
 pub use error::ValidationError;
 pub use ids::{
     Email, EndpointId, IdempotencyKey, Lang, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_QUANTITY,

@@ -19,6 +19,10 @@ pub enum EventType {
     /// All its units are held: it can ship.
     #[serde(rename = "reservation.ready")]
     ReservationReady,
+    /// Its likely ship date moved later than the shopper was told: tell
+    /// them the new date and offer to cancel (`cancel_url`).
+    #[serde(rename = "reservation.delayed")]
+    ReservationDelayed,
     /// Available went from 0 to more.
     #[serde(rename = "product.back_in_stock")]
     ProductBackInStock,
@@ -33,10 +37,11 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 8] = [
         EventType::ReservationCreated,
         EventType::ReservationCancelled,
         EventType::ReservationReady,
+        EventType::ReservationDelayed,
         EventType::ProductBackInStock,
         EventType::ProductLowStock,
         EventType::SubscriptionCreated,
@@ -48,6 +53,7 @@ impl EventType {
             EventType::ReservationCreated => "reservation.created",
             EventType::ReservationCancelled => "reservation.cancelled",
             EventType::ReservationReady => "reservation.ready",
+            EventType::ReservationDelayed => "reservation.delayed",
             EventType::ProductBackInStock => "product.back_in_stock",
             EventType::ProductLowStock => "product.low_stock",
             EventType::SubscriptionCreated => "subscription.created",

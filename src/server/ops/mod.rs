@@ -11,6 +11,7 @@
 //!
 //! May not touch: SQL, HTTP.
 
+mod delays;
 mod outbox;
 mod products;
 mod reservations;
@@ -84,6 +85,8 @@ pub struct Shop {
     clock: Arc<dyn Clock>,
     /// Told when a commit made webhook deliveries: the worker sends them at once.
     deliveries_made: Arc<tokio::sync::Notify>,
+    /// The one-click cancel links delay notices carry (`use_public_url`).
+    links: Arc<std::sync::RwLock<Option<crate::server::domain::CancelLinks>>>,
 }
 
 impl Shop {
@@ -100,6 +103,7 @@ impl Shop {
             feed,
             clock,
             deliveries_made: Arc::default(),
+            links: Arc::default(),
         }
     }
 
@@ -149,7 +153,8 @@ impl Shop {
     /// rolled back (nothing changes) when it returns `Err`. The products it
     /// touched are read back inside the transaction, what that changed is
     /// written to the webhook outbox (back in stock, low stock, the
-    /// subscribers to tell), they are announced to the other servers on
+    /// subscribers to tell, the reservations that now ship later than
+    /// their shoppers were told), they are announced to the other servers on
     /// commit, and published to this server's feed after it.
     pub async fn write<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
     where
@@ -160,9 +165,12 @@ impl Shop {
         // what this write read back may be older than what follows.
         let generation = self.feed.generation();
         let now_ms = self.clock.unix_millis();
+        let today = self.clock.today();
+        let links = Arc::new(self.cancel_links());
         let work = Arc::new(work);
         let work = as_work(move |tx| {
             let work = Arc::clone(&work);
+            let links = Arc::clone(&links);
             Box::pin(async move {
                 tx.notes().now_ms = now_ms;
                 let value = work(&mut *tx).await?;
@@ -172,6 +180,8 @@ impl Shop {
                     products.extend(tx.product(&change.sku).await?);
                 }
                 outbox::report_product_changes(&mut *tx, &touched, &products).await?;
+                // Ship dates this write moved later: the shoppers are told.
+                delays::check_touched(&mut *tx, &products, today, links.as_ref().as_ref()).await?;
                 let skus: Vec<_> = touched.into_iter().map(|change| change.sku).collect();
                 tx.announce(&skus).await?;
                 let deliveries = tx.notes().deliveries;

@@ -1,10 +1,10 @@
 //! Products: their settings, one or many at once, and reads through the
 //! feed's snapshot.
 
-use super::{OperationError, Shop, issued};
+use super::{OperationError, Shop, delays, issued};
 use crate::logic::Inventory;
 use crate::server::domain::{
-    Product, ProductSettings, PurchaseOrderId, PurchaseOrderLine, Sku, SupplierId,
+    DelayReason, Product, ProductSettings, PurchaseOrderId, PurchaseOrderLine, Sku, SupplierId,
 };
 use crate::server::store::{SettingsWrite, StoreFailure, Touched, Tx};
 use anyhow::Context;
@@ -49,6 +49,11 @@ async fn save_settings(
 ) -> Result<(), StoreFailure> {
     touch(tx, sku, Some(&existing.inventory));
     let orders = numbered(settings, Some(existing))?;
+    if delays::orders_changed(&existing.orders, &orders) {
+        delays::note_reason(tx, sku, DelayReason::PurchaseOrderChanged);
+    } else if existing.supplier != settings.supplier {
+        delays::note_reason(tx, sku, DelayReason::SupplierReliability);
+    }
     tx.write_settings(sku, settings, &orders, SettingsWrite::Replace)
         .await?;
     Ok(())

@@ -118,6 +118,7 @@ pub(crate) async fn place(
         idempotency_key: request.idempotency_key.as_ref(),
         request: &fingerprint,
         response: &response_json,
+        told_ship_date: placement.ship_date,
     })
     .await?;
     let record = ReservationRecord {

@@ -31,6 +31,11 @@ pub(super) async fn changed(
     products: Vec<(Sku, Inventory)>,
 ) -> Result<(), StoreFailure> {
     for (sku, before) in products {
+        super::delays::note_reason(
+            tx,
+            &sku,
+            crate::server::domain::DelayReason::SupplierReliability,
+        );
         let already = tx.notes().touched.iter().any(|seen| seen.sku == sku);
         if !already {
             // A product this transaction wrote counted the write already.

@@ -3,6 +3,8 @@
 
 pub(crate) mod admin;
 mod availability;
+mod cancel_page;
+mod cancel_words;
 mod health;
 pub mod openapi;
 mod reservations;
@@ -108,6 +110,16 @@ pub fn api_router(
             HeaderValue::from_static("no-store"),
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// The pages shoppers open from a delay notice (HTML, outside `/api/v1`):
+/// the one-click cancel, its `POST` limited per address like `DELETE`.
+pub fn pages_router(writes: &WriteLimitConfig) -> Router<AppState> {
+    let limited = GovernorLayer::new(Arc::clone(writes)).error_handler(rate_limit::error_response);
+    Router::new().route(
+        "/reservations/{id}/cancel",
+        get(cancel_page::show).post(cancel_page::cancel.layer(limited)),
+    )
 }
 
 pub fn health_router() -> Router<AppState> {

@@ -7,11 +7,11 @@
 use super::StoreFailure;
 use super::endpoints::{decode_events, disabled};
 use super::products::{decode_incoming, policy_from_name};
-use crate::logic::{Inventory, QueueEntry};
+use crate::logic::{Date, Inventory, QueueEntry};
 use crate::server::domain::{
-    Attempt, AttemptOutcome, Due, Email, Endpoint, EndpointId, EndpointState, Lang, Product,
-    PurchaseOrderLine, ReservationId, ReservationRecord, Sku, Subscription, SubscriptionToken,
-    Supplier, SupplierId, SupplierSettings,
+    Attempt, AttemptOutcome, DelayMark, Due, Email, Endpoint, EndpointId, EndpointState, Lang,
+    Product, PurchaseOrderLine, ReservationId, ReservationRecord, Sku, Subscription,
+    SubscriptionToken, Supplier, SupplierId, SupplierSettings,
 };
 use anyhow::Context;
 
@@ -223,6 +223,29 @@ pub(super) fn endpoint_state(row: &dyn Columns) -> Result<EndpointState, StoreFa
         },
         pending: row.int("pending")? as u64,
     })
+}
+
+fn optional_date(row: &dyn Columns, name: &str) -> Result<Option<Date>, StoreFailure> {
+    match row.optional_text(name)? {
+        None => Ok(None),
+        Some(text) => Date::parse_iso(&text)
+            .map(Some)
+            .ok_or_else(|| not_parsed(name, "a date")),
+    }
+}
+
+/// A reservation's delay-notice mark (`notices::MARKS`).
+pub(super) fn delay_mark(row: &dyn Columns) -> Result<DelayMark, StoreFailure> {
+    Ok(DelayMark {
+        seq: row.int("seq")? as u64,
+        told: optional_date(row, "told_ship_date")?,
+        last_notice: optional_date(row, "last_notice_on")?,
+    })
+}
+
+/// A stored secret (`notices::SECRET`).
+pub(super) fn secret(row: &dyn Columns) -> Result<String, StoreFailure> {
+    row.text("secret")
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! PostgreSQL (`postgres/`) serves several servers: every write locks the
 //! rows of the products it decides on (`SELECT … FOR UPDATE`). The contract
 //! is one small trait per aggregate — [`ProductRows`], [`ReservationRows`],
-//! [`OutboxRows`], [`EndpointRows`], [`SubscriptionRows`], [`SupplierRows`] — gathered in
+//! [`OutboxRows`], [`EndpointRows`], [`SubscriptionRows`], [`SupplierRows`], [`NoticeRows`] —
+//! gathered in
 //! [`Tx`], one transaction. What an operation does with the rows (decide,
 //! emit events, publish) lives above, in `server::ops`.
 //!
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 mod columns;
 mod endpoints;
+mod notices;
 mod outbox;
 mod postgres;
 mod products;
@@ -29,6 +31,7 @@ mod subscriptions;
 mod suppliers;
 
 pub use endpoints::EndpointRows;
+pub use notices::NoticeRows;
 pub use outbox::NEVER_MS;
 pub use outbox::OutboxRows;
 pub use products::{ProductRows, SettingsWrite};
@@ -137,6 +140,9 @@ pub struct TxNotes {
     /// The time the operation runs at (milliseconds since 1970), from the
     /// application's clock: events are stamped with it.
     pub now_ms: i64,
+    /// Why the products' ship dates may have moved, by SKU (the first
+    /// reason noted for a SKU stands; none: `other`), for delay notices.
+    pub delay_reasons: Vec<(Sku, crate::server::domain::DelayReason)>,
 }
 
 /// Why the database failed; nothing the client did.
@@ -203,7 +209,14 @@ impl MayBeStoreFailure for StoreFailure {
 /// the database), so what is decided from it cannot be raced.
 #[async_trait::async_trait]
 pub trait Tx:
-    ProductRows + ReservationRows + OutboxRows + EndpointRows + SubscriptionRows + SupplierRows + Send
+    ProductRows
+    + ReservationRows
+    + OutboxRows
+    + EndpointRows
+    + SubscriptionRows
+    + SupplierRows
+    + NoticeRows
+    + Send
 {
     /// Tells the other servers these SKUs changed, when (and only if) this
     /// transaction commits. SQLite has no other servers.

@@ -18,6 +18,8 @@ pub struct ReservationRow<'a> {
     pub request: &'a str,
     /// The 201 body, replayed for the same key.
     pub response: &'a str,
+    /// The likely ship date the shopper was told (`None`: nothing waits).
+    pub told_ship_date: Option<crate::logic::Date>,
 }
 
 #[async_trait::async_trait]
@@ -49,8 +51,9 @@ pub(super) const WAITING_BY_EMAIL: &str =
      WHERE sku = $1 AND status = 'reserved' AND from_stock + filled < quantity";
 pub(super) const INSERT: &str =
     "INSERT INTO reservations (id, sku, quantity, from_stock, filled, email, status,
-                               created_at, idempotency_key, request, response)
-     VALUES ($1, $2, $3, $4, 0, $5, 'reserved', $6, $7, $8, $9)";
+                               created_at, idempotency_key, request, response,
+                               told_ship_date)
+     VALUES ($1, $2, $3, $4, 0, $5, 'reserved', $6, $7, $8, $9, $10)";
 pub(super) const FILL: &str = "UPDATE reservations SET filled = filled + $1 WHERE seq = $2";
 pub(super) const CANCEL: &str =
     "UPDATE reservations SET status = 'cancelled', cancelled_at = $1 WHERE seq = $2";

@@ -43,6 +43,21 @@ impl<'a> ReservationData<'a> {
     }
 }
 
+/// `data` of `reservation.delayed`: the reservation, the date the shopper
+/// was told and the new window, why it moved, and the link that cancels it
+/// in one click (for the notice the merchant's mailer writes).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DelayedData<'a> {
+    #[serde(flatten)]
+    pub reservation: ReservationData<'a>,
+    pub previous_ship_date: crate::logic::Date,
+    pub ship_date: crate::logic::Date,
+    pub ship_date_latest: crate::logic::Date,
+    pub reason: crate::server::domain::DelayReason,
+    /// `{public URL}/reservations/{id}/cancel?token=…`.
+    pub cancel_url: Option<String>,
+}
+
 /// `data` of the `product.*` events.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProductData<'a> {

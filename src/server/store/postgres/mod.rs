@@ -13,6 +13,7 @@
 //! snapshot, so nothing stale is served.
 
 mod follow;
+mod notices;
 mod outbox;
 mod rows;
 mod suppliers;
@@ -50,6 +51,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "suppliers",
         include_str!("../migrations/postgres/0003_suppliers.sql"),
+    ),
+    (
+        4,
+        "delay_notices",
+        include_str!("../migrations/postgres/0004_delay_notices.sql"),
     ),
 ];
 

@@ -141,6 +141,7 @@ impl ReservationRows for PgTx<'_> {
             .bind(row.idempotency_key.map(IdempotencyKey::as_str))
             .bind(row.request)
             .bind(row.response)
+            .bind(row.told_ship_date.map(crate::logic::Date::to_iso))
             .execute(&mut *self.tx)
             .await?;
         Ok(())

@@ -8,6 +8,7 @@
 //! connections see the last commit and never wait for a writer's fsync.
 //! Rows are read by column name, as on PostgreSQL.
 
+mod notices;
 mod outbox;
 mod rows;
 mod suppliers;
@@ -28,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0003_versions.sql"),
     include_str!("../migrations/sqlite/0004_webhooks.sql"),
     include_str!("../migrations/sqlite/0005_suppliers.sql"),
+    include_str!("../migrations/sqlite/0006_delay_notices.sql"),
 ];
 
 /// The writer connection, and a few read-only ones.

@@ -117,7 +117,8 @@ impl ReservationRows for SqliteTx<'_> {
                 row.created_at,
                 row.idempotency_key.map(IdempotencyKey::as_str),
                 row.request,
-                row.response
+                row.response,
+                row.told_ship_date.map(crate::logic::Date::to_iso),
             ])?;
         Ok(())
     }
