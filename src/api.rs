@@ -286,6 +286,11 @@ pub struct ReservationRequest {
     #[serde(deserialize_with = "whole_number::deserialize")]
     pub quantity: u64,
     pub email: String,
+    /// The shopper's language for the e-mails the server sends (`en`, the
+    /// default, `de`, `fr` or `es`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), schema(pattern = "^(en|de|fr|es)$"))]
+    pub lang: Option<String>,
 }
 
 /// `POST /api/v1/products/{sku}/subscriptions` body: "email me when it's back".

@@ -120,6 +120,20 @@ pub struct ServeArgs {
     /// Seconds a webhook receiver has to answer.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
     pub webhook_timeout: u64,
+    /// Mail shoppers through this SMTP server: smtp://[user:pass@]host:port
+    /// (STARTTLS when offered) or smtps://… (TLS from the start). Needs
+    /// --mail-from. With --demo and no SMTP server, mails are only kept
+    /// (GET /api/v1/admin/mail).
+    #[arg(
+        long,
+        env = "STOCK_WIDGET_SMTP_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of shoppers' mails, e.g. 'Shop <shop@example.com>'.
+    #[arg(long, env = "STOCK_WIDGET_MAIL_FROM", value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
 }
 
 impl ServeArgs {
@@ -157,6 +171,10 @@ impl ServeArgs {
                 },
                 timeout: Duration::from_secs(self.webhook_timeout),
                 ..DeliveryConfig::default()
+            },
+            mail: super::MailConfig {
+                smtp_url: self.smtp_url.filter(|url| !url.is_empty()),
+                from: self.mail_from.filter(|from| !from.is_empty()),
             },
         }
     }

@@ -104,6 +104,7 @@ pub async fn seed_if_empty(shop: &Shop, today: Date) -> anyhow::Result<usize> {
         email: Email::parse("early.bird@example.com")?,
         // Several servers seeding one empty database at once queue it once.
         idempotency_key: Some(IdempotencyKey::parse("demo-seed-early-bird")?),
+        lang: None,
     };
     shop.place(early_bird, today, format!("{}T08:00:00Z", today.to_iso()))
         .await

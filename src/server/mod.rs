@@ -82,6 +82,42 @@ pub struct Config {
     pub write_limit: WriteLimit,
     /// How webhooks are delivered.
     pub webhooks: webhooks::DeliveryConfig,
+    /// E-mail to shoppers.
+    pub mail: MailConfig,
+}
+
+/// `--smtp-url` and `--mail-from`: with both, the server mails shoppers;
+/// in the demo without an SMTP URL, mails are kept for the admin preview.
+#[derive(Clone, Default)]
+pub struct MailConfig {
+    pub smtp_url: Option<String>,
+    pub from: Option<String>,
+}
+
+impl std::fmt::Debug for MailConfig {
+    /// The URL may hold a password: only whether there is one.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "…"))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+impl MailConfig {
+    /// Where the outbox's mails go; `None`: the server writes none.
+    fn mailer(
+        &self,
+        demo: bool,
+        timeout: std::time::Duration,
+    ) -> anyhow::Result<Option<webhooks::smtp::Mailer>> {
+        match (&self.smtp_url, &self.from) {
+            (Some(url), Some(from)) => Ok(Some(webhooks::smtp::Mailer::smtp(url, from, timeout)?)),
+            (Some(_), None) => anyhow::bail!("--smtp-url needs --mail-from"),
+            (None, _) if demo => Ok(Some(webhooks::smtp::Mailer::Keep)),
+            (None, _) => Ok(None),
+        }
+    }
 }
 
 /// Limits that keep slow or idle clients from holding the server.
@@ -231,7 +267,11 @@ impl Application {
         shop.use_public_url(&public_url).await?;
         let admin_token = config.admin_token.as_deref().map(Arc::from);
         let feed = shop.feed().clone();
-        let deliveries = webhooks::delivery::Worker::new(shop.clone(), config.webhooks)?;
+        let mailer = config.mail.mailer(config.demo, config.webhooks.timeout)?;
+        if mailer.is_some() {
+            shop.send_mail();
+        }
+        let deliveries = webhooks::delivery::Worker::new(shop.clone(), config.webhooks, mailer)?;
         let router = app(
             AppState(Arc::new(Shared {
                 shop: shop.clone(),

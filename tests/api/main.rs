@@ -15,6 +15,7 @@ mod delays;
 mod durability;
 mod import;
 mod limits;
+mod mail;
 mod reservations;
 mod serving;
 mod snapshot;

@@ -59,6 +59,7 @@ async fn the_snapshot_answers_what_the_database_answers_after_random_writes() {
                     quantity: Quantity::new((1 + dice.roll(6)).into()).unwrap(),
                     email: Email::parse(&format!("shopper{}@example.com", dice.roll(4))).unwrap(),
                     idempotency_key: None,
+                    lang: None,
                 };
                 if let Ok(reservation) = store.place(request, today, "now".into()).await {
                     placed.push(reservation.id);

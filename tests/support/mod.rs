@@ -7,6 +7,7 @@
 
 pub mod postgres;
 pub mod receiver;
+pub mod smtp;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -16,7 +17,7 @@ use stock_widget::logic::Date;
 use stock_widget::server::domain::{ProductSettings, Sku};
 use stock_widget::server::store::{Connections, Database};
 use stock_widget::server::webhooks::{DeliveryConfig, RetryPolicy};
-use stock_widget::server::{Application, Config, Limits, Shop, TestClock, WriteLimit};
+use stock_widget::server::{Application, Config, Limits, MailConfig, Shop, TestClock, WriteLimit};
 use tokio::sync::oneshot;
 
 /// Polls `check` until it holds; fails, naming `what`, if it still does not
@@ -139,6 +140,7 @@ pub struct Options {
     pub limits: Limits,
     pub write_limit: WriteLimit,
     pub webhooks: DeliveryConfig,
+    pub mail: MailConfig,
 }
 
 /// Webhook retries in tenths of a second, not seconds: a test waits for them.
@@ -168,6 +170,7 @@ impl Default for Options {
                 client_ip_header: None,
             },
             webhooks: quick_webhooks(),
+            mail: MailConfig::default(),
         }
     }
 }
@@ -196,6 +199,7 @@ impl TestServer {
             limits: options.limits,
             write_limit: options.write_limit.clone(),
             webhooks: options.webhooks,
+            mail: options.mail.clone(),
         };
         let clock = Arc::new(TestClock::at(test_today()));
         let shop = database.open_with(Arc::clone(&clock)).await;

@@ -12,6 +12,8 @@ const BINARYEN_VERSION: &str = "132.0.0";
 const ESBUILD_VERSION: &str = "0.28.2";
 const TYPESCRIPT_VERSION: &str = "5.9.3";
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
+/// The SMTP server the mail tests run (`tests/support/smtp.rs`).
+const AIOSMTPD_VERSION: &str = "1.4.6";
 
 pub fn ensure_all(browser: bool) -> Result {
     ensure_wasm_target()?;
@@ -177,13 +179,27 @@ pub fn wasm_metadce_path() -> Option<String> {
     tool_path("wasm-metadce")
 }
 
-/// schemathesis (PyPI), in a venv under `target/tools`, for the API contract test.
+/// schemathesis (PyPI), in a venv under `target/tools`, for the API
+/// contract test, and aiosmtpd beside it, the mail tests' SMTP server.
 fn ensure_schemathesis(log: Option<&str>) -> Result {
-    if Path::new(&format!("{TOOLS_DIR}/venv/bin/st")).exists() {
+    let venv = format!("{TOOLS_DIR}/venv");
+    if !Path::new(&format!("{venv}/bin/python")).exists() {
+        run(command("python3", &["-m", "venv", &venv]), log)?;
+    }
+    if !Path::new(&format!("{venv}/bin/aiosmtpd")).exists() {
+        let pip = command(
+            &format!("{venv}/bin/pip"),
+            &[
+                "install",
+                "--quiet",
+                &format!("aiosmtpd=={AIOSMTPD_VERSION}"),
+            ],
+        );
+        run(pip, log)?;
+    }
+    if Path::new(&format!("{venv}/bin/st")).exists() {
         return Ok(());
     }
-    let venv = command("python3", &["-m", "venv", &format!("{TOOLS_DIR}/venv")]);
-    run(venv, log)?;
     let pip = command(
         &format!("{TOOLS_DIR}/venv/bin/pip"),
         &[

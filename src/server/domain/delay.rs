@@ -109,6 +109,11 @@ impl CancelLinks {
         }
     }
 
+    /// The address shoppers reach the server at, without a trailing `/`.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
     /// The path (and query) of the cancel page.
     pub fn path(&self, id: &ReservationId) -> String {
         format!("/reservations/{}/cancel?token={}", id, self.token(id))

@@ -30,8 +30,8 @@ pub use product::{
     ProductSettings, ProductSettingsBody, PurchaseOrderBody, PurchaseOrderLine,
 };
 pub use reservation::{
-    CancelOutcome, NewReservation, QueuedReservation, ReceiptOutcome, ReceiptRequest,
-    ReservationRecord, ReservationState,
+    CancelOutcome, MAIL_LANGS, NewReservation, QueuedReservation, ReceiptOutcome, ReceiptRequest,
+    ReservationRecord, ReservationState, mail_lang,
 };
 pub use subscription::{MAX_SUBSCRIPTIONS_PER_PRODUCT, Subscribed, Subscription};
 pub use supplier::{Reliability, Supplier, SupplierBody, SupplierReceipt, SupplierSettings};

@@ -1,7 +1,7 @@
 //! A reservation: the request that places one, its row, and what the
 //! operations on it return.
 
-use super::{Email, IdempotencyKey, Quantity, ReservationId, Sku};
+use super::{Email, IdempotencyKey, Lang, Quantity, ReservationId, Sku, ValidationError};
 use crate::api::{Reservation, ReservationStatus};
 use crate::logic::Estimate;
 
@@ -12,6 +12,23 @@ pub struct NewReservation {
     pub quantity: Quantity,
     pub email: Email,
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The language of the shopper's e-mails (`None`: English).
+    pub lang: Option<Lang>,
+}
+
+/// The languages the server writes e-mails in.
+pub const MAIL_LANGS: [&str; 4] = ["en", "de", "fr", "es"];
+
+/// A reservation's language: one of [`MAIL_LANGS`].
+pub fn mail_lang(text: &str) -> Result<Lang, ValidationError> {
+    if MAIL_LANGS.contains(&text) {
+        Lang::parse(text)
+    } else {
+        Err(ValidationError::new(
+            "lang",
+            "A language is en, de, fr or es.",
+        ))
+    }
 }
 
 impl NewReservation {
@@ -39,6 +56,8 @@ pub struct ReservationRecord {
     pub email: Email,
     pub cancelled: bool,
     pub created_at: String,
+    /// The language of the shopper's e-mails (`None`: English).
+    pub lang: Option<Lang>,
 }
 
 impl ReservationRecord {

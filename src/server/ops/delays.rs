@@ -78,6 +78,9 @@ pub(super) async fn check(
                     cancel_url: links.map(|links| links.url(&record.id)),
                 };
                 outbox::emit(tx, EventType::ReservationDelayed, &record.sku, &data).await?;
+                let window = (estimate.ship_date, estimate.ship_date_latest);
+                let previous = data.previous_ship_date;
+                super::mail::delayed(tx, &record, &product.name, previous, window, reason).await?;
             }
         }
     }

@@ -12,6 +12,7 @@
 //! May not touch: SQL, HTTP.
 
 mod delays;
+mod mail;
 mod outbox;
 mod products;
 mod reservations;
@@ -19,6 +20,7 @@ mod subscriptions;
 mod suppliers;
 mod webhooks;
 
+pub use mail::KeptMail;
 pub use products::BulkOutcome;
 pub use webhooks::EndpointError;
 
@@ -87,6 +89,8 @@ pub struct Shop {
     deliveries_made: Arc<tokio::sync::Notify>,
     /// The one-click cancel links delay notices carry (`use_public_url`).
     links: Arc<std::sync::RwLock<Option<crate::server::domain::CancelLinks>>>,
+    /// Operations write mails to shoppers (`send_mail`).
+    mail: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Shop {
@@ -104,6 +108,7 @@ impl Shop {
             clock,
             deliveries_made: Arc::default(),
             links: Arc::default(),
+            mail: Arc::default(),
         }
     }
 
@@ -167,12 +172,15 @@ impl Shop {
         let now_ms = self.clock.unix_millis();
         let today = self.clock.today();
         let links = Arc::new(self.cancel_links());
+        let mail = self.sends_mail();
         let work = Arc::new(work);
         let work = as_work(move |tx| {
             let work = Arc::clone(&work);
             let links = Arc::clone(&links);
             Box::pin(async move {
                 tx.notes().now_ms = now_ms;
+                tx.notes().mail = mail;
+                tx.notes().links = links.as_ref().clone();
                 let value = work(&mut *tx).await?;
                 let touched = tx.notes().touched.clone();
                 let mut products = Vec::with_capacity(touched.len());

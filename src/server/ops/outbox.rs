@@ -63,13 +63,15 @@ pub(super) async fn emit_reservation(
     Ok(())
 }
 
-/// `reservation.ready` if all the reservation's units are held now.
+/// `reservation.ready` (and its mail) if all the reservation's units are
+/// held now.
 pub(super) async fn emit_if_ready(
     tx: &mut dyn Tx,
     record: &ReservationRecord,
 ) -> Result<(), StoreFailure> {
     if record.status() == crate::api::ReservationStatus::Ready {
         emit_reservation(tx, EventType::ReservationReady, record).await?;
+        super::mail::ready(tx, record).await?;
     }
     Ok(())
 }
@@ -100,9 +102,11 @@ pub(super) async fn report_product_changes(
         if said.low_stock {
             emit(tx, EventType::ProductLowStock, &product.sku, &data).await?;
         }
-        // Subscribers are told (and let go) only if a mailer hears of it;
-        // otherwise they wait for the next time it comes back.
-        if said.back_in_stock && taken(tx, EventType::SubscriptionNotify).await? {
+        // Subscribers are told (and let go) only if a mailer hears of it
+        // (this server's mail, or an endpoint's); otherwise they wait for
+        // the next time it comes back.
+        let mails = tx.notes().mail;
+        if said.back_in_stock && (mails || taken(tx, EventType::SubscriptionNotify).await?) {
             let subscriptions = tx.subscriptions_of(&product.sku).await?;
             tx.delete_subscriptions_of(&product.sku).await?;
             for subscription in subscriptions {
@@ -113,7 +117,9 @@ pub(super) async fn report_product_changes(
                 );
                 let deliveries =
                     emit(tx, EventType::SubscriptionNotify, &product.sku, &data).await?;
-                if deliveries == 0 {
+                let available = product.inventory.available();
+                super::mail::back_in_stock(tx, &subscription, &product.name, available).await?;
+                if deliveries == 0 && !mails {
                     // The endpoint was removed since this transaction looked
                     // (PostgreSQL, READ COMMITTED): run it again rather than
                     // let the subscribers go untold.

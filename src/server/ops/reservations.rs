@@ -119,6 +119,7 @@ pub(crate) async fn place(
         request: &fingerprint,
         response: &response_json,
         told_ship_date: placement.ship_date,
+        lang: request.lang.as_ref(),
     })
     .await?;
     let record = ReservationRecord {
@@ -131,9 +132,15 @@ pub(crate) async fn place(
         email: request.email.clone(),
         cancelled: false,
         created_at: now.to_owned(),
+        lang: request.lang.clone(),
     };
     outbox::emit_reservation(tx, EventType::ReservationCreated, &record).await?;
-    outbox::emit_if_ready(tx, &record).await?;
+    if record.status() == ReservationStatus::Ready {
+        // Its confirmation says it ships now: no "ready" mail.
+        outbox::emit_reservation(tx, EventType::ReservationReady, &record).await?;
+    }
+    let window = placement.ship_date.zip(placement.ship_date_latest);
+    super::mail::confirmation(tx, &record, &product.name, window).await?;
     Ok(response)
 }
 

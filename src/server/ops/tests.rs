@@ -32,6 +32,7 @@ fn one_unit() -> NewReservation {
         quantity: Quantity::new(1).unwrap(),
         email: Email::parse("a@example.com").unwrap(),
         idempotency_key: None,
+        lang: None,
     }
 }
 

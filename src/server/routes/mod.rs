@@ -6,6 +6,7 @@ mod availability;
 mod cancel_page;
 mod cancel_words;
 mod health;
+pub(crate) mod mail;
 pub mod openapi;
 mod reservations;
 mod stream;
@@ -97,6 +98,7 @@ pub fn api_router(
             "/admin/webhooks/{id}/deliveries",
             get(webhooks::list_deliveries),
         )
+        .route("/admin/mail", get(mail::list_mail))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
     // Availability changes with every reservation, and the widget asks again
     // right after its own: no cache may answer for the server. (CDN-level

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use super::availability::MAX_BATCH_SKUS;
-use super::{admin, availability, reservations, stream, subscriptions, suppliers, webhooks};
+use super::{admin, availability, mail, reservations, stream, subscriptions, suppliers, webhooks};
 use crate::api::{
     Availability, AvailabilityList, ErrorBody, ErrorDetail, Reservation, ReservationRequest,
     ReservationStatus, SubscriptionConfirmation, SubscriptionRequest,
@@ -42,6 +42,7 @@ use utoipa::{Modify, OpenApi};
         webhooks::list_webhooks,
         webhooks::delete_webhook,
         webhooks::list_deliveries,
+        mail::list_mail,
     ),
     components(schemas(
         Availability, AvailabilityList, ErrorBody, ErrorDetail, Reservation, ReservationRequest, ReservationStatus,
@@ -53,6 +54,7 @@ use utoipa::{Modify, OpenApi};
         SubscriptionRequest, SubscriptionConfirmation,
         webhooks::WebhookRequest, webhooks::WebhookCreated, webhooks::Webhook, webhooks::WebhookList,
         webhooks::DeliveryAttempt, webhooks::DeliveryLog, domain::EventType,
+        mail::MailView, mail::MailList,
     )),
     modifiers(&AdminToken),
     tags(

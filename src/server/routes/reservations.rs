@@ -1,6 +1,8 @@
 use crate::api::{ErrorBody, Reservation, ReservationRequest};
 use crate::server::AppState;
-use crate::server::domain::{Email, IdempotencyKey, NewReservation, Quantity, ReservationId, Sku};
+use crate::server::domain::{
+    Email, IdempotencyKey, NewReservation, Quantity, ReservationId, Sku, mail_lang,
+};
 use crate::server::error::ApiError;
 use crate::server::input::{JsonBody, idempotency_key};
 use axum::Json;
@@ -36,11 +38,13 @@ pub async fn create_reservation(
     let quantity = Quantity::new(body.quantity)?;
     let email = Email::parse(&body.email)?;
     let idempotency_key = idempotency_key(&headers)?;
+    let lang = body.lang.as_deref().map(mail_lang).transpose()?;
     let request = NewReservation {
         sku,
         quantity,
         email,
         idempotency_key,
+        lang,
     };
     let reservation = state
         .shop

@@ -150,6 +150,7 @@ pub(super) fn record(row: &dyn Columns) -> Result<ReservationRecord, StoreFailur
         email: email(row, "email")?,
         cancelled: row.flag("cancelled")?,
         created_at: row.text("created_at")?,
+        lang: lang(row)?,
     })
 }
 
@@ -158,11 +159,16 @@ pub(super) fn waiting(row: &dyn Columns) -> Result<(Email, u32), StoreFailure> {
     Ok((email(row, "email")?, row.count("outstanding")?))
 }
 
-pub(super) fn subscription(row: &dyn Columns) -> Result<Subscription, StoreFailure> {
-    let lang = match row.optional_text("lang")? {
+/// The optional `lang` column of reservations and subscriptions.
+fn lang(row: &dyn Columns) -> Result<Option<Lang>, StoreFailure> {
+    Ok(match row.optional_text("lang")? {
         None => None,
         Some(text) => Some(Lang::parse(&text).map_err(|_| not_parsed("lang", "a language tag"))?),
-    };
+    })
+}
+
+pub(super) fn subscription(row: &dyn Columns) -> Result<Subscription, StoreFailure> {
+    let lang = lang(row)?;
     Ok(Subscription {
         token: parsed(
             row,

@@ -62,10 +62,11 @@ pub(super) const ENDPOINTS: &str =
     "SELECT p.id, p.url, p.events, p.secret, p.created_at, p.disabled_at, p.disabled_reason,
             (SELECT COUNT(*) FROM webhook_deliveries d
              WHERE d.endpoint_id = p.id AND d.state = 'pending') AS pending
-     FROM webhook_endpoints p ORDER BY p.created_at, p.id";
-pub(super) const DELETE_ENDPOINT: &str = "DELETE FROM webhook_endpoints WHERE id = $1";
+     FROM webhook_endpoints p WHERE p.url <> 'mail:' ORDER BY p.created_at, p.id";
+pub(super) const DELETE_ENDPOINT: &str =
+    "DELETE FROM webhook_endpoints WHERE id = $1 AND url <> 'mail:'";
 pub(super) const DISABLE_ENDPOINT: &str =
     "UPDATE webhook_endpoints SET disabled_at = $1, disabled_reason = $2 WHERE id = $3";
 /// The endpoints an event may go to (an event is written only if one takes it).
 pub(super) const ENABLED_ENDPOINTS: &str =
-    "SELECT id, events FROM webhook_endpoints WHERE disabled_at IS NULL";
+    "SELECT id, events FROM webhook_endpoints WHERE disabled_at IS NULL AND url <> 'mail:'";

@@ -32,8 +32,8 @@ mod suppliers;
 
 pub use endpoints::EndpointRows;
 pub use notices::NoticeRows;
-pub use outbox::NEVER_MS;
 pub use outbox::OutboxRows;
+pub use outbox::{MAIL_ENDPOINT, MAIL_URL, NEVER_MS};
 pub use products::{ProductRows, SettingsWrite};
 pub use reservations::{ReservationRow, ReservationRows};
 pub use subscriptions::SubscriptionRows;
@@ -143,6 +143,10 @@ pub struct TxNotes {
     /// Why the products' ship dates may have moved, by SKU (the first
     /// reason noted for a SKU stands; none: `other`), for delay notices.
     pub delay_reasons: Vec<(Sku, crate::server::domain::DelayReason)>,
+    /// The server mails shoppers: operations write mails into the outbox.
+    pub mail: bool,
+    /// The links mails carry (cancel pages, the public URL).
+    pub links: Option<crate::server::domain::CancelLinks>,
 }
 
 /// Why the database failed; nothing the client did.

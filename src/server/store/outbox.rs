@@ -58,7 +58,32 @@ pub trait OutboxRows {
     ) -> Result<Vec<Attempt>, StoreFailure>;
     /// Forgets events, deliveries and attempts older than `before_ms`.
     async fn prune_outbox(&mut self, before_ms: i64) -> Result<(), StoreFailure>;
+    /// Writes a mail (an event of type `mail`, its body the message) with
+    /// its one delivery, to [`MAIL_ENDPOINT`], due at `created_ms`. Each
+    /// mail is a line of its own (its id as the line's key): a mail that is
+    /// retried keeps no other waiting.
+    async fn insert_mail(
+        &mut self,
+        id: &str,
+        body: &str,
+        created_ms: i64,
+    ) -> Result<(), StoreFailure>;
+    /// The newest mails written: each body and its `created_ms`.
+    async fn mails(&mut self, limit: u32) -> Result<Vec<(String, i64)>, StoreFailure>;
 }
+
+/// The outbox's endpoint for mails (migration `0007_mail`/`0005_mail`).
+pub const MAIL_ENDPOINT: &str = "ep_00000000000000000000000000000000";
+/// Its URL: the delivery worker sends these by SMTP.
+pub const MAIL_URL: &str = "mail:";
+pub(super) const INSERT_MAIL: &str =
+    "INSERT INTO webhook_events (id, type, sku, body, created_ms) VALUES ($1, 'mail', $1, $2, $3)
+     RETURNING seq";
+pub(super) const INSERT_MAIL_DELIVERY: &str =
+    "INSERT INTO webhook_deliveries (endpoint_id, event_seq, sku, state, attempts, next_attempt_ms)
+     VALUES ($1, $2, $3, 'pending', 0, $4)";
+pub(super) const MAILS: &str = "SELECT body, created_ms FROM webhook_events WHERE type = 'mail'
+     ORDER BY seq DESC LIMIT $1";
 
 pub(super) const INSERT_EVENT: &str =
     "INSERT INTO webhook_events (id, type, sku, body, created_ms) VALUES ($1, $2, $3, $4, $5)

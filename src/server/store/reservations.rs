@@ -20,6 +20,7 @@ pub struct ReservationRow<'a> {
     pub response: &'a str,
     /// The likely ship date the shopper was told (`None`: nothing waits).
     pub told_ship_date: Option<crate::logic::Date>,
+    pub lang: Option<&'a crate::server::domain::Lang>,
 }
 
 #[async_trait::async_trait]
@@ -52,8 +53,8 @@ pub(super) const WAITING_BY_EMAIL: &str =
 pub(super) const INSERT: &str =
     "INSERT INTO reservations (id, sku, quantity, from_stock, filled, email, status,
                                created_at, idempotency_key, request, response,
-                               told_ship_date)
-     VALUES ($1, $2, $3, $4, 0, $5, 'reserved', $6, $7, $8, $9, $10)";
+                               told_ship_date, lang)
+     VALUES ($1, $2, $3, $4, 0, $5, 'reserved', $6, $7, $8, $9, $10, $11)";
 pub(super) const FILL: &str = "UPDATE reservations SET filled = filled + $1 WHERE seq = $2";
 pub(super) const CANCEL: &str =
     "UPDATE reservations SET status = 'cancelled', cancelled_at = $1 WHERE seq = $2";
@@ -62,7 +63,7 @@ macro_rules! records {
     ($filter:literal) => {
         concat!(
             "SELECT seq, id, sku, quantity, from_stock, filled, email,
-                    status = 'cancelled' AS cancelled, created_at FROM reservations",
+                    status = 'cancelled' AS cancelled, created_at, lang FROM reservations",
             $filter
         )
     };

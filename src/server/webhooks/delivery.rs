@@ -5,9 +5,12 @@
 //! mid-send leaves a lease that runs out, and the delivery is sent again
 //! with the same `webhook-id` (receivers deduplicate on it).
 
+use super::mail::Mail;
 use super::signing::sign;
+use super::smtp::{Mailer, Sent};
 use crate::server::domain::{AttemptOutcome, Due, Finished};
 use crate::server::ops::Shop;
+use crate::server::store::MAIL_URL;
 use std::time::Duration;
 
 /// When a failed delivery is tried again.
@@ -109,11 +112,23 @@ impl DeliveryConfig {
 pub struct Worker {
     shop: Shop,
     config: DeliveryConfig,
-    client: reqwest::Client,
+    client: Client,
+}
+
+/// How the worker sends: webhooks over HTTP, mails with the mailer.
+#[derive(Clone)]
+struct Client {
+    http: reqwest::Client,
+    mailer: Option<Mailer>,
 }
 
 impl Worker {
-    pub fn new(shop: Shop, config: DeliveryConfig) -> anyhow::Result<Worker> {
+    /// `mailer`: where the outbox's mails go (`None`: they wait).
+    pub fn new(
+        shop: Shop,
+        config: DeliveryConfig,
+        mailer: Option<Mailer>,
+    ) -> anyhow::Result<Worker> {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(5)))
@@ -124,7 +139,10 @@ impl Worker {
         Ok(Worker {
             shop,
             config,
-            client,
+            client: Client {
+                http: client,
+                mailer,
+            },
         })
     }
 
@@ -135,7 +153,7 @@ impl Worker {
     }
 }
 
-async fn run(shop: Shop, config: DeliveryConfig, client: reqwest::Client) {
+async fn run(shop: Shop, config: DeliveryConfig, client: Client) {
     let made = shop.deliveries_made();
     let mut sending = tokio::task::JoinSet::new();
     let mut pruned_at: Option<tokio::time::Instant> = None;
@@ -185,7 +203,7 @@ const CHAIN: usize = 16;
 
 /// Sends a delivery, then the next ones of its line (endpoint and SKU) as
 /// long as each is delivered and the next is due, up to [`CHAIN`].
-async fn deliver(shop: Shop, client: reqwest::Client, config: DeliveryConfig, due: Due) {
+async fn deliver(shop: Shop, client: Client, config: DeliveryConfig, due: Due) {
     let mut next = Some(due);
     let mut sent = 0;
     while let Some(due) = next {
@@ -198,7 +216,7 @@ async fn deliver(shop: Shop, client: reqwest::Client, config: DeliveryConfig, du
 /// line, claimed in the same transaction, if it was delivered.
 async fn attempt(
     shop: &Shop,
-    client: &reqwest::Client,
+    client: &Client,
     config: DeliveryConfig,
     due: Due,
     continue_line: bool,
@@ -210,16 +228,24 @@ async fn attempt(
         return None;
     }
     let attempt = due.attempts + 1;
-    let sent = send(client, &due, shop.clock().unix_seconds()).await;
-    let attempted_ms = shop.clock().unix_millis();
-    let (status_code, error) = match sent {
-        Ok(status) => (Some(status), None),
-        Err(error) => (None, Some(error)),
+    let (attempted_ms, (status_code, error, outcome, next_retry_ms)) = if due.url == MAIL_URL {
+        let sent = send_mail(client.mailer.as_ref(), &due).await;
+        let attempted_ms = shop.clock().unix_millis();
+        let outcome = mail_outcome(&config.retry, sent, attempt, due.created_ms, attempted_ms);
+        (attempted_ms, outcome)
+    } else {
+        let sent = send(&client.http, &due, shop.clock().unix_seconds()).await;
+        let attempted_ms = shop.clock().unix_millis();
+        let (status_code, error) = match sent {
+            Ok(status) => (Some(status), None),
+            Err(error) => (None, Some(error)),
+        };
+        let (outcome, next_retry_ms) =
+            config
+                .retry
+                .outcome(status_code, attempt, due.created_ms, attempted_ms, jitter());
+        (attempted_ms, (status_code, error, outcome, next_retry_ms))
     };
-    let (outcome, next_retry_ms) =
-        config
-            .retry
-            .outcome(status_code, attempt, due.created_ms, attempted_ms, jitter());
     if outcome != AttemptOutcome::Delivered {
         tracing::info!(
             endpoint = %due.endpoint_id,
@@ -256,6 +282,43 @@ async fn attempt(
             tracing::warn!("could not record a webhook delivery: {failure}");
             None
         }
+    }
+}
+
+/// One mail's attempt; without a mailer it waits (and is retried).
+async fn send_mail(mailer: Option<&Mailer>, due: &Due) -> Sent {
+    let Some(mailer) = mailer else {
+        return Sent::Retry {
+            code: None,
+            error: "this server has no SMTP server (--smtp-url)".to_owned(),
+        };
+    };
+    match serde_json::from_str::<Mail>(&due.body) {
+        Ok(mail) => mailer.send(&due.event_id, &mail).await,
+        Err(error) => Sent::Refused {
+            code: None,
+            error: format!("a stored mail that does not parse: {error}"),
+        },
+    }
+}
+
+/// A mail's outcome: accepted → delivered; no connection or 4xx → retried
+/// with the webhooks' backoff (for as long); 5xx → given up.
+fn mail_outcome(
+    retry: &RetryPolicy,
+    sent: Sent,
+    attempt: u32,
+    created_ms: i64,
+    now_ms: i64,
+) -> (Option<u16>, Option<String>, AttemptOutcome, Option<i64>) {
+    match sent {
+        Sent::Done => (Some(250), None, AttemptOutcome::Delivered, None),
+        Sent::Retry { code, error } => {
+            // `None`: never read as an HTTP status (410 would disable it).
+            let (outcome, next) = retry.outcome(None, attempt, created_ms, now_ms, jitter());
+            (code, Some(error), outcome, next)
+        }
+        Sent::Refused { code, error } => (code, Some(error), AttemptOutcome::Failed, None),
     }
 }
 

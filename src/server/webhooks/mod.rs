@@ -7,3 +7,6 @@ pub mod events;
 pub mod signing;
 
 pub use delivery::{DeliveryConfig, RetryPolicy};
+pub mod mail;
+mod mail_words;
+pub mod smtp;

@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "delay_notices",
         include_str!("../migrations/postgres/0004_delay_notices.sql"),
     ),
+    (
+        5,
+        "mail",
+        include_str!("../migrations/postgres/0005_mail.sql"),
+    ),
 ];
 
 #[derive(Debug)]

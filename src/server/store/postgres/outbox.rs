@@ -173,6 +173,39 @@ impl OutboxRows for PgTx<'_> {
         }
         Ok(())
     }
+
+    async fn insert_mail(
+        &mut self,
+        id: &str,
+        body: &str,
+        created_ms: i64,
+    ) -> Result<(), StoreFailure> {
+        let row = sqlx::query(outbox::INSERT_MAIL)
+            .bind(id)
+            .bind(body)
+            .bind(created_ms)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let seq: i64 = row.try_get("seq")?;
+        sqlx::query(outbox::INSERT_MAIL_DELIVERY)
+            .bind(outbox::MAIL_ENDPOINT)
+            .bind(seq)
+            .bind(id)
+            .bind(created_ms)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn mails(&mut self, limit: u32) -> Result<Vec<(String, i64)>, StoreFailure> {
+        let rows = sqlx::query(outbox::MAILS)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.text("body")?, row.int("created_ms")?)))
+            .collect()
+    }
 }
 
 #[async_trait::async_trait]

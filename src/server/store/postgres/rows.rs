@@ -142,6 +142,7 @@ impl ReservationRows for PgTx<'_> {
             .bind(row.request)
             .bind(row.response)
             .bind(row.told_ship_date.map(crate::logic::Date::to_iso))
+            .bind(row.lang.map(|lang| lang.as_str()))
             .execute(&mut *self.tx)
             .await?;
         Ok(())

@@ -151,6 +151,28 @@ impl OutboxRows for SqliteTx<'_> {
         }
         Ok(())
     }
+
+    async fn insert_mail(
+        &mut self,
+        id: &str,
+        body: &str,
+        created_ms: i64,
+    ) -> Result<(), StoreFailure> {
+        let seq: i64 = self
+            .connection
+            .prepare_cached(outbox::INSERT_MAIL)?
+            .query_row(params![id, body, created_ms], |row| row.get("seq"))?;
+        self.connection
+            .prepare_cached(outbox::INSERT_MAIL_DELIVERY)?
+            .execute(params![outbox::MAIL_ENDPOINT, seq, id, created_ms])?;
+        Ok(())
+    }
+
+    async fn mails(&mut self, limit: u32) -> Result<Vec<(String, i64)>, StoreFailure> {
+        self.all(outbox::MAILS, params![limit], |row| {
+            Ok((row.text("body")?, row.int("created_ms")?))
+        })
+    }
 }
 
 #[async_trait::async_trait]

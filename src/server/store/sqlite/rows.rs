@@ -119,6 +119,7 @@ impl ReservationRows for SqliteTx<'_> {
                 row.request,
                 row.response,
                 row.told_ship_date.map(crate::logic::Date::to_iso),
+                row.lang.map(|lang| lang.as_str()),
             ])?;
         Ok(())
     }
