@@ -504,7 +504,8 @@ async fn submitting_sends_an_idempotency_key_and_confirms() {
     assert_eq!(key.len(), 32);
     assert_eq!(
         field(&posts[0], &["body"]).as_string().unwrap(),
-        r#"{"quantity":2,"email":"jane@example.com"}"#
+        // The widget's language goes along, for the shop's mails.
+        r#"{"quantity":2,"lang":"en","email":"jane@example.com"}"#
     );
     let reserved = events(&host, "reserved");
     assert_eq!(reserved.len(), 1);

@@ -225,5 +225,30 @@ $('add-webhook').addEventListener('submit', async (event) => {
 });
 tokenInput.addEventListener('change', loadWebhooks);
 
+// Mail to shoppers, newest first: who, what, when, and the text as sent.
+async function loadMail() {
+  try {
+    const response = await fetch('/api/v1/admin/mail', { headers: { Authorization: `Bearer ${tokenInput.value}` } });
+    if (!response.ok) throw new Error(response.statusText);
+    const { mails } = await response.json();
+    $('mails').replaceChildren(...mails.map((mail) => {
+      const item = document.createElement('details');
+      item.className = 'mail-item';
+      const summary = document.createElement('summary');
+      summary.textContent = `${mail.created_at.replace('T', ' ').slice(0, 16)} · ${mail.to} · ${mail.subject}`;
+      const text = document.createElement('pre');
+      text.textContent = mail.text;
+      item.append(summary, text);
+      return item;
+    }));
+    $('mail-empty').hidden = mails.length > 0;
+  } catch (error) {
+    say(`Could not load the mail: ${error.message}`, true);
+  }
+}
+$('reload-mail').addEventListener('click', loadMail);
+tokenInput.addEventListener('change', loadMail);
+
 load();
 loadWebhooks();
+loadMail();

@@ -142,6 +142,7 @@ impl Widget {
                 &sku,
                 asked,
                 &submission.email,
+                self.lang.code(),
                 &submission.idempotency_key,
             )
             .await;

@@ -248,26 +248,34 @@ fn product_url(api: &str, sku: &str, what: &str) -> String {
 }
 
 /// A JSON body: the e-mail address and one more field.
-fn email_body(email: &str, name: &str, value: JsValue) -> String {
+fn email_body(email: &str, fields: &[(&str, JsValue)]) -> String {
     let body = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&body, &name.into(), &value);
+    for (name, value) in fields {
+        let _ = js_sys::Reflect::set(&body, &(*name).into(), value);
+    }
     let _ = js_sys::Reflect::set(&body, &"email".into(), &JsValue::from_str(email));
     js_sys::JSON::stringify(&body)
         .map(String::from)
         .unwrap_or_default()
 }
 
+/// A reservation (`lang`: the widget's, for the shop's mails to the shopper).
 pub fn create_reservation(
     api: &str,
     sku: &str,
     quantity: u32,
     email: &str,
+    lang: &str,
     idempotency_key: &str,
 ) -> Pending<Answer<Reservation>> {
+    let fields = [
+        ("quantity", JsValue::from(quantity)),
+        ("lang", JsValue::from_str(lang)),
+    ];
     answer(request(
         "POST",
         product_url(api, sku, "reservations"),
-        Some(email_body(email, "quantity", JsValue::from(quantity))),
+        Some(email_body(email, &fields)),
         Some(idempotency_key.to_owned()),
     ))
 }
@@ -282,7 +290,7 @@ pub fn subscribe(
     answer(request(
         "POST",
         product_url(api, sku, "subscriptions"),
-        Some(email_body(email, "lang", JsValue::from_str(lang))),
+        Some(email_body(email, &[("lang", JsValue::from_str(lang))])),
         None,
     ))
 }

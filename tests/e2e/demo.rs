@@ -112,6 +112,75 @@ async fn the_merchant_panel_turns_out_of_stock_into_backorder() {
     browser.close().await;
 }
 
+/// The whole journey in the demo, without a mail server: a shopper reserves
+/// a backorder, the purchase order slips, and the panel's Mail tab shows the
+/// confirmation and the delay notice with its cancel link.
+#[tokio::test]
+async fn the_demo_mail_tab_shows_the_confirmation_and_the_delay_notice() {
+    let server = demo().await;
+    let reply = server
+        .reserve("KETTLE-GOOSE", 1, "jane@example.com", Some("mail-tab-1"))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let path = "/api/v1/admin/products/KETTLE-GOOSE";
+    let loaded = server
+        .send(server.admin(reqwest::Method::GET, path))
+        .await
+        .body;
+    let later = server.clock.today().plus_days(60).to_iso();
+    let orders: Vec<_> = loaded["incoming"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|order| json!({"id": order["id"], "quantity": order["quantity"], "eta": later}))
+        .collect();
+    let body = json!({
+        "name": loaded["name"], "stock": loaded["stock"], "backorders": loaded["backorders"],
+        "backorder_limit": loaded["backorder_limit"], "lead_time_days": loaded["lead_time_days"],
+        "incoming": orders,
+    });
+    let put = server.admin(reqwest::Method::PUT, path).json(&body);
+    assert_eq!(server.send(put).await.status, 200);
+
+    let browser = Browser::start().await;
+    browser.goto(&server.url("/merchant.html")).await;
+    let subjects = browser
+        .wait_for(
+            "the confirmation and the delay notice in the Mail tab",
+            "const items = [...document.querySelectorAll('#mails .mail-item')];
+             if (items.length < 2) { document.getElementById('reload-mail').click(); return null; }
+             return items.map((item) => item.querySelector('summary').textContent);",
+            vec![],
+        )
+        .await;
+    let subjects: Vec<String> = serde_json::from_value(subjects).unwrap();
+    assert!(
+        subjects
+            .iter()
+            .all(|subject| subject.contains("jane@example.com")),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects
+            .iter()
+            .any(|subject| subject.ends_with("ships later")),
+        "the delay notice: {subjects:?}"
+    );
+    let notice = browser
+        .eval(
+            "return [...document.querySelectorAll('#mails pre')].map((pre) => pre.textContent).join('\\n---\\n');",
+            vec![],
+        )
+        .await;
+    let notice = notice.as_str().unwrap();
+    assert!(
+        notice.contains("/reservations/rsv_"),
+        "a cancel link: {notice}"
+    );
+    assert!(notice.contains("/cancel?token="), "{notice}");
+    browser.close().await;
+}
+
 /// Saving a product in the panel keeps its purchase orders' numbers and its
 /// supplier (the form edits neither): receipts stay on the right orders.
 #[tokio::test]
