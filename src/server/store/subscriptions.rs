@@ -22,8 +22,10 @@ pub trait SubscriptionRows {
         token: &SubscriptionToken,
     ) -> Result<Option<Subscription>, StoreFailure>;
     /// Marks it confirmed; `false` when there was none.
-    async fn confirm_subscription(&mut self, token: &SubscriptionToken)
-    -> Result<bool, StoreFailure>;
+    async fn confirm_subscription(
+        &mut self,
+        token: &SubscriptionToken,
+    ) -> Result<bool, StoreFailure>;
     /// A product's confirmed subscriptions, oldest first.
     async fn confirmed_subscriptions_of(
         &mut self,
