@@ -317,6 +317,10 @@ pub struct SubscriptionConfirmation {
     pub sku: String,
     /// Masked, like a reservation's.
     pub email: String,
+    /// `false` while the address waits for its confirmation (the server
+    /// mails shoppers itself: double opt-in, a mail with the link); only
+    /// confirmed subscribers are told. `true` when the server does not mail.
+    pub confirmed: bool,
     pub created_at: String,
 }
 

@@ -529,8 +529,7 @@ async fn submitting_sends_an_idempotency_key_and_confirms() {
 
 #[wasm_bindgen_test]
 async fn out_of_stock_takes_an_email_to_write_when_it_is_back() {
-    let confirmation =
-        r#"{"sku":"SKU-1","email":"a***@example.com","created_at":"2026-03-02T12:00:00Z"}"#;
+    let confirmation = r#"{"sku":"SKU-1","email":"a***@example.com","confirmed":true,"created_at":"2026-03-02T12:00:00Z"}"#;
     stub_fetch(&format!(
         r#"[{}, {{"method":"POST","path":"/subscriptions","status":201,"body":{confirmation}}}]"#,
         get_route(&availability(

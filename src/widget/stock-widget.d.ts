@@ -101,6 +101,8 @@ export interface Subscription {
   sku: string;
   /** Masked, e.g. `j***@example.com`. */
   email: string;
+  /** `false` until the shopper follows the link in the confirmation e-mail (servers that mail shoppers). */
+  confirmed: boolean;
   created_at: string;
 }
 

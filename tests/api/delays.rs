@@ -158,7 +158,7 @@ async fn text_of(response: reqwest::Response) -> String {
     response.text().await.unwrap()
 }
 
-fn assert_page_headers(response: &reqwest::Response) {
+pub(crate) fn assert_page_headers(response: &reqwest::Response) {
     let header = |name: &str| {
         response
             .headers()

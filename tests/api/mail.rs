@@ -1,5 +1,6 @@
 //! E-mail to shoppers through a real SMTP server (aiosmtpd on 127.0.0.1):
-//! the confirmation, the delay notice, "ready to ship", back in stock; a
+//! the confirmation, the delay notice, "ready to ship" (back in stock and
+//! the subscription's double opt-in: `optin.rs`); a
 //! server that is down, then answers 451, gets the mail with one
 //! Message-ID; the demo's preview. Skipped without aiosmtpd.
 
@@ -128,29 +129,6 @@ async fn a_later_ship_date_mails_the_notice_and_a_receipt_mails_ready_to_ship() 
         format!("Votre réservation {id} est prête à expédier")
     );
     assert_eq!(mails[2]["content_type"], "multipart/alternative");
-}
-
-#[tokio::test]
-async fn back_in_stock_mails_each_subscriber_in_their_language() {
-    let (sink, server) = mailing().await;
-    server
-        .put_product("GONE", crate::support::product("Vase", 0))
-        .await;
-    let url = server.url("/api/v1/products/GONE/subscriptions");
-    let body = json!({"email": "eve@example.com", "lang": "es"});
-    let reply = server.send(server.http().post(url).json(&body)).await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    server
-        .put_product("GONE", crate::support::product("Vase", 4))
-        .await;
-    let mails = sink.wait_for(1).await;
-    let mail = &mails[0];
-    assert_eq!(mail["rcpt_tos"], json!(["eve@example.com"]));
-    assert_eq!(mail["subject"], "Vase vuelve a estar disponible");
-    assert!(text(mail).contains("(4 disponibles)"), "{mail}");
-    let unsubscribe = format!("{}/api/v1/subscriptions/sub_", server.base_url);
-    assert!(text(mail).contains(&unsubscribe), "{mail}");
-    assert!(mail["html"].as_str().unwrap().contains("Darse de baja"));
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ mod durability;
 mod import;
 mod limits;
 mod mail;
+mod optin;
 mod reservations;
 mod serving;
 mod snapshot;

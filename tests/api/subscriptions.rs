@@ -40,6 +40,10 @@ async fn subscribing_is_idempotent_per_product_and_address() {
         first.body["email"], "A***@Example.com",
         "masked, like a reservation"
     );
+    assert_eq!(
+        first.body["confirmed"], true,
+        "a server that does not mail asks for no confirmation"
+    );
     assert!(
         first.body.get("token").is_none(),
         "the token travels only in the e-mail"
@@ -87,6 +91,7 @@ async fn unsubscribing_is_idempotent() {
             !arrivals.is_empty()
         })
         .await;
+    assert_eq!(arrivals[0].json()["data"]["confirmed"], true);
     let token = arrivals[0].json()["data"]["token"]
         .as_str()
         .unwrap()
@@ -135,6 +140,11 @@ async fn each_subscriber_is_notified_once_when_the_product_is_back() {
         .collect();
     emails.sort();
     assert_eq!(emails, ["one@example.com", "two@example.com"]);
+    assert!(
+        arrivals
+            .iter()
+            .all(|arrival| arrival.json()["data"]["confirmed"] == true)
+    );
 
     // Sold out and back again: they were unsubscribed when told.
     server.put_product("BACK", product("Comes back", 0)).await;

@@ -13,6 +13,10 @@ pub struct Subscription {
     pub sku: Sku,
     pub email: Email,
     pub lang: Option<Lang>,
+    /// `false` until the shopper follows the confirmation link (double
+    /// opt-in, while the server mails shoppers); only confirmed subscribers
+    /// are told the product is back.
+    pub confirmed: bool,
     pub created_at: String,
 }
 

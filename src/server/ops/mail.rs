@@ -100,20 +100,44 @@ pub(super) async fn back_in_stock(
     if !tx.notes().mail {
         return Ok(());
     }
-    let public_url = tx
-        .notes()
-        .links
-        .as_ref()
-        .map(|links| links.public_url().to_owned())
-        .unwrap_or_default();
-    // The API's unsubscribe (a `DELETE`): there is no unsubscribe page yet.
-    let unsubscribe = format!("{public_url}/api/v1/subscriptions/{}", subscription.token);
+    let unsubscribe = subscription_page(tx, subscription, "unsubscribe");
     let mail = mail::back_in_stock(
         subscription.email.as_str(),
         subscription.lang.as_ref().map(|lang| lang.as_str()),
         name,
         available,
         unsubscribe,
+    );
+    write(tx, mail).await
+}
+
+/// `{public url}/subscriptions/{token}/{page}`: the subscription's pages
+/// (`routes/subscription_page.rs`); the token is the secret.
+fn subscription_page(tx: &mut dyn Tx, subscription: &Subscription, page: &str) -> String {
+    let public_url = tx
+        .notes()
+        .links
+        .as_ref()
+        .map(|links| links.public_url().to_owned())
+        .unwrap_or_default();
+    format!("{public_url}/subscriptions/{}/{page}", subscription.token)
+}
+
+/// "Please confirm", to a new subscriber (double opt-in).
+pub(super) async fn confirm_subscription(
+    tx: &mut dyn Tx,
+    subscription: &Subscription,
+    name: &str,
+) -> Result<(), StoreFailure> {
+    if !tx.notes().mail {
+        return Ok(());
+    }
+    let confirm = subscription_page(tx, subscription, "confirm");
+    let mail = mail::confirm_subscription(
+        subscription.email.as_str(),
+        subscription.lang.as_ref().map(|lang| lang.as_str()),
+        name,
+        confirm,
     );
     write(tx, mail).await
 }

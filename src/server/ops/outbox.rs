@@ -77,7 +77,7 @@ pub(super) async fn emit_if_ready(
 }
 
 /// What the transaction's writes did to each product, as events: back in
-/// stock (then every subscriber is told and unsubscribed), low on stock.
+/// stock (then every confirmed subscriber is told and unsubscribed), low on stock.
 pub(super) async fn report_product_changes(
     tx: &mut dyn Tx,
     touched: &[Touched],
@@ -107,8 +107,8 @@ pub(super) async fn report_product_changes(
         // the next time it comes back.
         let mails = tx.notes().mail;
         if said.back_in_stock && (mails || taken(tx, EventType::SubscriptionNotify).await?) {
-            let subscriptions = tx.subscriptions_of(&product.sku).await?;
-            tx.delete_subscriptions_of(&product.sku).await?;
+            let subscriptions = tx.confirmed_subscriptions_of(&product.sku).await?;
+            tx.delete_confirmed_subscriptions_of(&product.sku).await?;
             for subscription in subscriptions {
                 let data = SubscriptionData::of(
                     &subscription,

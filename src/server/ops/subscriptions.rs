@@ -1,6 +1,9 @@
 //! "Email me when it's back": shoppers subscribe to an out-of-stock product;
 //! when it is back each gets one `subscription.notify` event (the merchant's
-//! mailer writes to them) and is unsubscribed (`outbox.rs`).
+//! mailer writes to them) and is unsubscribed (`outbox.rs`). While the
+//! server mails shoppers itself, a new subscription is first confirmed by
+//! its address (double opt-in: a mail with the confirmation link); only
+//! confirmed subscribers are told.
 
 use super::{OperationError, Shop, issued, outbox};
 use crate::server::domain::{
@@ -43,9 +46,11 @@ async fn subscribe(
         sku: sku.clone(),
         email: email.clone(),
         lang: lang.cloned(),
+        confirmed: !tx.notes().mail,
         created_at: now.to_owned(),
     };
     tx.insert_subscription(&subscription, &folded).await?;
+    super::mail::confirm_subscription(tx, &subscription, &product.name).await?;
     outbox::emit(
         tx,
         EventType::SubscriptionCreated,
@@ -73,6 +78,42 @@ impl Shop {
             Box::pin(
                 async move { subscribe(tx, &input.0, &input.1, input.2.as_ref(), &input.3).await },
             )
+        })
+        .await
+    }
+
+    /// The subscription a token names, with its product's name.
+    pub async fn subscription(
+        &self,
+        token: SubscriptionToken,
+    ) -> Result<Option<(Subscription, String)>, StoreFailure> {
+        let token = Arc::new(token);
+        self.read(move |tx| {
+            let token = Arc::clone(&token);
+            Box::pin(async move {
+                let Some(subscription) = tx.subscription_by_token(&token).await? else {
+                    return Ok(None);
+                };
+                let name = match tx.product(&subscription.sku).await? {
+                    Some(product) => product.name,
+                    None => subscription.sku.to_string(),
+                };
+                Ok(Some((subscription, name)))
+            })
+        })
+        .await
+    }
+
+    /// The shopper confirmed the address; `false` when there was no such
+    /// subscription. Again is no change.
+    pub async fn confirm_subscription(
+        &self,
+        token: SubscriptionToken,
+    ) -> Result<bool, StoreFailure> {
+        let token = Arc::new(token);
+        self.write(move |tx| {
+            let token = Arc::clone(&token);
+            Box::pin(async move { tx.confirm_subscription(&token).await })
         })
         .await
     }

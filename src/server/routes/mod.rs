@@ -8,8 +8,11 @@ mod cancel_words;
 mod health;
 pub(crate) mod mail;
 pub mod openapi;
+mod page;
 mod reservations;
 mod stream;
+mod subscription_page;
+mod subscription_words;
 mod subscriptions;
 mod suppliers;
 mod webhooks;
@@ -114,14 +117,26 @@ pub fn api_router(
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-/// The pages shoppers open from a delay notice (HTML, outside `/api/v1`):
-/// the one-click cancel, its `POST` limited per address like `DELETE`.
+/// The pages shoppers open from their e-mails (HTML, outside `/api/v1`):
+/// the one-click cancel, a subscription's confirmation and its unsubscribe,
+/// their `POST`s limited per address like the API's writes.
 pub fn pages_router(writes: &WriteLimitConfig) -> Router<AppState> {
     let limited = GovernorLayer::new(Arc::clone(writes)).error_handler(rate_limit::error_response);
-    Router::new().route(
-        "/reservations/{id}/cancel",
-        get(cancel_page::show).post(cancel_page::cancel.layer(limited)),
-    )
+    Router::new()
+        .route(
+            "/reservations/{id}/cancel",
+            get(cancel_page::show).post(cancel_page::cancel.layer(limited.clone())),
+        )
+        .route(
+            "/subscriptions/{token}/confirm",
+            get(subscription_page::show_confirm)
+                .post(subscription_page::confirm.layer(limited.clone())),
+        )
+        .route(
+            "/subscriptions/{token}/unsubscribe",
+            get(subscription_page::show_unsubscribe)
+                .post(subscription_page::unsubscribe.layer(limited)),
+        )
 }
 
 pub fn health_router() -> Router<AppState> {

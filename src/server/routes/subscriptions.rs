@@ -12,6 +12,8 @@ use axum::http::StatusCode;
 
 /// Subscribe to a product that ships nothing now: when it is back, the
 /// merchant's endpoints get one `subscription.notify` for this address.
+/// When the server mails shoppers, the address first gets a confirmation
+/// mail, and the subscription is `confirmed` once its link is followed.
 #[utoipa::path(
     post,
     path = "/api/v1/products/{sku}/subscriptions",
@@ -51,6 +53,7 @@ pub async fn subscribe(
         Json(SubscriptionConfirmation {
             sku: subscription.sku.into_string(),
             email: subscription.email.masked(),
+            confirmed: subscription.confirmed,
             created_at: subscription.created_at,
         }),
     ))

@@ -179,6 +179,7 @@ pub(super) fn subscription(row: &dyn Columns) -> Result<Subscription, StoreFailu
         sku: sku(row, "sku")?,
         email: email(row, "email")?,
         lang,
+        confirmed: row.flag("confirmed")?,
         created_at: row.text("created_at")?,
     })
 }

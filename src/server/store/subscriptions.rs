@@ -16,9 +16,23 @@ pub trait SubscriptionRows {
         subscription: &Subscription,
         email_folded: &str,
     ) -> Result<(), StoreFailure>;
-    /// A product's subscriptions, oldest first.
-    async fn subscriptions_of(&mut self, sku: &Sku) -> Result<Vec<Subscription>, StoreFailure>;
-    async fn delete_subscriptions_of(&mut self, sku: &Sku) -> Result<(), StoreFailure>;
+    /// The subscription a token names.
+    async fn subscription_by_token(
+        &mut self,
+        token: &SubscriptionToken,
+    ) -> Result<Option<Subscription>, StoreFailure>;
+    /// Marks it confirmed; `false` when there was none.
+    async fn confirm_subscription(
+        &mut self,
+        token: &SubscriptionToken,
+    ) -> Result<bool, StoreFailure>;
+    /// A product's confirmed subscriptions, oldest first.
+    async fn confirmed_subscriptions_of(
+        &mut self,
+        sku: &Sku,
+    ) -> Result<Vec<Subscription>, StoreFailure>;
+    /// Removes a product's confirmed subscriptions (those just told).
+    async fn delete_confirmed_subscriptions_of(&mut self, sku: &Sku) -> Result<(), StoreFailure>;
     async fn subscription_count(&mut self, sku: &Sku) -> Result<u64, StoreFailure>;
     /// `false` when there was none.
     async fn delete_subscription(
@@ -27,13 +41,18 @@ pub trait SubscriptionRows {
     ) -> Result<bool, StoreFailure>;
 }
 
-pub(super) const BY_EMAIL: &str = "SELECT token, sku, email, lang, created_at FROM subscriptions
+pub(super) const BY_EMAIL: &str =
+    "SELECT token, sku, email, lang, confirmed, created_at FROM subscriptions
      WHERE sku = $1 AND email_folded = $2";
-pub(super) const OF_PRODUCT: &str = "SELECT token, sku, email, lang, created_at FROM subscriptions
-     WHERE sku = $1 ORDER BY created_at, token";
+pub(super) const BY_TOKEN: &str =
+    "SELECT token, sku, email, lang, confirmed, created_at FROM subscriptions WHERE token = $1";
+pub(super) const CONFIRM: &str = "UPDATE subscriptions SET confirmed = TRUE WHERE token = $1";
+pub(super) const OF_PRODUCT: &str =
+    "SELECT token, sku, email, lang, confirmed, created_at FROM subscriptions
+     WHERE sku = $1 AND confirmed ORDER BY created_at, token";
 pub(super) const INSERT: &str =
-    "INSERT INTO subscriptions (token, sku, email, email_folded, lang, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6)";
-pub(super) const DELETE_OF_PRODUCT: &str = "DELETE FROM subscriptions WHERE sku = $1";
+    "INSERT INTO subscriptions (token, sku, email, email_folded, lang, confirmed, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub(super) const DELETE_OF_PRODUCT: &str = "DELETE FROM subscriptions WHERE sku = $1 AND confirmed";
 pub(super) const DELETE: &str = "DELETE FROM subscriptions WHERE token = $1";
 pub(super) const COUNT: &str = "SELECT COUNT(*) AS subscribers FROM subscriptions WHERE sku = $1";

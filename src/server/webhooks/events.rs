@@ -79,6 +79,9 @@ pub struct SubscriptionData<'a> {
     pub email: &'a str,
     /// The widget's language when they subscribed (`en`, `de`, …), if it said.
     pub lang: Option<&'a str>,
+    /// `false` until the shopper confirms the address (when the server
+    /// mails shoppers itself); always `true` otherwise.
+    pub confirmed: bool,
     pub created_at: &'a str,
     /// `subscription.notify` only: units that ship now.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,6 +101,7 @@ impl<'a> SubscriptionData<'a> {
             name,
             email: subscription.email.as_str(),
             lang: subscription.lang.as_ref().map(|lang| lang.as_str()),
+            confirmed: subscription.confirmed,
             created_at: &subscription.created_at,
             available,
         }

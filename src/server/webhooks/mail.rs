@@ -207,6 +207,18 @@ pub fn back_in_stock(
     compose(to, fill(words.back_subject, &values), words, parts)
 }
 
+/// "Please confirm" to a new subscriber, with the confirmation link.
+pub fn confirm_subscription(to: &str, lang: Option<&str>, name: &str, confirm_url: String) -> Mail {
+    let words = words(lang);
+    let values = [("name", name)];
+    let parts = vec![
+        Part::Text(fill(words.optin_intro, &values)),
+        Part::Link(words.optin_confirm, confirm_url),
+        Part::Text(words.optin_note.to_owned()),
+    ];
+    compose(to, fill(words.optin_subject, &values), words, parts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,10 @@ pub struct Words {
     pub back_intro: &'static str,
     pub back_note: &'static str,
     pub unsubscribe: &'static str,
+    pub optin_subject: &'static str,
+    pub optin_intro: &'static str,
+    pub optin_confirm: &'static str,
+    pub optin_note: &'static str,
 }
 
 pub const EN: Words = Words {
@@ -51,6 +55,10 @@ pub const EN: Words = Words {
     back_intro: "Good news: {name} is back in stock ({available} available now).",
     back_note: "You asked us to tell you when it is back; this is the only e-mail you get about it.",
     unsubscribe: "Unsubscribe",
+    optin_subject: "Please confirm: e-mail when {name} is back",
+    optin_intro: "Someone (we hope you) asked us to e-mail this address once {name} is back in stock.",
+    optin_confirm: "Yes, e-mail me",
+    optin_note: "If it was not you, ignore this e-mail: without your confirmation we write no more.",
 };
 
 pub const DE: Words = Words {
@@ -78,6 +86,10 @@ pub const DE: Words = Words {
     back_intro: "Gute Nachricht: {name} ist wieder auf Lager ({available} jetzt verfügbar).",
     back_note: "Sie wollten benachrichtigt werden; dies ist die einzige E-Mail dazu.",
     unsubscribe: "Abmelden",
+    optin_subject: "Bitte bestätigen: E-Mail, wenn {name} wieder da ist",
+    optin_intro: "Jemand (hoffentlich Sie) möchte an diese Adresse benachrichtigt werden, sobald {name} wieder auf Lager ist.",
+    optin_confirm: "Ja, benachrichtigen Sie mich",
+    optin_note: "Wenn Sie das nicht waren, ignorieren Sie diese E-Mail: ohne Ihre Bestätigung schreiben wir nicht mehr.",
 };
 
 pub const FR: Words = Words {
@@ -105,6 +117,10 @@ pub const FR: Words = Words {
     back_intro: "Bonne nouvelle : {name} est de nouveau en stock ({available} disponibles).",
     back_note: "Vous avez demandé à être prévenu ; c'est le seul e-mail à ce sujet.",
     unsubscribe: "Se désabonner",
+    optin_subject: "Veuillez confirmer : e-mail au retour de {name}",
+    optin_intro: "Quelqu'un (vous, nous l'espérons) a demandé un e-mail à cette adresse quand {name} sera de nouveau en stock.",
+    optin_confirm: "Oui, prévenez-moi",
+    optin_note: "Si ce n'était pas vous, ignorez cet e-mail : sans votre confirmation, nous n'écrivons plus.",
 };
 
 pub const ES: Words = Words {
@@ -132,6 +148,10 @@ pub const ES: Words = Words {
     back_intro: "Buenas noticias: {name} vuelve a estar en stock ({available} disponibles).",
     back_note: "Pidió que le avisáramos; es el único correo sobre ello.",
     unsubscribe: "Darse de baja",
+    optin_subject: "Confirme: correo cuando {name} vuelva",
+    optin_intro: "Alguien (esperamos que usted) pidió un correo a esta dirección cuando {name} vuelva a estar en stock.",
+    optin_confirm: "Sí, avísenme",
+    optin_note: "Si no fue usted, ignore este correo: sin su confirmación no volvemos a escribir.",
 };
 
 /// The words for a language tag (its first subtag); English otherwise.

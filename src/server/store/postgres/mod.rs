@@ -62,6 +62,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "mail",
         include_str!("../migrations/postgres/0005_mail.sql"),
     ),
+    (
+        6,
+        "subscription_optin",
+        include_str!("../migrations/postgres/0006_subscription_optin.sql"),
+    ),
 ];
 
 #[derive(Debug)]

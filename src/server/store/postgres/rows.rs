@@ -224,13 +224,41 @@ impl SubscriptionRows for PgTx<'_> {
             .bind(subscription.email.as_str())
             .bind(email_folded)
             .bind(subscription.lang.as_ref().map(|lang| lang.as_str()))
+            .bind(subscription.confirmed)
             .bind(&subscription.created_at)
             .execute(&mut *self.tx)
             .await?;
         Ok(())
     }
 
-    async fn subscriptions_of(&mut self, sku: &Sku) -> Result<Vec<Subscription>, StoreFailure> {
+    async fn subscription_by_token(
+        &mut self,
+        token: &SubscriptionToken,
+    ) -> Result<Option<Subscription>, StoreFailure> {
+        let row = sqlx::query(subscriptions::BY_TOKEN)
+            .bind(token.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref()
+            .map(|row| columns::subscription(row))
+            .transpose()
+    }
+
+    async fn confirm_subscription(
+        &mut self,
+        token: &SubscriptionToken,
+    ) -> Result<bool, StoreFailure> {
+        let confirmed = sqlx::query(subscriptions::CONFIRM)
+            .bind(token.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(confirmed.rows_affected() > 0)
+    }
+
+    async fn confirmed_subscriptions_of(
+        &mut self,
+        sku: &Sku,
+    ) -> Result<Vec<Subscription>, StoreFailure> {
         let rows = sqlx::query(subscriptions::OF_PRODUCT)
             .bind(sku.as_str())
             .fetch_all(&mut *self.tx)
@@ -238,7 +266,7 @@ impl SubscriptionRows for PgTx<'_> {
         rows.iter().map(|row| columns::subscription(row)).collect()
     }
 
-    async fn delete_subscriptions_of(&mut self, sku: &Sku) -> Result<(), StoreFailure> {
+    async fn delete_confirmed_subscriptions_of(&mut self, sku: &Sku) -> Result<(), StoreFailure> {
         sqlx::query(subscriptions::DELETE_OF_PRODUCT)
             .bind(sku.as_str())
             .execute(&mut *self.tx)

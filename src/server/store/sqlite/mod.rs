@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0005_suppliers.sql"),
     include_str!("../migrations/sqlite/0006_delay_notices.sql"),
     include_str!("../migrations/sqlite/0007_mail.sql"),
+    include_str!("../migrations/sqlite/0008_subscription_optin.sql"),
 ];
 
 /// The writer connection, and a few read-only ones.

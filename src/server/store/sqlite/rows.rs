@@ -184,13 +184,38 @@ impl SubscriptionRows for SqliteTx<'_> {
                 subscription.email.as_str(),
                 email_folded,
                 subscription.lang.as_ref().map(|lang| lang.as_str()),
+                subscription.confirmed,
                 subscription.created_at
             ],
         )?;
         Ok(())
     }
 
-    async fn subscriptions_of(&mut self, sku: &Sku) -> Result<Vec<Subscription>, StoreFailure> {
+    async fn subscription_by_token(
+        &mut self,
+        token: &SubscriptionToken,
+    ) -> Result<Option<Subscription>, StoreFailure> {
+        self.first(
+            subscriptions::BY_TOKEN,
+            [token.as_str()],
+            columns::subscription,
+        )
+    }
+
+    async fn confirm_subscription(
+        &mut self,
+        token: &SubscriptionToken,
+    ) -> Result<bool, StoreFailure> {
+        Ok(self
+            .connection
+            .execute(subscriptions::CONFIRM, [token.as_str()])?
+            > 0)
+    }
+
+    async fn confirmed_subscriptions_of(
+        &mut self,
+        sku: &Sku,
+    ) -> Result<Vec<Subscription>, StoreFailure> {
         self.all(
             subscriptions::OF_PRODUCT,
             [sku.as_str()],
@@ -198,7 +223,7 @@ impl SubscriptionRows for SqliteTx<'_> {
         )
     }
 
-    async fn delete_subscriptions_of(&mut self, sku: &Sku) -> Result<(), StoreFailure> {
+    async fn delete_confirmed_subscriptions_of(&mut self, sku: &Sku) -> Result<(), StoreFailure> {
         self.connection
             .execute(subscriptions::DELETE_OF_PRODUCT, [sku.as_str()])?;
         Ok(())
