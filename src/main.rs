@@ -56,9 +56,8 @@ async fn main() -> std::process::ExitCode {
 /// `stock-widget import FILE.csv`: what was written, or why nothing was.
 #[cfg(not(target_arch = "wasm32"))]
 async fn import(args: stock_widget::server::cli::ImportArgs) -> std::process::ExitCode {
-    use stock_widget::server::import::import;
-    use stock_widget::server::store::Connections;
-    match import(&args.file, &args.store.db, Connections::default()).await {
+    use stock_widget::server::import::{import, import_connections};
+    match import(&args.file, &args.store.db, import_connections()).await {
         Ok(outcome) => {
             println!(
                 "imported {} products from {} in one transaction: {} created, {} updated",

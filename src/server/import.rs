@@ -86,6 +86,20 @@ impl std::fmt::Display for ImportError {
     }
 }
 
+/// How long the import's one transaction may take. A request's transaction
+/// is cut at 10 s so a stuck database cannot hold requests; an import is a
+/// batch job the merchant watches (with a progress bar) and may interrupt,
+/// and tens of thousands of lines in one transaction can take longer.
+pub const IMPORT_TRANSACTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The connections an import uses: the defaults, with its longer transaction.
+pub fn import_connections() -> Connections {
+    Connections {
+        transaction_timeout: IMPORT_TRANSACTION_TIMEOUT,
+        ..Connections::default()
+    }
+}
+
 /// Reads and checks `file`, then writes it to `database` in one transaction.
 pub async fn import(
     file: &Path,
