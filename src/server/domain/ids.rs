@@ -417,6 +417,54 @@ impl Lang {
     }
 }
 
+/// The languages the shop writes in (the widget's four).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    En,
+    De,
+    Fr,
+    Es,
+}
+
+impl Language {
+    /// By a tag's first subtag (`de-AT` → German); `None` for the others.
+    pub fn of_tag(tag: &str) -> Option<Language> {
+        let primary = tag.trim().split('-').next().unwrap_or("");
+        match primary.to_ascii_lowercase().as_str() {
+            "en" => Some(Language::En),
+            "de" => Some(Language::De),
+            "fr" => Some(Language::Fr),
+            "es" => Some(Language::Es),
+            _ => None,
+        }
+    }
+
+    /// A stored or sent tag's language; English when there is none or it is
+    /// another.
+    pub fn or_english(tag: Option<&str>) -> Language {
+        tag.and_then(Language::of_tag).unwrap_or(Language::En)
+    }
+
+    /// The best of `Accept-Language` (by its `q` values); English otherwise.
+    pub fn of_accept_language(header: Option<&str>) -> Language {
+        let mut best: Option<(f32, Language)> = None;
+        for item in header.unwrap_or("").split(',') {
+            let mut parts = item.split(';');
+            let Some(language) = Language::of_tag(parts.next().unwrap_or("")) else {
+                continue;
+            };
+            let quality = parts
+                .filter_map(|part| part.trim().strip_prefix("q="))
+                .find_map(|value| value.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if quality > 0.0 && best.is_none_or(|(seen, _)| quality > seen) {
+                best = Some((quality, language));
+            }
+        }
+        best.map_or(Language::En, |(_, language)| language)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,7 +21,7 @@ pub use delay::{
 };
 pub use error::ValidationError;
 pub use ids::{
-    Email, EndpointId, IdempotencyKey, Lang, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_QUANTITY,
+    Email, EndpointId, IdempotencyKey, Lang, Language, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_QUANTITY,
     MAX_SKU_LENGTH, MAX_SUPPLY_ID_LENGTH, PurchaseOrderId, Quantity, ReservationId, Sku,
     SubscriptionToken, SupplierId, fold_email, mask_email, new_reference,
 };

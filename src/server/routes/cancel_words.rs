@@ -1,6 +1,8 @@
 //! The words of the one-click cancel page, in the widget's four languages,
 //! chosen from the browser's `Accept-Language`.
 
+use crate::server::domain::Language;
+
 /// One language's words.
 pub struct Words {
     pub lang: &'static str,
@@ -80,27 +82,12 @@ const ES: Words = Words {
 /// The words of the language the browser prefers most among ours (by
 /// `q`, then order), else English.
 pub fn for_accept_language(header: Option<&str>) -> &'static Words {
-    let mut best: Option<(f32, &'static Words)> = None;
-    for item in header.unwrap_or("").split(',') {
-        let mut parts = item.split(';');
-        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let quality = parts
-            .filter_map(|part| part.trim().strip_prefix("q="))
-            .find_map(|value| value.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        let primary = tag.split('-').next().unwrap_or("");
-        let words = match primary {
-            "en" => &EN,
-            "de" => &DE,
-            "fr" => &FR,
-            "es" => &ES,
-            _ => continue,
-        };
-        if quality > 0.0 && best.is_none_or(|(seen, _)| quality > seen) {
-            best = Some((quality, words));
-        }
+    match Language::of_accept_language(header) {
+        Language::En => &EN,
+        Language::De => &DE,
+        Language::Fr => &FR,
+        Language::Es => &ES,
     }
-    best.map_or(&EN, |(_, words)| words)
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! widget's four languages, chosen by the subscription's own language.
 //! `{name}` is the product's name.
 
+use crate::server::domain::Language;
+
 /// One language's words.
 pub struct Words {
     pub lang: &'static str,
@@ -60,12 +62,11 @@ const ES: Words = Words {
 
 /// The words for a language tag (its first subtag); English otherwise.
 pub fn for_lang(lang: Option<&str>) -> &'static Words {
-    let primary = lang.map(|lang| lang.split('-').next().unwrap_or(lang).to_ascii_lowercase());
-    match primary.as_deref() {
-        Some("de") => &DE,
-        Some("fr") => &FR,
-        Some("es") => &ES,
-        _ => &EN,
+    match Language::or_english(lang) {
+        Language::En => &EN,
+        Language::De => &DE,
+        Language::Fr => &FR,
+        Language::Es => &ES,
     }
 }
 

@@ -2,6 +2,8 @@
 //! languages it writes them in. `{name}`-style placeholders are filled in by
 //! `mail.rs`.
 
+use crate::server::domain::Language;
+
 /// One language's words.
 pub struct Words {
     pub hello: &'static str,
@@ -156,11 +158,10 @@ pub const ES: Words = Words {
 
 /// The words for a language tag (its first subtag); English otherwise.
 pub fn words(lang: Option<&str>) -> &'static Words {
-    let primary = lang.map(|lang| lang.split('-').next().unwrap_or(lang).to_ascii_lowercase());
-    match primary.as_deref() {
-        Some("de") => &DE,
-        Some("fr") => &FR,
-        Some("es") => &ES,
-        _ => &EN,
+    match Language::or_english(lang) {
+        Language::En => &EN,
+        Language::De => &DE,
+        Language::Fr => &FR,
+        Language::Es => &ES,
     }
 }
