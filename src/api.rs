@@ -319,9 +319,15 @@ pub struct SubscriptionConfirmation {
     pub email: String,
     /// `false` while the address waits for its confirmation (the server
     /// mails shoppers itself: double opt-in, a mail with the link); only
-    /// confirmed subscribers are told. `true` when the server does not mail.
+    /// confirmed subscribers are told. `true` when the server does not mail
+    /// (and when a backend leaves it out).
+    #[serde(default = "confirmed_unless_said")]
     pub confirmed: bool,
     pub created_at: String,
+}
+
+fn confirmed_unless_said() -> bool {
+    true
 }
 
 /// The lifecycle of a reservation.

@@ -166,7 +166,7 @@ impl Widget {
             let (api, sku) = (self.api(), self.sku());
             let result = http::subscribe(&api, &sku, &email, self.lang.code()).await;
             let (answer, raw) = split(result);
-            let answer = answer.map(drop);
+            let answer = answer.map(|subscription| subscription.confirmed);
             let Some(follow_up) = self.change(|state| state.subscribed(answer, strings, words))
             else {
                 return;

@@ -21,6 +21,9 @@ pub struct State {
     pub mine: Mine,
     /// The shopper asked to be e-mailed when it is back (this visit).
     pub subscribed: bool,
+    /// The shop mailed a confirmation link first (double opt-in): the
+    /// shopper must click it before they are told.
+    pub confirm_by_mail: bool,
     /// What the live region says: the status words as of the last change of
     /// status category, so a live update moving a number is not announced.
     pub announced: String,
@@ -85,6 +88,7 @@ impl State {
             form: None,
             mine: remembered.map_or(Mine::Nothing, Mine::Checking),
             subscribed: false,
+            confirm_by_mail: false,
             announced: String::new(),
             part: Part::Idle,
         }
@@ -234,17 +238,19 @@ impl State {
         }
     }
 
-    /// The answer to "email me when it's back".
+    /// The answer to "email me when it's back" (`Ok(confirmed)`: `false`
+    /// when the shop first mails a link to confirm).
     pub fn subscribed(
         &mut self,
-        answer: Result<(), FetchError>,
+        answer: Result<bool, FetchError>,
         strings: &Strings,
         words: &FormWords,
     ) -> FollowUp {
         match answer {
-            Ok(()) => {
+            Ok(confirmed) => {
                 self.form = None;
                 self.subscribed = true;
+                self.confirm_by_mail = !confirmed;
                 FollowUp {
                     focus: Some(Focus::Subscribed),
                     ..FollowUp::default()
@@ -794,7 +800,7 @@ mod tests {
             state
         };
         let mut state = notify();
-        let done = state.subscribed(Ok(()), strings(), words());
+        let done = state.subscribed(Ok(true), strings(), words());
         assert_eq!(done.focus, Some(Focus::Subscribed));
         assert!(!done.reload && done.report.is_none());
         assert!(state.says_subscribed() && state.form.is_none());
@@ -930,5 +936,17 @@ mod tests {
         // Its own cancel shown first, a look-up still on its way after it.
         let _ = state.checked(Err(refusal(404, "not_found", None, None)));
         assert_eq!(state.mine, Mine::Cancelled);
+    }
+
+    #[test]
+    fn a_subscription_to_confirm_by_mail_says_to_check_the_inbox() {
+        let mut state = State::new(None);
+        state.show(Load::Ready(out_of_stock()), EN);
+        state.open_form(Purpose::Notify, 1, key);
+        let _ = state.subscribed(Ok(false), strings(), words());
+        assert!(state.says_subscribed());
+        assert!(state.confirm_by_mail);
+        let _ = state.subscribed(Ok(true), strings(), words());
+        assert!(!state.confirm_by_mail);
     }
 }

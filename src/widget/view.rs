@@ -168,11 +168,19 @@ fn FormSlot(widget: Widget) -> impl IntoView {
 fn Subscribed(widget: Widget) -> impl IntoView {
     let state = widget.state;
     let shown = Memo::new(move |_| state.with(State::says_subscribed));
+    let said = move || {
+        let strings = widget.strings;
+        if state.with(|state| state.confirm_by_mail) {
+            strings.notify_confirm
+        } else {
+            strings.notify_done
+        }
+    };
     move || {
         shown.get().then(|| {
             view! {
                 <p class="sw-mine sw-done" tabindex="-1" role="status" node_ref=widget.focus_ref(Focus::Subscribed)>
-                    {widget.strings.notify_done}
+                    {said}
                 </p>
             }
         })

@@ -46,6 +46,8 @@ pub struct Strings {
     /// Out of stock: the button that opens the subscription form.
     pub notify: &'static str,
     pub notify_done: &'static str,
+    /// Subscribed, but the shop first mailed a link to confirm (double opt-in).
+    pub notify_confirm: &'static str,
     /// The on-demand part (forms, cancelling) could not be downloaded.
     pub part_failed: &'static str,
 }
@@ -89,6 +91,7 @@ pub(super) static EN: Strings = Strings {
     too_many_attempts: "Too many attempts just now. Please try again in a minute.",
     notify: "Email me when it's back",
     notify_done: "We'll e-mail you when it's back.",
+    notify_confirm: "Almost done: confirm with the link we just e-mailed you.",
     part_failed: "This couldn't be loaded. Check your connection.",
 };
 
@@ -131,6 +134,7 @@ pub(super) static DE: Strings = Strings {
     too_many_attempts: "Gerade zu viele Versuche. Bitte in einer Minute noch einmal.",
     notify: "Benachrichtigen, wenn wieder da",
     notify_done: "Wir schreiben Ihnen, sobald es wieder da ist.",
+    notify_confirm: "Fast geschafft: Bitte bestätigen Sie über den Link in unserer E-Mail.",
     part_failed: "Das konnte nicht geladen werden. Bitte Verbindung prüfen.",
 };
 
@@ -173,6 +177,7 @@ pub(super) static FR: Strings = Strings {
     too_many_attempts: "Trop de tentatives à l’instant. Réessayez dans une minute.",
     notify: "M’avertir de son retour",
     notify_done: "Nous vous écrirons dès son retour.",
+    notify_confirm: "Presque fini : confirmez avec le lien que nous venons de vous envoyer.",
     part_failed: "Chargement impossible. Vérifiez votre connexion.",
 };
 
@@ -215,6 +220,7 @@ pub(super) static ES: Strings = Strings {
     too_many_attempts: "Demasiados intentos ahora mismo. Vuelve a intentarlo en un minuto.",
     notify: "Avisarme cuando vuelva",
     notify_done: "Te escribiremos cuando vuelva.",
+    notify_confirm: "Casi listo: confirma con el enlace que te acabamos de enviar.",
     part_failed: "No se pudo cargar. Comprueba tu conexión.",
 };
 
