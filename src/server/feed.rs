@@ -278,6 +278,11 @@ impl Feed {
         CatchUp::Skus(skus)
     }
 
+    /// Streams may run again: an application serves (again) on this shop.
+    pub fn open(&self) {
+        self.inner.closing.send_replace(false);
+    }
+
     /// Tells every stream to end (the server is shutting down).
     pub fn close(&self) {
         self.inner.closing.send_replace(true);

@@ -322,6 +322,8 @@ impl Application {
             deliveries,
             following,
         } = self;
+        // A shop outlives an application that stopped (tests resume one).
+        feed.open();
         tokio::spawn(announce_new_days(feed.clone(), clock, shop));
         // Webhooks are sent while the server serves.
         let _deliveries = AbortOnDrop(deliveries.spawn());
@@ -401,11 +403,15 @@ impl Application {
 
 /// At midnight every `ships_in_days` moves: the feed tells the streams, and
 /// the reservations that now ship later than their shoppers were told get
-/// their notices (`Shop::check_delays`). Checks the clock each second, until
-/// the server shuts down.
+/// their notices (`Shop::check_delays`). Also checks once at start, so a
+/// server that was down over midnight misses no day; a check that fails is
+/// tried again a minute later. Looks at the clock each second, until the
+/// server shuts down.
 async fn announce_new_days(feed: feed::Feed, clock: Arc<dyn Clock>, shop: Shop) {
     let mut closing = feed.closing();
     let mut today = clock.today();
+    let mut checked = None;
+    let mut next_try = tokio::time::Instant::now();
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         tokio::select! {
@@ -416,8 +422,15 @@ async fn announce_new_days(feed: feed::Feed, clock: Arc<dyn Clock>, shop: Shop) 
         if now != today {
             today = now;
             feed.publish_day();
-            if let Err(error) = shop.check_delays().await {
-                tracing::warn!("the day's delay check failed: {error}");
+            next_try = tokio::time::Instant::now();
+        }
+        if checked != Some(today) && tokio::time::Instant::now() >= next_try {
+            match shop.check_delays().await {
+                Ok(_) => checked = Some(today),
+                Err(error) => {
+                    tracing::warn!("the day's delay check failed (again in a minute): {error}");
+                    next_try = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+                }
             }
         }
     }

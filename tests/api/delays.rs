@@ -154,6 +154,51 @@ async fn an_overdue_order_at_the_day_change_is_a_notice() {
     assert_eq!(sent[0]["ship_date"], "2026-03-03");
 }
 
+/// The server's own day check, not the test's: at start (it was down over
+/// the day change) and at a day change while it runs.
+#[tokio::test]
+async fn a_server_down_over_the_day_change_checks_when_it_starts_and_then_daily() {
+    let (receiver, mut server) = listening().await;
+    put_order(&server, "LATE", 5, "2026-03-02").await;
+    reserve(&server, "LATE", 1, "dan@example.com").await;
+    server.stop().await;
+    server.clock.advance_days(1);
+    server.resume().await;
+    let told = |count: usize| {
+        move |arrivals: &[Arrival]| {
+            arrivals
+                .iter()
+                .filter(|arrival| arrival.answered == 204)
+                .count()
+                >= count
+        }
+    };
+    receiver
+        .wait_for(PATIENCE, "the notice at start", told(1))
+        .await;
+    server.clock.advance_days(1);
+    receiver
+        .wait_for(PATIENCE, "the next day's notice", told(2))
+        .await;
+    let sent = notices(&server, &receiver).await;
+    let moves: Vec<_> = sent
+        .iter()
+        .map(|notice| {
+            (
+                notice["previous_ship_date"].clone(),
+                notice["ship_date"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (json!("2026-03-02"), json!("2026-03-03")),
+            (json!("2026-03-03"), json!("2026-03-04"))
+        ]
+    );
+}
+
 async fn text_of(response: reqwest::Response) -> String {
     response.text().await.unwrap()
 }

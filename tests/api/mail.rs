@@ -2,12 +2,17 @@
 //! the confirmation, the delay notice, "ready to ship" (back in stock and
 //! the subscription's double opt-in: `optin.rs`); a
 //! server that is down, then answers 451, gets the mail with one
-//! Message-ID; the demo's preview. Skipped without aiosmtpd.
+//! Message-ID; a mail in flight at SIGKILL is sent again, once, with its
+//! Message-ID; the demo's preview. A missing aiosmtpd fails them.
 
 use crate::support::smtp::{SmtpSink, free_port};
-use crate::support::{Options, Reply, TestServer, quick_webhooks};
+use crate::support::{
+    BINARY_ADMIN_TOKEN, Options, Reply, TestDatabase, TestServer, quick_webhooks, start_binary,
+    wait_until,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
+use std::time::Duration;
 use stock_widget::server::MailConfig;
 
 fn mailing_to(url: String) -> Options {
@@ -146,6 +151,66 @@ async fn a_server_down_then_busy_gets_the_mail_later_with_one_message_id() {
     assert_eq!(attempts[0]["rejected"], true);
     assert_eq!(attempts[0]["message_id"], mails[0]["message_id"]);
     assert_eq!(attempts[1]["message_id"], mails[0]["message_id"]);
+}
+
+/// The real binary, killed while the SMTP server holds its first mail
+/// unanswered: after the restart and the lease, that mail arrives once, with
+/// the Message-ID it had on the wire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mail_in_flight_at_sigkill_arrives_once_after_restart_with_its_message_id() {
+    let sink = SmtpSink::start_holding_first(1).await;
+    let database = TestDatabase::new().await;
+    let db = database.arg();
+    let smtp = sink.url();
+    // A 2 s answer timeout (a claim's lease is 6 s): time enough to kill
+    // the server while its first attempt waits for the answer.
+    let flags = [
+        "--smtp-url",
+        &smtp,
+        "--mail-from",
+        "Shop <shop@example.com>",
+        "--webhook-first-retry-ms",
+        "100",
+        "--webhook-timeout",
+        "2",
+    ];
+    let (mut server, url) = start_binary(&db, &flags);
+    let http = reqwest::Client::new();
+    let put = http
+        .put(format!("{url}/api/v1/admin/products/KILL"))
+        .bearer_auth(BINARY_ADMIN_TOKEN)
+        .json(&json!({ "name": "Kill", "stock": 10 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let placed = http
+        .post(format!("{url}/api/v1/products/KILL/reservations"))
+        .json(&json!({ "quantity": 1, "email": "k@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(placed.status(), 201);
+    wait_until(
+        "the confirmation on the wire",
+        Duration::from_secs(30),
+        || async { !sink.attempts().is_empty() },
+    )
+    .await;
+    server.kill().expect("SIGKILL");
+    server.wait().unwrap();
+    let in_flight = sink.attempts()[0].clone();
+    assert_eq!(in_flight["held"], true, "{in_flight}");
+
+    let (_server, _url) = start_binary(&db, &flags);
+    let mails = sink.wait_for(1).await;
+    assert_eq!(mails[0]["message_id"], in_flight["message_id"]);
+    assert_eq!(mails[0]["to"], "k@example.com");
+    // Once: no other message reaches the SMTP server in the next lease.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let attempts = sink.attempts();
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    assert_eq!(sink.mails().len(), 1);
 }
 
 #[tokio::test]

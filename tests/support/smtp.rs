@@ -32,6 +32,16 @@ impl SmtpSink {
     /// Starts the server on `port`; the first `reject_first` messages are
     /// answered `451`.
     pub async fn start_on(port: u16, reject_first: u32) -> SmtpSink {
+        SmtpSink::launch(port, reject_first, 0).await
+    }
+
+    /// Starts a server that never answers the first `hold_first` messages
+    /// (their sender is to be killed mid-send), and accepts the rest.
+    pub async fn start_holding_first(hold_first: u32) -> SmtpSink {
+        SmtpSink::launch(free_port(), 0, hold_first).await
+    }
+
+    async fn launch(port: u16, reject_first: u32, hold_first: u32) -> SmtpSink {
         // `cargo xtask test` installs aiosmtpd: a missing one fails the test
         // (as a missing schemathesis fails the contract test), never skips it.
         let python = python().expect(
@@ -45,6 +55,7 @@ impl SmtpSink {
             .env("PYTHONPATH", project_dir().join("tests/support"))
             .env("SMTP_SINK_DIR", dir.path())
             .env("SMTP_SINK_REJECT_FIRST", reject_first.to_string())
+            .env("SMTP_SINK_HOLD_FIRST", hold_first.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .spawn()
@@ -95,7 +106,8 @@ impl SmtpSink {
             .collect()
     }
 
-    /// Every DATA command so far: the Message-ID, and whether it was refused.
+    /// Every DATA command so far: the Message-ID, whether it was refused,
+    /// and whether it was held unanswered.
     pub fn attempts(&self) -> Vec<Value> {
         std::fs::read_to_string(self.dir.path().join("attempts.jsonl"))
             .unwrap_or_default()

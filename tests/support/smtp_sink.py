@@ -3,9 +3,12 @@
 Each message is parsed with Python's `email` package and written, as JSON,
 to $SMTP_SINK_DIR/NNNNN.json (written to a temporary name, then renamed);
 every DATA command, accepted or not, is logged to attempts.jsonl. The first
-$SMTP_SINK_REJECT_FIRST messages are answered `451` (try again later).
+$SMTP_SINK_REJECT_FIRST messages are answered `451` (try again later); the
+first $SMTP_SINK_HOLD_FIRST are never answered (the sender is killed
+mid-send; a late `451` if it is still there after 10 minutes).
 """
 
+import asyncio
 import json
 import os
 from email import policy
@@ -16,15 +19,20 @@ class Sink:
     def __init__(self):
         self.dir = os.environ["SMTP_SINK_DIR"]
         self.reject = int(os.environ.get("SMTP_SINK_REJECT_FIRST", "0"))
+        self.hold = int(os.environ.get("SMTP_SINK_HOLD_FIRST", "0"))
         self.seen = 0
 
     async def handle_DATA(self, server, session, envelope):
         self.seen += 1
         raw = envelope.original_content or envelope.content
         message = BytesParser(policy=policy.default).parsebytes(raw)
-        rejected = self.seen <= self.reject
+        held = self.seen <= self.hold
+        rejected = held or self.seen <= self.reject
         with open(os.path.join(self.dir, "attempts.jsonl"), "a") as log:
-            log.write(json.dumps({"message_id": message["Message-ID"], "rejected": rejected}) + "\n")
+            attempt = {"message_id": message["Message-ID"], "rejected": rejected, "held": held}
+            log.write(json.dumps(attempt) + "\n")
+        if held:
+            await asyncio.sleep(600)
         if rejected:
             return "451 4.3.0 Try again later"
         parts = {}
