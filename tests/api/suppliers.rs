@@ -435,3 +435,62 @@ async fn unknown_suppliers_and_repeated_purchase_order_ids_are_refused() {
         "nothing written"
     );
 }
+
+/// First receipts of many purchase orders, on several products of one
+/// supplier, at once: each puts its order on the supplier's record and
+/// rechecks the supplier's other products (whose rows it then locks, in
+/// another order than a concurrent receipt). On PostgreSQL that can
+/// deadlock; the loser is retried, so every receipt lands, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_receipts_across_one_suppliers_products_all_land_once() {
+    let server = std::sync::Arc::new(TestServer::start().await);
+    supplier(&server, "ACME", 14).await;
+    let skus = ["NUT-0", "NUT-1", "NUT-2", "NUT-3"];
+    for sku in skus {
+        let orders: Vec<Value> = (0..5)
+            .map(|n| json!({"id": format!("PO-{n}"), "quantity": 2, "eta": "2026-02-20"}))
+            .collect();
+        let reply = put(
+            &server,
+            &format!("/api/v1/admin/products/{sku}"),
+            json!({"name": sku, "stock": 0, "backorders": "allow", "supplier": "ACME",
+                   "incoming": orders}),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        // A waiting shopper: the supplier's record changing rechecks them.
+        let placed = server.reserve(sku, 1, "wait@example.com", None).await;
+        assert_eq!(placed.status, 201, "{}", placed.body);
+    }
+    let mut receipts = tokio::task::JoinSet::new();
+    for n in 0..5 {
+        for sku in skus {
+            let server = std::sync::Arc::clone(&server);
+            receipts.spawn(async move {
+                let body = json!({"quantity": 2, "purchase_order": format!("PO-{n}")});
+                (sku, n, receive(&server, sku, body).await)
+            });
+        }
+    }
+    while let Some(done) = receipts.join_next().await {
+        let (sku, n, reply) = done.unwrap();
+        assert_eq!(reply.status, 200, "{sku} PO-{n}: {}", reply.body);
+    }
+    let record = admin_get(&server, "/api/v1/admin/suppliers/ACME")
+        .await
+        .body;
+    assert_eq!(
+        record["reliability"]["purchase_orders_received"], 20,
+        "{record}"
+    );
+    for sku in skus {
+        let product = admin_get(&server, &format!("/api/v1/admin/products/{sku}"))
+            .await
+            .body;
+        assert_eq!(product["incoming"], json!([]), "{product}");
+        assert_eq!(
+            product["stock"], 9,
+            "10 received, 1 to the waiting shopper: {product}"
+        );
+    }
+}

@@ -205,10 +205,22 @@ async fn receive(
     sku: &Sku,
     request: &ReceiptRequest,
 ) -> Result<ReceiptOutcome, OperationError> {
+    // A first receipt changes the supplier's record and so locks its other
+    // products: the supplier's lock comes before any product's.
+    let locked = tx.supplier_of(sku).await?;
+    if let Some(supplier) = &locked {
+        tx.lock_supplier(supplier).await?;
+    }
     let product = tx
         .product(sku)
         .await?
         .ok_or(OperationError::UnknownProduct)?;
+    if product.supplier != locked {
+        // Its supplier changed between the two reads: start over.
+        return Err(
+            StoreFailure::lost_race("a product's supplier changed during a receipt").into(),
+        );
+    }
     let first = match &request.purchase_order {
         None => None,
         Some(id) => Some(

@@ -52,6 +52,7 @@ async fn put_supplier(
     id: &SupplierId,
     settings: &SupplierSettings,
 ) -> Result<(Supplier, bool), StoreFailure> {
+    tx.lock_supplier(id).await?;
     let existed = tx.supplier(id).await?.is_some();
     let products = products_before(tx, id).await?;
     tx.write_supplier(id, settings).await?;

@@ -70,18 +70,22 @@ fn email(row: &dyn Columns, name: &str) -> Result<Email, StoreFailure> {
     })
 }
 
+/// The supplier a product's row names (its `supplier` column).
+pub(super) fn product_supplier(row: &dyn Columns) -> Result<Option<SupplierId>, StoreFailure> {
+    match row.optional_text("supplier")? {
+        None => Ok(None),
+        Some(text) => SupplierId::parse(&text, "supplier")
+            .map(Some)
+            .map_err(|_| not_parsed("supplier", "a supplier id")),
+    }
+}
+
 /// A product from its row (`products::PRODUCT`); its queue is read after it.
 /// Its supply is its own until [`super::products::supplied_by`] its supplier.
 pub(super) fn product(sku: &Sku, row: &dyn Columns) -> Result<Product, StoreFailure> {
     let orders = decode_incoming(&row.text("incoming")?)?;
     let lead_time_days = row.count("lead_time_days")?;
-    let supplier = match row.optional_text("supplier")? {
-        None => None,
-        Some(text) => Some(
-            SupplierId::parse(&text, "supplier")
-                .map_err(|_| not_parsed("supplier", "a supplier id"))?,
-        ),
-    };
+    let supplier = product_supplier(row)?;
     Ok(Product {
         sku: sku.clone(),
         name: row.text("name")?,

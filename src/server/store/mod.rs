@@ -175,6 +175,14 @@ impl StoreFailure {
             error: error.into(),
         }
     }
+
+    /// A race this transaction lost: the runner runs it again.
+    pub fn lost_race(why: &'static str) -> StoreFailure {
+        StoreFailure {
+            kind: FailureKind::Retry,
+            error: anyhow::anyhow!(why),
+        }
+    }
 }
 
 impl From<anyhow::Error> for StoreFailure {

@@ -11,6 +11,13 @@ pub trait SupplierRows {
     async fn supplier(&mut self, id: &SupplierId) -> Result<Option<Supplier>, StoreFailure>;
     /// Every supplier with its record, by id.
     async fn suppliers(&mut self) -> Result<Vec<Supplier>, StoreFailure>;
+    /// The supplier a product names, read without locking anything.
+    async fn supplier_of(&mut self, sku: &Sku) -> Result<Option<SupplierId>, StoreFailure>;
+    /// Takes the supplier's row lock (PostgreSQL; SQLite's writes are one
+    /// at a time anyway). A write that changes a supplier's record or
+    /// settings locks its products, so it takes this first: two such writes
+    /// queue here instead of locking each other's products in a deadlock.
+    async fn lock_supplier(&mut self, id: &SupplierId) -> Result<(), StoreFailure>;
     /// Creates the supplier or replaces its settings.
     async fn write_supplier(
         &mut self,
@@ -28,6 +35,8 @@ pub trait SupplierRows {
 
 pub(super) const SUPPLIER: &str = "SELECT id, name, lead_time_days FROM suppliers WHERE id = $1";
 pub(super) const SUPPLIERS: &str = "SELECT id, name, lead_time_days FROM suppliers ORDER BY id";
+pub(super) const SUPPLIER_OF: &str = "SELECT supplier FROM products WHERE sku = $1";
+pub(super) const LOCK: &str = "SELECT id FROM suppliers WHERE id = $1 FOR UPDATE";
 pub(super) const WRITE: &str =
     "INSERT INTO suppliers (id, name, lead_time_days) VALUES ($1, $2, $3)
      ON CONFLICT (id) DO UPDATE SET name = excluded.name, lead_time_days = excluded.lead_time_days";

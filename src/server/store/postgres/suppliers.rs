@@ -56,6 +56,25 @@ impl SupplierRows for PgTx<'_> {
         Ok(found)
     }
 
+    async fn supplier_of(&mut self, sku: &Sku) -> Result<Option<SupplierId>, StoreFailure> {
+        let row = sqlx::query(suppliers::SUPPLIER_OF)
+            .bind(sku.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        match row {
+            Some(row) => columns::product_supplier(&row),
+            None => Ok(None),
+        }
+    }
+
+    async fn lock_supplier(&mut self, id: &SupplierId) -> Result<(), StoreFailure> {
+        sqlx::query(suppliers::LOCK)
+            .bind(id.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     async fn write_supplier(
         &mut self,
         id: &SupplierId,

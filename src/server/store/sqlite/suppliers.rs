@@ -32,6 +32,21 @@ impl SupplierRows for SqliteTx<'_> {
             .collect()
     }
 
+    async fn supplier_of(&mut self, sku: &Sku) -> Result<Option<SupplierId>, StoreFailure> {
+        Ok(self
+            .first(
+                suppliers::SUPPLIER_OF,
+                [sku.as_str()],
+                columns::product_supplier,
+            )?
+            .flatten())
+    }
+
+    /// Nothing to take: a SQLite write already excludes every other.
+    async fn lock_supplier(&mut self, _id: &SupplierId) -> Result<(), StoreFailure> {
+        Ok(())
+    }
+
     async fn write_supplier(
         &mut self,
         id: &SupplierId,
