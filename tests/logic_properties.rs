@@ -4,8 +4,9 @@
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use stock_widget::logic::{
-    BackorderPolicy, Date, Inventory, InventoryError, Lateness, PurchaseOrder, QueueEntry,
-    ReservationKey, Signals, Status, signals,
+    BackorderPolicy, Date, Insight, InsightInput, Inventory, InventoryError, Lateness,
+    LeadTimeSource, PurchaseOrder, QueueEntry, ReservationKey, ServiceLevel, Signals, Status,
+    WINDOW_DAYS, normal_quantile, signals,
 };
 
 fn today() -> Date {
@@ -325,5 +326,267 @@ proptest! {
             let held: u64 = booked.values().map(|b| b.held as u64).sum();
             prop_assert_eq!(state.stock as u64 + held, initial.stock as u64 + received);
         }
+    }
+}
+
+/// What an insight is computed from, owned (`InsightInput` borrows).
+#[derive(Clone, Debug)]
+struct Figures {
+    demand: Vec<u32>,
+    lead_times: Vec<i64>,
+    backordered: u64,
+    stock: u32,
+    on_order: u64,
+    outstanding: u64,
+    available: u32,
+    supplier_days: Option<u32>,
+    product_days: u32,
+}
+
+impl Figures {
+    fn input(&self, service_level: ServiceLevel) -> InsightInput<'_> {
+        InsightInput {
+            daily_demand: &self.demand,
+            backordered_units: self.backordered,
+            stock: self.stock,
+            on_order: self.on_order,
+            backorders_outstanding: self.outstanding,
+            available: self.available,
+            observed_lead_times: &self.lead_times,
+            supplier_lead_time_days: self.supplier_days,
+            product_lead_time_days: self.product_days,
+            service_level,
+        }
+    }
+
+    /// Units demanded over the window (the last `WINDOW_DAYS` days given).
+    fn demanded(&self) -> u64 {
+        let skip = self.demand.len().saturating_sub(WINDOW_DAYS);
+        self.demand[skip..].iter().map(|&units| units as u64).sum()
+    }
+
+    /// The lead time as a fraction (total days, count), the way the spec picks it:
+    /// at least three observations (negatives as 0), else the supplier's, else the product's.
+    fn lead_time(&self) -> (u128, u128, LeadTimeSource) {
+        if self.lead_times.len() >= 3 {
+            let total: u128 = self
+                .lead_times
+                .iter()
+                .map(|&days| days.max(0) as u128)
+                .sum();
+            return (
+                total,
+                self.lead_times.len() as u128,
+                LeadTimeSource::Observed,
+            );
+        }
+        match self.supplier_days {
+            Some(days) => (days as u128, 1, LeadTimeSource::Supplier),
+            None => (self.product_days as u128, 1, LeadTimeSource::Product),
+        }
+    }
+}
+
+/// A shop's range: mostly quiet days, up to 1 000 units a day, histories
+/// shorter and longer than the window, lead times up to a year (a few
+/// negative, from a mistyped date).
+fn figures() -> impl Strategy<Value = Figures> {
+    let day = prop_oneof![3 => Just(0u32), 2 => 0u32..20, 1 => 0u32..1_000];
+    (
+        proptest::collection::vec(day, 0..WINDOW_DAYS + 10),
+        proptest::collection::vec(-5i64..365, 0..21),
+        0u64..500,
+        0u32..5_000,
+        0u64..3_000,
+        0u64..3_000,
+        0u32..5_000,
+        proptest::option::of(0u32..365),
+        0u32..365,
+    )
+        .prop_map(
+            |(
+                demand,
+                lead_times,
+                backordered,
+                stock,
+                on_order,
+                outstanding,
+                available,
+                supplier_days,
+                product_days,
+            )| {
+                Figures {
+                    demand,
+                    lead_times,
+                    backordered,
+                    stock,
+                    on_order,
+                    outstanding,
+                    available,
+                    supplier_days,
+                    product_days,
+                }
+            },
+        )
+}
+
+/// Anything the types allow.
+fn extreme_figures() -> impl Strategy<Value = Figures> {
+    (
+        proptest::collection::vec(
+            prop_oneof![Just(u32::MAX), Just(0u32), any::<u32>()],
+            0..WINDOW_DAYS + 10,
+        ),
+        proptest::collection::vec(
+            prop_oneof![Just(i64::MAX), Just(i64::MIN), any::<i64>()],
+            0..25,
+        ),
+        any::<u64>(),
+        prop_oneof![Just(u32::MAX), any::<u32>()],
+        any::<u64>(),
+        any::<u64>(),
+        prop_oneof![Just(u32::MAX), any::<u32>()],
+        proptest::option::of(any::<u32>()),
+        any::<u32>(),
+    )
+        .prop_map(
+            |(
+                demand,
+                lead_times,
+                backordered,
+                stock,
+                on_order,
+                outstanding,
+                available,
+                supplier_days,
+                product_days,
+            )| {
+                Figures {
+                    demand,
+                    lead_times,
+                    backordered,
+                    stock,
+                    on_order,
+                    outstanding,
+                    available,
+                    supplier_days,
+                    product_days,
+                }
+            },
+        )
+}
+
+fn service_level() -> impl Strategy<Value = ServiceLevel> {
+    prop_oneof![
+        Just(ServiceLevel::MIN),
+        Just(ServiceLevel::MAX),
+        ServiceLevel::MIN..=ServiceLevel::MAX,
+    ]
+    .prop_map(|level| ServiceLevel::new(level).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// A higher service level never asks for less safety stock (it is a
+    /// `u32`, so never below 0), nor a lower reorder point.
+    #[test]
+    fn safety_stock_never_shrinks_as_the_service_level_grows(figures in figures(), a in service_level(), b in service_level()) {
+        let (low, high) = if a <= b { (a, b) } else { (b, a) };
+        prop_assert!(low.z() <= high.z());
+        let lower = Insight::from_input(&figures.input(low));
+        let higher = Insight::from_input(&figures.input(high));
+        prop_assert!(lower.safety_stock <= higher.safety_stock);
+        prop_assert!(lower.reorder_point <= higher.reorder_point);
+    }
+
+    /// reorder_point − safety_stock is ceil(μ·L) exactly: checked in whole
+    /// numbers (μ·L = units · lead days / (90 · observations)), so a float
+    /// slip either way shows.
+    #[test]
+    fn the_reorder_point_is_lead_time_demand_plus_safety_stock(figures in figures(), level in service_level()) {
+        let insight = Insight::from_input(&figures.input(level));
+        let (lead_total, lead_count, source) = figures.lead_time();
+        prop_assert_eq!(insight.lead_time_source, source);
+        prop_assert!(insight.reorder_point >= insight.safety_stock);
+        let lead_time_demand = (figures.demanded() as u128 * lead_total).div_ceil(WINDOW_DAYS as u128 * lead_count);
+        prop_assert_eq!((insight.reorder_point - insight.safety_stock) as u128, lead_time_demand);
+        prop_assert!((insight.daily_demand_mean - figures.demanded() as f64 / WINDOW_DAYS as f64).abs() < 1e-9);
+        if source != LeadTimeSource::Observed {
+            prop_assert_eq!(insight.lead_time_sd, 0.0);
+        }
+    }
+
+    /// What holds exactly: reorder_needed ⇔ position ≤ reorder_point; not
+    /// needed ⇒ suggested 0; needed ⇒ position + suggested = reorder_point +
+    /// ceil(30·μ) (= ceil(units/3), in whole numbers). So suggested > 0 ⇔
+    /// needed, except with no demand at position 0 (needed, nothing to
+    /// order); with demand, an order lifts the position above the reorder point.
+    #[test]
+    fn a_reorder_is_needed_at_or_below_the_reorder_point_and_lifts_the_position_above_it(figures in figures(), level in service_level()) {
+        let insight = Insight::from_input(&figures.input(level));
+        let position = figures.stock as i64 + figures.on_order as i64 - figures.outstanding as i64;
+        prop_assert_eq!(insight.position, position);
+        prop_assert_eq!(insight.reorder_needed, position <= insight.reorder_point as i64);
+        let demanded = figures.demanded();
+        if insight.reorder_needed {
+            let after = position + insight.suggested_order_quantity as i64;
+            prop_assert_eq!(after, insight.reorder_point as i64 + demanded.div_ceil(3) as i64);
+            if demanded > 0 {
+                prop_assert!(after > insight.reorder_point as i64);
+            }
+        } else {
+            prop_assert_eq!(insight.suggested_order_quantity, 0);
+        }
+        prop_assert_eq!(
+            insight.suggested_order_quantity > 0,
+            insight.reorder_needed && !(demanded == 0 && position == 0)
+        );
+    }
+
+    /// Days of cover are floor(available / μ), in whole numbers
+    /// floor(available · 90 / units); none without demand, like the backorder rate.
+    #[test]
+    fn days_of_cover_and_backorder_rate_need_demand(figures in figures(), level in service_level()) {
+        let insight = Insight::from_input(&figures.input(level));
+        let demanded = figures.demanded();
+        prop_assert_eq!(insight.days_of_cover.is_none(), insight.daily_demand_mean == 0.0);
+        prop_assert_eq!(insight.days_of_cover.is_none(), demanded == 0);
+        prop_assert_eq!(insight.backorder_rate.is_none(), demanded == 0);
+        let days = (figures.available as u64 * WINDOW_DAYS as u64).checked_div(demanded);
+        prop_assert_eq!(insight.days_of_cover, days.map(|days| days as u32));
+        if demanded > 0 {
+            prop_assert_eq!(insight.backorder_rate, Some(figures.backordered as f64 / demanded as f64));
+        }
+    }
+
+    /// Nothing panics, whatever the numbers (`u32::MAX` stock, lead times of
+    /// `i64::MIN`/`MAX` days): figures saturate, and the rules that survive
+    /// saturation still hold.
+    #[test]
+    fn insights_never_panic_on_extreme_figures(figures in extreme_figures(), level in service_level()) {
+        let insight = Insight::from_input(&figures.input(level));
+        prop_assert!(insight.daily_demand_mean.is_finite() && insight.daily_demand_sd.is_finite());
+        prop_assert!(insight.lead_time_days.is_finite() && insight.lead_time_sd.is_finite());
+        prop_assert!(insight.z.is_finite() && insight.z >= 0.0);
+        prop_assert!(insight.reorder_point >= insight.safety_stock);
+        let position = (figures.stock as i128 + figures.on_order as i128 - figures.outstanding as i128)
+            .clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+        prop_assert_eq!(insight.position, position);
+        prop_assert_eq!(insight.reorder_needed, position <= insight.reorder_point as i64);
+        if !insight.reorder_needed {
+            prop_assert_eq!(insight.suggested_order_quantity, 0);
+        } else {
+            let gap = insight.reorder_point as i128 - position as i128;
+            prop_assert!(insight.suggested_order_quantity as i128 >= gap.min(u32::MAX as i128));
+        }
+        prop_assert_eq!(insight.days_of_cover.is_none(), insight.daily_demand_mean == 0.0);
+        prop_assert_eq!(insight.backorder_rate.is_none(), insight.daily_demand_mean == 0.0);
+    }
+
+    #[test]
+    fn the_normal_quantile_increases(a in 0.0f64..1.0, b in 0.0f64..1.0) {
+        let (low, high) = if a <= b { (a, b) } else { (b, a) };
+        prop_assert!(normal_quantile(low) <= normal_quantile(high));
     }
 }

@@ -5,12 +5,17 @@
 //! in as arguments, results go out as values.
 
 mod date;
+mod insight;
 mod inventory;
 mod outcome;
 mod signals;
 mod supply;
 
 pub use date::Date;
+pub use insight::{
+    Insight, InsightInput, LeadTime, LeadTimeSource, ORDER_COVER_DAYS, ServiceLevel, WINDOW_DAYS,
+    normal_quantile,
+};
 pub use inventory::{
     BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Inventory, PurchaseOrder, QueueEntry,
 };
