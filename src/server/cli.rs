@@ -1,5 +1,6 @@
 //! Command-line interface: `stock-widget serve ...`.
 
+use super::domain::OutboundPolicy;
 use super::store::{Connections, Database};
 use super::webhooks::{DeliveryConfig, RetryPolicy};
 use super::{Config, Limits, WriteLimit};
@@ -120,6 +121,17 @@ pub struct ServeArgs {
     /// Seconds a webhook receiver has to answer.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
     pub webhook_timeout: u64,
+    /// Let webhooks go to loopback, private, link-local and other non-public
+    /// addresses (refused by default, at registration and at every send).
+    /// For local development and tests only (`cargo xtask dev` sets it): a
+    /// production server should not, or the admin API can make it call into
+    /// its own network.
+    #[arg(
+        long,
+        env = "STOCK_WIDGET_ALLOW_PRIVATE_WEBHOOKS",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub allow_private_webhooks: bool,
     /// Mail shoppers through this SMTP server: smtp://[user:pass@]host:port
     /// (STARTTLS when offered) or smtps://… (TLS from the start). Needs
     /// --mail-from. With --demo and no SMTP server, mails are only kept
@@ -170,6 +182,9 @@ impl ServeArgs {
                     ..RetryPolicy::default()
                 },
                 timeout: Duration::from_secs(self.webhook_timeout),
+                outbound: OutboundPolicy {
+                    allow_private: self.allow_private_webhooks,
+                },
                 ..DeliveryConfig::default()
             },
             mail: super::MailConfig {

@@ -56,6 +56,8 @@ pub struct Shared {
     pub streams: Arc<tokio::sync::Semaphore>,
     /// How often an idle stream gets a comment, so proxies keep it open.
     pub stream_heartbeat: std::time::Duration,
+    /// Which webhook URLs registration takes (the worker checks every send).
+    pub outbound: domain::OutboundPolicy,
 }
 
 /// Everything `serve` needs, already parsed.
@@ -279,6 +281,7 @@ impl Application {
                 admin_token,
                 streams: Arc::new(tokio::sync::Semaphore::new(config.limits.max_streams)),
                 stream_heartbeat: config.limits.stream_heartbeat,
+                outbound: config.webhooks.outbound,
             })),
             config,
             cors,

@@ -17,6 +17,7 @@ mod import;
 mod limits;
 mod mail;
 mod optin;
+mod outbound;
 mod reservations;
 mod serving;
 mod snapshot;

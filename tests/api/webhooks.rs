@@ -500,8 +500,14 @@ async fn deliveries_pending_at_sigkill_arrive_after_restart_with_the_same_ids() 
     let receiver = Receiver::start().await;
     let database = TestDatabase::new().await;
     let db = database.arg();
-    // A 1 s answer timeout: a claim's lease is 3 s.
-    let flags = ["--webhook-first-retry-ms", "100", "--webhook-timeout", "1"];
+    // A 1 s answer timeout: a claim's lease is 3 s. The receiver is on loopback.
+    let flags = [
+        "--webhook-first-retry-ms",
+        "100",
+        "--webhook-timeout",
+        "1",
+        "--allow-private-webhooks",
+    ];
     let (mut server, url) = start_binary(&db, &flags);
     let http = reqwest::Client::new();
     let (_, secret) = receiver::register(

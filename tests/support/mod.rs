@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use stock_widget::logic::Date;
-use stock_widget::server::domain::{ProductSettings, Sku};
+use stock_widget::server::domain::{OutboundPolicy, ProductSettings, Sku};
 use stock_widget::server::store::{Connections, Database};
 use stock_widget::server::webhooks::{DeliveryConfig, RetryPolicy};
 use stock_widget::server::{Application, Config, Limits, MailConfig, Shop, TestClock, WriteLimit};
@@ -144,6 +144,8 @@ pub struct Options {
 }
 
 /// Webhook retries in tenths of a second, not seconds: a test waits for them.
+/// Private addresses allowed (`--allow-private-webhooks`): the receivers
+/// listen on loopback. `tests/api/outbound.rs` turns it off.
 pub fn quick_webhooks() -> DeliveryConfig {
     DeliveryConfig {
         retry: RetryPolicy {
@@ -153,6 +155,7 @@ pub fn quick_webhooks() -> DeliveryConfig {
         },
         timeout: std::time::Duration::from_secs(5),
         poll: std::time::Duration::from_millis(100),
+        outbound: OutboundPolicy::ALLOW_PRIVATE,
         ..DeliveryConfig::default()
     }
 }

@@ -81,6 +81,8 @@ struct Shared {
     status: AtomicU16,
     /// Milliseconds it holds each request before answering.
     hold_ms: AtomicU64,
+    /// The `Location` it answers with, if any (a redirect).
+    location: Mutex<Option<String>>,
 }
 
 pub struct Receiver {
@@ -97,6 +99,7 @@ impl Receiver {
             arrivals: Mutex::new(Vec::new()),
             status: AtomicU16::new(204),
             hold_ms: AtomicU64::new(0),
+            location: Mutex::new(None),
         });
         let app = axum::Router::new()
             .route("/hooks/stock", axum::routing::post(receive))
@@ -110,6 +113,12 @@ impl Receiver {
     /// What it answers from now on: 204, or 503 ("down"), 410 ("gone")…
     pub fn answer(&self, status: u16) {
         self.shared.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Answers `status` (a 3xx) with `Location: url` from now on.
+    pub fn redirect(&self, status: u16, url: &str) {
+        *self.shared.location.lock().unwrap() = Some(url.to_owned());
+        self.answer(status);
     }
 
     /// Holds each request this long before answering (a slow or hung receiver).
@@ -163,7 +172,11 @@ impl Drop for Receiver {
     }
 }
 
-async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn receive(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, HeaderMap) {
     let header = |name: &str| {
         headers
             .get(name)
@@ -183,7 +196,11 @@ async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     if hold > 0 {
         tokio::time::sleep(Duration::from_millis(hold)).await;
     }
-    StatusCode::from_u16(answered).unwrap()
+    let mut answer = HeaderMap::new();
+    if let Some(location) = shared.location.lock().unwrap().as_deref() {
+        answer.insert("location", location.parse().unwrap());
+    }
+    (StatusCode::from_u16(answered).unwrap(), answer)
 }
 
 /// Registers `url` with the server at `base` (admin `token`) for `events`

@@ -82,7 +82,8 @@ fn project_root() -> PathBuf {
 
 pub type Result<T = ()> = std::result::Result<T, String>;
 
-/// Builds the widget and the server, then runs `stock-widget serve --demo`.
+/// Builds the widget and the server, then runs `stock-widget serve --demo
+/// --allow-private-webhooks` (webhooks to receivers on this machine).
 fn dev(extra: &[String]) -> Result {
     setup::ensure_all(false)?;
     widget::build()?;
@@ -103,6 +104,11 @@ fn dev(extra: &[String]) -> Result {
     .iter()
     .map(|s| s.to_string())
     .collect();
+    // Local receivers (a webhook catcher on localhost) are what development
+    // uses; production servers keep the rule.
+    if !extra.iter().any(|arg| arg == "--allow-private-webhooks") {
+        args.push("--allow-private-webhooks".to_owned());
+    }
     args.extend(extra.iter().cloned());
     run::command("cargo", &args)
         .env("STOCK_WIDGET_ADMIN_TOKEN", DEV_ADMIN_TOKEN)

@@ -10,6 +10,7 @@ pub mod catalog;
 mod delay;
 mod error;
 mod ids;
+mod outbound;
 mod product;
 mod reservation;
 mod subscription;
@@ -25,6 +26,7 @@ pub use ids::{
     MAX_SKU_LENGTH, MAX_SUPPLY_ID_LENGTH, PurchaseOrderId, Quantity, ReservationId, Sku,
     SubscriptionToken, SupplierId, fold_email, mask_email, new_reference,
 };
+pub use outbound::{OutboundPolicy, Refused, is_public, literal_host};
 pub use product::{
     MAX_LEAD_TIME_DAYS, MAX_NAME_LENGTH, MAX_PURCHASE_ORDERS, PlannedOrder, Product,
     ProductSettings, ProductSettingsBody, PurchaseOrderBody, PurchaseOrderLine,

@@ -215,7 +215,7 @@ fn constrain_bodies(schemas: &mut Value) {
         "type": "string",
         "maxLength": domain::MAX_URL_LENGTH,
         "pattern": domain::WebhookUrl::PATTERN,
-        "description": "An `https://` or `http://` URL: a host name or IPv4 address, an optional port, path and query; no user or password, no `#fragment`, no `%` escapes.",
+        "description": "An `https://` or `http://` URL: a host name or IPv4 address, an optional port, path and query; no user or password, no `#fragment`, no `%` escapes. A loopback, private, link-local, unspecified, broadcast, multicast or carrier-grade NAT address is refused (422) unless the server runs with `--allow-private-webhooks`; a name is checked on what it resolves to, at every send.",
     });
     webhook["properties"]["events"] = json!({
         "type": ["array", "null"],

@@ -127,6 +127,17 @@ fn attempt(attempt: Attempt) -> DeliveryAttempt {
 
 /// Register an endpoint. Events written from now on are delivered to it,
 /// signed with the secret in the answer.
+///
+/// Webhooks go to public addresses only. A URL whose host is a non-public
+/// address — loopback (`127.0.0.0/8`, `::1`), private (RFC 1918,
+/// `fc00::/7`), link-local (`169.254.0.0/16` with the metadata address
+/// 169.254.169.254, `fe80::/10`), unspecified, broadcast, multicast or
+/// carrier-grade NAT (`100.64.0.0/10`) — is refused here (`422` naming
+/// `url`). A host name is taken and resolved at every send: one that
+/// resolves only to such addresses is not sent to, and the attempt's `error`
+/// in the deliveries log says so (it is retried like a failed connection).
+/// A server started with `--allow-private-webhooks` (local development and
+/// tests) lifts the rule.
 #[utoipa::path(
     post,
     path = "/api/v1/admin/webhooks",
@@ -138,7 +149,7 @@ fn attempt(attempt: Attempt) -> DeliveryAttempt {
         (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 403, description = "`admin_disabled`", body = ErrorBody),
         (status = 409, description = "`too_many_webhooks`: 20 at most", body = ErrorBody),
-        (status = 422, description = "`invalid_request` naming the field", body = ErrorBody),
+        (status = 422, description = "`invalid_request` naming the field; also a `url` whose host is a non-public address (see above)", body = ErrorBody),
     )
 )]
 pub async fn create_webhook(
@@ -146,6 +157,7 @@ pub async fn create_webhook(
     JsonBody(body): JsonBody<WebhookRequest>,
 ) -> Result<(StatusCode, Json<WebhookCreated>), ApiError> {
     let url = WebhookUrl::parse(&body.url)?;
+    state.outbound.check_registration(&url)?;
     let events = match body.events {
         Some(events) if events.is_empty() => {
             return Err(ApiError::invalid_field(

@@ -6,9 +6,10 @@
 //! with the same `webhook-id` (receivers deduplicate on it).
 
 use super::mail::Mail;
+use super::resolve::PolicyResolver;
 use super::signing::sign;
 use super::smtp::{Mailer, Sent};
-use crate::server::domain::{AttemptOutcome, Due, Finished};
+use crate::server::domain::{AttemptOutcome, Due, Finished, OutboundPolicy, Refused};
 use crate::server::ops::Shop;
 use crate::server::store::MAIL_URL;
 use std::time::Duration;
@@ -81,6 +82,9 @@ pub struct DeliveryConfig {
     pub poll: Duration,
     /// Delivered events and attempts are kept this long (the deliveries log).
     pub keep: Duration,
+    /// Which addresses webhooks may go to (public only, unless
+    /// `--allow-private-webhooks`).
+    pub outbound: OutboundPolicy,
 }
 
 impl Default for DeliveryConfig {
@@ -91,6 +95,7 @@ impl Default for DeliveryConfig {
             concurrency: 16,
             poll: Duration::from_secs(1),
             keep: Duration::from_secs(7 * 24 * 3600),
+            outbound: OutboundPolicy::PUBLIC_ONLY,
         }
     }
 }
@@ -119,6 +124,8 @@ pub struct Worker {
 #[derive(Clone)]
 struct Client {
     http: reqwest::Client,
+    /// The client's resolver applies it to names; `send` to literal addresses.
+    outbound: OutboundPolicy,
     mailer: Option<Mailer>,
 }
 
@@ -132,8 +139,15 @@ impl Worker {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(5)))
-            // A receiver that moved says so with 410, not with a redirect.
+            // A receiver that moved says so with 410, not with a redirect
+            // (which could also point the send at a private address).
             .redirect(reqwest::redirect::Policy::none())
+            // Straight to the receiver: a proxy would resolve the name
+            // itself, past the outbound rule.
+            .no_proxy()
+            .dns_resolver(std::sync::Arc::new(PolicyResolver {
+                policy: config.outbound,
+            }))
             .user_agent(concat!("stock-widget-webhooks/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Worker {
@@ -141,6 +155,7 @@ impl Worker {
             config,
             client: Client {
                 http: client,
+                outbound: config.outbound,
                 mailer,
             },
         })
@@ -234,7 +249,7 @@ async fn attempt(
         let outcome = mail_outcome(&config.retry, sent, attempt, due.created_ms, attempted_ms);
         (attempted_ms, outcome)
     } else {
-        let sent = send(&client.http, &due, shop.clock().unix_seconds()).await;
+        let sent = send(client, &due, shop.clock().unix_seconds()).await;
         let attempted_ms = shop.clock().unix_millis();
         let (status_code, error) = match sent {
             Ok(status) => (Some(status), None),
@@ -322,11 +337,19 @@ fn mail_outcome(
     }
 }
 
-/// The receiver's status code, or why there was none.
-async fn send(client: &reqwest::Client, due: &Due, timestamp: i64) -> Result<u16, String> {
+/// The receiver's status code, or why there was none. A literal address
+/// the outbound rule refuses is not sent to (reqwest resolves no literal, so
+/// its resolver cannot refuse it): recorded and retried like a failed
+/// connection.
+async fn send(client: &Client, due: &Due, timestamp: i64) -> Result<u16, String> {
+    client
+        .outbound
+        .check_send(&due.url)
+        .map_err(|refused| refused.to_string())?;
     let signature = sign(&due.secret, &due.event_id, timestamp, &due.body)
         .map_err(|error| error.to_string())?;
     let response = client
+        .http
         .post(&due.url)
         .header("content-type", "application/json")
         .header("webhook-id", &due.event_id)
@@ -347,6 +370,10 @@ fn describe(error: reqwest::Error) -> String {
     let mut cause: &dyn std::error::Error = &error;
     while let Some(inner) = cause.source() {
         cause = inner;
+    }
+    // The resolver found only addresses the outbound rule refuses.
+    if let Some(refused) = cause.downcast_ref::<Refused>() {
+        return refused.to_string();
     }
     let what = if error.is_connect() {
         "could not connect"

@@ -4,6 +4,7 @@
 
 pub mod delivery;
 pub mod events;
+pub mod resolve;
 pub mod signing;
 
 pub use delivery::{DeliveryConfig, RetryPolicy};
