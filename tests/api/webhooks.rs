@@ -263,6 +263,8 @@ async fn a_receiver_that_was_down_gets_everything_in_order_with_the_same_ids() {
         "a retry keeps its webhook-id"
     );
     assert!(arrivals.len() >= 8);
+    // The last one is recorded once its answer is back, just after it arrived.
+    wait_until_delivered(&server.shop, PATIENCE).await;
     let list = server
         .send(server.admin(Method::GET, "/api/v1/admin/webhooks"))
         .await;
