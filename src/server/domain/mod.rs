@@ -8,6 +8,7 @@
 
 pub mod catalog;
 mod delay;
+pub mod demand;
 mod error;
 mod ids;
 mod product;
@@ -27,7 +28,7 @@ pub use ids::{
 };
 pub use product::{
     MAX_LEAD_TIME_DAYS, MAX_NAME_LENGTH, MAX_PURCHASE_ORDERS, PlannedOrder, Product,
-    ProductSettings, ProductSettingsBody, PurchaseOrderBody, PurchaseOrderLine,
+    ProductSettings, ProductSettingsBody, PurchaseOrderBody, PurchaseOrderLine, ServiceLevel,
 };
 pub use reservation::{
     CancelOutcome, MAIL_LANGS, NewReservation, QueuedReservation, ReceiptOutcome, ReceiptRequest,
