@@ -32,6 +32,12 @@ async fn main() -> std::process::ExitCode {
                 .init();
             return import(args).await;
         }
+        Command::ImportDemand(args) => {
+            logs.with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .init();
+            return import_demand(args).await;
+        }
     };
     let config = (*args).into_config();
     tracing::info!(database = ?config.db, "opening the store");
@@ -65,6 +71,28 @@ async fn import(args: stock_widget::server::cli::ImportArgs) -> std::process::Ex
                 args.file.display(),
                 outcome.created.len(),
                 outcome.updated.len()
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `stock-widget import-demand FILE.csv`: what was written, or why nothing was.
+#[cfg(not(target_arch = "wasm32"))]
+async fn import_demand(
+    args: stock_widget::server::cli::ImportDemandArgs,
+) -> std::process::ExitCode {
+    use stock_widget::server::import::{import_connections, import_demand};
+    match import_demand(&args.file, &args.store.db, import_connections()).await {
+        Ok(days) => {
+            println!(
+                "imported the demand of {days} day{} from {} in one transaction",
+                if days == 1 { "" } else { "s" },
+                args.file.display()
             );
             std::process::ExitCode::SUCCESS
         }

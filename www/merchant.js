@@ -48,11 +48,14 @@ function purchaseOrderRow(order = { quantity: 1, eta: new Date(Date.now() + 7 * 
 }
 $('add-po').addEventListener('click', () => purchaseOrderRow());
 
-// The loaded product's supplier: the form does not edit it, the save keeps it.
+// The loaded product's supplier and service level: the form does not edit
+// them, the save keeps them.
 let supplier = null;
+let serviceLevel = null;
 
 function show(product) {
   supplier = product.supplier ?? null;
+  serviceLevel = product.service_level ?? null;
   for (const field of ['name', 'stock', 'safety_stock', 'low_stock_threshold', 'backorders', 'lead_time_days']) $(field).value = product[field];
   $('backorder_limit').value = product.backorder_limit ?? '';
   $('max_per_customer').value = product.max_per_customer ?? '';
@@ -111,6 +114,7 @@ $('settings').addEventListener('submit', async (event) => {
       ...(row.dataset.orderedOn ? { ordered_on: row.dataset.orderedOn } : {}),
     })),
     ...(supplier ? { supplier } : {}),
+    ...(serviceLevel !== null ? { service_level: serviceLevel } : {}),
   };
   try {
     show(await admin('PUT', '', body));

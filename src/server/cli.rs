@@ -1,4 +1,4 @@
-//! Command-line interface: `stock-widget serve ...`.
+//! Command-line interface: `stock-widget serve | import | import-demand ...`.
 
 use super::domain::OutboundPolicy;
 use super::store::{Connections, Database};
@@ -28,6 +28,9 @@ pub enum Command {
     /// Create or update products from a CSV file, all or nothing: the whole
     /// file is checked first, and written in one transaction.
     Import(ImportArgs),
+    /// Set past days' demand from a CSV file, all or nothing: the whole
+    /// file is checked first, and written in one transaction.
+    ImportDemand(ImportDemandArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -36,13 +39,26 @@ pub struct ImportArgs {
     /// sku,name,stock (required), safety_stock, low_stock_threshold,
     /// backorders (allow|deny), backorder_limit, lead_time_days,
     /// max_per_customer, incoming (purchase orders: quantity@YYYY-MM-DD,
-    /// several separated by ';'). Empty cells take the defaults.
+    /// several separated by ';'), supplier, service_level (0.5 to 0.999).
+    /// Empty cells take the defaults.
     pub file: PathBuf,
     #[command(flatten)]
     pub store: StoreArg,
 }
 
-/// `--db`, shared by `serve` and `import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportDemandArgs {
+    /// The CSV file: the header date,sku,units (in any order), then one
+    /// product's day per line: the date (YYYY-MM-DD, today at the latest),
+    /// an existing product's SKU, the units asked for that day (sold and
+    /// reserved). Each day named replaces what was recorded for it; stock
+    /// is never touched.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+/// `--db`, shared by `serve` and the imports.
 #[derive(Debug, clap::Args)]
 pub struct StoreArg {
     /// Where the data lives: a SQLite file (created if missing), or a

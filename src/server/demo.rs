@@ -2,8 +2,8 @@
 //! case the widget can show. Dates are relative to the server's today.
 
 use super::domain::{
-    Email, IdempotencyKey, NewReservation, PlannedOrder, ProductSettings, Quantity, Sku,
-    SupplierId, SupplierSettings,
+    Email, IdempotencyKey, NewReservation, PlannedOrder, ProductSettings, Quantity, ServiceLevel,
+    Sku, SupplierId, SupplierSettings,
 };
 use super::ops::Shop;
 use crate::logic::{BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Date};
@@ -20,6 +20,7 @@ fn product(name: &str, stock: u32) -> ProductSettings {
         incoming: Vec::new(),
         max_per_customer: None,
         supplier: None,
+        service_level: ServiceLevel::DEFAULT,
     }
 }
 

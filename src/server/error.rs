@@ -103,6 +103,18 @@ impl ApiError {
         error
     }
 
+    /// 409: a sale of more than the stock holds; `max_quantity` is the stock.
+    pub fn insufficient_stock(stock: u32) -> ApiError {
+        let mut error = ApiError::new(
+            StatusCode::CONFLICT,
+            "insufficient_stock",
+            format!("Only {stock} in stock: a sale cannot take more."),
+        );
+        error.detail.field = Some("quantity".into());
+        error.detail.max_quantity = Some(stock);
+        error
+    }
+
     pub fn idempotency_key_reused() -> ApiError {
         let mut error = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -305,6 +317,11 @@ impl From<crate::server::ops::OperationError> for ApiError {
                 "purchase_order",
                 "The product has no open purchase order with this id.",
             ),
+            OperationError::InsufficientStock { stock } => ApiError::insufficient_stock(stock),
+            OperationError::InvalidItems(items) => match items.first() {
+                Some(first) => ApiError::invalid_field(&first.field, first.message.clone()),
+                None => ApiError::internal("a batch refused without a bad item"),
+            },
             OperationError::Store(failure) => ApiError::from(failure),
         }
     }

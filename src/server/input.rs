@@ -102,6 +102,7 @@ fn describe_field_error(field: &str, serde_message: &str) -> String {
     match field {
         "quantity" => Quantity::out_of_range().message,
         "email" => Email::invalid().message,
+        "units" => format!("The units are a whole number from 0 to {}.", u32::MAX),
         _ => format!("Invalid value for {field:?}: {serde_message}."),
     }
 }

@@ -12,6 +12,8 @@ mod concurrency;
 mod contract;
 mod cors;
 mod delays;
+mod demand;
+mod demand_store;
 mod durability;
 mod import;
 mod limits;

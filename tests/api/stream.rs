@@ -9,7 +9,7 @@ use stock_widget::server::{Clock, Limits};
 
 /// One block of a `text/event-stream`: an event, a `retry:` or a comment.
 #[derive(Debug, Default)]
-struct Block {
+pub(crate) struct Block {
     event: Option<String>,
     id: Option<String>,
     data: String,
@@ -18,19 +18,24 @@ struct Block {
 }
 
 impl Block {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.data).expect("event data is JSON")
     }
 }
 
-/// A minimal server-sent-events reader over a streaming response.
-struct EventStream {
+/// A minimal server-sent-events reader over a streaming response (also
+/// for other tests that watch what a write sends to the widgets).
+pub(crate) struct EventStream {
     response: reqwest::Response,
     buffer: String,
 }
 
 impl EventStream {
-    async fn open(server: &TestServer, query: &str, last_event_id: Option<&str>) -> EventStream {
+    pub(crate) async fn open(
+        server: &TestServer,
+        query: &str,
+        last_event_id: Option<&str>,
+    ) -> EventStream {
         let mut request = server
             .http()
             .get(server.url(&format!("/api/v1/availability/stream?{query}")));
@@ -76,7 +81,7 @@ impl EventStream {
     }
 
     /// The next `availability` event within `within`, skipping comments and `retry:`.
-    async fn next_event(&mut self, within: Duration) -> Option<Block> {
+    pub(crate) async fn next_event(&mut self, within: Duration) -> Option<Block> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -119,7 +124,7 @@ async fn serving_a(limits: Limits) -> TestServer {
     server
 }
 
-const SOON: Duration = Duration::from_secs(3);
+pub(crate) const SOON: Duration = Duration::from_secs(3);
 
 async fn receive(server: &TestServer, sku: &str, units: u32) {
     let reply = server

@@ -7,6 +7,7 @@ with 422 idempotency_key_reused. So every generated request that carries a
 valid key gets a fresh one. (Replays and reuse are tested in
 tests/api/reservations.rs; invalid keys are left as generated.)
 """
+import datetime
 import re
 import uuid
 
@@ -89,3 +90,37 @@ def named_things_exist(ctx, case, kwargs):
         if isinstance(body, dict) and isinstance(body.get("purchase_order"), str) \
                 and VALID_ORDER_ID.fullmatch(body["purchase_order"]):
             del body["purchase_order"]
+
+
+# A demand history is of days that were, of products that exist, each
+# product's day once (rules JSON Schema cannot state). A merchant's client
+# sends its own products' past days; so does this hook: valid SKUs become a
+# demo product's, valid dates distinct days before the test server's today
+# (2026-03-02).
+VALID_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _is_date(text):
+    if not isinstance(text, str) or not VALID_DATE.fullmatch(text):
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+@schemathesis.hook("before_call")
+def past_days_of_existing_products(ctx, case, kwargs):
+    if case.method.upper() != "PUT" or case.path != "/api/v1/admin/demand":
+        return
+    body = case.body
+    if not isinstance(body, dict) or not isinstance(body.get("demand"), list):
+        return
+    for index, row in enumerate(body["demand"]):
+        if not isinstance(row, dict):
+            continue
+        if isinstance(row.get("sku"), str) and VALID_SKU.fullmatch(row["sku"]):
+            row["sku"] = "MUG-STONE"
+        if _is_date(row.get("date")):
+            row["date"] = (datetime.date(2026, 3, 1) - datetime.timedelta(days=index)).isoformat()

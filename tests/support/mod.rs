@@ -282,6 +282,7 @@ pub fn product(name: &str, stock: u32) -> ProductSettings {
         incoming: Vec::new(),
         max_per_customer: None,
         supplier: None,
+        service_level: stock_widget::server::domain::ServiceLevel::DEFAULT,
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod catalog;
 mod delay;
+pub mod demand;
 mod error;
 mod ids;
 mod outbound;
@@ -29,7 +30,7 @@ pub use ids::{
 pub use outbound::{OutboundPolicy, Refused, is_public, literal_host};
 pub use product::{
     MAX_LEAD_TIME_DAYS, MAX_NAME_LENGTH, MAX_PURCHASE_ORDERS, PlannedOrder, Product,
-    ProductSettings, ProductSettingsBody, PurchaseOrderBody, PurchaseOrderLine,
+    ProductSettings, ProductSettingsBody, PurchaseOrderBody, PurchaseOrderLine, ServiceLevel,
 };
 pub use reservation::{
     CancelOutcome, MAIL_LANGS, NewReservation, QueuedReservation, ReceiptOutcome, ReceiptRequest,

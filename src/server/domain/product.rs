@@ -13,6 +13,42 @@ pub const MAX_PURCHASE_ORDERS: usize = 50;
 /// Ten years: a longer lead time is a typo, not a supply chain.
 pub const MAX_LEAD_TIME_DAYS: u32 = 3650;
 
+/// The chance a product's safety stock aims for of not running out during a
+/// lead time: 0.5 to 0.999, 0.95 unless set.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct ServiceLevel(f64);
+
+impl ServiceLevel {
+    pub const MIN: f64 = 0.5;
+    pub const MAX: f64 = 0.999;
+    pub const DEFAULT: ServiceLevel = ServiceLevel(0.95);
+
+    pub fn new(value: f64) -> Result<ServiceLevel, ValidationError> {
+        if (ServiceLevel::MIN..=ServiceLevel::MAX).contains(&value) {
+            Ok(ServiceLevel(value))
+        } else {
+            Err(ValidationError::new(
+                "service_level",
+                format!(
+                    "The service level is a number from {} to {}, like 0.95.",
+                    ServiceLevel::MIN,
+                    ServiceLevel::MAX
+                ),
+            ))
+        }
+    }
+
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl Default for ServiceLevel {
+    fn default() -> ServiceLevel {
+        ServiceLevel::DEFAULT
+    }
+}
+
 /// A product's settings as the merchant sets them (not its queue).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProductSettings {
@@ -28,6 +64,7 @@ pub struct ProductSettings {
     pub max_per_customer: Option<u32>,
     /// Who delivers it: its record and lead time then decide the ship window.
     pub supplier: Option<SupplierId>,
+    pub service_level: ServiceLevel,
 }
 
 /// A purchase order as the merchant sets it; one without a number gets one
@@ -90,6 +127,7 @@ pub struct Product {
     /// Its open purchase orders, in the order of `inventory.incoming`: order
     /// `i` there is `orders[i].supply()`.
     pub orders: Vec<PurchaseOrderLine>,
+    pub service_level: ServiceLevel,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -149,6 +187,11 @@ pub struct ProductSettingsBody {
     #[serde(default)]
     #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$", min_length = 1, max_length = 64)]
     pub supplier: Option<String>,
+    /// The chance its safety stock aims for of not running out during a
+    /// lead time: 0.5 to 0.999; default 0.95.
+    #[serde(default = "default_service_level")]
+    #[schema(minimum = 0.5, maximum = 0.999, example = 0.95)]
+    pub service_level: f64,
 }
 
 fn deny() -> BackorderPolicy {
@@ -157,6 +200,10 @@ fn deny() -> BackorderPolicy {
 
 fn default_lead_time() -> u32 {
     DEFAULT_LEAD_TIME_DAYS
+}
+
+fn default_service_level() -> f64 {
+    ServiceLevel::DEFAULT.get()
 }
 
 /// A name as sent: 1 to `MAX_NAME_LENGTH` characters (counted as sent, as
@@ -242,7 +289,9 @@ impl ProductSettingsBody {
                 "The cap per customer is at least 1, or null for none.",
             ));
         }
+        let service_level = ServiceLevel::new(self.service_level)?;
         Ok(ProductSettings {
+            service_level,
             max_per_customer: self.max_per_customer,
             name,
             stock: self.stock,
@@ -254,5 +303,22 @@ impl ProductSettingsBody {
             incoming,
             supplier,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_level_is_from_half_to_nearly_always() {
+        for level in [0.5, 0.95, 0.999] {
+            assert_eq!(ServiceLevel::new(level).unwrap().get(), level);
+        }
+        for level in [0.3, 0.4999, 1.0, f64::NAN, f64::INFINITY, -0.95] {
+            let error = ServiceLevel::new(level).unwrap_err();
+            assert_eq!(error.field, "service_level", "{level}");
+        }
+        assert_eq!(ServiceLevel::default().get(), 0.95);
     }
 }

@@ -12,6 +12,7 @@
 //! May not touch: SQL, HTTP.
 
 mod delays;
+mod demand;
 mod mail;
 mod outbox;
 mod products;
@@ -53,6 +54,12 @@ pub enum OperationError {
     },
     /// A receipt names a purchase order the product does not have open.
     UnknownPurchaseOrder,
+    /// A sale of more units than the product has in stock (`stock` it has).
+    InsufficientStock {
+        stock: u32,
+    },
+    /// These items of a batch are bad (every one of them); nothing was written.
+    InvalidItems(Vec<crate::server::domain::catalog::ItemError>),
     Store(StoreFailure),
 }
 

@@ -122,6 +122,9 @@ pub(crate) async fn place(
         lang: request.lang.as_ref(),
     })
     .await?;
+    // Demand is what was asked for: a later cancellation does not undo it.
+    tx.add_demand(sku, today, request.quantity.get(), placement.backordered)
+        .await?;
     let record = ReservationRecord {
         seq: 0,
         id,

@@ -48,6 +48,7 @@ fn settings() -> ProductSettings {
         incoming: vec![PlannedOrder::new(3, Date::parse_iso("2026-12-01").unwrap())],
         max_per_customer: Some(4),
         supplier: None,
+        service_level: crate::server::domain::ServiceLevel::DEFAULT,
     }
 }
 

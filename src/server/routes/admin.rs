@@ -45,6 +45,8 @@ pub struct AdminProduct {
     pub max_per_customer: Option<u32>,
     /// The supplier's id; null = none.
     pub supplier: Option<String>,
+    /// The chance its safety stock aims for of not running out during a lead time.
+    pub service_level: f64,
 }
 
 /// An open purchase order.
@@ -64,7 +66,7 @@ pub struct PurchaseOrderView {
 }
 
 impl AdminProduct {
-    fn from_product(product: &Product) -> AdminProduct {
+    pub(super) fn from_product(product: &Product) -> AdminProduct {
         let inventory = &product.inventory;
         AdminProduct {
             status: inventory.status(),
@@ -83,6 +85,7 @@ impl AdminProduct {
                 })
                 .collect(),
             supplier: product.supplier.as_ref().map(ToString::to_string),
+            service_level: product.service_level.get(),
             stock: inventory.stock,
             safety_stock: inventory.safety_stock,
             low_stock_threshold: inventory.low_stock_threshold,
@@ -164,10 +167,10 @@ pub struct BulkErrorDetail {
     /// `invalid_request`
     pub code: String,
     pub message: String,
-    /// The first bad item's field, as `products[3].stock`.
+    /// The first bad item's field, as `products[3].stock` (`demand[3].units`).
     pub field: String,
-    /// Every bad item (`at`: its index in `products`); absent when the
-    /// request as a whole is refused (no `products`, more than 1 000).
+    /// Every bad item (`at`: its index in `products`, or `demand`); absent
+    /// when the request as a whole is refused (no items, too many).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ItemError>>,
 }
@@ -220,16 +223,18 @@ pub async fn put_products(
             }
         })
         .collect();
-    let products = catalog::check(items).map_err(|items| refused(count, items))?;
+    let products = catalog::check(items).map_err(|items| refused(PRODUCTS, count, items))?;
     let at: Vec<u64> = (0..products.len() as u64).collect();
     let outcome = state
         .shop
         .put_products(products.clone(), Default::default())
         .await
         .map_err(|failure| match failure {
-            OperationError::UnknownSupplier { skus } => {
-                refused(count, catalog::unknown_supplier(&products, &at, &skus))
-            }
+            OperationError::UnknownSupplier { skus } => refused(
+                PRODUCTS,
+                count,
+                catalog::unknown_supplier(&products, &at, &skus),
+            ),
             other => ApiError::from(other).into_response(),
         })?;
     Ok(Json(BulkResult {
@@ -238,19 +243,33 @@ pub async fn put_products(
     }))
 }
 
-/// The 422 of a bulk write: `items` (at least one) of `count` are bad.
-fn refused(count: usize, items: Vec<ItemError>) -> Response {
-    let first = &items[0];
+/// A bulk write's list: its field in the body, and what its items are.
+pub(super) struct BulkList {
+    pub field: &'static str,
+    pub items: &'static str,
+}
+
+const PRODUCTS: BulkList = BulkList {
+    field: "products",
+    items: "products",
+};
+
+/// The 422 of a bulk write: `items` (at least one) of the `count` in `list` are bad.
+pub(super) fn refused(list: BulkList, count: usize, items: Vec<ItemError>) -> Response {
+    let Some(first) = items.first() else {
+        return ApiError::internal("a bulk write refused without a bad item").into_response();
+    };
     (
         StatusCode::UNPROCESSABLE_ENTITY,
         Json(BulkErrorBody {
             error: BulkErrorDetail {
                 code: "invalid_request".into(),
                 message: format!(
-                    "{} of {count} products are invalid; nothing was changed.",
-                    items.len()
+                    "{} of {count} {} are invalid; nothing was changed.",
+                    items.len(),
+                    list.items
                 ),
-                field: format!("products[{}].{}", first.at, first.field),
+                field: format!("{}[{}].{}", list.field, first.at, first.field),
                 items: Some(items),
             },
         }),

@@ -5,6 +5,7 @@ pub(crate) mod admin;
 mod availability;
 mod cancel_page;
 mod cancel_words;
+mod demand;
 mod health;
 pub(crate) mod mail;
 pub mod openapi;
@@ -34,7 +35,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Largest request body the API reads; its bodies are a few fields.
 pub const MAX_BODY_BYTES: usize = 4 * 1024;
-/// The bulk product write: 1 000 products with their purchase orders.
+/// The bulk writes: 1 000 products with their purchase orders, 10 000 days of demand.
 pub const MAX_BULK_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// `/api/v1`: the public API (with CORS for the allowed origins) and the admin
@@ -85,6 +86,11 @@ pub fn api_router(
         .route(
             "/admin/products/{sku}/receipts",
             post(admin::record_receipt),
+        )
+        .route("/admin/products/{sku}/sales", post(demand::record_sale))
+        .route(
+            "/admin/demand",
+            put(demand::put_demand).layer(DefaultBodyLimit::max(MAX_BULK_BODY_BYTES)),
         )
         .route("/admin/products/{sku}/reservations", get(admin::list_queue))
         .route("/admin/suppliers", get(suppliers::list_suppliers))

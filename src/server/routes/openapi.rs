@@ -1,13 +1,16 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use super::availability::MAX_BATCH_SKUS;
-use super::{admin, availability, mail, reservations, stream, subscriptions, suppliers, webhooks};
+use super::{
+    admin, availability, demand, mail, reservations, stream, subscriptions, suppliers, webhooks,
+};
 use crate::api::{
     Availability, AvailabilityList, ErrorBody, ErrorDetail, Reservation, ReservationRequest,
     ReservationStatus, SubscriptionConfirmation, SubscriptionRequest,
 };
 use crate::api::{MAX_EMAIL_LENGTH, MAX_EMAIL_LOCAL_LENGTH, MAX_REQUEST_QUANTITY};
 use crate::server::domain::catalog::MAX_BULK_PRODUCTS;
+use crate::server::domain::demand::MAX_DEMAND_ROWS;
 use crate::server::domain::{self, Lang, Sku};
 use axum::Json;
 use serde_json::{Value, json};
@@ -32,6 +35,8 @@ use utoipa::{Modify, OpenApi};
         admin::put_products,
         admin::get_product,
         admin::record_receipt,
+        demand::record_sale,
+        demand::put_demand,
         admin::list_queue,
         suppliers::put_supplier,
         suppliers::list_suppliers,
@@ -55,6 +60,7 @@ use utoipa::{Modify, OpenApi};
         webhooks::WebhookRequest, webhooks::WebhookCreated, webhooks::Webhook, webhooks::WebhookList,
         webhooks::DeliveryAttempt, webhooks::DeliveryLog, domain::EventType,
         mail::MailView, mail::MailList,
+        demand::SaleBody, demand::DemandBody, domain::demand::DemandRowBody, demand::DemandResult,
     )),
     modifiers(&AdminToken),
     tags(
@@ -200,6 +206,9 @@ fn constrain_bodies(schemas: &mut Value) {
         "SupplierBody",
         "SubscriptionRequest",
         "WebhookRequest",
+        "SaleBody",
+        "DemandBody",
+        "DemandRowBody",
     ] {
         schemas[name]["additionalProperties"] = json!(false);
     }
@@ -253,6 +262,12 @@ fn constrain_bodies(schemas: &mut Value) {
     settings["properties"]["lead_time_days"] =
         json!({"type": "integer", "minimum": 0, "maximum": domain::MAX_LEAD_TIME_DAYS});
     settings["properties"]["backorders"] = json!({"type": "string", "enum": ["allow", "deny"]});
+    settings["properties"]["service_level"] = json!({
+        "type": "number",
+        "minimum": domain::ServiceLevel::MIN,
+        "maximum": domain::ServiceLevel::MAX,
+        "description": "The chance its safety stock aims for of not running out during a lead time; default 0.95.",
+    });
     settings["properties"]["incoming"] = json!({
         "type": "array",
         "maxItems": domain::MAX_PURCHASE_ORDERS,
@@ -260,6 +275,7 @@ fn constrain_bodies(schemas: &mut Value) {
     });
     counts(&mut schemas["PurchaseOrderBody"], &["quantity"], 1);
     counts(&mut schemas["ReceiptBody"], &["quantity"], 1);
+    demand_bodies(schemas);
     // Ids the merchant chooses: the domain types' patterns.
     let id = |pattern: String, what: &str| {
         json!({
@@ -296,6 +312,30 @@ fn constrain_bodies(schemas: &mut Value) {
         "maxItems": MAX_BULK_PRODUCTS,
         "items": {"$ref": "#/components/schemas/BulkProductItem"},
         "description": "A SKU at most once: a repeated SKU is refused with 422 naming it (a rule JSON Schema cannot state).",
+    });
+}
+
+/// A sale's quantity, and the rows of the demand history.
+fn demand_bodies(schemas: &mut Value) {
+    schemas["SaleBody"]["properties"]["quantity"] =
+        json!({"type": "integer", "minimum": 1, "maximum": MAX_REQUEST_QUANTITY});
+    let row = &mut schemas["DemandRowBody"]["properties"];
+    row["sku"] = json!({
+        "type": "string",
+        "pattern": format!("^{}$", Sku::pattern()),
+        "description": "A product's SKU (a rule JSON Schema cannot state: any other is refused with 422 naming `demand[i].sku`).",
+    });
+    row["date"] = json!({
+        "type": "string",
+        "format": "date",
+        "description": "`YYYY-MM-DD`, today at the latest (a rule JSON Schema cannot state: a later one is refused with 422 naming `demand[i].date`, as is a product's date sent twice).",
+    });
+    row["units"] = json!({"type": "integer", "minimum": 0, "maximum": u32::MAX});
+    schemas["DemandBody"]["properties"]["demand"] = json!({
+        "type": "array",
+        "minItems": 1,
+        "maxItems": MAX_DEMAND_ROWS,
+        "items": {"$ref": "#/components/schemas/DemandRowBody"},
     });
 }
 
@@ -392,6 +432,7 @@ fn link_operations(doc: &mut Value) {
     doc["paths"]["/api/v1/admin/products/{sku}"]["put"]["responses"]["200"]["links"] = json!({
         "GetProduct": {"operationId": "get_product", "parameters": product},
         "RecordReceipt": {"operationId": "record_receipt", "parameters": product},
+        "RecordSale": {"operationId": "record_sale", "parameters": product},
         "ListQueue": {"operationId": "list_queue", "parameters": product},
         "Availability": {"operationId": "product_availability", "parameters": product},
         "Reserve": {"operationId": "create_reservation", "parameters": product},

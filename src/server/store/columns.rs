@@ -5,12 +5,13 @@
 //! fault, never a panic.
 
 use super::StoreFailure;
+use super::demand::DayDemand;
 use super::endpoints::{decode_events, disabled};
 use super::products::{decode_incoming, policy_from_name};
 use crate::logic::{Date, Inventory, QueueEntry};
 use crate::server::domain::{
     Attempt, AttemptOutcome, DelayMark, Due, Email, Endpoint, EndpointId, EndpointState, Lang,
-    Product, PurchaseOrderLine, ReservationId, ReservationRecord, Sku, Subscription,
+    Product, PurchaseOrderLine, ReservationId, ReservationRecord, ServiceLevel, Sku, Subscription,
     SubscriptionToken, Supplier, SupplierId, SupplierSettings,
 };
 use anyhow::Context;
@@ -22,6 +23,7 @@ pub(super) trait Columns {
     fn int(&self, name: &str) -> Result<i64, StoreFailure>;
     fn optional_int(&self, name: &str) -> Result<Option<i64>, StoreFailure>;
     fn flag(&self, name: &str) -> Result<bool, StoreFailure>;
+    fn real(&self, name: &str) -> Result<f64, StoreFailure>;
 
     /// A count that fits the logic's `u32`.
     fn count(&self, name: &str) -> Result<u32, StoreFailure> {
@@ -107,6 +109,8 @@ pub(super) fn product(sku: &Sku, row: &dyn Columns) -> Result<Product, StoreFail
         supplier,
         lead_time_days,
         orders,
+        service_level: ServiceLevel::new(row.real("service_level")?)
+            .map_err(|_| not_parsed("service_level", "a service level"))?,
     })
 }
 
@@ -245,6 +249,51 @@ fn optional_date(row: &dyn Columns, name: &str) -> Result<Option<Date>, StoreFai
     }
 }
 
+fn date(row: &dyn Columns, name: &str) -> Result<Date, StoreFailure> {
+    optional_date(row, name)?.ok_or_else(|| not_parsed(name, "a date"))
+}
+
+/// A whole number of units; a day added to beyond `u32::MAX` reads as that.
+fn units(row: &dyn Columns, name: &str) -> Result<u32, StoreFailure> {
+    Ok(row.int(name)?.clamp(0, i64::from(u32::MAX)) as u32)
+}
+
+/// A day of a product's demand (`demand::OF_PRODUCT`).
+pub(super) fn day_demand(row: &dyn Columns) -> Result<DayDemand, StoreFailure> {
+    Ok((
+        date(row, "day")?,
+        units(row, "units")?,
+        units(row, "backordered")?,
+    ))
+}
+
+/// A day of some product's demand, with the SKU's text (`demand::BETWEEN`):
+/// parsed once per product, by [`stored_sku`].
+pub(super) fn sku_day_demand(row: &dyn Columns) -> Result<(String, DayDemand), StoreFailure> {
+    Ok((row.text("sku")?, day_demand(row)?))
+}
+
+pub(super) fn stored_sku(text: &str) -> Result<Sku, StoreFailure> {
+    Sku::parse(text).map_err(|_| not_parsed("sku", "a SKU"))
+}
+
+/// Days from a purchase order's order date to its first receipt
+/// (`demand::LEAD_TIMES`).
+pub(super) fn lead_time(row: &dyn Columns) -> Result<i32, StoreFailure> {
+    let days = date(row, "received_on")?.days_after(date(row, "ordered_on")?);
+    Ok(i32::try_from(days).with_context(|| format!("lead time out of range: {days}"))?)
+}
+
+/// A supplier's id (as text: parsed once per supplier, by
+/// [`stored_supplier`]) and a lead time (`demand::ALL_LEAD_TIMES`).
+pub(super) fn supplier_lead_time(row: &dyn Columns) -> Result<(String, i32), StoreFailure> {
+    Ok((row.text("supplier")?, lead_time(row)?))
+}
+
+pub(super) fn stored_supplier(text: &str) -> Result<SupplierId, StoreFailure> {
+    SupplierId::parse(text, "supplier").map_err(|_| not_parsed("supplier", "a supplier id"))
+}
+
 /// A reservation's delay-notice mark (`notices::MARKS`).
 pub(super) fn delay_mark(row: &dyn Columns) -> Result<DelayMark, StoreFailure> {
     Ok(DelayMark {
@@ -291,6 +340,9 @@ mod tests {
         }
         fn flag(&self, name: &str) -> Result<bool, StoreFailure> {
             Ok(self.int(name)? != 0)
+        }
+        fn real(&self, name: &str) -> Result<f64, StoreFailure> {
+            Ok(self.text(name)?.parse().context("not a number")?)
         }
     }
 

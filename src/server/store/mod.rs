@@ -6,7 +6,8 @@
 //! PostgreSQL (`postgres/`) serves several servers: every write locks the
 //! rows of the products it decides on (`SELECT … FOR UPDATE`). The contract
 //! is one small trait per aggregate — [`ProductRows`], [`ReservationRows`],
-//! [`OutboxRows`], [`EndpointRows`], [`SubscriptionRows`], [`SupplierRows`], [`NoticeRows`] —
+//! [`OutboxRows`], [`EndpointRows`], [`SubscriptionRows`], [`SupplierRows`], [`NoticeRows`],
+//! [`DemandRows`] —
 //! gathered in
 //! [`Tx`], one transaction. What an operation does with the rows (decide,
 //! emit events, publish) lives above, in `server::ops`.
@@ -20,6 +21,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 mod columns;
+mod demand;
 mod endpoints;
 mod notices;
 mod outbox;
@@ -30,6 +32,7 @@ mod sqlite;
 mod subscriptions;
 mod suppliers;
 
+pub use demand::{DayDemand, DemandRows};
 pub use endpoints::EndpointRows;
 pub use notices::NoticeRows;
 pub use outbox::OutboxRows;
@@ -228,6 +231,7 @@ pub trait Tx:
     + SubscriptionRows
     + SupplierRows
     + NoticeRows
+    + DemandRows
     + Send
 {
     /// Tells the other servers these SKUs changed, when (and only if) this

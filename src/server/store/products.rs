@@ -43,14 +43,16 @@ pub enum SettingsWrite {
 /// The settings write both stores run (`$N` numbered in order of first use).
 const INSERT_SETTINGS: &str =
     "INSERT INTO products (sku, name, stock, safety_stock, low_stock_threshold, backorders,
-                          backorder_limit, lead_time_days, incoming, max_per_customer, supplier)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+                          backorder_limit, lead_time_days, incoming, max_per_customer, supplier,
+                          service_level)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 const REPLACE_SETTINGS: &str = " ON CONFLICT (sku) DO UPDATE SET
         name = excluded.name, stock = excluded.stock, safety_stock = excluded.safety_stock,
         low_stock_threshold = excluded.low_stock_threshold, backorders = excluded.backorders,
         backorder_limit = excluded.backorder_limit, lead_time_days = excluded.lead_time_days,
         incoming = excluded.incoming, max_per_customer = excluded.max_per_customer,
-        supplier = excluded.supplier, version = products.version + 1";
+        supplier = excluded.supplier, service_level = excluded.service_level,
+        version = products.version + 1";
 const KEEP_SETTINGS: &str = " ON CONFLICT (sku) DO NOTHING";
 
 impl SettingsWrite {
@@ -66,7 +68,7 @@ impl SettingsWrite {
 /// A product's row (PostgreSQL adds `FOR UPDATE` in a write).
 pub(super) const PRODUCT: &str =
     "SELECT name, stock, safety_stock, low_stock_threshold, backorders, backorder_limit,
-            lead_time_days, incoming, max_per_customer, version, supplier
+            lead_time_days, incoming, max_per_customer, version, supplier, service_level
      FROM products WHERE sku = $1";
 /// Its queue. A second statement on purpose: under PostgreSQL's READ
 /// COMMITTED it takes a new snapshot, after the lock on the product was

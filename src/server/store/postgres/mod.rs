@@ -12,6 +12,7 @@
 //! the application's feed. While that connection is down the feed drops its
 //! snapshot, so nothing stale is served.
 
+mod demand;
 mod follow;
 mod notices;
 mod outbox;
@@ -66,6 +67,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "subscription_optin",
         include_str!("../migrations/postgres/0006_subscription_optin.sql"),
+    ),
+    (
+        7,
+        "demand",
+        include_str!("../migrations/postgres/0007_demand.sql"),
     ),
 ];
 
@@ -309,6 +315,10 @@ impl Columns for PgRow {
     }
 
     fn flag(&self, name: &str) -> Result<bool, StoreFailure> {
+        Ok(self.try_get(name)?)
+    }
+
+    fn real(&self, name: &str) -> Result<f64, StoreFailure> {
         Ok(self.try_get(name)?)
     }
 }

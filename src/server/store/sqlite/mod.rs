@@ -8,6 +8,7 @@
 //! connections see the last commit and never wait for a writer's fsync.
 //! Rows are read by column name, as on PostgreSQL.
 
+mod demand;
 mod notices;
 mod outbox;
 mod rows;
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0006_delay_notices.sql"),
     include_str!("../migrations/sqlite/0007_mail.sql"),
     include_str!("../migrations/sqlite/0008_subscription_optin.sql"),
+    include_str!("../migrations/sqlite/0009_demand.sql"),
 ];
 
 /// The writer connection, and a few read-only ones.
@@ -245,6 +247,10 @@ impl Columns for rusqlite::Row<'_> {
     }
 
     fn flag(&self, name: &str) -> Result<bool, StoreFailure> {
+        Ok(self.get(name)?)
+    }
+
+    fn real(&self, name: &str) -> Result<f64, StoreFailure> {
         Ok(self.get(name)?)
     }
 }
