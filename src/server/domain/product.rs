@@ -14,39 +14,22 @@ pub const MAX_PURCHASE_ORDERS: usize = 50;
 pub const MAX_LEAD_TIME_DAYS: u32 = 3650;
 
 /// The chance a product's safety stock aims for of not running out during a
-/// lead time: 0.5 to 0.999, 0.95 unless set.
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
-pub struct ServiceLevel(f64);
+/// lead time: 0.5 to 0.999, 0.95 unless set (the logic's type: the insight
+/// computes with it).
+pub use crate::logic::ServiceLevel;
 
-impl ServiceLevel {
-    pub const MIN: f64 = 0.5;
-    pub const MAX: f64 = 0.999;
-    pub const DEFAULT: ServiceLevel = ServiceLevel(0.95);
-
-    pub fn new(value: f64) -> Result<ServiceLevel, ValidationError> {
-        if (ServiceLevel::MIN..=ServiceLevel::MAX).contains(&value) {
-            Ok(ServiceLevel(value))
-        } else {
-            Err(ValidationError::new(
-                "service_level",
-                format!(
-                    "The service level is a number from {} to {}, like 0.95.",
-                    ServiceLevel::MIN,
-                    ServiceLevel::MAX
-                ),
-            ))
-        }
-    }
-
-    pub fn get(self) -> f64 {
-        self.0
-    }
-}
-
-impl Default for ServiceLevel {
-    fn default() -> ServiceLevel {
-        ServiceLevel::DEFAULT
-    }
+/// A service level the merchant sent, or why it is not one.
+pub fn service_level(value: f64) -> Result<ServiceLevel, ValidationError> {
+    ServiceLevel::new(value).ok_or_else(|| {
+        ValidationError::new(
+            "service_level",
+            format!(
+                "The service level is a number from {} to {}, like 0.95.",
+                ServiceLevel::MIN,
+                ServiceLevel::MAX
+            ),
+        )
+    })
 }
 
 /// A product's settings as the merchant sets them (not its queue).
@@ -203,7 +186,7 @@ fn default_lead_time() -> u32 {
 }
 
 fn default_service_level() -> f64 {
-    ServiceLevel::DEFAULT.get()
+    ServiceLevel::DEFAULT.value()
 }
 
 /// A name as sent: 1 to `MAX_NAME_LENGTH` characters (counted as sent, as
@@ -289,7 +272,7 @@ impl ProductSettingsBody {
                 "The cap per customer is at least 1, or null for none.",
             ));
         }
-        let service_level = ServiceLevel::new(self.service_level)?;
+        let service_level = service_level(self.service_level)?;
         Ok(ProductSettings {
             service_level,
             max_per_customer: self.max_per_customer,
@@ -313,12 +296,12 @@ mod tests {
     #[test]
     fn a_service_level_is_from_half_to_nearly_always() {
         for level in [0.5, 0.95, 0.999] {
-            assert_eq!(ServiceLevel::new(level).unwrap().get(), level);
+            assert_eq!(service_level(level).unwrap().value(), level);
         }
         for level in [0.3, 0.4999, 1.0, f64::NAN, f64::INFINITY, -0.95] {
-            let error = ServiceLevel::new(level).unwrap_err();
+            let error = service_level(level).unwrap_err();
             assert_eq!(error.field, "service_level", "{level}");
         }
-        assert_eq!(ServiceLevel::default().get(), 0.95);
+        assert_eq!(ServiceLevel::default().value(), 0.95);
     }
 }

@@ -85,7 +85,7 @@ impl AdminProduct {
                 })
                 .collect(),
             supplier: product.supplier.as_ref().map(ToString::to_string),
-            service_level: product.service_level.get(),
+            service_level: product.service_level.value(),
             stock: inventory.stock,
             safety_stock: inventory.safety_stock,
             low_stock_threshold: inventory.low_stock_threshold,

@@ -110,7 +110,7 @@ pub(super) fn product(sku: &Sku, row: &dyn Columns) -> Result<Product, StoreFail
         lead_time_days,
         orders,
         service_level: ServiceLevel::new(row.real("service_level")?)
-            .map_err(|_| not_parsed("service_level", "a service level"))?,
+            .ok_or_else(|| not_parsed("service_level", "a service level"))?,
     })
 }
 

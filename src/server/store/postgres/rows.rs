@@ -80,7 +80,7 @@ impl ProductRows for PgTx<'_> {
             .bind(encode_incoming(orders)?)
             .bind(settings.max_per_customer.map(i64::from))
             .bind(settings.supplier.as_ref().map(|supplier| supplier.as_str()))
-            .bind(settings.service_level.get())
+            .bind(settings.service_level.value())
             .execute(&mut *self.tx)
             .await?;
         Ok(written.rows_affected() > 0)

@@ -59,7 +59,7 @@ impl ProductRows for SqliteTx<'_> {
                 encode_incoming(orders)?,
                 settings.max_per_customer,
                 settings.supplier.as_ref().map(|supplier| supplier.as_str()),
-                settings.service_level.get(),
+                settings.service_level.value(),
             ])?;
         Ok(written > 0)
     }
