@@ -120,6 +120,7 @@ $('settings').addEventListener('submit', async (event) => {
     show(await admin('PUT', '', body));
     showQueue(await admin('GET', '/reservations'));
     say('Saved. Every open widget shows the change within a second.');
+    document.dispatchEvent(new CustomEvent('product-saved'));
   } catch (error) {
     say(`Not saved: ${error.message}`, true);
   }
@@ -136,6 +137,7 @@ $('receipt').addEventListener('submit', async (event) => {
     }));
     say(`Received ${result.received}: ${result.filled.length} reservation(s) filled, ${result.to_stock} to stock (now ${result.stock} on hand).`);
     await load();
+    document.dispatchEvent(new CustomEvent('product-saved'));
     say(`Received ${result.received}: ${result.filled.length} reservation(s) filled, ${result.to_stock} to stock (now ${result.stock} on hand).`);
   } catch (error) {
     say(`Receipt not recorded: ${error.message}`, true);
@@ -183,7 +185,7 @@ async function loadWebhooks() {
     const { webhooks } = await hooks('GET');
     $('webhooks').replaceChildren(...webhooks.map((webhook) => {
       const row = document.createElement('tr');
-      const events = webhook.events.length === 7 ? 'all' : webhook.events.join(', ');
+      const events = webhook.events.length >= 9 ? 'all' : webhook.events.join(', ');
       cells(row, [webhook.url, events, webhook.disabled ? `disabled: ${webhook.disabled_reason}` : 'active', webhook.pending]);
       const actions = document.createElement('td');
       const deliveries = document.createElement('button');

@@ -178,7 +178,7 @@ async fn a_service_level_column_is_read_and_checked() {
                 .unwrap()
                 .unwrap()
                 .service_level
-                .get()
+                .value()
         }
     };
     assert_eq!(read("MUG").await, 0.99);

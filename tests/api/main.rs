@@ -16,6 +16,7 @@ mod demand;
 mod demand_store;
 mod durability;
 mod import;
+mod insight;
 mod limits;
 mod mail;
 mod optin;

@@ -356,7 +356,7 @@ async fn the_merchant_panel_adds_a_webhook_and_shows_its_deliveries() {
     let row = browser
         .wait_for(
             "the delivery in the log",
-            "const row = document.querySelector('#deliveries tr'); return row ? row.textContent : null;",
+            "const row = [...document.querySelectorAll('#deliveries tr')].find((tr) => tr.textContent.includes('reservation.created')); return row ? row.textContent : null;",
             vec![],
         )
         .await;

@@ -8,6 +8,7 @@ mod support;
 
 mod browser;
 mod demo;
+mod insight;
 mod live;
 mod notify;
 mod on_demand;

@@ -29,6 +29,10 @@ pub enum EventType {
     /// Available went to `1..=low_stock_threshold`.
     #[serde(rename = "product.low_stock")]
     ProductLowStock,
+    /// Its position (stock + on order − backordered) fell to or below its
+    /// reorder point: time to order (the data has the numbers).
+    #[serde(rename = "product.reorder_point")]
+    ProductReorderPoint,
     #[serde(rename = "subscription.created")]
     SubscriptionCreated,
     /// One per subscriber when their product is back; they are then unsubscribed.
@@ -37,13 +41,14 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         EventType::ReservationCreated,
         EventType::ReservationCancelled,
         EventType::ReservationReady,
         EventType::ReservationDelayed,
         EventType::ProductBackInStock,
         EventType::ProductLowStock,
+        EventType::ProductReorderPoint,
         EventType::SubscriptionCreated,
         EventType::SubscriptionNotify,
     ];
@@ -56,6 +61,7 @@ impl EventType {
             EventType::ReservationDelayed => "reservation.delayed",
             EventType::ProductBackInStock => "product.back_in_stock",
             EventType::ProductLowStock => "product.low_stock",
+            EventType::ProductReorderPoint => "product.reorder_point",
             EventType::SubscriptionCreated => "subscription.created",
             EventType::SubscriptionNotify => "subscription.notify",
         }

@@ -13,6 +13,7 @@
 
 mod delays;
 mod demand;
+mod insight;
 mod mail;
 mod outbox;
 mod products;
@@ -21,6 +22,7 @@ mod subscriptions;
 mod suppliers;
 mod webhooks;
 
+pub use insight::{ProductInsight, window_start};
 pub use mail::KeptMail;
 pub use products::BulkOutcome;
 pub use webhooks::EndpointError;
@@ -197,6 +199,8 @@ impl Shop {
                 outbox::report_product_changes(&mut *tx, &touched, &products).await?;
                 // Ship dates this write moved later: the shoppers are told.
                 delays::check_touched(&mut *tx, &products, today, links.as_ref().as_ref()).await?;
+                // Positions this write took to their reorder point: purchasing is told.
+                insight::check_touched(&mut *tx, &products, today).await?;
                 let skus: Vec<_> = touched.into_iter().map(|change| change.sku).collect();
                 tx.announce(&skus).await?;
                 let deliveries = tx.notes().deliveries;

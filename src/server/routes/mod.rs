@@ -7,6 +7,7 @@ mod cancel_page;
 mod cancel_words;
 mod demand;
 mod health;
+mod insight;
 pub(crate) mod mail;
 pub mod openapi;
 mod page;
@@ -93,6 +94,12 @@ pub fn api_router(
             put(demand::put_demand).layer(DefaultBodyLimit::max(MAX_BULK_BODY_BYTES)),
         )
         .route("/admin/products/{sku}/reservations", get(admin::list_queue))
+        .route("/admin/insight", get(insight::list_insight))
+        .route("/admin/insight.csv", get(insight::insight_csv))
+        .route(
+            "/admin/products/{sku}/insight",
+            get(insight::product_insight),
+        )
         .route("/admin/suppliers", get(suppliers::list_suppliers))
         .route(
             "/admin/suppliers/{id}",

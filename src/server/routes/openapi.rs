@@ -2,7 +2,8 @@
 
 use super::availability::MAX_BATCH_SKUS;
 use super::{
-    admin, availability, demand, mail, reservations, stream, subscriptions, suppliers, webhooks,
+    admin, availability, demand, insight, mail, reservations, stream, subscriptions, suppliers,
+    webhooks,
 };
 use crate::api::{
     Availability, AvailabilityList, ErrorBody, ErrorDetail, Reservation, ReservationRequest,
@@ -38,6 +39,9 @@ use utoipa::{Modify, OpenApi};
         demand::record_sale,
         demand::put_demand,
         admin::list_queue,
+        insight::product_insight,
+        insight::list_insight,
+        insight::insight_csv,
         suppliers::put_supplier,
         suppliers::list_suppliers,
         suppliers::get_supplier,
@@ -60,6 +64,7 @@ use utoipa::{Modify, OpenApi};
         webhooks::WebhookRequest, webhooks::WebhookCreated, webhooks::Webhook, webhooks::WebhookList,
         webhooks::DeliveryAttempt, webhooks::DeliveryLog, domain::EventType,
         mail::MailView, mail::MailList,
+        insight::InsightView, insight::InsightList, insight::DemandPoint, insight::LeadTimeFrom,
         demand::SaleBody, demand::DemandBody, domain::demand::DemandRowBody, demand::DemandResult,
     )),
     modifiers(&AdminToken),

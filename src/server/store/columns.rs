@@ -140,6 +140,16 @@ pub(super) fn product_sku(row: &dyn Columns) -> Result<Sku, StoreFailure> {
 }
 
 /// One entry of a product's queue (`products::QUEUE`).
+/// A product from `products::ALL_PRODUCTS`, which names its SKU.
+pub(super) fn product_with_sku(row: &dyn Columns) -> Result<Product, StoreFailure> {
+    product(&sku(row, "sku")?, row)
+}
+
+/// A queue entry from `products::ALL_QUEUES`, with its product's SKU.
+pub(super) fn sku_queue_entry(row: &dyn Columns) -> Result<(Sku, QueueEntry), StoreFailure> {
+    Ok((sku(row, "sku")?, queue_entry(row)?))
+}
+
 pub(super) fn queue_entry(row: &dyn Columns) -> Result<QueueEntry, StoreFailure> {
     Ok(QueueEntry {
         reservation: row.int("seq")? as u64,

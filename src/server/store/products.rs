@@ -3,7 +3,7 @@
 use super::StoreFailure;
 use crate::logic::{BackorderPolicy, Date, Lateness};
 use crate::server::domain::{
-    Product, ProductSettings, PurchaseOrderId, PurchaseOrderLine, Sku, Supplier,
+    Product, ProductSettings, PurchaseOrderId, PurchaseOrderLine, Sku, Supplier, SupplierId,
 };
 use serde::Deserialize;
 
@@ -31,6 +31,14 @@ pub trait ProductRows {
         orders: &[PurchaseOrderLine],
     ) -> Result<(), StoreFailure>;
     async fn product_count(&mut self) -> Result<u64, StoreFailure>;
+    /// Every product with its queue and its supplier's record applied, in
+    /// three queries whatever the catalog's size (the insight list).
+    async fn all_products(&mut self) -> Result<Vec<Product>, StoreFailure>;
+    /// Whether the product's position was at or below its reorder point at
+    /// its last check (`false` for an unknown product).
+    async fn below_reorder_point(&mut self, sku: &Sku) -> Result<bool, StoreFailure>;
+    async fn set_below_reorder_point(&mut self, sku: &Sku, below: bool)
+    -> Result<(), StoreFailure>;
 }
 
 /// How [`ProductRows::write_settings`] treats a product that exists.
@@ -79,6 +87,20 @@ pub(super) const QUEUE: &str =
     "SELECT seq, quantity - from_stock - filled AS outstanding FROM reservations
      WHERE sku = $1 AND status = 'reserved' AND from_stock + filled < quantity
      ORDER BY seq";
+/// Every product's row, with its SKU.
+pub(super) const ALL_PRODUCTS: &str =
+    "SELECT sku, name, stock, safety_stock, low_stock_threshold, backorders, backorder_limit,
+            lead_time_days, incoming, max_per_customer, version, supplier, service_level
+     FROM products";
+/// Every queue (as `QUEUE`), each product's in `seq` order.
+pub(super) const ALL_QUEUES: &str =
+    "SELECT sku, seq, quantity - from_stock - filled AS outstanding FROM reservations
+     WHERE status = 'reserved' AND from_stock + filled < quantity
+     ORDER BY sku, seq";
+pub(super) const BELOW_REORDER_POINT: &str =
+    "SELECT below_reorder_point FROM products WHERE sku = $1";
+pub(super) const SET_BELOW_REORDER_POINT: &str =
+    "UPDATE products SET below_reorder_point = $1 WHERE sku = $2";
 pub(super) const WRITE_INVENTORY: &str =
     "UPDATE products SET stock = $1, incoming = $2, version = version + 1 WHERE sku = $3";
 pub(super) const COUNT: &str = "SELECT COUNT(*) AS products FROM products";
@@ -122,6 +144,32 @@ pub(super) fn decode_incoming(text: &str) -> Result<Vec<PurchaseOrderLine>, Stor
             })
         })
         .collect()
+}
+
+/// Puts the queues and the suppliers' records on the products read with
+/// `ALL_PRODUCTS` (both stores read the same three answers).
+pub(super) fn assemble(
+    mut found: Vec<Product>,
+    queues: Vec<(Sku, crate::logic::QueueEntry)>,
+    suppliers: &[Supplier],
+) -> Vec<Product> {
+    use std::collections::HashMap;
+    let mut by_sku: HashMap<Sku, Vec<crate::logic::QueueEntry>> = HashMap::new();
+    for (sku, entry) in queues {
+        by_sku.entry(sku).or_default().push(entry);
+    }
+    let suppliers: HashMap<&SupplierId, &Supplier> = suppliers
+        .iter()
+        .map(|supplier| (&supplier.id, supplier))
+        .collect();
+    for product in &mut found {
+        product.inventory.queue = by_sku.remove(&product.sku).unwrap_or_default();
+        let supplier = product.supplier.as_ref().and_then(|id| suppliers.get(id));
+        if let Some(supplier) = supplier {
+            supplied_by(product, supplier);
+        }
+    }
+    found
 }
 
 /// A product of a supplier: the supplier's lead time for units beyond its

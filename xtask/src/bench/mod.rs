@@ -4,7 +4,8 @@
 //! `target/bench/results.json` and `target/bench/summary.md`;
 //! `cargo xtask bench --stores` runs only the stores' comparison,
 //! `cargo xtask bench --widget` only the widget's size, time to status and
-//! click → form (`target/bench/widget.json`).
+//! click → form (`target/bench/widget.json`), `cargo xtask bench --insight`
+//! only the insight list for 10 000 products (`target/bench/insight.json`).
 //!
 //! `server` starts the release server, `http` is a minimal client, `browser`
 //! measures in Chromium (time to status, bytes on the wire, Lighthouse),
@@ -15,6 +16,7 @@ mod browser;
 mod contention;
 mod fanout;
 mod http;
+mod insight;
 mod server;
 mod stores;
 mod summary;
@@ -70,6 +72,15 @@ pub fn widget_only() -> Result {
     Ok(())
 }
 
+/// The insight list for 10 000 products with 90 days of demand each.
+pub fn insight_only() -> Result {
+    let results = insight::insight()?;
+    let pretty = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
+    std::fs::write(format!("{OUT_DIR}/insight.json"), &pretty).map_err(|e| e.to_string())?;
+    println!("{pretty}");
+    Ok(())
+}
+
 pub fn run(only_stores: bool) -> Result {
     if only_stores {
         std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
@@ -95,6 +106,7 @@ pub fn run(only_stores: bool) -> Result {
     let rss_after_writes = server.peak_rss_kib();
     server.stop();
     let stores = stores::stores()?;
+    let insight = insight::insight()?;
 
     let results = json!({
         "machine": machine,
@@ -116,6 +128,7 @@ pub fn run(only_stores: bool) -> Result {
         "live_fanout": fanout,
         "server_peak_rss_kib": { "after_reads": rss_after_reads, "after_reservations": rss_after_writes },
         "stores": stores,
+        "insight": insight,
     });
     let pretty = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
     std::fs::write(format!("{OUT_DIR}/results.json"), pretty).map_err(|e| e.to_string())?;

@@ -16,7 +16,7 @@ const BENCH_WWW: &str = "target/bench/www";
 const SERVER_OVERRIDE: &str = "STOCK_WIDGET_BENCH_SERVER";
 
 /// The server binary measured.
-fn server_bin() -> String {
+pub(super) fn server_bin() -> String {
     std::env::var(SERVER_OVERRIDE).unwrap_or_else(|_| SERVER_BIN.to_owned())
 }
 

@@ -113,5 +113,11 @@ pub(super) fn summary(results: &Value) -> String {
     let rss = &results["server_peak_rss_kib"];
     out.push_str(&format!("\n## Server memory\n\nPeak RSS: {} KiB after the read load, {} KiB after the reservations.\n", rss["after_reads"], rss["after_reservations"]));
     out.push_str(&stores_summary(&results["stores"]));
+    let i = &results["insight"];
+    out.push_str(&format!(
+        "\n## Insight at catalog scale\n\n{} products × {} days of demand (SQLite, release server): `GET /api/v1/admin/insight` median {} ms (slowest {} ms, {} bytes), the CSV median {} ms, one product's {} ms; budget {} ms. Importing the history took {} s.\n",
+        i["products"], i["days"], i["list_json_ms"]["median"], i["list_json_ms"]["slowest"], i["list_json_ms"]["bytes"],
+        i["list_csv_ms"]["median"], i["one_product_ms"], i["budget_ms"], i["import_demand_seconds"]
+    ));
     out
 }

@@ -107,6 +107,49 @@ impl ProductRows for PgTx<'_> {
             .await?;
         Ok(row.try_get::<i64, _>("products")? as u64)
     }
+
+    async fn all_products(&mut self) -> Result<Vec<Product>, StoreFailure> {
+        let rows = sqlx::query(products::ALL_PRODUCTS)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let found = rows
+            .iter()
+            .map(|row| columns::product_with_sku(row))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rows = sqlx::query(products::ALL_QUEUES)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let queues = rows
+            .iter()
+            .map(|row| columns::sku_queue_entry(row))
+            .collect::<Result<Vec<_>, _>>()?;
+        let suppliers = crate::server::store::SupplierRows::suppliers(self).await?;
+        Ok(products::assemble(found, queues, &suppliers))
+    }
+
+    async fn below_reorder_point(&mut self, sku: &Sku) -> Result<bool, StoreFailure> {
+        let row = sqlx::query(products::BELOW_REORDER_POINT)
+            .bind(sku.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        match row {
+            Some(row) => Ok(row.try_get::<bool, _>("below_reorder_point")?),
+            None => Ok(false),
+        }
+    }
+
+    async fn set_below_reorder_point(
+        &mut self,
+        sku: &Sku,
+        below: bool,
+    ) -> Result<(), StoreFailure> {
+        sqlx::query(products::SET_BELOW_REORDER_POINT)
+            .bind(below)
+            .bind(sku.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
 }
 
 #[async_trait::async_trait]

@@ -81,6 +81,32 @@ impl ProductRows for SqliteTx<'_> {
             .connection
             .query_row(products::COUNT, [], |row| row.get("products"))?)
     }
+
+    async fn all_products(&mut self) -> Result<Vec<Product>, StoreFailure> {
+        let found = self.all(products::ALL_PRODUCTS, [], columns::product_with_sku)?;
+        let queues = self.all(products::ALL_QUEUES, [], columns::sku_queue_entry)?;
+        let suppliers = self.suppliers().await?;
+        Ok(products::assemble(found, queues, &suppliers))
+    }
+
+    async fn below_reorder_point(&mut self, sku: &Sku) -> Result<bool, StoreFailure> {
+        let below: Option<i64> =
+            self.first(products::BELOW_REORDER_POINT, [sku.as_str()], |row| {
+                row.int("below_reorder_point")
+            })?;
+        Ok(below == Some(1))
+    }
+
+    async fn set_below_reorder_point(
+        &mut self,
+        sku: &Sku,
+        below: bool,
+    ) -> Result<(), StoreFailure> {
+        self.connection
+            .prepare_cached(products::SET_BELOW_REORDER_POINT)?
+            .execute(rusqlite::params![below, sku.as_str()])?;
+        Ok(())
+    }
 }
 
 #[async_trait::async_trait]
