@@ -24,4 +24,5 @@ mod snapshot;
 mod stream;
 mod subscriptions;
 mod suppliers;
+mod tokens;
 mod webhooks;
