@@ -38,6 +38,7 @@ async fn main() -> std::process::ExitCode {
                 .init();
             return import_demand(args).await;
         }
+        Command::TokenFingerprint => return token_fingerprint(),
     };
     let config = (*args).into_config();
     tracing::info!(database = ?config.db, "opening the store");
@@ -101,6 +102,25 @@ async fn import_demand(
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `stock-widget token-fingerprint`: the fingerprint of each token on stdin
+/// (one a line, or separated by commas), one a line.
+#[cfg(not(target_arch = "wasm32"))]
+fn token_fingerprint() -> std::process::ExitCode {
+    let mut input = String::new();
+    if let Err(error) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut input) {
+        eprintln!("cannot read the tokens from stdin: {error}");
+        return std::process::ExitCode::FAILURE;
+    }
+    let tokens = input
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|token| !token.is_empty());
+    for token in tokens {
+        println!("{}", stock_widget::server::fingerprint(token));
+    }
+    std::process::ExitCode::SUCCESS
 }
 
 /// The widget is a library for the browser; there is no program to run there.

@@ -31,6 +31,10 @@ pub enum Command {
     /// Set past days' demand from a CSV file, all or nothing: the whole
     /// file is checked first, and written in one transaction.
     ImportDemand(ImportDemandArgs),
+    /// Print the fingerprint (tok_ and 8 hex digits) of each token read from
+    /// stdin, one per line or separated by commas: how the server's log and
+    /// its admin requests name them.
+    TokenFingerprint,
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,9 +91,28 @@ pub struct ServeArgs {
     /// Seed the demo catalog when the store has no products.
     #[arg(long)]
     pub demo: bool,
-    /// Bearer token for the admin API; without one the admin API is off.
-    #[arg(long, env = "STOCK_WIDGET_ADMIN_TOKEN", hide_env_values = true)]
-    pub admin_token: Option<String>,
+    /// Bearer token for the whole admin API (repeatable, or several
+    /// separated by commas: while one is rolled over, both work). Without
+    /// any (and without a read-only one) the admin API is off.
+    #[arg(
+        long = "admin-token",
+        env = "STOCK_WIDGET_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub admin_tokens: Vec<String>,
+    /// Bearer token for the admin API's GETs only (repeatable, or separated
+    /// by commas): dashboards, purchasing systems. Any other request with it
+    /// is 403 read_only_token.
+    #[arg(
+        long = "read-only-token",
+        env = "STOCK_WIDGET_READ_ONLY_TOKEN",
+        value_name = "TOKEN",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub read_only_tokens: Vec<String>,
     /// Folder with the storefront pages served at `/`.
     #[arg(long, default_value = "www")]
     pub www_dir: PathBuf,
@@ -126,6 +149,11 @@ pub struct ServeArgs {
     /// Reservations one client address may place or cancel per minute (and at once).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub reservations_per_minute: u32,
+    /// Wrong admin tokens one client address may send per minute (a quarter
+    /// of them at once); beyond that its admin requests, even with a right
+    /// token, are answered 429 with Retry-After.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub failed_logins_per_minute: u32,
     /// Behind a proxy: the header it puts the client's address in, e.g.
     /// X-Forwarded-For (its last entry counts). Never trusted unless set.
     #[arg(long, value_name = "HEADER")]
@@ -176,7 +204,8 @@ impl ServeArgs {
                 transaction_timeout: Duration::from_secs((self.request_timeout / 2).clamp(1, 10)),
             },
             demo: self.demo,
-            admin_token: self.admin_token.filter(|token| !token.is_empty()),
+            admin_tokens: tokens(self.admin_tokens),
+            read_only_tokens: tokens(self.read_only_tokens),
             www_dir: self.www_dir,
             widget_dir: self.widget_dir,
             allow_origins: self.allow_origins,
@@ -187,6 +216,7 @@ impl ServeArgs {
                 max_connections: self.max_connections as usize,
                 max_streams: self.max_streams as usize,
                 stream_heartbeat: Duration::from_secs(self.stream_heartbeat),
+                failed_logins_per_minute: self.failed_logins_per_minute,
             },
             write_limit: WriteLimit {
                 per_minute: self.reservations_per_minute,
@@ -208,5 +238,71 @@ impl ServeArgs {
                 from: self.mail_from.filter(|from| !from.is_empty()),
             },
         }
+    }
+}
+
+/// The tokens as given, without surrounding spaces (`a, b`) or empty ones.
+fn tokens(given: Vec<String>) -> Vec<String> {
+    given
+        .into_iter()
+        .map(|token| token.trim().to_owned())
+        .filter(|token| !token.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> Config {
+        let cli = Cli::try_parse_from(["stock-widget", "serve"].iter().chain(args))
+            .expect("the arguments parse");
+        match cli.command {
+            Command::Serve(args) => args.into_config(),
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn admin_tokens_repeat_and_split_on_commas() {
+        let config = serve(&[
+            "--admin-token",
+            "first-admin-token,second-admin-token",
+            "--admin-token",
+            " third-admin-token ",
+            "--admin-token",
+            "",
+            "--read-only-token",
+            "dashboard-token,,purchasing-token",
+        ]);
+        assert_eq!(
+            config.admin_tokens,
+            [
+                "first-admin-token",
+                "second-admin-token",
+                "third-admin-token"
+            ]
+        );
+        assert_eq!(
+            config.read_only_tokens,
+            ["dashboard-token", "purchasing-token"]
+        );
+    }
+
+    #[test]
+    fn failed_logins_are_limited_to_20_a_minute_unless_told() {
+        assert_eq!(serve(&[]).limits.failed_logins_per_minute, 20);
+        let config = serve(&["--failed-logins-per-minute", "5"]);
+        assert_eq!(config.limits.failed_logins_per_minute, 5);
+        assert!(
+            Cli::try_parse_from(["stock-widget", "serve", "--failed-logins-per-minute", "0"])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn token_fingerprint_is_a_command() {
+        let cli = Cli::try_parse_from(["stock-widget", "token-fingerprint"]).unwrap();
+        assert!(matches!(cli.command, Command::TokenFingerprint));
     }
 }

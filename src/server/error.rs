@@ -231,6 +231,29 @@ impl ApiError {
         )
     }
 
+    /// 403: a read-only token tried to change something.
+    pub fn read_only_token() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "read_only_token",
+            "This token may only read (GET): changing anything needs an admin token.",
+        )
+    }
+
+    /// 429: too many wrong admin tokens from this address; every admin
+    /// request from it, with any token, waits `Retry-After` seconds.
+    pub fn too_many_failed_logins(retry_after_seconds: u64) -> ApiError {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_failed_logins",
+            format!(
+                "Too many wrong admin tokens from this address; try again in {retry_after_seconds} s."
+            ),
+        );
+        error.retry_after = Some(retry_after_seconds);
+        error
+    }
+
     pub fn route_not_found() -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,

@@ -21,6 +21,7 @@ mod static_files;
 pub mod store;
 pub mod webhooks;
 
+pub use auth::{Access, AdminCaller, fingerprint};
 pub use clock::{Clock, SystemClock, TestClock};
 pub use ops::Shop;
 pub use rate_limit::WriteLimit;
@@ -50,8 +51,10 @@ impl std::ops::Deref for AppState {
 pub struct Shared {
     pub shop: Shop,
     pub clock: Arc<dyn Clock>,
-    /// `None`: the admin API is off.
-    pub admin_token: Option<Arc<str>>,
+    /// The admin and read-only tokens; none: the admin API is off.
+    pub admin_tokens: auth::AdminTokens,
+    /// Wrong admin tokens per client address.
+    pub failed_logins: Arc<rate_limit::FailedLogins>,
     /// One permit per open availability stream.
     pub streams: Arc<tokio::sync::Semaphore>,
     /// How often an idle stream gets a comment, so proxies keep it open.
@@ -68,7 +71,11 @@ pub struct Config {
     /// How the PostgreSQL store pools its connections.
     pub connections: store::Connections,
     pub demo: bool,
-    pub admin_token: Option<String>,
+    /// Tokens for the whole admin API (several while one is rolled over);
+    /// with none and no read-only token the admin API is off.
+    pub admin_tokens: Vec<String>,
+    /// Tokens for the admin API's `GET`s only.
+    pub read_only_tokens: Vec<String>,
     /// The demo storefront's pages.
     pub www_dir: PathBuf,
     /// The built widget (`cargo xtask build-widget` writes it).
@@ -137,6 +144,9 @@ pub struct Limits {
     pub max_streams: usize,
     /// How often an idle availability stream gets a heartbeat comment.
     pub stream_heartbeat: std::time::Duration,
+    /// Wrong admin tokens one client address may send per minute (a quarter
+    /// of them at once); beyond that its admin requests get `429`.
+    pub failed_logins_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -147,6 +157,7 @@ impl Default for Limits {
             max_connections: 10_000,
             max_streams: 5_000,
             stream_heartbeat: std::time::Duration::from_secs(15),
+            failed_logins_per_minute: 20,
         }
     }
 }
@@ -192,6 +203,7 @@ pub fn cors_layer(allow_origins: &[String], own_port: Option<u16>) -> anyhow::Re
 pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
     let writes = rate_limit::config(&config.write_limit);
     rate_limit::spawn_cleanup(&writes);
+    rate_limit::spawn_failed_logins_cleanup(&state.failed_logins);
     // A request that takes too long is answered `408` with the usual error body.
     let timeout = tower::ServiceBuilder::new()
         .layer(axum::error_handling::HandleErrorLayer::new(
@@ -244,6 +256,7 @@ impl Application {
     /// Binds and starts following the database; serving starts with
     /// [`Application::run_until`].
     pub async fn with_shop(config: &Config, shop: Shop) -> anyhow::Result<Application> {
+        let admin_tokens = auth::AdminTokens::new(&config.admin_tokens, &config.read_only_tokens)?;
         let clock = Arc::clone(shop.clock());
         let following = AbortOnDrop(shop.follow().await?);
         if config.demo {
@@ -267,7 +280,11 @@ impl Application {
             None => format!("http://{}", listener.local_addr()?),
         };
         shop.use_public_url(&public_url).await?;
-        let admin_token = config.admin_token.as_deref().map(Arc::from);
+        admin_tokens.log();
+        let failed_logins = Arc::new(rate_limit::FailedLogins::new(
+            config.limits.failed_logins_per_minute,
+            config.write_limit.client_ip_header.clone(),
+        ));
         let feed = shop.feed().clone();
         let mailer = config.mail.mailer(config.demo, config.webhooks.timeout)?;
         if mailer.is_some() {
@@ -278,7 +295,8 @@ impl Application {
             AppState(Arc::new(Shared {
                 shop: shop.clone(),
                 clock: clock.clone(),
-                admin_token,
+                admin_tokens,
+                failed_logins,
                 streams: Arc::new(tokio::sync::Semaphore::new(config.limits.max_streams)),
                 stream_heartbeat: config.limits.stream_heartbeat,
                 outbound: config.webhooks.outbound,

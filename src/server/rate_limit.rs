@@ -1,14 +1,22 @@
-//! Rate limits on the public writes (placing and cancelling reservations),
-//! per client address, with `tower_governor`: one script cannot fill a
-//! backorder allowance with throwaway e-mails. Reads are not limited.
+//! Rate limits per client address, with `governor`: on the public writes
+//! (placing and cancelling reservations, through `tower_governor`), so one
+//! script cannot fill a backorder allowance with throwaway e-mails — reads
+//! are not limited —, and on failed admin logins ([`FailedLogins`]), so an
+//! admin token cannot be guessed.
 
 use super::error::ApiError;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderName, Request, Response};
 use axum::response::IntoResponse;
+use governor::clock::{Clock, DefaultClock};
 use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::keyed::{DashMapStateStore, ShrinkableKeyedStateStore};
+use governor::state::{NotKeyed, StateStore};
+use governor::{NotUntil, Quota, RateLimiter};
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_governor::GovernorError;
@@ -63,6 +71,17 @@ impl KeyExtractor for ClientIp {
     }
 }
 
+impl ClientIp {
+    /// The address as the write limit reads it; a request that did not come
+    /// through the proxy (no header) counts as its connection's peer.
+    fn address_or_peer<T>(&self, request: &Request<T>) -> IpAddr {
+        self.extract(request)
+            .ok()
+            .or_else(|| ClientIp { header: None }.extract(request).ok())
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+}
+
 pub type WriteLimitConfig = Arc<GovernorConfig<ClientIp, NoOpMiddleware>>;
 
 /// The limiter's configuration: a bucket of `per_minute` writes per address,
@@ -92,6 +111,136 @@ pub fn spawn_cleanup(config: &WriteLimitConfig) {
             limiter.shrink_to_fit();
         }
     });
+}
+
+/// Wrong admin tokens per client address: `per_minute` on average, at most
+/// a quarter of that at once. Only failures count; while an address has none
+/// left, each of its admin requests is refused before its token is compared
+/// — a right one too: that is what stops guessing.
+pub struct FailedLogins {
+    limiter: RateLimiter<(IpAddr, Use), FailureCounts, DefaultClock>,
+    client: ClientIp,
+}
+
+impl FailedLogins {
+    pub fn new(per_minute: u32, client_ip_header: Option<HeaderName>) -> FailedLogins {
+        let per_minute = per_minute.max(1);
+        let burst = NonZeroU32::new((per_minute / 4).max(1)).expect("at least one");
+        let quota = Quota::with_period(Duration::from_secs(60) / per_minute)
+            .expect("a positive period")
+            .allow_burst(burst);
+        FailedLogins {
+            limiter: RateLimiter::new(quota, FailureCounts::default(), DefaultClock::default()),
+            client: ClientIp {
+                header: client_ip_header,
+            },
+        }
+    }
+
+    /// The address a request's failures count against: the one the write
+    /// limit uses (`--client-ip-header`), else the connection's peer.
+    pub fn client<T>(&self, request: &Request<T>) -> IpAddr {
+        self.client.address_or_peer(request)
+    }
+
+    /// `Err(seconds to wait)` while `client` may not try again; counts nothing.
+    pub fn check(&self, client: IpAddr) -> Result<(), u64> {
+        self.limiter
+            .check_key(&(client, Use::Look))
+            .map_err(wait_seconds)
+    }
+
+    /// Counts a failure; `Err(seconds to wait)` if `client` had none left.
+    pub fn record_failure(&self, client: IpAddr) -> Result<(), u64> {
+        self.limiter
+            .check_key(&(client, Use::Count))
+            .map_err(wait_seconds)
+    }
+
+    /// Forgets addresses whose failures have all run out.
+    fn forget_old(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+}
+
+/// Whole seconds, at least one, for `Retry-After`.
+fn wait_seconds(not_until: NotUntil<<DefaultClock as Clock>::Instant>) -> u64 {
+    let wait = not_until.wait_time_from(DefaultClock::default().now());
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+/// Forgets, every minute, the addresses whose failures have run out, until
+/// the server that owns `logins` is gone.
+pub fn spawn_failed_logins_cleanup(logins: &Arc<FailedLogins>) {
+    let logins = Arc::downgrade(logins);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            let Some(logins) = logins.upgrade() else {
+                return;
+            };
+            logins.forget_old();
+        }
+    });
+}
+
+/// What a check of [`FailureCounts`] does with the address's count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Use {
+    /// Only asks whether one more failure would be allowed.
+    Look,
+    /// Counts one failure (when allowed).
+    Count,
+}
+
+/// governor's per-address state, which a [`Use::Look`] reads without
+/// changing: the decision is governor's own, its new state is never stored.
+#[derive(Default)]
+struct FailureCounts(DashMapStateStore<IpAddr>);
+
+impl StateStore for FailureCounts {
+    type Key = (IpAddr, Use);
+
+    fn measure_and_replace<T, F, E>(&self, (client, how): &(IpAddr, Use), f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        match how {
+            Use::Count => self.0.measure_and_replace(client, f),
+            Use::Look => match self.0.get(client) {
+                None => f(None).map(|(outcome, _)| outcome),
+                // Refusing every update leaves the state as it was.
+                Some(state) => match state.measure_and_replace(&NotKeyed::NonKey, |before| {
+                    Err::<(std::convert::Infallible, Nanos), _>(
+                        f(before).map(|(outcome, _)| outcome),
+                    )
+                }) {
+                    Ok(never) => match never {},
+                    Err(decision) => decision,
+                },
+            },
+        }
+    }
+}
+
+impl ShrinkableKeyedStateStore<(IpAddr, Use)> for FailureCounts {
+    fn retain_recent(&self, drop_below: Nanos) {
+        self.0.retain_recent(drop_below);
+    }
+
+    fn shrink_to_fit(&self) {
+        self.0.shrink_to_fit();
+    }
+
+    fn len(&self) -> usize {
+        ShrinkableKeyedStateStore::len(&self.0)
+    }
+
+    fn is_empty(&self) -> bool {
+        ShrinkableKeyedStateStore::is_empty(&self.0)
+    }
 }
 
 /// `429` with `Retry-After` and the API's error body.
@@ -154,6 +303,46 @@ mod tests {
             proxied
                 .extract(&request(None, Some("10.0.0.1:5000")))
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn failed_logins_count_only_failures_and_looking_counts_nothing() {
+        // 20 a minute: 5 at once, then one every 3 s.
+        let logins = FailedLogins::new(20, None);
+        let bot: IpAddr = "203.0.113.9".parse().unwrap();
+        let other: IpAddr = "198.51.100.7".parse().unwrap();
+        for attempt in 0..5 {
+            for _ in 0..100 {
+                assert_eq!(logins.check(bot), Ok(()), "looking is free");
+            }
+            assert_eq!(logins.record_failure(bot), Ok(()), "failure {attempt}");
+        }
+        let wait = logins.check(bot).expect_err("limited after 5 at once");
+        assert!((1..=3).contains(&wait), "{wait}");
+        assert!(logins.record_failure(bot).is_err());
+        assert_eq!(
+            logins.check(other),
+            Ok(()),
+            "another address is not limited"
+        );
+        assert_eq!(logins.record_failure(other), Ok(()));
+    }
+
+    #[test]
+    fn failed_logins_key_on_the_proxy_header_or_else_the_peer() {
+        let logins = FailedLogins::new(20, Some(HeaderName::from_static("x-forwarded-for")));
+        assert_eq!(
+            logins.client(&request(
+                Some("10.1.1.1, 203.0.113.9"),
+                Some("10.0.0.1:5000")
+            )),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            logins.client(&request(None, Some("10.0.0.1:5000"))),
+            "10.0.0.1".parse::<IpAddr>().unwrap(),
+            "not through the proxy: its peer"
         );
     }
 }

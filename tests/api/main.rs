@@ -27,4 +27,5 @@ mod snapshot;
 mod stream;
 mod subscriptions;
 mod suppliers;
+mod tokens;
 mod webhooks;

@@ -135,7 +135,12 @@ pub struct TestServer {
 
 pub struct Options {
     pub demo: bool,
+    /// The admin token [`TestServer::admin`] sends.
     pub admin_token: Option<String>,
+    /// Admin tokens the server also takes.
+    pub more_admin_tokens: Vec<String>,
+    /// Tokens for the admin `GET`s only.
+    pub read_only_tokens: Vec<String>,
     pub allow_origins: Vec<String>,
     pub limits: Limits,
     pub write_limit: WriteLimit,
@@ -165,6 +170,8 @@ impl Default for Options {
         Options {
             demo: false,
             admin_token: Some("test-admin-token".into()),
+            more_admin_tokens: Vec::new(),
+            read_only_tokens: Vec::new(),
             allow_origins: Vec::new(),
             limits: Limits::default(),
             // Tests reserve in bursts from one address; the limit's own test sets it.
@@ -194,7 +201,13 @@ impl TestServer {
             db: database.database.clone(),
             connections: Connections::default(),
             demo: options.demo,
-            admin_token: options.admin_token.clone(),
+            admin_tokens: options
+                .admin_token
+                .iter()
+                .chain(&options.more_admin_tokens)
+                .cloned()
+                .collect(),
+            read_only_tokens: options.read_only_tokens.clone(),
             www_dir: project_dir().join("www"),
             widget_dir: project_dir().join("dist/widget"),
             allow_origins: options.allow_origins.clone(),
@@ -368,6 +381,16 @@ impl Drop for ServerProcess {
 /// returns the process and its base URL, read from its "ready" line. Kill it
 /// to simulate a crash.
 pub fn start_binary(db: &str, extra: &[&str]) -> (ServerProcess, String) {
+    start_binary_with_env(db, extra, &[])
+}
+
+/// [`start_binary`] with more environment variables (they override its
+/// `STOCK_WIDGET_ADMIN_TOKEN`).
+pub fn start_binary_with_env(
+    db: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (ServerProcess, String) {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let mut command = Command::new(env!("CARGO_BIN_EXE_stock-widget"));
@@ -375,11 +398,13 @@ pub fn start_binary(db: &str, extra: &[&str]) -> (ServerProcess, String) {
     if !extra.contains(&"--addr") {
         command.args(["--addr", "127.0.0.1:0"]);
     }
+    command
+        .env("STOCK_WIDGET_ADMIN_TOKEN", BINARY_ADMIN_TOKEN)
+        .envs(env.iter().copied());
     let mut child = ServerProcess(
         command
             .args(extra)
             .current_dir(project_dir())
-            .env("STOCK_WIDGET_ADMIN_TOKEN", BINARY_ADMIN_TOKEN)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -70,7 +70,7 @@ use utoipa::{Modify, OpenApi};
     modifiers(&AdminToken),
     tags(
         (name = "public", description = "For the widget; CORS-enabled for the allowed origins"),
-        (name = "admin", description = "For the merchant; `Authorization: Bearer <admin token>`; same-origin only"),
+        (name = "admin", description = "For the merchant; `Authorization: Bearer <admin token>` (a read-only token: the `GET`s only); same-origin only"),
     )
 )]
 pub struct ApiDoc;
@@ -82,7 +82,14 @@ impl Modify for AdminToken {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "admin_token",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An admin token (`--admin-token`, several may be valid at once) for every admin operation, or a read-only token (`--read-only-token`) for the admin `GET`s only. Wrong tokens are limited per client address: beyond the limit every admin request from it is `429 too_many_failed_logins` for `Retry-After` seconds, whatever its token.",
+                    ))
+                    .build(),
+            ),
         );
     }
 }
@@ -388,10 +395,21 @@ fn document_common_errors(doc: &mut Value) {
         }
         if admin {
             add("401", "`unauthorized`: missing or wrong admin token");
-            add("403", "`admin_disabled`: the server has no admin token");
         }
         if method == "delete" && !admin {
             add("429", "`rate_limited`: see `Retry-After`");
+        }
+        if admin {
+            // Whatever the handler's annotation says: every admin operation
+            // may answer these.
+            responses["403"] = error_response(if method == "get" {
+                "`admin_disabled`: the server has no admin token"
+            } else {
+                "`admin_disabled`: the server has no admin token; or `read_only_token`: a read-only token may only read"
+            });
+            responses["429"] = error_response(
+                "`too_many_failed_logins`: too many wrong admin tokens from this address; every admin request from it waits `Retry-After` seconds",
+            );
         }
     }
 }
