@@ -42,11 +42,48 @@ pub fn widget_files(dir: &Path) -> Router {
         )
 }
 
-/// The demo storefront's pages, compressed when the client accepts it.
+/// The demo storefront's pages, compressed when the client accepts it,
+/// each under a strict policy (`page_headers`).
 pub fn www_files(dir: &Path) -> Router {
     Router::new()
         .fallback_service(ServeDir::new(dir))
+        .layer(middleware::from_fn(page_headers))
         .layer(CompressionLayer::new())
+}
+
+/// The demo pages: only their own files run (no inline script or style),
+/// the widget's wasm may compile, and requests go to this server only.
+const STORE_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+/// The merchant panel holds the admin token: no other page may frame it
+/// (clickjacking) and it runs nothing but its own scripts.
+const PANEL_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+/// The pages that hold the admin token.
+const PANEL_PAGES: [&str; 1] = ["/merchant.html"];
+
+async fn page_headers(request: Request, next: Next) -> Response {
+    let panel = PANEL_PAGES.contains(&request.uri().path());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let (policy, referrer) = if panel {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        (PANEL_POLICY, "no-referrer")
+    } else {
+        (STORE_POLICY, "strict-origin-when-cross-origin")
+    };
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(policy),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
+    response
 }
 
 async fn cache_headers(State(dir): State<Arc<PathBuf>>, request: Request, next: Next) -> Response {

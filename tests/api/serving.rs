@@ -267,3 +267,58 @@ async fn storefront_catalogue_matches_the_demo_store() {
     );
     assert!(listed >= 8);
 }
+
+#[tokio::test]
+async fn the_pages_come_with_a_strict_policy_and_the_panel_may_not_be_framed() {
+    let server = TestServer::start().await;
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    for page in ["/", "/collection.html", "/merchant.html", "/merchant.js"] {
+        let response = server.http().get(server.url(page)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{page}");
+        let policy = header(&response, "content-security-policy");
+        assert!(
+            policy.starts_with("default-src 'self'; script-src 'self'"),
+            "{page}: {policy}"
+        );
+        // No inline script or style may run: neither is allowed by keyword.
+        assert!(!policy.contains("unsafe-inline"), "{page}: {policy}");
+        assert_eq!(
+            header(&response, "x-content-type-options"),
+            "nosniff",
+            "{page}"
+        );
+        let panel = page.starts_with("/merchant.html");
+        if panel {
+            assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+            assert!(
+                !policy.contains("wasm-unsafe-eval"),
+                "the panel runs no wasm: {policy}"
+            );
+            assert_eq!(header(&response, "x-frame-options"), "DENY");
+            assert_eq!(header(&response, "referrer-policy"), "no-referrer");
+        } else {
+            assert!(
+                policy.contains("'wasm-unsafe-eval'"),
+                "the widget's wasm: {policy}"
+            );
+            assert!(policy.contains("frame-ancestors 'self'"), "{policy}");
+        }
+        if page.ends_with(".html") || page == "/" {
+            let html = response.text().await.unwrap();
+            assert!(
+                !html.contains("<script>") && !html.contains("<script type=\"module\">"),
+                "{page}: an inline script"
+            );
+            assert!(
+                !html.contains("<style") && !html.contains(" style="),
+                "{page}: an inline style"
+            );
+        }
+    }
+}

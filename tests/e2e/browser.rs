@@ -6,6 +6,31 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A DevTools protocol command, through ChromeDriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _url: &reqwest::Url) -> (reqwest::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (reqwest::Method::POST, Some(body.to_string()))
+    }
+}
+
 pub struct Browser {
     pub client: Client,
     driver: Child,
@@ -77,6 +102,29 @@ impl Browser {
             driver,
             _profile: profile,
         }
+    }
+
+    /// From the next page on, every Content-Security-Policy violation is
+    /// kept in `window.cspViolations` (a listener installed before any of
+    /// the page's scripts, through the DevTools protocol).
+    pub async fn record_csp_violations(&self) {
+        let script = "window.cspViolations = [];
+            document.addEventListener('securitypolicyviolation', (event) => {
+              window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`);
+            });";
+        self.client
+            .issue_cmd(Cdp {
+                cmd: "Page.addScriptToEvaluateOnNewDocument",
+                params: json!({ "source": script }),
+            })
+            .await
+            .expect("install the CSP listener");
+    }
+
+    /// The violations this page reported so far (`record_csp_violations`).
+    pub async fn csp_violations(&self) -> Vec<String> {
+        let found = self.eval("return window.cspViolations;", vec![]).await;
+        serde_json::from_value(found).expect("the listener is installed")
     }
 
     pub async fn goto(&self, url: &str) {

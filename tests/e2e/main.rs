@@ -7,6 +7,7 @@
 mod support;
 
 mod browser;
+mod csp;
 mod demo;
 mod insight;
 mod live;
