@@ -34,7 +34,7 @@ pub trait DemandRows {
         to: Date,
     ) -> Result<Vec<DayDemand>, StoreFailure>;
     /// Every product's days in `[from, to)` that have a row, in one query:
-    /// grouped by SKU (in the database's order of text), each by day; a
+    /// by SKU (in byte order, on both stores), each product's by day; a
     /// product without a day there is absent.
     async fn demand_between(
         &mut self,
@@ -51,7 +51,8 @@ pub trait DemandRows {
         &mut self,
         supplier: &SupplierId,
     ) -> Result<Vec<i32>, StoreFailure>;
-    /// The same for every supplier that has one, in one query, by id.
+    /// The same for every supplier that has one, in one query, by id (in
+    /// byte order).
     async fn all_observed_lead_times(
         &mut self,
     ) -> Result<Vec<(SupplierId, Vec<i32>)>, StoreFailure>;
@@ -63,9 +64,11 @@ pub(super) const ADD: &str = "INSERT INTO demand (sku, day, units, backordered)
          backordered = demand.backordered + excluded.backordered";
 pub(super) const OF_PRODUCT: &str = "SELECT day, units, backordered FROM demand
      WHERE sku = $1 AND day >= $2 AND day < $3 ORDER BY day";
-/// `demand_by_day` finds the days; the sort puts each SKU's together.
+/// A range of `demand_by_day`, read from the index alone. In no order on
+/// purpose: a catalog's 90 days are a million rows, which PostgreSQL would
+/// sort on disk (seconds); [`by_product`] groups them in memory instead.
 pub(super) const BETWEEN: &str = "SELECT sku, day, units, backordered FROM demand
-     WHERE day >= $1 AND day < $2 ORDER BY sku, day";
+     WHERE day >= $1 AND day < $2";
 /// The last `$2` received purchase orders with an order date, oldest first
 /// (as `suppliers::RECORD`).
 pub(super) const LEAD_TIMES: &str = "SELECT ordered_on, received_on FROM (
@@ -136,16 +139,28 @@ pub(super) fn unknown_among(skus: &[Sku], known: &[Sku]) -> Vec<Sku> {
     unknown
 }
 
-/// Rows by key, in order, into groups of consecutive equal keys.
-pub(super) fn grouped<K: PartialEq, V>(rows: impl IntoIterator<Item = (K, V)>) -> Vec<(K, Vec<V>)> {
-    let mut groups: Vec<(K, Vec<V>)> = Vec::new();
+/// Rows into groups by key, the groups in byte order of the key (the same
+/// on both stores, whatever a database's collation), each keeping the
+/// order of its rows.
+pub(super) fn grouped<V>(rows: impl IntoIterator<Item = (String, V)>) -> Vec<(String, Vec<V>)> {
+    let mut groups: std::collections::HashMap<String, Vec<V>> = std::collections::HashMap::new();
     for (key, value) in rows {
-        match groups.last_mut() {
-            Some((last, values)) if *last == key => values.push(value),
-            _ => groups.push((key, vec![value])),
-        }
+        groups.entry(key).or_default().push(value);
     }
+    let mut groups: Vec<(String, Vec<V>)> = groups.into_iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     groups
+}
+
+/// [`BETWEEN`]'s rows as products by SKU, each product's days by day.
+pub(super) fn by_product(
+    rows: impl IntoIterator<Item = (String, DayDemand)>,
+) -> Vec<(String, Vec<DayDemand>)> {
+    let mut products = grouped(rows);
+    for (_, days) in &mut products {
+        days.sort_unstable_by_key(|(day, _, _)| *day);
+    }
+    products
 }
 
 #[cfg(test)]
@@ -160,9 +175,23 @@ mod tests {
     }
 
     #[test]
-    fn consecutive_rows_of_a_key_are_one_group() {
-        let groups = grouped([("A", 1), ("A", 2), ("B", 3)]);
-        assert_eq!(groups, [("A", vec![1, 2]), ("B", vec![3])]);
+    fn rows_of_a_key_are_one_group_in_byte_order() {
+        let rows = [("b", 1), ("A", 2), ("b", 3), ("A", 4)];
+        let groups = grouped(rows.map(|(key, value)| (key.to_owned(), value)));
+        let expected = [("A".to_owned(), vec![2, 4]), ("b".to_owned(), vec![1, 3])];
+        assert_eq!(groups, expected);
+        let day = |text| Date::parse_iso(text).unwrap();
+        let products = by_product([
+            ("B".to_owned(), (day("2026-03-02"), 1, 0)),
+            ("B".to_owned(), (day("2026-03-01"), 2, 0)),
+        ]);
+        assert_eq!(
+            products,
+            [(
+                "B".to_owned(),
+                vec![(day("2026-03-01"), 2, 0), (day("2026-03-02"), 1, 0)]
+            )]
+        );
         let sku = |text| Sku::parse(text).unwrap();
         assert_eq!(
             unknown_among(&[sku("A"), sku("B"), sku("B")], &[sku("A")]),

@@ -72,7 +72,7 @@ impl DemandRows for PgTx<'_> {
         while let Some(row) = rows.next().await {
             read.push(columns::sku_day_demand(&row?)?);
         }
-        demand::grouped(read)
+        demand::by_product(read)
             .into_iter()
             .map(|(sku, days)| Ok((columns::stored_sku(&sku)?, days)))
             .collect()

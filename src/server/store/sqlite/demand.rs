@@ -64,7 +64,7 @@ impl DemandRows for SqliteTx<'_> {
             params![from.to_iso(), to.to_iso()],
             columns::sku_day_demand,
         )?;
-        demand::grouped(rows)
+        demand::by_product(rows)
             .into_iter()
             .map(|(sku, days)| Ok((columns::stored_sku(&sku)?, days)))
             .collect()
