@@ -83,7 +83,10 @@ async fn every_event_type_arrives_signed_in_order() {
     // One unit fills the kept reservation; two go to stock: back, and low (≤ 2).
     receipt(&server, "HOOK", 3).await;
 
+    // A product with nothing on hand or ordered is at its reorder point
+    // (0, without demand) from the start.
     let expected = [
+        "product.reorder_point",
         "subscription.created",
         "reservation.created",
         "reservation.created",
@@ -126,38 +129,40 @@ async fn every_event_type_arrives_signed_in_order() {
     );
 
     let data = |index: usize| arrivals[index].json()["data"].clone();
-    assert_eq!(data(1)["id"], kept.body["id"]);
+    assert_eq!(data(0)["position"], 0);
+    assert_eq!(data(0)["reorder_point"], 0);
+    assert_eq!(data(2)["id"], kept.body["id"]);
     assert_eq!(
-        data(1)["email"],
+        data(2)["email"],
         "Kept@Example.com",
         "the merchant gets the whole address"
     );
-    assert_eq!(data(1)["status"], "reserved");
-    assert_eq!(data(1)["outstanding"], 1);
-    assert_eq!(data(3)["status"], "cancelled");
-    assert_eq!(data(4)["id"], kept.body["id"]);
-    assert_eq!(data(4)["status"], "ready");
-    assert_eq!(data(5)["available"], 2);
-    assert_eq!(data(5)["name"], "Hook Boot");
-    assert_eq!(data(7)["email"], "waiting@example.com");
-    assert_eq!(data(7)["lang"], "de");
-    assert_eq!(data(7)["available"], 2);
+    assert_eq!(data(2)["status"], "reserved");
+    assert_eq!(data(2)["outstanding"], 1);
+    assert_eq!(data(4)["status"], "cancelled");
+    assert_eq!(data(5)["id"], kept.body["id"]);
+    assert_eq!(data(5)["status"], "ready");
+    assert_eq!(data(6)["available"], 2);
+    assert_eq!(data(6)["name"], "Hook Boot");
+    assert_eq!(data(8)["email"], "waiting@example.com");
+    assert_eq!(data(8)["lang"], "de");
+    assert_eq!(data(8)["available"], 2);
     assert_eq!(
-        data(7)["token"],
-        data(0)["token"],
+        data(8)["token"],
+        data(1)["token"],
         "the unsubscribe token, for the e-mail"
     );
-    assert!(data(7)["token"].as_str().unwrap().starts_with("sub_"));
+    assert!(data(8)["token"].as_str().unwrap().starts_with("sub_"));
 
     // A reservation from stock is ready at once: created, then ready.
     server.reserve("HOOK", 1, "quick@example.com", None).await;
     let arrivals = receiver
         .wait_for(PATIENCE, "the stock reservation", |arrivals| {
-            arrivals.len() >= 10
+            arrivals.len() >= 11
         })
         .await;
     assert_eq!(
-        types(&arrivals[8..]),
+        types(&arrivals[9..]),
         ["reservation.created", "reservation.ready"]
     );
 }
@@ -350,7 +355,7 @@ async fn refused_writes_emit_nothing() {
         .await;
     assert_eq!(subscribe(&server, "NONE", "s@example.com").await, 201);
     receiver
-        .wait_for(PATIENCE, "the subscription", |arrivals| arrivals.len() == 1)
+        .wait_for(PATIENCE, "the subscription", |arrivals| arrivals.len() == 2)
         .await;
     // Refused inside the transaction, after the product was locked: over the cap per customer.
     assert_eq!(
@@ -386,11 +391,16 @@ async fn refused_writes_emit_nothing() {
     // delivered, anything they had left in it would have arrived.
     wait_until_delivered(&server.shop, PATIENCE).await;
     let arrivals = receiver.arrivals();
+    // (Nothing on hand or ordered: at its reorder point from the start.)
     assert_eq!(
         types(&arrivals),
-        ["subscription.created", "reservation.created"]
+        [
+            "product.reorder_point",
+            "subscription.created",
+            "reservation.created"
+        ]
     );
-    assert_eq!(arrivals[1].json()["data"]["quantity"], 1);
+    assert_eq!(arrivals[2].json()["data"]["quantity"], 1);
 }
 
 #[tokio::test]
@@ -460,7 +470,7 @@ async fn endpoints_are_validated_listed_and_removed() {
         "secrets are shown once"
     );
     let all = post(json!({ "url": "https://shop.example/all" })).await;
-    assert_eq!(all.body["events"].as_array().unwrap().len(), 8);
+    assert_eq!(all.body["events"].as_array().unwrap().len(), 9);
     for _ in 2..20 {
         assert_eq!(
             post(json!({ "url": "https://shop.example/more" }))
