@@ -3,6 +3,7 @@
 //! and the limit on failed logins per client address.
 
 use super::AppState;
+use super::domain::Actor;
 use super::error::ApiError;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
@@ -131,7 +132,9 @@ impl AdminTokens {
 
 /// Lets a request through only with `Authorization: Bearer <token>` of a
 /// configured token — a read-only one for `GET` (and `HEAD`) only — and puts
-/// its [`AdminCaller`] in the request's extensions. Without any configured
+/// its [`AdminCaller`] in the request's extensions, with the [`Actor`] the
+/// audit log names: its fingerprint and the client's address (the one the
+/// limits count against). Without any configured
 /// token the admin API is off. A client address that sent too many wrong
 /// tokens is refused (`429`) before its token is even compared; a request
 /// without `Authorization` is `401`, neither limited nor counted.
@@ -173,7 +176,9 @@ pub async fn require_admin(
     {
         return ApiError::read_only_token().into_response();
     }
+    let actor = Actor::admin(&caller.fingerprint, client);
     request.extensions_mut().insert(caller);
+    request.extensions_mut().insert(actor);
     next.run(request).await
 }
 

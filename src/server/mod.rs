@@ -424,7 +424,8 @@ impl Application {
 
 /// At midnight every `ships_in_days` moves: the feed tells the streams, and
 /// the reservations that now ship later than their shoppers were told get
-/// their notices (`Shop::check_delays`). Also checks once at start, so a
+/// their notices, and the audit log forgets lines older than 90 days
+/// (`Shop::daily`). Also checks once at start, so a
 /// server that was down over midnight misses no day; a check that fails is
 /// tried again a minute later. Looks at the clock each second, until the
 /// server shuts down.
@@ -446,10 +447,10 @@ async fn announce_new_days(feed: feed::Feed, clock: Arc<dyn Clock>, shop: Shop) 
             next_try = tokio::time::Instant::now();
         }
         if checked != Some(today) && tokio::time::Instant::now() >= next_try {
-            match shop.check_delays().await {
-                Ok(_) => checked = Some(today),
+            match shop.daily().await {
+                Ok(()) => checked = Some(today),
                 Err(error) => {
-                    tracing::warn!("the day's delay check failed (again in a minute): {error}");
+                    tracing::warn!("the day's checks failed (again in a minute): {error}");
                     next_try = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
                 }
             }

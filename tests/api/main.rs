@@ -5,6 +5,7 @@
 mod support;
 
 mod admin;
+mod audit;
 mod availability;
 mod bad_input;
 mod bulk;

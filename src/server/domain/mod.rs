@@ -6,6 +6,7 @@
 //! it into a 422, the CSV import into a line's error. Limits are constants
 //! here, read by the messages and by the OpenAPI document alike.
 
+mod audit;
 pub mod catalog;
 mod delay;
 pub mod demand;
@@ -18,6 +19,10 @@ mod subscription;
 mod supplier;
 mod webhook;
 
+pub use audit::{
+    AUDIT_RETENTION_DAYS, Actor, AuditEntry, AuditOperation, AuditPage, Audited,
+    DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE, stock_change,
+};
 pub use delay::{
     CancelLinks, DelayMark, DelayReason, NoticeDecision, new_link_secret, notice_decision,
 };

@@ -205,7 +205,8 @@ fn whole_number(column: &str, text: &str) -> Result<u32, ValidationError> {
 }
 
 /// Connects to `database` and runs `write` (one transaction) with a
-/// progress bar over `total` items that it counts in its counter.
+/// progress bar over `total` items that it counts in its counter. The
+/// write goes in the audit log as the command line's (`cli`, `local`).
 async fn write_with_progress<T, F, Fut>(
     database: &Database,
     connections: Connections,
@@ -218,7 +219,8 @@ where
 {
     let shop = Shop::connect(database, connections, clock())
         .await
-        .map_err(ImportError::Store)?;
+        .map_err(ImportError::Store)?
+        .acting_for(crate::server::domain::Actor::cli());
     let written = Arc::new(AtomicUsize::new(0));
     let bar = progress_bar(total as u64, "writing");
     let ticker = {

@@ -4,10 +4,10 @@
 //! cancellation does not undo it.
 
 use super::products::save_inventory;
-use super::{OperationError, Shop};
+use super::{OperationError, Shop, audit};
 use crate::logic::Date;
 use crate::server::domain::demand::{DemandBatch, DemandDay};
-use crate::server::domain::{Product, Quantity, Sku};
+use crate::server::domain::{AuditOperation, Audited, Product, Quantity, Sku, stock_change};
 use crate::server::store::{DayDemand, StoreFailure, Tx};
 use anyhow::Context;
 use std::sync::Arc;
@@ -34,6 +34,8 @@ async fn sell(
         .ok_or(OperationError::InsufficientStock { stock })?;
     save_inventory(tx, sku, &product.inventory, left, &product.orders).await?;
     tx.add_demand(sku, today, quantity.get(), 0).await?;
+    let what = Audited::new(AuditOperation::ProductSale, sku.as_str());
+    audit::note(tx, what.with_detail(stock_change(Some(stock), left)));
     Ok(tx
         .product(sku)
         .await?
@@ -66,6 +68,8 @@ async fn put_demand(
         tx.replace_demand(step).await?;
         written.fetch_add(step.len(), Ordering::Relaxed);
     }
+    let target = audit::count(days.len(), "day");
+    audit::note(tx, Audited::new(AuditOperation::DemandPut, target));
     Ok(days.len())
 }
 

@@ -11,6 +11,7 @@
 //!
 //! May not touch: SQL, HTTP.
 
+mod audit;
 mod delays;
 mod demand;
 mod insight;
@@ -22,6 +23,7 @@ mod subscriptions;
 mod suppliers;
 mod webhooks;
 
+pub use audit::AuditLog;
 pub use insight::{ProductInsight, window_start};
 pub use mail::KeptMail;
 pub use products::BulkOutcome;
@@ -100,6 +102,9 @@ pub struct Shop {
     links: Arc<std::sync::RwLock<Option<crate::server::domain::CancelLinks>>>,
     /// Operations write mails to shoppers (`send_mail`).
     mail: Arc<std::sync::atomic::AtomicBool>,
+    /// Whom the writes are made for: each admin write then writes its line
+    /// of the audit log (`acting_for`).
+    actor: Option<Arc<crate::server::domain::Actor>>,
 }
 
 impl Shop {
@@ -118,6 +123,7 @@ impl Shop {
             deliveries_made: Arc::default(),
             links: Arc::default(),
             mail: Arc::default(),
+            actor: None,
         }
     }
 
@@ -169,7 +175,9 @@ impl Shop {
     /// written to the webhook outbox (back in stock, low stock, the
     /// subscribers to tell, the reservations that now ship later than
     /// their shoppers were told), they are announced to the other servers on
-    /// commit, and published to this server's feed after it.
+    /// commit, and published to this server's feed after it. A shop acting
+    /// for someone writes what the work noted to the audit log, in the
+    /// same transaction.
     pub async fn write<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
     where
         T: Send + 'static,
@@ -183,14 +191,19 @@ impl Shop {
         let links = Arc::new(self.cancel_links());
         let mail = self.sends_mail();
         let work = Arc::new(work);
+        let actor = self.actor.clone();
         let work = as_work(move |tx| {
             let work = Arc::clone(&work);
             let links = Arc::clone(&links);
+            let actor = actor.clone();
             Box::pin(async move {
                 tx.notes().now_ms = now_ms;
                 tx.notes().mail = mail;
                 tx.notes().links = links.as_ref().clone();
                 let value = work(&mut *tx).await?;
+                if let Some(actor) = &actor {
+                    audit::record(&mut *tx, actor, now_ms).await?;
+                }
                 let touched = tx.notes().touched.clone();
                 let mut products = Vec::with_capacity(touched.len());
                 for change in &touched {
@@ -224,6 +237,15 @@ impl Shop {
                 "the write task failed: {failed}"
             )))),
         }
+    }
+
+    /// What a server does at start and at each day change: the delay check
+    /// over every product with a queue, and forgetting the audit log's lines
+    /// older than 90 days.
+    pub async fn daily(&self) -> Result<(), StoreFailure> {
+        self.check_delays().await?;
+        self.forget_old_audit().await?;
+        Ok(())
     }
 
     /// Runs `work` in one read-only transaction (one consistent snapshot).

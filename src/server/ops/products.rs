@@ -1,10 +1,11 @@
 //! Products: their settings, one or many at once, and reads through the
 //! feed's snapshot.
 
-use super::{OperationError, Shop, delays, issued};
+use super::{OperationError, Shop, audit, delays, issued};
 use crate::logic::Inventory;
 use crate::server::domain::{
-    DelayReason, Product, ProductSettings, PurchaseOrderId, PurchaseOrderLine, Sku, SupplierId,
+    AuditOperation, Audited, DelayReason, Product, ProductSettings, PurchaseOrderId,
+    PurchaseOrderLine, Sku, SupplierId, stock_change,
 };
 use crate::server::store::{SettingsWrite, StoreFailure, Touched, Tx};
 use anyhow::Context;
@@ -160,6 +161,11 @@ async fn put_product(
     check_suppliers(tx, std::slice::from_ref(product)).await?;
     let (sku, settings) = product;
     write_product(tx, sku, settings).await?;
+    let change = stock_change(audit::stock_before(tx, sku), settings.stock);
+    audit::note(
+        tx,
+        Audited::new(AuditOperation::ProductPut, sku.as_str()).with_detail(change),
+    );
     Ok(tx
         .product(sku)
         .await?
@@ -207,6 +213,16 @@ async fn put_products(
         }
         written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
+    let what = Audited::new(
+        AuditOperation::ProductsPutBulk,
+        audit::count(products.len(), "product"),
+    );
+    let detail = format!(
+        "{} created, {} updated",
+        outcome.created.len(),
+        outcome.updated.len()
+    );
+    audit::note(tx, what.with_detail(Some(detail)));
     Ok(outcome)
 }
 

@@ -356,7 +356,12 @@ impl Shop {
         let input = Arc::new((sku, request));
         self.write(move |tx| {
             let input = Arc::clone(&input);
-            Box::pin(async move { receive(tx, &input.0, &input.1).await })
+            Box::pin(async move {
+                let (sku, request) = (&input.0, &input.1);
+                let outcome = receive(tx, sku, request).await?;
+                super::audit::note_receipt(tx, sku, request.units, outcome.stock);
+                Ok(outcome)
+            })
         })
         .await
     }

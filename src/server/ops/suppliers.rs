@@ -3,10 +3,10 @@
 //! either is a change to each of those products (their versions count it,
 //! and `Shop::write` reads them back, announces and publishes them).
 
-use super::Shop;
 use super::products::touch;
+use super::{Shop, audit};
 use crate::logic::Inventory;
-use crate::server::domain::{Sku, Supplier, SupplierId, SupplierSettings};
+use crate::server::domain::{AuditOperation, Audited, Sku, Supplier, SupplierId, SupplierSettings};
 use crate::server::store::{StoreFailure, Tx};
 use anyhow::Context;
 use std::sync::Arc;
@@ -61,6 +61,11 @@ async fn put_supplier(
         .supplier(id)
         .await?
         .context("a supplier vanished after saving it")?;
+    let what = Audited::new(AuditOperation::SupplierPut, id.as_str());
+    audit::note(
+        tx,
+        what.with_detail((!existed).then(|| "created".to_owned())),
+    );
     Ok((supplier, !existed))
 }
 

@@ -3,11 +3,11 @@
 //! attempt's outcome. Written once over the store's rows; the time is the
 //! shop's clock.
 
-use super::{Shop, issued};
+use super::{Shop, audit, issued};
 use crate::server::clock::rfc3339;
 use crate::server::domain::{
-    Attempt, AttemptOutcome, Claim, Due, Endpoint, EndpointId, EndpointState, EventType, Finished,
-    MAX_ENDPOINTS, Sku, WebhookUrl,
+    Attempt, AttemptOutcome, AuditOperation, Audited, Claim, Due, Endpoint, EndpointId,
+    EndpointState, EventType, Finished, MAX_ENDPOINTS, Sku, WebhookUrl,
 };
 use crate::server::store::{MayBeStoreFailure, NEVER_MS, StoreFailure, Tx};
 use std::sync::Arc;
@@ -95,6 +95,8 @@ impl Shop {
                     disabled: None,
                 };
                 tx.insert_endpoint(&endpoint).await?;
+                let what = Audited::new(AuditOperation::WebhookCreate, endpoint.id.as_str());
+                audit::note(tx, what);
                 Ok(endpoint)
             })
         })
@@ -111,7 +113,13 @@ impl Shop {
         let id = Arc::new(id);
         self.write(move |tx| {
             let id = Arc::clone(&id);
-            Box::pin(async move { tx.delete_endpoint(&id).await })
+            Box::pin(async move {
+                let deleted = tx.delete_endpoint(&id).await?;
+                if deleted {
+                    audit::note(tx, Audited::new(AuditOperation::WebhookDelete, id.as_str()));
+                }
+                Ok(deleted)
+            })
         })
         .await
     }

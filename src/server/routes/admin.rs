@@ -6,14 +6,14 @@ use crate::logic::{BackorderPolicy, Date, Status};
 use crate::server::AppState;
 use crate::server::domain::catalog::{self, Item, ItemError, MAX_BULK_PRODUCTS};
 use crate::server::domain::{
-    Product, ProductSettingsBody, PurchaseOrderId, PurchaseOrderLine, ReceiptRequest, Sku,
+    Actor, Product, ProductSettingsBody, PurchaseOrderId, PurchaseOrderLine, ReceiptRequest, Sku,
     ValidationError,
 };
 use crate::server::error::ApiError;
 use crate::server::input::{JsonBody, from_json_value};
 use crate::server::ops::OperationError;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -123,12 +123,17 @@ fn by_eta(orders: &[PurchaseOrderLine]) -> Vec<&PurchaseOrderLine> {
 )]
 pub async fn put_product(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path(sku): Path<String>,
     JsonBody(body): JsonBody<ProductSettingsBody>,
 ) -> Result<Json<AdminProduct>, ApiError> {
     let sku = Sku::parse(&sku)?;
     let settings = body.validate()?;
-    let product = state.shop.put_product(sku, settings).await?;
+    let product = state
+        .shop
+        .acting_for(actor)
+        .put_product(sku, settings)
+        .await?;
     Ok(Json(AdminProduct::from_product(&product)))
 }
 
@@ -192,6 +197,7 @@ pub struct BulkErrorDetail {
 )]
 pub async fn put_products(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     JsonBody(body): JsonBody<BulkProductsBody>,
 ) -> Result<Json<BulkResult>, Response> {
     let count = body.products.len();
@@ -227,6 +233,7 @@ pub async fn put_products(
     let at: Vec<u64> = (0..products.len() as u64).collect();
     let outcome = state
         .shop
+        .acting_for(actor)
         .put_products(products.clone(), Default::default())
         .await
         .map_err(|failure| match failure {
@@ -360,6 +367,7 @@ pub struct ReceiptResult {
 )]
 pub async fn record_receipt(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path(sku): Path<String>,
     JsonBody(body): JsonBody<ReceiptBody>,
 ) -> Result<Json<ReceiptResult>, ApiError> {
@@ -380,7 +388,11 @@ pub async fn record_receipt(
         purchase_order,
         received_on: body.received_on.unwrap_or_else(|| state.clock.today()),
     };
-    let outcome = state.shop.receive(sku.clone(), request).await?;
+    let outcome = state
+        .shop
+        .acting_for(actor)
+        .receive(sku.clone(), request)
+        .await?;
     Ok(Json(ReceiptResult {
         sku: sku.as_str().to_owned(),
         received: body.quantity,

@@ -5,12 +5,12 @@ use super::admin::{AdminProduct, BulkErrorBody, BulkList, refused};
 use crate::api::{ErrorBody, whole_number};
 use crate::server::AppState;
 use crate::server::domain::demand::{self, DemandItem, DemandRowBody, MAX_DEMAND_ROWS};
-use crate::server::domain::{Quantity, Sku, ValidationError};
+use crate::server::domain::{Actor, Quantity, Sku, ValidationError};
 use crate::server::error::ApiError;
 use crate::server::input::{JsonBody, from_json_value};
 use crate::server::ops::OperationError;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -45,12 +45,13 @@ pub struct SaleBody {
 )]
 pub async fn record_sale(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path(sku): Path<String>,
     JsonBody(body): JsonBody<SaleBody>,
 ) -> Result<Json<AdminProduct>, ApiError> {
     let sku = Sku::parse(&sku)?;
     let quantity = Quantity::new(body.quantity)?;
-    let product = state.shop.sell(sku, quantity).await?;
+    let product = state.shop.acting_for(actor).sell(sku, quantity).await?;
     Ok(Json(AdminProduct::from_product(&product)))
 }
 
@@ -93,6 +94,7 @@ const DEMAND: BulkList = BulkList {
 )]
 pub async fn put_demand(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     JsonBody(body): JsonBody<DemandBody>,
 ) -> Result<Json<DemandResult>, Response> {
     let count = body.demand.len();
@@ -126,6 +128,7 @@ pub async fn put_demand(
     let batch = demand::check(items, state.clock.today());
     let days = state
         .shop
+        .acting_for(actor)
         .put_demand(batch, Default::default())
         .await
         .map_err(|failure| match failure {

@@ -2,6 +2,7 @@
 //! types; this module wires them to paths.
 
 pub(crate) mod admin;
+mod audit;
 mod availability;
 mod cancel_page;
 mod cancel_words;
@@ -115,6 +116,7 @@ pub fn api_router(
             get(webhooks::list_deliveries),
         )
         .route("/admin/mail", get(mail::list_mail))
+        .route("/admin/audit", get(audit::list_audit))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
     // Availability changes with every reservation, and the widget asks again
     // right after its own: no cache may answer for the server. (CDN-level

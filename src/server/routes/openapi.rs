@@ -2,8 +2,8 @@
 
 use super::availability::MAX_BATCH_SKUS;
 use super::{
-    admin, availability, demand, insight, mail, reservations, stream, subscriptions, suppliers,
-    webhooks,
+    admin, audit, availability, demand, insight, mail, reservations, stream, subscriptions,
+    suppliers, webhooks,
 };
 use crate::api::{
     Availability, AvailabilityList, ErrorBody, ErrorDetail, Reservation, ReservationRequest,
@@ -52,6 +52,7 @@ use utoipa::{Modify, OpenApi};
         webhooks::delete_webhook,
         webhooks::list_deliveries,
         mail::list_mail,
+        audit::list_audit,
     ),
     components(schemas(
         Availability, AvailabilityList, ErrorBody, ErrorDetail, Reservation, ReservationRequest, ReservationStatus,
@@ -64,6 +65,7 @@ use utoipa::{Modify, OpenApi};
         webhooks::WebhookRequest, webhooks::WebhookCreated, webhooks::Webhook, webhooks::WebhookList,
         webhooks::DeliveryAttempt, webhooks::DeliveryLog, domain::EventType,
         mail::MailView, mail::MailList,
+        audit::AuditLogView, audit::AuditEntryView, domain::AuditOperation,
         insight::InsightView, insight::InsightList, insight::DemandPoint, insight::LeadTimeFrom,
         demand::SaleBody, demand::DemandBody, domain::demand::DemandRowBody, demand::DemandResult,
     )),
@@ -201,6 +203,8 @@ fn constrain_operation_parameters(operation: &mut Value) {
             "quantity" => {
                 json!({"type": "integer", "minimum": 1, "maximum": MAX_REQUEST_QUANTITY})
             }
+            "limit" => json!({"type": "integer", "minimum": 1, "maximum": domain::MAX_AUDIT_PAGE}),
+            "before" => json!({"type": "integer", "minimum": 1, "maximum": i64::MAX}),
             _ => continue,
         };
         parameter["schema"] = schema;

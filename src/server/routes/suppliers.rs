@@ -3,11 +3,11 @@
 
 use crate::api::ErrorBody;
 use crate::server::AppState;
-use crate::server::domain::{Reliability, Supplier, SupplierBody, SupplierId};
+use crate::server::domain::{Actor, Reliability, Supplier, SupplierBody, SupplierId};
 use crate::server::error::ApiError;
 use crate::server::input::JsonBody;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -60,12 +60,17 @@ pub struct SupplierList {
 )]
 pub async fn put_supplier(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<SupplierBody>,
 ) -> Result<(StatusCode, Json<SupplierView>), ApiError> {
     let id = SupplierId::parse(&id, "id")?;
     let settings = body.validate()?;
-    let (supplier, created) = state.shop.put_supplier(id, settings).await?;
+    let (supplier, created) = state
+        .shop
+        .acting_for(actor)
+        .put_supplier(id, settings)
+        .await?;
     let status = if created {
         StatusCode::CREATED
     } else {

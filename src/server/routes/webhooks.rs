@@ -4,13 +4,13 @@
 use crate::api::ErrorBody;
 use crate::server::AppState;
 use crate::server::clock::rfc3339;
-use crate::server::domain::{Attempt, EndpointId, EndpointState, EventType, WebhookUrl};
+use crate::server::domain::{Actor, Attempt, EndpointId, EndpointState, EventType, WebhookUrl};
 use crate::server::error::ApiError;
 use crate::server::input::JsonBody;
 use crate::server::ops::EndpointError;
 use crate::server::webhooks::signing::new_secret;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -154,6 +154,7 @@ fn attempt(attempt: Attempt) -> DeliveryAttempt {
 )]
 pub async fn create_webhook(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     JsonBody(body): JsonBody<WebhookRequest>,
 ) -> Result<(StatusCode, Json<WebhookCreated>), ApiError> {
     let url = WebhookUrl::parse(&body.url)?;
@@ -180,6 +181,7 @@ pub async fn create_webhook(
     let secret = new_secret().map_err(ApiError::internal)?;
     let endpoint = state
         .shop
+        .acting_for(actor)
         .add_endpoint(url, events, secret, state.clock.now_rfc3339())
         .await
         .map_err(|error| match error {
@@ -233,10 +235,11 @@ pub async fn list_webhooks(State(state): State<AppState>) -> Result<Json<Webhook
 )]
 pub async fn delete_webhook(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = EndpointId::parse(&id).ok_or_else(ApiError::unknown_webhook)?;
-    if state.shop.remove_endpoint(id).await? {
+    if state.shop.acting_for(actor).remove_endpoint(id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::unknown_webhook())

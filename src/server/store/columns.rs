@@ -10,9 +10,10 @@ use super::endpoints::{decode_events, disabled};
 use super::products::{decode_incoming, policy_from_name};
 use crate::logic::{Date, Inventory, QueueEntry};
 use crate::server::domain::{
-    Attempt, AttemptOutcome, DelayMark, Due, Email, Endpoint, EndpointId, EndpointState, Lang,
-    Product, PurchaseOrderLine, ReservationId, ReservationRecord, ServiceLevel, Sku, Subscription,
-    SubscriptionToken, Supplier, SupplierId, SupplierSettings,
+    Actor, Attempt, AttemptOutcome, AuditEntry, AuditOperation, Audited, DelayMark, Due, Email,
+    Endpoint, EndpointId, EndpointState, Lang, Product, PurchaseOrderLine, ReservationId,
+    ReservationRecord, ServiceLevel, Sku, Subscription, SubscriptionToken, Supplier, SupplierId,
+    SupplierSettings,
 };
 use anyhow::Context;
 
@@ -316,6 +317,25 @@ pub(super) fn delay_mark(row: &dyn Columns) -> Result<DelayMark, StoreFailure> {
 /// A stored secret (`notices::SECRET`).
 pub(super) fn secret(row: &dyn Columns) -> Result<String, StoreFailure> {
     row.text("secret")
+}
+
+/// A line of the audit log (`audit::LINES`).
+pub(super) fn audit_entry(row: &dyn Columns) -> Result<AuditEntry, StoreFailure> {
+    Ok(AuditEntry {
+        seq: row.int("seq")?,
+        at: row.text("at")?,
+        actor: Actor {
+            token: row.text("token")?,
+            address: row.text("address")?,
+        },
+        what: Audited {
+            operation: parsed(row, "operation", "an audited operation", |text| {
+                AuditOperation::from_name(text)
+            })?,
+            target: row.optional_text("target")?,
+            detail: row.optional_text("detail")?,
+        },
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! rows of the products it decides on (`SELECT … FOR UPDATE`). The contract
 //! is one small trait per aggregate — [`ProductRows`], [`ReservationRows`],
 //! [`OutboxRows`], [`EndpointRows`], [`SubscriptionRows`], [`SupplierRows`], [`NoticeRows`],
-//! [`DemandRows`] —
+//! [`DemandRows`], [`AuditRows`] —
 //! gathered in
 //! [`Tx`], one transaction. What an operation does with the rows (decide,
 //! emit events, publish) lives above, in `server::ops`.
@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 
+mod audit;
 mod columns;
 mod demand;
 mod endpoints;
@@ -32,6 +33,7 @@ mod sqlite;
 mod subscriptions;
 mod suppliers;
 
+pub use audit::AuditRows;
 pub use demand::{DayDemand, DemandRows};
 pub use endpoints::EndpointRows;
 pub use notices::NoticeRows;
@@ -150,6 +152,9 @@ pub struct TxNotes {
     pub mail: bool,
     /// The links mails carry (cancel pages, the public URL).
     pub links: Option<crate::server::domain::CancelLinks>,
+    /// What the admin write did, for its line in the audit log (written
+    /// when the shop acts for an admin caller; none: the write changed nothing).
+    pub audit: Option<crate::server::domain::Audited>,
 }
 
 /// Why the database failed; nothing the client did.
@@ -232,6 +237,7 @@ pub trait Tx:
     + SupplierRows
     + NoticeRows
     + DemandRows
+    + AuditRows
     + Send
 {
     /// Tells the other servers these SKUs changed, when (and only if) this

@@ -12,6 +12,7 @@
 //! the application's feed. While that connection is down the feed drops its
 //! snapshot, so nothing stale is served.
 
+mod audit;
 mod demand;
 mod follow;
 mod notices;
@@ -72,6 +73,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "demand",
         include_str!("../migrations/postgres/0007_demand.sql"),
+    ),
+    (
+        8,
+        "audit",
+        include_str!("../migrations/postgres/0008_audit.sql"),
     ),
 ];
 

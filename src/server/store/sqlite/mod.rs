@@ -8,6 +8,7 @@
 //! connections see the last commit and never wait for a writer's fsync.
 //! Rows are read by column name, as on PostgreSQL.
 
+mod audit;
 mod demand;
 mod notices;
 mod outbox;
@@ -34,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0007_mail.sql"),
     include_str!("../migrations/sqlite/0008_subscription_optin.sql"),
     include_str!("../migrations/sqlite/0009_demand.sql"),
+    include_str!("../migrations/sqlite/0010_audit.sql"),
 ];
 
 /// The writer connection, and a few read-only ones.
