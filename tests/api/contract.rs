@@ -39,6 +39,15 @@ async fn schemathesis_finds_no_contract_failure() {
     })
     .await;
     let token = server.admin_token.clone().expect("an admin token");
+    // The contract is the HTTP layer's, the same on both stores: the full
+    // run on SQLite; on PostgreSQL a shorter one with the same seed, for
+    // what only that store refuses (text it cannot hold, its number
+    // ranges), so the suite stays within its ten minutes.
+    let examples = if crate::support::on_postgres() {
+        "40"
+    } else {
+        "120"
+    };
     let output = tokio::process::Command::new(st)
         .current_dir(&root)
         .env("PYTHONPATH", root.join("tests/schemathesis"))
@@ -50,7 +59,7 @@ async fn schemathesis_finds_no_contract_failure() {
             "run",
         ])
         .arg(server.url("/api/v1/openapi.json"))
-        .args(["--checks", "all", "--max-examples", "120", "--seed", "1"])
+        .args(["--checks", "all", "--max-examples", examples, "--seed", "1"])
         // An event stream's 200 never ends, so a fuzzer would wait on it
         // forever; tests/api/stream.rs covers it.
         .args(["--exclude-path", "/api/v1/availability/stream"])
@@ -69,5 +78,5 @@ async fn schemathesis_finds_no_contract_failure() {
         "schemathesis reported failures:\n{report}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(generated >= 1_000, "only {generated} requests generated");
+    assert!(generated >= 500, "only {generated} requests generated");
 }
