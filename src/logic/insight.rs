@@ -315,6 +315,14 @@ pub struct Insight {
     pub backorder_rate: Option<f64>,
 }
 
+/// Stock + units on open purchase orders − backordered units still
+/// outstanding: what the shop will have once what it ordered is in and
+/// what it promised is out (negative: promised more than that).
+pub fn position(stock: u32, on_order: u64, backorders_outstanding: u64) -> i64 {
+    let position = stock as i128 + on_order as i128 - backorders_outstanding as i128;
+    position.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
 impl Insight {
     /// The formulas at the top of this module. Nothing panics: sums are
     /// taken in wider integers and every figure saturates at its type's ends.
@@ -337,9 +345,7 @@ impl Insight {
         let safety_stock = ceil_units(z * spread.sqrt());
         let reorder_point = ceil_units(mean * lead.days).saturating_add(safety_stock);
 
-        let position =
-            input.stock as i128 + input.on_order as i128 - input.backorders_outstanding as i128;
-        let position = position.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+        let position = position(input.stock, input.on_order, input.backorders_outstanding);
         let reorder_needed = position <= reorder_point as i64;
         let suggested_order_quantity = if reorder_needed {
             let target = reorder_point as i128 + ceil_units(ORDER_COVER_DAYS * mean) as i128;

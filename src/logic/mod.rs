@@ -14,7 +14,7 @@ mod supply;
 pub use date::Date;
 pub use insight::{
     Insight, InsightInput, LeadTime, LeadTimeSource, ORDER_COVER_DAYS, ServiceLevel, WINDOW_DAYS,
-    normal_quantile,
+    normal_quantile, position,
 };
 pub use inventory::{
     BackorderPolicy, DEFAULT_LEAD_TIME_DAYS, Inventory, PurchaseOrder, QueueEntry,

@@ -343,6 +343,7 @@ mod tests {
                 stated_supply: None,
             },
             max_per_customer: None,
+            reorder: Default::default(),
             service_level: crate::server::domain::ServiceLevel::DEFAULT,
         }
     }

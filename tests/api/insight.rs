@@ -331,3 +331,75 @@ async fn the_list_puts_reorders_first_then_the_least_cover_and_says_it_as_csv() 
     );
     assert!(lines[4].starts_with("QUIET,"), "{}", lines[4]);
 }
+
+/// The reorder point a write compares with is kept for the day; a new
+/// history or new settings make it worked out again before the next check.
+#[tokio::test]
+async fn a_new_history_or_new_settings_move_the_reorder_point_the_next_write_sees() {
+    let receiver = Receiver::start().await;
+    let server = TestServer::start().await;
+    let token = server.admin_token.as_deref().unwrap();
+    receiver::register(
+        &server.base_url,
+        token,
+        &receiver.url,
+        Some(&["product.reorder_point"]),
+    )
+    .await;
+    put(
+        &server,
+        "/api/v1/admin/products/MOVE",
+        json!({"name": "Move", "stock": 25, "lead_time_days": 10}),
+    )
+    .await;
+    put(
+        &server,
+        "/api/v1/admin/demand",
+        json!({"demand": every_day("MOVE", 2)}),
+    )
+    .await;
+    let sell = |units: u32| {
+        let server = &server;
+        async move {
+            post(
+                server,
+                "/api/v1/admin/products/MOVE/sales",
+                json!({"quantity": units}),
+            )
+            .await;
+        }
+    };
+    sell(1).await; // 24 > 20 (μ = 2, L = 10)
+    // Busier than thought: μ = 3, so the point is 30 — the next sale is below it.
+    put(
+        &server,
+        "/api/v1/admin/demand",
+        json!({"demand": every_day("MOVE", 3)}),
+    )
+    .await;
+    sell(1).await; // 23 ≤ 30: told
+    // A shorter lead time: 15. Above it again, silently; then below.
+    put(
+        &server,
+        "/api/v1/admin/products/MOVE",
+        json!({"name": "Move", "stock": 23, "lead_time_days": 5}),
+    )
+    .await;
+    sell(9).await; // 14 ≤ 15: told
+    wait_until_delivered(&server.shop, PATIENCE).await;
+    let told: Vec<Value> = receiver.accepted().iter().map(Arrival::json).collect();
+    let seen: Vec<(Value, Value)> = told
+        .iter()
+        .map(|event| {
+            (
+                event["data"]["position"].clone(),
+                event["data"]["reorder_point"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [(json!(23), json!(30)), (json!(14), json!(15))],
+        "{told:?}"
+    );
+}

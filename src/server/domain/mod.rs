@@ -35,7 +35,8 @@ pub use ids::{
 pub use outbound::{OutboundPolicy, Refused, is_public, literal_host};
 pub use product::{
     MAX_LEAD_TIME_DAYS, MAX_NAME_LENGTH, MAX_PURCHASE_ORDERS, PlannedOrder, Product,
-    ProductSettings, ProductSettingsBody, PurchaseOrderBody, PurchaseOrderLine, ServiceLevel,
+    ProductSettings, ProductSettingsBody, PurchaseOrderBody, PurchaseOrderLine, ReorderMark,
+    ServiceLevel,
 };
 pub use reservation::{
     CancelOutcome, MAIL_LANGS, NewReservation, QueuedReservation, ReceiptOutcome, ReceiptRequest,

@@ -111,6 +111,17 @@ pub struct Product {
     /// `i` there is `orders[i].supply()`.
     pub orders: Vec<PurchaseOrderLine>,
     pub service_level: ServiceLevel,
+    /// Where its position stood against its reorder point at the last check.
+    pub reorder: ReorderMark,
+}
+
+/// What the last reorder check left on a product: whether its position was
+/// at or below its reorder point, and that point with the day it holds for
+/// (`None` once something it depends on changed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReorderMark {
+    pub below: bool,
+    pub point: Option<(crate::logic::Date, u32)>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]

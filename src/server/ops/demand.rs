@@ -68,6 +68,10 @@ async fn put_demand(
         tx.replace_demand(step).await?;
         written.fetch_add(step.len(), Ordering::Relaxed);
     }
+    // Their history changed: their reorder points are worked out anew.
+    let mut skus = skus_of(&days);
+    skus.dedup();
+    tx.forget_reorder_points(&skus).await?;
     let target = audit::count(days.len(), "day");
     audit::note(tx, Audited::new(AuditOperation::DemandPut, target));
     Ok(days.len())

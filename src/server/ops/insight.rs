@@ -6,8 +6,8 @@
 //! reorder point, `product.reorder_point` is written (once per crossing).
 
 use super::{Shop, outbox};
-use crate::logic::{Date, Insight, InsightInput, WINDOW_DAYS};
-use crate::server::domain::{EventType, Product, Sku, SupplierId};
+use crate::logic::{Date, Insight, InsightInput, WINDOW_DAYS, position};
+use crate::server::domain::{EventType, Product, ReorderMark, Sku, SupplierId};
 use crate::server::store::{DayDemand, StoreFailure, Tx};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -163,20 +163,46 @@ struct ReorderData<'a> {
 /// The check `Shop::write` runs on the products a write touched: a product
 /// whose position is now at or below its reorder point, and was not at the
 /// last check, gets `product.reorder_point`; one back above is noted, so
-/// the next fall is told again.
+/// the next fall is told again. The reorder point is kept on the product
+/// for the day (`Product::reorder`): most writes only compare the position
+/// with it; it is worked out again on a new day, or after something it
+/// depends on changed and forgot it (settings, the supplier, the history).
 pub(super) async fn check_touched(
     tx: &mut dyn Tx,
     products: &[Product],
     today: Date,
 ) -> Result<(), StoreFailure> {
     for product in products {
-        let insight = insight_in(tx, product, today).await?;
-        let below = insight.numbers.reorder_needed;
-        if below == tx.below_reorder_point(&product.sku).await? {
+        let mut worked_out = None;
+        let point = match product.reorder.point {
+            Some((day, point)) if day == today => point,
+            _ => {
+                let insight = insight_in(tx, product, today).await?;
+                let point = insight.numbers.reorder_point;
+                worked_out = Some(insight);
+                point
+            }
+        };
+        let inventory = &product.inventory;
+        let on_order = product
+            .orders
+            .iter()
+            .map(|order| u64::from(order.quantity))
+            .sum();
+        let below = position(inventory.stock, on_order, inventory.queued()) <= i64::from(point);
+        let mark = ReorderMark {
+            below,
+            point: Some((today, point)),
+        };
+        if mark == product.reorder {
             continue;
         }
-        tx.set_below_reorder_point(&product.sku, below).await?;
-        if below {
+        tx.set_reorder_mark(&product.sku, mark).await?;
+        if below && !product.reorder.below {
+            let insight = match worked_out {
+                Some(insight) => insight,
+                None => insight_in(tx, product, today).await?,
+            };
             let data = ReorderData {
                 sku: product.sku.as_str(),
                 name: &product.name,

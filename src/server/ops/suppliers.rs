@@ -30,6 +30,10 @@ pub(super) async fn changed(
     tx: &mut dyn Tx,
     products: Vec<(Sku, Inventory)>,
 ) -> Result<(), StoreFailure> {
+    // Their lead times (the supplier's, or its record's) changed: their
+    // reorder points are worked out anew.
+    let skus: Vec<Sku> = products.iter().map(|(sku, _)| sku.clone()).collect();
+    tx.forget_reorder_points(&skus).await?;
     for (sku, before) in products {
         super::delays::note_reason(
             tx,

@@ -11,9 +11,9 @@ use super::products::{decode_incoming, policy_from_name};
 use crate::logic::{Date, Inventory, QueueEntry};
 use crate::server::domain::{
     Actor, Attempt, AttemptOutcome, AuditEntry, AuditOperation, Audited, DelayMark, Due, Email,
-    Endpoint, EndpointId, EndpointState, Lang, Product, PurchaseOrderLine, ReservationId,
-    ReservationRecord, ServiceLevel, Sku, Subscription, SubscriptionToken, Supplier, SupplierId,
-    SupplierSettings,
+    Endpoint, EndpointId, EndpointState, Lang, Product, PurchaseOrderLine, ReorderMark,
+    ReservationId, ReservationRecord, ServiceLevel, Sku, Subscription, SubscriptionToken, Supplier,
+    SupplierId, SupplierSettings,
 };
 use anyhow::Context;
 
@@ -112,6 +112,20 @@ pub(super) fn product(sku: &Sku, row: &dyn Columns) -> Result<Product, StoreFail
         orders,
         service_level: ServiceLevel::new(row.real("service_level")?)
             .ok_or_else(|| not_parsed("service_level", "a service level"))?,
+        reorder: ReorderMark {
+            below: row.flag("below_reorder_point")?,
+            point: match (
+                row.optional_text("reorder_point_on")?,
+                row.optional_count("reorder_point")?,
+            ) {
+                (Some(day), Some(point)) => Some((
+                    Date::parse_iso(&day)
+                        .ok_or_else(|| not_parsed("reorder_point_on", "a date"))?,
+                    point,
+                )),
+                _ => None,
+            },
+        },
     })
 }
 

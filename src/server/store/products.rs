@@ -3,7 +3,8 @@
 use super::StoreFailure;
 use crate::logic::{BackorderPolicy, Date, Lateness};
 use crate::server::domain::{
-    Product, ProductSettings, PurchaseOrderId, PurchaseOrderLine, Sku, Supplier, SupplierId,
+    Product, ProductSettings, PurchaseOrderId, PurchaseOrderLine, ReorderMark, Sku, Supplier,
+    SupplierId,
 };
 use serde::Deserialize;
 
@@ -34,11 +35,10 @@ pub trait ProductRows {
     /// Every product with its queue and its supplier's record applied, in
     /// three queries whatever the catalog's size (the insight list).
     async fn all_products(&mut self) -> Result<Vec<Product>, StoreFailure>;
-    /// Whether the product's position was at or below its reorder point at
-    /// its last check (`false` for an unknown product).
-    async fn below_reorder_point(&mut self, sku: &Sku) -> Result<bool, StoreFailure>;
-    async fn set_below_reorder_point(&mut self, sku: &Sku, below: bool)
-    -> Result<(), StoreFailure>;
+    /// Keeps what a reorder check found (`Product::reorder`).
+    async fn set_reorder_mark(&mut self, sku: &Sku, mark: ReorderMark) -> Result<(), StoreFailure>;
+    /// Forgets the products' reorder points (what they depend on changed).
+    async fn forget_reorder_points(&mut self, skus: &[Sku]) -> Result<(), StoreFailure>;
 }
 
 /// How [`ProductRows::write_settings`] treats a product that exists.
@@ -60,7 +60,7 @@ const REPLACE_SETTINGS: &str = " ON CONFLICT (sku) DO UPDATE SET
         backorder_limit = excluded.backorder_limit, lead_time_days = excluded.lead_time_days,
         incoming = excluded.incoming, max_per_customer = excluded.max_per_customer,
         supplier = excluded.supplier, service_level = excluded.service_level,
-        version = products.version + 1";
+        version = products.version + 1, reorder_point_on = NULL";
 const KEEP_SETTINGS: &str = " ON CONFLICT (sku) DO NOTHING";
 
 impl SettingsWrite {
@@ -76,7 +76,8 @@ impl SettingsWrite {
 /// A product's row (PostgreSQL adds `FOR UPDATE` in a write).
 pub(super) const PRODUCT: &str =
     "SELECT name, stock, safety_stock, low_stock_threshold, backorders, backorder_limit,
-            lead_time_days, incoming, max_per_customer, version, supplier, service_level
+            lead_time_days, incoming, max_per_customer, version, supplier, service_level,
+            below_reorder_point, reorder_point, reorder_point_on
      FROM products WHERE sku = $1";
 /// Its queue. A second statement on purpose: under PostgreSQL's READ
 /// COMMITTED it takes a new snapshot, after the lock on the product was
@@ -90,17 +91,18 @@ pub(super) const QUEUE: &str =
 /// Every product's row, with its SKU.
 pub(super) const ALL_PRODUCTS: &str =
     "SELECT sku, name, stock, safety_stock, low_stock_threshold, backorders, backorder_limit,
-            lead_time_days, incoming, max_per_customer, version, supplier, service_level
+            lead_time_days, incoming, max_per_customer, version, supplier, service_level,
+            below_reorder_point, reorder_point, reorder_point_on
      FROM products";
 /// Every queue (as `QUEUE`), each product's in `seq` order.
 pub(super) const ALL_QUEUES: &str =
     "SELECT sku, seq, quantity - from_stock - filled AS outstanding FROM reservations
      WHERE status = 'reserved' AND from_stock + filled < quantity
      ORDER BY sku, seq";
-pub(super) const BELOW_REORDER_POINT: &str =
-    "SELECT below_reorder_point FROM products WHERE sku = $1";
-pub(super) const SET_BELOW_REORDER_POINT: &str =
-    "UPDATE products SET below_reorder_point = $1 WHERE sku = $2";
+pub(super) const SET_REORDER_MARK: &str = "UPDATE products
+     SET below_reorder_point = $1, reorder_point = $2, reorder_point_on = $3 WHERE sku = $4";
+pub(super) const FORGET_REORDER_POINT: &str =
+    "UPDATE products SET reorder_point_on = NULL WHERE sku = $1";
 pub(super) const WRITE_INVENTORY: &str =
     "UPDATE products SET stock = $1, incoming = $2, version = version + 1 WHERE sku = $3";
 pub(super) const COUNT: &str = "SELECT COUNT(*) AS products FROM products";

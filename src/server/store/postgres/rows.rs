@@ -4,7 +4,7 @@ use super::PgTx;
 use super::suppliers::load_supplier;
 use crate::logic::Fill;
 use crate::server::domain::{
-    Email, IdempotencyKey, Product, ProductSettings, PurchaseOrderLine, ReservationId,
+    Email, IdempotencyKey, Product, ProductSettings, PurchaseOrderLine, ReorderMark, ReservationId,
     ReservationRecord, Sku, Subscription, SubscriptionToken,
 };
 use crate::server::store::columns;
@@ -127,27 +127,28 @@ impl ProductRows for PgTx<'_> {
         Ok(products::assemble(found, queues, &suppliers))
     }
 
-    async fn below_reorder_point(&mut self, sku: &Sku) -> Result<bool, StoreFailure> {
-        let row = sqlx::query(products::BELOW_REORDER_POINT)
-            .bind(sku.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        match row {
-            Some(row) => Ok(row.try_get::<bool, _>("below_reorder_point")?),
-            None => Ok(false),
-        }
-    }
-
-    async fn set_below_reorder_point(
-        &mut self,
-        sku: &Sku,
-        below: bool,
-    ) -> Result<(), StoreFailure> {
-        sqlx::query(products::SET_BELOW_REORDER_POINT)
-            .bind(below)
+    async fn set_reorder_mark(&mut self, sku: &Sku, mark: ReorderMark) -> Result<(), StoreFailure> {
+        let (day, point) = match mark.point {
+            Some((day, point)) => (Some(day.to_iso()), Some(i64::from(point))),
+            None => (None, None),
+        };
+        sqlx::query(products::SET_REORDER_MARK)
+            .bind(mark.below)
+            .bind(point)
+            .bind(day)
             .bind(sku.as_str())
             .execute(&mut *self.tx)
             .await?;
+        Ok(())
+    }
+
+    async fn forget_reorder_points(&mut self, skus: &[Sku]) -> Result<(), StoreFailure> {
+        for sku in skus {
+            sqlx::query(products::FORGET_REORDER_POINT)
+                .bind(sku.as_str())
+                .execute(&mut *self.tx)
+                .await?;
+        }
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 use super::SqliteTx;
 use crate::logic::Fill;
 use crate::server::domain::{
-    Email, IdempotencyKey, Product, ProductSettings, PurchaseOrderLine, ReservationId,
+    Email, IdempotencyKey, Product, ProductSettings, PurchaseOrderLine, ReorderMark, ReservationId,
     ReservationRecord, Sku, Subscription, SubscriptionToken,
 };
 use crate::server::store::columns;
@@ -89,22 +89,24 @@ impl ProductRows for SqliteTx<'_> {
         Ok(products::assemble(found, queues, &suppliers))
     }
 
-    async fn below_reorder_point(&mut self, sku: &Sku) -> Result<bool, StoreFailure> {
-        let below: Option<i64> =
-            self.first(products::BELOW_REORDER_POINT, [sku.as_str()], |row| {
-                row.int("below_reorder_point")
-            })?;
-        Ok(below == Some(1))
+    async fn set_reorder_mark(&mut self, sku: &Sku, mark: ReorderMark) -> Result<(), StoreFailure> {
+        let (day, point) = match mark.point {
+            Some((day, point)) => (Some(day.to_iso()), Some(point)),
+            None => (None, None),
+        };
+        self.connection
+            .prepare_cached(products::SET_REORDER_MARK)?
+            .execute(rusqlite::params![mark.below, point, day, sku.as_str()])?;
+        Ok(())
     }
 
-    async fn set_below_reorder_point(
-        &mut self,
-        sku: &Sku,
-        below: bool,
-    ) -> Result<(), StoreFailure> {
-        self.connection
-            .prepare_cached(products::SET_BELOW_REORDER_POINT)?
-            .execute(rusqlite::params![below, sku.as_str()])?;
+    async fn forget_reorder_points(&mut self, skus: &[Sku]) -> Result<(), StoreFailure> {
+        let mut forget = self
+            .connection
+            .prepare_cached(products::FORGET_REORDER_POINT)?;
+        for sku in skus {
+            forget.execute([sku.as_str()])?;
+        }
         Ok(())
     }
 }

@@ -17,9 +17,14 @@ CREATE TABLE demand (
 CREATE INDEX demand_by_day ON demand (day, sku) INCLUDE (units, backordered);
 
 -- The service level a product's safety stock aims for (the chance of not
--- running out during a lead time). And whether its stock was below its
--- reorder point at the last check: not used yet — the next step keeps it so
--- its "reorder now" event fires once per crossing (edge-triggered).
+-- running out during a lead time). Whether its position was at or below
+-- its reorder point at the last check (so `product.reorder_point` fires
+-- once per crossing), and that reorder point with the day it was computed
+-- for: it changes only with the day, the history, the settings or the
+-- supplier's record (each of which forgets it), so a write compares the
+-- position with it instead of reading the history again.
 ALTER TABLE products ADD COLUMN service_level DOUBLE PRECISION NOT NULL DEFAULT 0.95
     CHECK (service_level BETWEEN 0.5 AND 0.999);
 ALTER TABLE products ADD COLUMN below_reorder_point BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE products ADD COLUMN reorder_point BIGINT CHECK (reorder_point >= 0);
+ALTER TABLE products ADD COLUMN reorder_point_on TEXT; -- YYYY-MM-DD
