@@ -167,12 +167,14 @@ struct ReorderData<'a> {
 /// for the day (`Product::reorder`): most writes only compare the position
 /// with it; it is worked out again on a new day, or after something it
 /// depends on changed and forgot it (settings, the supplier, the history).
+/// Each product leaves with the mark it now has in the store (the feed
+/// publishes these copies).
 pub(super) async fn check_touched(
     tx: &mut dyn Tx,
-    products: &[Product],
+    products: &mut [Product],
     today: Date,
 ) -> Result<(), StoreFailure> {
-    for product in products {
+    for product in products.iter_mut() {
         let mut worked_out = None;
         let point = match product.reorder.point {
             Some((day, point)) if day == today => point,
@@ -198,7 +200,8 @@ pub(super) async fn check_touched(
             continue;
         }
         tx.set_reorder_mark(&product.sku, mark).await?;
-        if below && !product.reorder.below {
+        let was_below = std::mem::replace(&mut product.reorder, mark).below;
+        if below && !was_below {
             let insight = match worked_out {
                 Some(insight) => insight,
                 None => insight_in(tx, product, today).await?,

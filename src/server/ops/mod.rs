@@ -213,7 +213,7 @@ impl Shop {
                 // Ship dates this write moved later: the shoppers are told.
                 delays::check_touched(&mut *tx, &products, today, links.as_ref().as_ref()).await?;
                 // Positions this write took to their reorder point: purchasing is told.
-                insight::check_touched(&mut *tx, &products, today).await?;
+                insight::check_touched(&mut *tx, &mut products, today).await?;
                 let skus: Vec<_> = touched.into_iter().map(|change| change.sku).collect();
                 tx.announce(&skus).await?;
                 let deliveries = tx.notes().deliveries;
