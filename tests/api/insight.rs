@@ -50,6 +50,40 @@ fn every_day(sku: &str, units: u32) -> Vec<Value> {
         .collect()
 }
 
+/// A server whose receiver hears only `product.reorder_point`, and `sku`
+/// with 25 on hand and a 10-day lead time.
+async fn hearing_reorders(sku: &str) -> (Receiver, TestServer) {
+    let receiver = Receiver::start().await;
+    let server = TestServer::start().await;
+    let token = server.admin_token.as_deref().unwrap();
+    receiver::register(
+        &server.base_url,
+        token,
+        &receiver.url,
+        Some(&["product.reorder_point"]),
+    )
+    .await;
+    put(
+        &server,
+        &format!("/api/v1/admin/products/{sku}"),
+        json!({"name": sku, "stock": 25, "lead_time_days": 10}),
+    )
+    .await;
+    (receiver, server)
+}
+
+/// The shop's checkout sold `units` of `sku`.
+async fn sell(server: &TestServer, sku: &str, units: u32) {
+    let path = format!("/api/v1/admin/products/{sku}/sales");
+    post(server, &path, json!({"quantity": units})).await;
+}
+
+/// The `product.reorder_point` events, once every delivery was answered.
+async fn reorders_told(server: &TestServer, receiver: &Receiver) -> Vec<Value> {
+    wait_until_delivered(&server.shop, PATIENCE).await;
+    receiver.accepted().iter().map(Arrival::json).collect()
+}
+
 fn close(actual: &Value, expected: f64) {
     let actual = actual.as_f64().unwrap_or(f64::NAN);
     assert!((actual - expected).abs() < 1e-9, "{actual} ≠ {expected}");
@@ -215,22 +249,7 @@ async fn yesterdays_backorders_count_in_the_backorder_rate() {
 
 #[tokio::test]
 async fn a_fall_to_the_reorder_point_is_heard_once_per_crossing() {
-    let receiver = Receiver::start().await;
-    let server = TestServer::start().await;
-    let token = server.admin_token.as_deref().unwrap();
-    receiver::register(
-        &server.base_url,
-        token,
-        &receiver.url,
-        Some(&["product.reorder_point"]),
-    )
-    .await;
-    put(
-        &server,
-        "/api/v1/admin/products/FALL",
-        json!({"name": "Fall", "stock": 25, "lead_time_days": 10}),
-    )
-    .await;
+    let (receiver, server) = hearing_reorders("FALL").await;
     // μ = 2, L = 10: reorder point 20.
     put(
         &server,
@@ -238,17 +257,7 @@ async fn a_fall_to_the_reorder_point_is_heard_once_per_crossing() {
         json!({"demand": every_day("FALL", 2)}),
     )
     .await;
-    let sell = |units: u32| {
-        let server = &server;
-        async move {
-            post(
-                server,
-                "/api/v1/admin/products/FALL/sales",
-                json!({"quantity": units}),
-            )
-            .await;
-        }
-    };
+    let sell = |units| sell(&server, "FALL", units);
     sell(3).await; // 22: above
     sell(3).await; // 19: crossed
     sell(1).await; // 18: still below, no news
@@ -259,8 +268,7 @@ async fn a_fall_to_the_reorder_point_is_heard_once_per_crossing() {
     )
     .await; // 28: above again
     sell(10).await; // 18: crossed again
-    wait_until_delivered(&server.shop, PATIENCE).await;
-    let told: Vec<Value> = receiver.accepted().iter().map(Arrival::json).collect();
+    let told = reorders_told(&server, &receiver).await;
     assert_eq!(told.len(), 2, "{told:?}");
     for event in &told {
         assert_eq!(event["type"], "product.reorder_point");
@@ -336,39 +344,14 @@ async fn the_list_puts_reorders_first_then_the_least_cover_and_says_it_as_csv() 
 /// history or new settings make it worked out again before the next check.
 #[tokio::test]
 async fn a_new_history_or_new_settings_move_the_reorder_point_the_next_write_sees() {
-    let receiver = Receiver::start().await;
-    let server = TestServer::start().await;
-    let token = server.admin_token.as_deref().unwrap();
-    receiver::register(
-        &server.base_url,
-        token,
-        &receiver.url,
-        Some(&["product.reorder_point"]),
-    )
-    .await;
-    put(
-        &server,
-        "/api/v1/admin/products/MOVE",
-        json!({"name": "Move", "stock": 25, "lead_time_days": 10}),
-    )
-    .await;
+    let (receiver, server) = hearing_reorders("MOVE").await;
     put(
         &server,
         "/api/v1/admin/demand",
         json!({"demand": every_day("MOVE", 2)}),
     )
     .await;
-    let sell = |units: u32| {
-        let server = &server;
-        async move {
-            post(
-                server,
-                "/api/v1/admin/products/MOVE/sales",
-                json!({"quantity": units}),
-            )
-            .await;
-        }
-    };
+    let sell = |units| sell(&server, "MOVE", units);
     sell(1).await; // 24 > 20 (μ = 2, L = 10)
     // Busier than thought: μ = 3, so the point is 30 — the next sale is below it.
     put(
@@ -386,8 +369,7 @@ async fn a_new_history_or_new_settings_move_the_reorder_point_the_next_write_see
     )
     .await;
     sell(9).await; // 14 ≤ 15: told
-    wait_until_delivered(&server.shop, PATIENCE).await;
-    let told: Vec<Value> = receiver.accepted().iter().map(Arrival::json).collect();
+    let told = reorders_told(&server, &receiver).await;
     let seen: Vec<(Value, Value)> = told
         .iter()
         .map(|event| {

@@ -38,6 +38,15 @@ pub fn window_start(today: Date) -> Date {
     Date::from_days_since_epoch(today.days_since_epoch() - WINDOW_DAYS as i64)
 }
 
+/// Units on the product's open purchase orders.
+fn on_order(product: &Product) -> u64 {
+    product
+        .orders
+        .iter()
+        .map(|order| u64::from(order.quantity))
+        .sum()
+}
+
 /// The insight of `product` from its demand rows in the window (any order,
 /// days without a row count as 0) and its supplier's observed lead times.
 pub fn insight_of(
@@ -57,11 +66,7 @@ pub fn insight_of(
         }
     }
     let inventory = &product.inventory;
-    let on_order = product
-        .orders
-        .iter()
-        .map(|order| u64::from(order.quantity))
-        .sum();
+    let on_order = on_order(product);
     let observed: Vec<i64> = observed.iter().map(|&days| i64::from(days)).collect();
     let numbers = Insight::from_input(&InsightInput {
         daily_demand: &daily,
@@ -186,12 +191,8 @@ pub(super) async fn check_touched(
             }
         };
         let inventory = &product.inventory;
-        let on_order = product
-            .orders
-            .iter()
-            .map(|order| u64::from(order.quantity))
-            .sum();
-        let below = position(inventory.stock, on_order, inventory.queued()) <= i64::from(point);
+        let below =
+            position(inventory.stock, on_order(product), inventory.queued()) <= i64::from(point);
         let mark = ReorderMark {
             below,
             point: Some((today, point)),

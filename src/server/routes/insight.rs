@@ -36,6 +36,17 @@ pub enum LeadTimeFrom {
     Product,
 }
 
+impl LeadTimeFrom {
+    /// As in the JSON.
+    fn name(self) -> &'static str {
+        match self {
+            LeadTimeFrom::Observed => "observed",
+            LeadTimeFrom::Supplier => "supplier",
+            LeadTimeFrom::Product => "product",
+        }
+    }
+}
+
 /// A product's numbers over the last 90 full days (today excluded).
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct InsightView {
@@ -225,10 +236,7 @@ fn csv_row(view: &InsightView) -> [String; 23] {
         format!("{:.4}", view.daily_demand_mean),
         format!("{:.4}", view.daily_demand_sd),
         format!("{:.2}", view.lead_time_days),
-        serde_json::to_value(view.lead_time_source)
-            .ok()
-            .and_then(|value| value.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        view.lead_time_source.name().to_owned(),
         format!("{:.2}", view.lead_time_sd),
         view.service_level.to_string(),
         format!("{:.4}", view.z),

@@ -15,8 +15,9 @@ const DAYS: i64 = 90;
 /// Timed requests per format (after one warm-up).
 const RUNS: usize = 5;
 
-/// Days since 1970-01-01 of a civil date, and back (Howard Hinnant's
-/// algorithms): the bench writes dates without a date crate.
+/// The civil date `days` after 1970-01-01, as `YYYY-MM-DD` (Howard
+/// Hinnant's algorithm): xtask does not build the server's crate (its
+/// `logic::Date`) nor a date crate for this.
 fn iso(days: i64) -> String {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
