@@ -16,6 +16,7 @@ mod delays;
 mod demand;
 mod demand_store;
 mod durability;
+mod group_commit;
 mod import;
 mod insight;
 mod limits;

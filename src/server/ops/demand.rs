@@ -84,7 +84,7 @@ impl Shop {
     pub async fn sell(&self, sku: Sku, quantity: Quantity) -> Result<Product, OperationError> {
         let today = self.clock.today();
         let sku = Arc::new(sku);
-        self.write(move |tx| {
+        self.write_grouped(&Arc::clone(&sku), move |tx| {
             let sku = Arc::clone(&sku);
             Box::pin(async move { sell(tx, &sku, quantity, today).await })
         })

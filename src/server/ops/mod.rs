@@ -14,6 +14,7 @@
 mod audit;
 mod delays;
 mod demand;
+mod group;
 mod insight;
 mod mail;
 mod outbox;
@@ -24,6 +25,7 @@ mod suppliers;
 mod webhooks;
 
 pub use audit::AuditLog;
+pub use group::MAX_GROUP;
 pub use insight::{ProductInsight, window_start};
 pub use mail::KeptMail;
 pub use products::BulkOutcome;
@@ -105,6 +107,8 @@ pub struct Shop {
     /// Whom the writes are made for: each admin write then writes its line
     /// of the audit log (`acting_for`).
     actor: Option<Arc<crate::server::domain::Actor>>,
+    /// The group commit's requests waiting in each busy lane (`group.rs`).
+    lanes: Arc<group::Lanes>,
 }
 
 impl Shop {
@@ -124,6 +128,7 @@ impl Shop {
             links: Arc::default(),
             mail: Arc::default(),
             actor: None,
+            lanes: Arc::default(),
         }
     }
 
@@ -170,14 +175,9 @@ impl Shop {
     }
 
     /// Runs `work` in one write transaction: committed when it returns `Ok`,
-    /// rolled back (nothing changes) when it returns `Err`. The products it
-    /// touched are read back inside the transaction, what that changed is
-    /// written to the webhook outbox (back in stock, low stock, the
-    /// subscribers to tell, the reservations that now ship later than
-    /// their shoppers were told), they are announced to the other servers on
-    /// commit, and published to this server's feed after it. A shop acting
-    /// for someone writes what the work noted to the audit log, in the
-    /// same transaction.
+    /// rolled back (nothing changes) when it returns `Err`, with everything
+    /// that follows it in the transaction ([`Shop::with_what_follows`]),
+    /// published to this server's feed after the commit.
     pub async fn write<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
     where
         T: Send + 'static,
@@ -186,13 +186,43 @@ impl Shop {
         // Taken before the transaction: if the snapshot is dropped meanwhile,
         // what this write read back may be older than what follows.
         let generation = self.feed.generation();
+        let work = self.with_what_follows(work);
+        let shop = self.clone();
+        // A task of its own: a request dropped mid-write (its timeout, a
+        // client gone) must not stop a commit from reaching the feed.
+        let committed = tokio::spawn(async move {
+            let done = shop.store.write(work).await?;
+            shop.published(done.products, done.deliveries, generation);
+            Ok(done.value)
+        });
+        match committed.await {
+            Ok(result) => result,
+            Err(failed) => Err(E::from(StoreFailure::fault(anyhow::anyhow!(
+                "the write task failed: {failed}"
+            )))),
+        }
+    }
+
+    /// `work`, and what follows it in its transaction: the products it
+    /// touched are read back, what that changed is written to the webhook
+    /// outbox (back in stock, low stock, the subscribers to tell, the
+    /// reservations that now ship later than their shoppers were told, a
+    /// position at its reorder point), and they are announced to the other
+    /// servers on commit. A shop acting for someone writes what the work
+    /// noted to the audit log. Runs alone ([`Shop::write`]) or as one request
+    /// of a group commit (`group.rs`).
+    fn with_what_follows<T, E>(&self, work: impl Work<T, E>) -> impl Work<Done<T>, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
         let now_ms = self.clock.unix_millis();
         let today = self.clock.today();
         let links = Arc::new(self.cancel_links());
         let mail = self.sends_mail();
         let work = Arc::new(work);
         let actor = self.actor.clone();
-        let work = as_work(move |tx| {
+        as_work(move |tx| {
             let work = Arc::clone(&work);
             let links = Arc::clone(&links);
             let actor = actor.clone();
@@ -217,25 +247,25 @@ impl Shop {
                 let skus: Vec<_> = touched.into_iter().map(|change| change.sku).collect();
                 tx.announce(&skus).await?;
                 let deliveries = tx.notes().deliveries;
-                Ok::<_, E>((value, products, deliveries))
+                Ok::<_, E>(Done {
+                    value,
+                    products,
+                    deliveries,
+                })
             })
-        });
-        let shop = self.clone();
-        // A task of its own: a request dropped mid-write (its timeout, a
-        // client gone) must not stop a commit from reaching the feed.
-        let committed = tokio::spawn(async move {
-            let (value, products, deliveries) = shop.store.write(work).await?;
-            shop.feed.publish(products, generation);
-            if deliveries > 0 {
-                shop.deliveries_made.notify_one();
-            }
-            Ok(value)
-        });
-        match committed.await {
-            Ok(result) => result,
-            Err(failed) => Err(E::from(StoreFailure::fault(anyhow::anyhow!(
-                "the write task failed: {failed}"
-            )))),
+        })
+    }
+
+    /// After a commit: its products to the feed, its deliveries to the worker.
+    fn published(
+        &self,
+        products: Vec<crate::server::domain::Product>,
+        deliveries: u64,
+        generation: u64,
+    ) {
+        self.feed.publish(products, generation);
+        if deliveries > 0 {
+            self.deliveries_made.notify_one();
         }
     }
 
@@ -256,6 +286,14 @@ impl Shop {
     {
         self.store.read(work).await
     }
+}
+
+/// What a write's transaction gave: its value, the products it left (for
+/// the feed) and the webhook deliveries it made.
+struct Done<T> {
+    value: T,
+    products: Vec<crate::server::domain::Product>,
+    deliveries: u64,
 }
 
 /// A new reference (`rsv_…`, `sub_…`, `ep_…`, `msg_…`), or a store fault.

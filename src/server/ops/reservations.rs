@@ -308,12 +308,35 @@ impl Shop {
         today: Date,
         now: String,
     ) -> Result<Reservation, OperationError> {
+        let sku = request.sku.clone();
         let input = Arc::new((request, now));
-        self.write(move |tx| {
+        self.write_grouped(&sku, move |tx| {
             let input = Arc::clone(&input);
             Box::pin(async move { place(tx, &input.0, today, &input.1).await })
         })
         .await
+    }
+
+    /// Places the requests as one group commit would, had they all arrived
+    /// during one commit: one transaction, in this order; their answers in
+    /// the same order. (Tests compare them with placing one at a time.)
+    pub async fn place_together(
+        &self,
+        requests: Vec<NewReservation>,
+        today: Date,
+        now: String,
+    ) -> Vec<Result<Reservation, OperationError>> {
+        let works = requests
+            .into_iter()
+            .map(|request| {
+                let input = Arc::new((request, now.clone()));
+                crate::server::store::as_work(move |tx| {
+                    let input = Arc::clone(&input);
+                    Box::pin(async move { place(tx, &input.0, today, &input.1).await })
+                })
+            })
+            .collect();
+        self.write_together(works).await
     }
 
     pub async fn reservation(
@@ -340,8 +363,11 @@ impl Shop {
         today: Date,
         now: String,
     ) -> Result<Option<CancelOutcome>, StoreFailure> {
+        let Some(lane) = self.lane_of_reservation(&id).await? else {
+            return Ok(None);
+        };
         let input = Arc::new((id, now));
-        self.write(move |tx| {
+        self.write_in_lane(lane, move |tx| {
             let input = Arc::clone(&input);
             Box::pin(async move { cancel(tx, &input.0, today, &input.1).await })
         })
@@ -353,8 +379,9 @@ impl Shop {
         sku: Sku,
         request: ReceiptRequest,
     ) -> Result<ReceiptOutcome, OperationError> {
+        let lane = sku.clone();
         let input = Arc::new((sku, request));
-        self.write(move |tx| {
+        self.write_grouped(&lane, move |tx| {
             let input = Arc::clone(&input);
             Box::pin(async move {
                 let (sku, request) = (&input.0, &input.1);

@@ -243,6 +243,11 @@ pub trait Tx:
     /// Tells the other servers these SKUs changed, when (and only if) this
     /// transaction commits. SQLite has no other servers.
     async fn announce(&mut self, skus: &[Sku]) -> Result<(), StoreFailure>;
+    /// Marks where one request of a group commit begins (a savepoint).
+    async fn begin_request(&mut self) -> Result<(), StoreFailure>;
+    /// Keeps what the request since [`Tx::begin_request`] wrote, or undoes
+    /// it (its row locks go with it) while the transaction goes on.
+    async fn end_request(&mut self, keep: bool) -> Result<(), StoreFailure>;
     /// What the operation noted so far.
     fn notes(&mut self) -> &mut TxNotes;
 }

@@ -297,6 +297,26 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    async fn begin_request(&mut self) -> Result<(), StoreFailure> {
+        sqlx::query("SAVEPOINT request")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn end_request(&mut self, keep: bool) -> Result<(), StoreFailure> {
+        if !keep {
+            // Undone, the savepoint gives back the row locks taken since.
+            sqlx::query("ROLLBACK TO SAVEPOINT request")
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        sqlx::query("RELEASE SAVEPOINT request")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     fn notes(&mut self) -> &mut TxNotes {
         &mut self.notes
     }

@@ -293,6 +293,18 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    async fn begin_request(&mut self) -> Result<(), StoreFailure> {
+        Ok(self.connection.execute_batch("SAVEPOINT request")?)
+    }
+
+    async fn end_request(&mut self, keep: bool) -> Result<(), StoreFailure> {
+        Ok(self.connection.execute_batch(if keep {
+            "RELEASE request"
+        } else {
+            "ROLLBACK TO request; RELEASE request"
+        })?)
+    }
+
     fn notes(&mut self) -> &mut TxNotes {
         &mut self.notes
     }

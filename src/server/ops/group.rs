@@ -1,0 +1,363 @@
+//! Group commit: many writes, one flush to disk.
+//!
+//! A hot drop sends shoppers to one product at once. Each write alone would
+//! be its own transaction and its own flush; here the writes of shoppers
+//! and of the checkout (reservations, cancellations, sales, receipts) that
+//! arrive while their lane is committing wait, and the next transaction
+//! runs them together, one after another in arrival order (at most
+//! [`MAX_GROUP`]). Each runs in a savepoint of its own with everything that
+//! follows it (`Shop::with_what_follows`: events, mails, the audit line),
+//! exactly as it would alone: a refused request (409, its idempotency
+//! replay, its per-customer cap) undoes only what it wrote, and the next one
+//! decides on what the ones before it left. Nobody is answered before the
+//! commit that holds their write; then the products go to the feed (the
+//! last state of each) and every request gets its own answer.
+//!
+//! A lone request starts a transaction at once: nothing waits for company.
+//! A request that lost a race (PostgreSQL: a deadlock, one idempotency key
+//! inserted by two servers) is undone and runs again in the next group, so
+//! the locks the others took cannot hold it; a group whose transaction
+//! fails answers each of its requests with that failure.
+//!
+//! Lanes: SQLite has one writer, so every group request shares one lane.
+//! On PostgreSQL requests for one SKU share one (they queue on its row
+//! anyway); other SKUs' lanes run beside it, each holding one connection,
+//! and a group locks one product, so groups on several servers cannot
+//! deadlock each other.
+
+use super::{Done, Shop};
+use crate::server::domain::{Product, ReservationId, Sku};
+use crate::server::store::{
+    BoxFuture, FailureKind, MayBeStoreFailure, StoreFailure, Tx, TxNotes, Work, as_work,
+};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::oneshot;
+
+/// Requests in one transaction, at most: each waits for the whole group.
+pub const MAX_GROUP: usize = 64;
+/// Runs of a request that keeps losing races, at most.
+const ATTEMPTS: u32 = 5;
+
+/// Which requests may share a transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Lane {
+    /// SQLite: the one writer.
+    Writer,
+    /// PostgreSQL: one product's requests.
+    Product(Sku),
+}
+
+/// The requests waiting in each busy lane. A lane is listed while a task
+/// runs its groups, and only then.
+#[derive(Default)]
+pub(super) struct Lanes {
+    waiting: Mutex<HashMap<Lane, VecDeque<Arc<dyn Grouped>>>>,
+}
+
+impl Lanes {
+    fn waiting(&self) -> MutexGuard<'_, HashMap<Lane, VecDeque<Arc<dyn Grouped>>>> {
+        self.waiting
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// One request of a group, whatever its answer's type.
+trait Grouped: Send + Sync {
+    /// Runs it in the group's transaction; `true`: keep what it wrote.
+    fn run<'t>(&'t self, tx: &'t mut dyn Tx) -> BoxFuture<'t, bool>;
+    /// It lost a race and may run again.
+    fn runs_again(&self) -> bool;
+    /// Its group committed: what it leaves for the feed and the delivery worker.
+    fn take_published(&self) -> (Vec<Product>, u64);
+    /// Its group committed: its answer.
+    fn answer(&self);
+    /// Its group's transaction failed.
+    fn fail(&self, failure: &StoreFailure);
+}
+
+struct Request<T, E, W> {
+    work: W,
+    outcome: Mutex<Option<Result<Done<T>, E>>>,
+    reply: Mutex<Option<oneshot::Sender<Result<T, E>>>>,
+    runs: AtomicU32,
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl<T, E, W> Grouped for Request<T, E, W>
+where
+    T: Send + 'static,
+    E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    W: Work<Done<T>, E>,
+{
+    fn run<'t>(&'t self, tx: &'t mut dyn Tx) -> BoxFuture<'t, bool> {
+        Box::pin(async move {
+            self.runs.fetch_add(1, Ordering::Relaxed);
+            let outcome = (self.work)(tx).await;
+            let keep = outcome.is_ok();
+            *locked(&self.outcome) = Some(outcome);
+            keep
+        })
+    }
+
+    fn runs_again(&self) -> bool {
+        let lost_race = locked(&self.outcome)
+            .as_ref()
+            .and_then(|outcome| outcome.as_ref().err())
+            .and_then(MayBeStoreFailure::store_failure)
+            .is_some_and(|failure| failure.kind == FailureKind::Retry);
+        lost_race && self.runs.load(Ordering::Relaxed) < ATTEMPTS
+    }
+
+    fn take_published(&self) -> (Vec<Product>, u64) {
+        match locked(&self.outcome).as_mut() {
+            Some(Ok(done)) => (std::mem::take(&mut done.products), done.deliveries),
+            _ => (Vec::new(), 0),
+        }
+    }
+
+    fn answer(&self) {
+        let answer = match locked(&self.outcome).take() {
+            Some(Ok(done)) => Ok(done.value),
+            Some(Err(error)) => Err(error),
+            None => Err(E::from(StoreFailure::fault(anyhow::anyhow!(
+                "a request of a group commit did not run"
+            )))),
+        };
+        if let Some(reply) = locked(&self.reply).take() {
+            // The client may be gone: its write stands all the same.
+            let _ = reply.send(answer);
+        }
+    }
+
+    fn fail(&self, failure: &StoreFailure) {
+        if let Some(reply) = locked(&self.reply).take() {
+            let _ = reply.send(Err(E::from(StoreFailure {
+                kind: failure.kind,
+                error: anyhow::anyhow!("{failure}"),
+            })));
+        }
+    }
+}
+
+/// The last state of each product, in the order of their last writes.
+fn latest_of_each(products: Vec<Product>) -> Vec<Product> {
+    let mut latest: Vec<Product> = Vec::with_capacity(products.len());
+    for product in products.into_iter().rev() {
+        if !latest.iter().any(|seen| seen.sku == product.sku) {
+            latest.push(product);
+        }
+    }
+    latest.reverse();
+    latest
+}
+
+impl Shop {
+    /// Runs `work` for `sku` as one request of a group commit: the answer
+    /// it would have had alone, once the transaction holding it committed.
+    pub(super) async fn write_grouped<T, E>(&self, sku: &Sku, work: impl Work<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        self.write_in_lane(self.lane(sku), work).await
+    }
+
+    /// [`Shop::write_grouped`] in a lane already known.
+    pub(super) async fn write_in_lane<T, E>(
+        &self,
+        lane: Lane,
+        work: impl Work<T, E>,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        let (request, answer) = self.request(work);
+        self.enqueue(lane, request);
+        match answer.await {
+            Ok(result) => result,
+            Err(_) => Err(E::from(StoreFailure::fault(anyhow::anyhow!(
+                "a group commit ended without answering"
+            )))),
+        }
+    }
+
+    /// Runs the works as one group (in one transaction, in this order), as
+    /// the lanes would if they all arrived during one commit; the answers
+    /// in the same order. For tests that compare a group's answers with
+    /// the same requests' answers one by one.
+    pub(super) async fn write_together<T, E, W>(&self, works: Vec<W>) -> Vec<Result<T, E>>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+        W: Work<T, E>,
+    {
+        let (requests, answers): (Vec<_>, Vec<_>) =
+            works.into_iter().map(|work| self.request(work)).unzip();
+        let mut group = requests;
+        while !group.is_empty() {
+            group = self.commit_group(&group).await;
+        }
+        let mut results = Vec::with_capacity(answers.len());
+        for answer in answers {
+            results.push(answer.await.unwrap_or_else(|_| {
+                Err(E::from(StoreFailure::fault(anyhow::anyhow!(
+                    "a group commit ended without answering"
+                ))))
+            }));
+        }
+        results
+    }
+
+    fn request<T, E>(
+        &self,
+        work: impl Work<T, E>,
+    ) -> (Arc<dyn Grouped>, oneshot::Receiver<Result<T, E>>)
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let request = Request {
+            work: self.with_what_follows(work),
+            outcome: Mutex::new(None),
+            reply: Mutex::new(Some(reply)),
+            runs: AtomicU32::new(0),
+        };
+        (Arc::new(request), answer)
+    }
+
+    /// The lane of a reservation's product (its SKU never changes); none:
+    /// no such reservation. SQLite's one lane needs no question.
+    pub(super) async fn lane_of_reservation(
+        &self,
+        id: &ReservationId,
+    ) -> Result<Option<Lane>, StoreFailure> {
+        if self.store.is_embedded() {
+            return Ok(Some(Lane::Writer));
+        }
+        let id = Arc::new(id.clone());
+        let sku = self
+            .read(move |tx| {
+                let id = Arc::clone(&id);
+                Box::pin(async move {
+                    Ok::<_, StoreFailure>(tx.record(&id).await?.map(|record| record.sku))
+                })
+            })
+            .await?;
+        Ok(sku.map(Lane::Product))
+    }
+
+    fn lane(&self, sku: &Sku) -> Lane {
+        if self.store.is_embedded() {
+            Lane::Writer
+        } else {
+            Lane::Product(sku.clone())
+        }
+    }
+
+    /// Queues the request in its lane, and starts the lane if it was idle.
+    fn enqueue(&self, lane: Lane, request: Arc<dyn Grouped>) {
+        let mut waiting = self.lanes.waiting();
+        if let Some(queue) = waiting.get_mut(&lane) {
+            queue.push_back(request);
+            return;
+        }
+        waiting.insert(lane.clone(), VecDeque::from([request]));
+        drop(waiting);
+        tokio::spawn(self.clone().run_lane(lane));
+    }
+
+    /// Commits the lane's waiting requests, a group at a time, until none wait.
+    async fn run_lane(self, lane: Lane) {
+        loop {
+            let group: Vec<_> = {
+                let mut waiting = self.lanes.waiting();
+                let Some(queue) = waiting.get_mut(&lane) else {
+                    return;
+                };
+                if queue.is_empty() {
+                    waiting.remove(&lane);
+                    return;
+                }
+                let size = queue.len().min(MAX_GROUP);
+                queue.drain(..size).collect()
+            };
+            // A task of its own: a panic fails its group (their answers
+            // are dropped: 500), not the lane.
+            let shop = self.clone();
+            let again = tokio::spawn(async move { shop.commit_group(&group).await })
+                .await
+                .unwrap_or_default();
+            if !again.is_empty() {
+                // They came first: they go first.
+                let mut waiting = self.lanes.waiting();
+                let queue = waiting.entry(lane.clone()).or_default();
+                for request in again.into_iter().rev() {
+                    queue.push_front(request);
+                }
+            }
+        }
+    }
+
+    /// One transaction for the group; answers everyone but those that lost
+    /// a race, which are returned to run again.
+    async fn commit_group(&self, group: &[Arc<dyn Grouped>]) -> Vec<Arc<dyn Grouped>> {
+        // Taken before the transaction, as for a write alone.
+        let generation = self.feed.generation();
+        let requests: Arc<[Arc<dyn Grouped>]> = group.into();
+        let work = {
+            let requests = Arc::clone(&requests);
+            as_work(move |tx| {
+                let requests = Arc::clone(&requests);
+                Box::pin(async move {
+                    for request in requests.iter() {
+                        // Each request notes its own changes; the webhook
+                        // endpoints read once serve the whole group.
+                        let endpoints = tx.notes().endpoints.take();
+                        *tx.notes() = TxNotes {
+                            endpoints,
+                            ..TxNotes::default()
+                        };
+                        tx.begin_request().await?;
+                        let keep = request.run(tx).await;
+                        tx.end_request(keep).await?;
+                    }
+                    Ok::<_, StoreFailure>(())
+                })
+            })
+        };
+        if let Err(failure) = self.store.write(work).await {
+            for request in group {
+                request.fail(&failure);
+            }
+            return Vec::new();
+        }
+        let (again, done): (Vec<_>, Vec<_>) = group
+            .iter()
+            .cloned()
+            .partition(|request| request.runs_again());
+        let mut products = Vec::new();
+        let mut deliveries = 0;
+        for request in &done {
+            let (written, made) = request.take_published();
+            products.extend(written);
+            deliveries += made;
+        }
+        // Published before anyone is answered: a shopper told 201 who reads
+        // the availability next sees their reservation in it.
+        self.published(latest_of_each(products), deliveries, generation);
+        for request in &done {
+            request.answer();
+        }
+        again
+    }
+}

@@ -1,0 +1,181 @@
+//! Group commit: the requests of one group get exactly the answers they
+//! would have had one at a time — on SQLite and on PostgreSQL.
+
+use crate::support::{TestDatabase, on_postgres, product, test_today};
+use proptest::prelude::*;
+use stock_widget::api::Reservation;
+use stock_widget::logic::BackorderPolicy;
+use stock_widget::server::domain::{
+    Email, IdempotencyKey, NewReservation, ProductSettings, Quantity, Sku,
+};
+use stock_widget::server::ops::{OperationError, Shop};
+
+/// One shopper's request in a generated mix.
+#[derive(Clone, Debug)]
+struct Ask {
+    quantity: u64,
+    /// One of a few shoppers: the per-customer cap bites.
+    shopper: usize,
+    /// One of a few keys, or none: a key sent twice is a retry (the same
+    /// request) or a reuse (another quantity).
+    key: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+struct Mix {
+    stock: u32,
+    /// Units allowed on backorder (`None`: backorders denied).
+    backorder_limit: Option<u32>,
+    max_per_customer: Option<u32>,
+    asks: Vec<Ask>,
+}
+
+fn mixes() -> impl Strategy<Value = Mix> {
+    let ask =
+        (1u64..=4, 0usize..3, prop::option::of(0usize..3)).prop_map(|(quantity, shopper, key)| {
+            Ask {
+                quantity,
+                shopper,
+                key,
+            }
+        });
+    (
+        0u32..10,
+        prop::option::of(0u32..8),
+        prop::option::of(1u32..5),
+        prop::collection::vec(ask, 1..16),
+    )
+        .prop_map(|(stock, backorder_limit, max_per_customer, asks)| Mix {
+            stock,
+            backorder_limit,
+            max_per_customer,
+            asks,
+        })
+}
+
+fn settings(mix: &Mix) -> ProductSettings {
+    ProductSettings {
+        backorders: if mix.backorder_limit.is_some() {
+            BackorderPolicy::Allow
+        } else {
+            BackorderPolicy::Deny
+        },
+        backorder_limit: mix.backorder_limit,
+        max_per_customer: mix.max_per_customer,
+        ..product("Drop", mix.stock)
+    }
+}
+
+/// The mix's requests for `sku`; `run` keeps each run's keys apart (a key
+/// is one request in the whole shop).
+fn requests(mix: &Mix, sku: &Sku, run: &str) -> Vec<NewReservation> {
+    mix.asks
+        .iter()
+        .map(|ask| NewReservation {
+            sku: sku.clone(),
+            quantity: Quantity::new(ask.quantity).unwrap(),
+            // Written two ways: the cap counts the folded address.
+            email: Email::parse(&if ask.shopper == 2 {
+                "Shopper1@Example.com".to_owned()
+            } else {
+                format!("shopper{}@example.com", ask.shopper)
+            })
+            .unwrap(),
+            idempotency_key: ask
+                .key
+                .map(|key| IdempotencyKey::parse(&format!("{run}-key-{key}")).unwrap()),
+            lang: None,
+        })
+        .collect()
+}
+
+/// An answer without what differs between two runs by design: the
+/// reservation's random id becomes the order in which the run first
+/// answered it (a replay answers an earlier one's).
+fn comparable(
+    answers: &[Result<Reservation, OperationError>],
+) -> Vec<Result<(usize, Reservation), String>> {
+    let mut ids: Vec<String> = Vec::new();
+    answers
+        .iter()
+        .map(|answer| match answer {
+            Ok(reservation) => {
+                let first = match ids.iter().position(|id| *id == reservation.id) {
+                    Some(first) => first,
+                    None => {
+                        ids.push(reservation.id.clone());
+                        ids.len() - 1
+                    }
+                };
+                let mut reservation = reservation.clone();
+                reservation.id = String::new();
+                reservation.sku = String::new();
+                Ok((first, reservation))
+            }
+            Err(error) => Err(format!("{error:?}")),
+        })
+        .collect()
+}
+
+/// What the product holds after a run: stock, and its reservations in
+/// order (quantity, from stock, held on backorder, the shopper).
+async fn state(shop: &Shop, sku: &Sku) -> (u32, Vec<(u32, u32, u32, String)>) {
+    let product = shop.product(sku).await.unwrap().unwrap();
+    let reservations = shop.reservations_of(sku.to_string()).await.unwrap();
+    let rows = reservations
+        .iter()
+        .map(|record| {
+            (
+                record.quantity,
+                record.from_stock,
+                record.outstanding(),
+                record.email.masked(),
+            )
+        })
+        .collect();
+    (product.inventory.stock, rows)
+}
+
+fn cases() -> u32 {
+    // Each case is two products and their writes; PostgreSQL's round trips
+    // cost more than SQLite's calls.
+    if on_postgres() { 24 } else { 64 }
+}
+
+#[test]
+fn a_groups_answers_equal_the_same_requests_one_by_one() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let database = runtime.block_on(TestDatabase::new());
+    let shop = runtime.block_on(database.open());
+    let case = std::sync::atomic::AtomicUsize::new(0);
+    let config = ProptestConfig {
+        cases: cases(),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(mix in mixes())| {
+        let case = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (alone, together) = runtime.block_on(async {
+            let now = "2026-03-02T12:00:00Z".to_owned();
+            let one = Sku::parse(&format!("ONE-{case}")).unwrap();
+            let all = Sku::parse(&format!("ALL-{case}")).unwrap();
+            for sku in [&one, &all] {
+                shop.put_product(sku.clone(), settings(&mix)).await.unwrap();
+            }
+            let mut alone = Vec::new();
+            for request in requests(&mix, &one, &format!("one{case}")) {
+                alone.push(shop.place(request, test_today(), now.clone()).await);
+            }
+            let together = shop
+                .place_together(requests(&mix, &all, &format!("all{case}")), test_today(), now)
+                .await;
+            prop_assert_eq!(comparable(&alone), comparable(&together));
+            Ok((state(&shop, &one).await, state(&shop, &all).await))
+        })?;
+        prop_assert_eq!(alone, together);
+    });
+}
