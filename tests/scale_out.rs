@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 use stock_widget::server::store::{Connections, Database};
 use stock_widget::server::{Shop, SystemClock};
 use support::postgres::Cluster;
+use support::rush::{Ledger, reserve};
 use support::{
     BINARY_ADMIN_TOKEN as TOKEN, ServerProcess, assert_reservations_present,
-    assert_store_consistent, start_binary,
+    assert_store_consistent, start_binary, wait_until,
 };
 
 /// Reservations come in bursts from one address here: lift the per-address
@@ -87,6 +88,19 @@ impl Servers {
         .unwrap()
     }
 
+    /// `GET …/availability` of `sku` on `server`.
+    async fn availability(&self, server: usize, sku: &str) -> Value {
+        let url = &self.urls[server];
+        let response = self
+            .http
+            .get(format!("{url}/api/v1/products/{sku}/availability"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
     async fn health(&self, server: usize) -> u16 {
         match self
             .http
@@ -110,30 +124,6 @@ impl Servers {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
-}
-
-/// `POST …/reservations` to `url`: the status, the body, and `Retry-After`.
-async fn reserve(
-    http: &reqwest::Client,
-    url: &str,
-    sku: &str,
-    email: &str,
-    key: Option<&str>,
-) -> Result<(u16, Value, Option<String>), reqwest::Error> {
-    let mut request = http
-        .post(format!("{url}/api/v1/products/{sku}/reservations"))
-        .json(&json!({ "quantity": 1, "email": email }));
-    if let Some(key) = key {
-        request = request.header("Idempotency-Key", key);
-    }
-    let response = request.send().await?;
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .map(|value| value.to_str().unwrap_or_default().to_owned());
-    let body = response.json().await.unwrap_or(Value::Null);
-    Ok((status, body, retry_after))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -204,7 +194,10 @@ async fn three_hundred_reservations_over_three_servers_never_oversell() {
         let url = servers.urls[index % 3].clone();
         requests.push(tokio::spawn(async move {
             let email = format!("shopper{index}@example.com");
-            reserve(&http, &url, "HOT", &email, None).await.unwrap().0
+            reserve(&http, &url, "HOT", 1, &email, None)
+                .await
+                .unwrap()
+                .0
         }));
     }
     let mut statuses = Vec::new();
@@ -228,17 +221,9 @@ async fn three_hundred_reservations_over_three_servers_never_oversell() {
     );
     assert_store_consistent(&store, "HOT", 100).await;
     // Every server answers the same availability.
-    for url in &servers.urls {
-        let body: Value = servers
-            .http
-            .get(format!("{url}/api/v1/products/HOT/availability"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(body["status"], "out_of_stock", "{url}: {body}");
+    for server in 0..3 {
+        let body = servers.availability(server, "HOT").await;
+        assert_eq!(body["status"], "out_of_stock", "server {server}: {body}");
     }
 }
 
@@ -263,7 +248,7 @@ async fn one_idempotency_key_sent_to_three_servers_at_once_places_one_reservatio
             let (http, url, sku, key) =
                 (servers.http.clone(), url.clone(), sku.clone(), key.clone());
             requests.push(tokio::spawn(async move {
-                reserve(&http, &url, &sku, "same@example.com", Some(&key))
+                reserve(&http, &url, &sku, 1, "same@example.com", Some(&key))
                     .await
                     .unwrap()
             }));
@@ -279,6 +264,84 @@ async fn one_idempotency_key_sent_to_three_servers_at_once_places_one_reservatio
         assert_eq!(store.reservations_of(sku.clone()).await.unwrap().len(), 1);
         assert_store_consistent(&store, &sku, 1).await;
     }
+}
+
+/// 96 shoppers rush one product over three servers (120 in stock, 60 more
+/// on backorder), each request with its own idempotency key, a third of them
+/// also sent at the same time to another server: exactly 180 units are
+/// acknowledged, everyone else is refused, each key placed one reservation
+/// (both its answers carry it), and then every server says sold out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_servers_under_a_rush_sell_exact_stock_with_one_reservation_per_key() {
+    let started = Instant::now();
+    let servers = Servers::start().await;
+    servers
+        .put_product(
+            0,
+            "HOT",
+            json!({ "name": "Hot", "stock": 120, "backorders": "allow", "backorder_limit": 60 }),
+        )
+        .await;
+    let ledger = Arc::new(Ledger::default());
+    let shoppers: Vec<_> = (0..96)
+        .map(|client| {
+            let (http, urls) = (servers.http.clone(), servers.urls.clone());
+            let ledger = Arc::clone(&ledger);
+            tokio::spawn(async move {
+                let email = format!("c{client}@example.com");
+                for n in 0.. {
+                    let key = format!("rush-{client}-{n}");
+                    let server = (client + n) % 3;
+                    let send =
+                        |server: usize| ledger.send(&http, &urls[server], "HOT", 1, &email, &key);
+                    let answers = if n % 3 == 0 {
+                        let (first, second) = tokio::join!(send(server), send((server + 1) % 3));
+                        vec![first, second]
+                    } else {
+                        vec![send(server).await]
+                    };
+                    assert!(answers.iter().all(Option::is_some), "{key} unanswered");
+                    if answers.iter().flatten().any(|answer| answer.sold_out()) {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    let rush = async {
+        for shopper in shoppers {
+            shopper.await.unwrap();
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), rush)
+        .await
+        .expect("the rush is over within 30 s");
+
+    // Only 201s and 409s; one id per key, both of a doubled key's answers.
+    let placements = ledger.placements();
+    assert_eq!(placements.len(), 180, "acknowledged units: one each");
+    assert!(ledger.answered_twice() > 0, "keys were sent twice");
+    let store = servers.store().await;
+    let rows = store.reservations_of("HOT".into()).await.unwrap();
+    let row_ids: HashSet<String> = rows.iter().map(|row| row.id.to_string()).collect();
+    let acknowledged: HashSet<String> = placements.values().cloned().collect();
+    assert_eq!(rows.len(), 180);
+    assert_eq!(row_ids, acknowledged, "each key, one row");
+    assert_store_consistent(&store, "HOT", 120).await;
+    for server in 0..3 {
+        wait_until(
+            &format!("server {server} to say HOT is sold out"),
+            Duration::from_secs(10),
+            || async { servers.availability(server, "HOT").await["max_quantity"] == 0 },
+        )
+        .await;
+    }
+    eprintln!(
+        "three servers, one rush: {} refused, {} keys answered twice, {:?}",
+        ledger.refused(),
+        ledger.answered_twice(),
+        started.elapsed()
+    );
 }
 
 /// A status code (0: no answer) and the `Retry-After` that came with it.
@@ -315,7 +378,7 @@ impl Load {
                     attempt += 1;
                     let url = &urls[attempt % urls.len()];
                     let email = format!("c{client}@example.com");
-                    match reserve(&http, url, &sku, &email, None).await {
+                    match reserve(&http, url, &sku, 1, &email, None).await {
                         Ok((status, body, retry_after)) => {
                             if status == 201 {
                                 let id = body["id"].as_str().unwrap().to_owned();
@@ -458,7 +521,7 @@ async fn while_the_database_is_down_requests_fail_fast_and_health_says_why() {
     }
     let url = &servers.urls[1];
     let started = Instant::now();
-    let (status, body, retry_after) = reserve(&servers.http, url, "LAMP", "a@example.com", None)
+    let (status, body, retry_after) = reserve(&servers.http, url, "LAMP", 1, "a@example.com", None)
         .await
         .unwrap();
     assert_eq!((status, retry_after.as_deref()), (503, Some("2")), "{body}");
@@ -485,7 +548,7 @@ async fn while_the_database_is_down_requests_fail_fast_and_health_says_why() {
 
     servers.cluster.start_again();
     servers.wait_until_healthy(1, 200).await;
-    let (status, _, _) = reserve(&servers.http, url, "LAMP", "a@example.com", None)
+    let (status, _, _) = reserve(&servers.http, url, "LAMP", 1, "a@example.com", None)
         .await
         .unwrap();
     assert_eq!(status, 201);

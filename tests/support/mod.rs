@@ -7,6 +7,7 @@
 
 pub mod postgres;
 pub mod receiver;
+pub mod rush;
 pub mod smtp;
 
 use std::future::Future;
@@ -440,17 +441,35 @@ pub fn start_binary_with_env(
 /// Every acknowledged reservation is readable through the server at `url`.
 pub async fn assert_reservations_present(http: &reqwest::Client, url: &str, ids: &[String]) {
     for id in ids {
-        let response = http
-            .get(format!("{url}/api/v1/reservations/{id}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            200,
-            "acknowledged reservation {id} was lost"
-        );
+        read_acknowledged(http, url, id).await;
     }
+}
+
+/// Every acknowledged reservation, given with its quantity, is readable
+/// through the server at `url` and holds that quantity.
+pub async fn assert_reservations_present_with(
+    http: &reqwest::Client,
+    url: &str,
+    reservations: &[(String, u64)],
+) {
+    for (id, quantity) in reservations {
+        let body = read_acknowledged(http, url, id).await;
+        assert_eq!(body["quantity"], *quantity, "reservation {id}: {body}");
+    }
+}
+
+async fn read_acknowledged(http: &reqwest::Client, url: &str, id: &str) -> serde_json::Value {
+    let response = http
+        .get(format!("{url}/api/v1/reservations/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        200,
+        "acknowledged reservation {id} was lost"
+    );
+    response.json().await.unwrap()
 }
 
 /// The store agrees with itself: stock plus what the reservations took
