@@ -147,6 +147,31 @@ where
     }
 }
 
+/// Why a group's transaction was rolled back.
+enum GroupFailure {
+    /// The store failed: every request of the group gets the failure.
+    Store(StoreFailure),
+    /// Its one request was refused, and has its answer.
+    LoneRefused,
+}
+
+impl From<StoreFailure> for GroupFailure {
+    fn from(failure: StoreFailure) -> GroupFailure {
+        GroupFailure::Store(failure)
+    }
+}
+
+/// Only a store failure may be run again by the store (a lost race of
+/// the group's own statements); a refusal stands.
+impl MayBeStoreFailure for GroupFailure {
+    fn store_failure(&self) -> Option<&StoreFailure> {
+        match self {
+            GroupFailure::Store(failure) => Some(failure),
+            GroupFailure::LoneRefused => None,
+        }
+    }
+}
+
 /// The last state of each product, in the order of their last writes.
 fn latest_of_each(products: Vec<Product>) -> Vec<Product> {
     let mut latest: Vec<Product> = Vec::with_capacity(products.len());
@@ -319,6 +344,14 @@ impl Shop {
             as_work(move |tx| {
                 let requests = Arc::clone(&requests);
                 Box::pin(async move {
+                    if let [lone] = &requests[..] {
+                        // Alone, it needs no savepoint: refused, the whole
+                        // transaction is undone, as for a write alone.
+                        return match lone.run(tx).await {
+                            true => Ok(()),
+                            false => Err(GroupFailure::LoneRefused),
+                        };
+                    }
                     for request in requests.iter() {
                         // Each request notes its own changes; the webhook
                         // endpoints read once serve the whole group.
@@ -331,15 +364,18 @@ impl Shop {
                         let keep = request.run(tx).await;
                         tx.end_request(keep).await?;
                     }
-                    Ok::<_, StoreFailure>(())
+                    Ok(())
                 })
             })
         };
-        if let Err(failure) = self.store.write(work).await {
-            for request in group {
-                request.fail(&failure);
+        match self.store.write(work).await {
+            Ok(()) | Err(GroupFailure::LoneRefused) => {}
+            Err(GroupFailure::Store(failure)) => {
+                for request in group {
+                    request.fail(&failure);
+                }
+                return Vec::new();
             }
-            return Vec::new();
         }
         let (again, done): (Vec<_>, Vec<_>) = group
             .iter()
