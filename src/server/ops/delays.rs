@@ -48,8 +48,11 @@ pub(super) async fn check(
         return Ok(());
     }
     let marks = tx.delay_marks(&product.sku).await?;
+    // By reservation: a hot drop's queue is long, and every write checks it.
+    let marks: std::collections::HashMap<_, _> =
+        marks.into_iter().map(|mark| (mark.seq, mark)).collect();
     for estimate in product.inventory.estimates(today) {
-        let Some(mark) = marks.iter().find(|mark| mark.seq == estimate.reservation) else {
+        let Some(mark) = marks.get(&estimate.reservation) else {
             continue;
         };
         match notice_decision(mark.told, mark.last_notice, today, estimate.ship_date) {
