@@ -397,3 +397,6 @@ impl Shop {
         again
     }
 }
+
+#[cfg(test)]
+mod tests;

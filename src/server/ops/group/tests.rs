@@ -1,0 +1,131 @@
+//! A group's requests are independent: a store failure or a lost race of
+//! one leaves the others as they would have been alone (SQLite; the API
+//! suite compares groups with one by one on both stores).
+
+use super::super::reservations::place;
+use super::super::{OperationError, Shop};
+use crate::api::Reservation;
+use crate::logic::{BackorderPolicy, Date};
+use crate::server::clock::TestClock;
+use crate::server::domain::{Email, NewReservation, ProductSettings, Quantity, Sku};
+use crate::server::store::{StoreFailure, Store, Work, as_work};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+fn today() -> Date {
+    Date::parse_iso("2026-03-02").unwrap()
+}
+
+fn sku() -> Sku {
+    Sku::parse("DROP").unwrap()
+}
+
+fn shopper(n: u32) -> NewReservation {
+    NewReservation {
+        sku: sku(),
+        quantity: Quantity::new(1).unwrap(),
+        email: Email::parse(&format!("shopper{n}@example.com")).unwrap(),
+        idempotency_key: None,
+        lang: None,
+    }
+}
+
+async fn shop_with_stock(dir: &tempfile::TempDir, stock: u32) -> Shop {
+    let shop = Shop::new(
+        Store::open(&dir.path().join("group.db")).unwrap(),
+        Arc::new(TestClock::at(today())),
+    );
+    let settings = ProductSettings {
+        name: "Drop".into(),
+        stock,
+        safety_stock: 0,
+        low_stock_threshold: 0,
+        backorders: BackorderPolicy::Deny,
+        backorder_limit: None,
+        lead_time_days: 14,
+        incoming: Vec::new(),
+        max_per_customer: None,
+        supplier: None,
+        service_level: crate::server::domain::ServiceLevel::DEFAULT,
+    };
+    shop.put_product(sku(), settings).await.unwrap();
+    shop
+}
+
+type Placing = Box<dyn Work<Reservation, OperationError>>;
+
+/// Places `request`; `before` decides first whether this run fails instead
+/// (after its placement was written: the savepoint must undo it).
+fn placing(
+    request: NewReservation,
+    before: impl Fn() -> Option<StoreFailure> + Send + Sync + 'static,
+) -> Placing {
+    let request = Arc::new(request);
+    let before = Arc::new(before);
+    Box::new(as_work(move |tx| {
+        let request = Arc::clone(&request);
+        let before = Arc::clone(&before);
+        Box::pin(async move {
+            let placed = place(tx, &request, today(), "2026-03-02T12:00:00Z").await?;
+            match before() {
+                Some(failure) => Err(OperationError::Store(failure)),
+                None => Ok(placed),
+            }
+        })
+    }))
+}
+
+async fn emails(shop: &Shop) -> Vec<String> {
+    let records = shop.reservations_of("DROP".into()).await.unwrap();
+    records.iter().map(|record| record.email.folded()).collect()
+}
+
+#[tokio::test]
+async fn a_store_failure_undoes_only_its_own_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = shop_with_stock(&dir, 5).await;
+    let answers = shop
+        .write_together(vec![
+            placing(shopper(1), || None),
+            placing(shopper(2), || Some(StoreFailure::fault(anyhow::anyhow!("disk")))),
+            placing(shopper(3), || None),
+        ])
+        .await;
+    assert!(answers[0].is_ok() && answers[2].is_ok(), "{answers:?}");
+    assert!(matches!(&answers[1], Err(OperationError::Store(_))));
+    assert_eq!(
+        emails(&shop).await,
+        ["shopper1@example.com", "shopper3@example.com"]
+    );
+    let product = shop.product(&sku()).await.unwrap().unwrap();
+    assert_eq!(product.inventory.stock, 3, "the failed one's unit is back");
+}
+
+#[tokio::test]
+async fn a_request_that_lost_a_race_runs_again_after_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two units: the one that lost its race comes back to find none left.
+    let shop = shop_with_stock(&dir, 2).await;
+    let lost = Arc::new(AtomicBool::new(false));
+    let first_run = Arc::clone(&lost);
+    let answers = shop
+        .write_together(vec![
+            placing(shopper(1), move || {
+                (!first_run.swap(true, Ordering::Relaxed))
+                    .then(|| StoreFailure::lost_race("a deadlock, say"))
+            }),
+            placing(shopper(2), || None),
+            placing(shopper(3), || None),
+        ])
+        .await;
+    assert!(lost.load(Ordering::Relaxed), "it ran twice");
+    assert!(answers[1].is_ok() && answers[2].is_ok(), "{answers:?}");
+    assert!(
+        matches!(&answers[0], Err(OperationError::Inventory(_))),
+        "run again after the others, it finds the last unit gone: {answers:?}"
+    );
+    assert_eq!(
+        emails(&shop).await,
+        ["shopper2@example.com", "shopper3@example.com"]
+    );
+}
