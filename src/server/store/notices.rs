@@ -20,12 +20,12 @@ pub trait NoticeRows {
 }
 
 pub(super) const MARKS: &str = "SELECT seq, told_ship_date, last_notice_on FROM reservations
-     WHERE sku = $1 AND status = 'reserved' AND from_stock + filled < quantity
+     WHERE sku = $1 AND status = 'reserved' AND quantity - from_stock - filled > 0
      ORDER BY seq";
 pub(super) const WRITE_MARK: &str =
     "UPDATE reservations SET told_ship_date = $1, last_notice_on = $2 WHERE seq = $3";
 pub(super) const SKUS_WAITING: &str = "SELECT DISTINCT sku FROM reservations
-     WHERE status = 'reserved' AND from_stock + filled < quantity ORDER BY sku";
+     WHERE status = 'reserved' AND quantity - from_stock - filled > 0 ORDER BY sku";
 pub(super) const KEEP_SECRET: &str =
     "INSERT INTO server_secrets (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
 pub(super) const SECRET: &str = "SELECT secret FROM server_secrets WHERE name = $1";

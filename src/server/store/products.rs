@@ -86,7 +86,7 @@ pub(super) const PRODUCT: &str =
 /// before that wait, and let the backorder limit be passed.
 pub(super) const QUEUE: &str =
     "SELECT seq, quantity - from_stock - filled AS outstanding FROM reservations
-     WHERE sku = $1 AND status = 'reserved' AND from_stock + filled < quantity
+     WHERE sku = $1 AND status = 'reserved' AND quantity - from_stock - filled > 0
      ORDER BY seq";
 /// Every product's row, with its SKU.
 pub(super) const ALL_PRODUCTS: &str =
@@ -97,7 +97,7 @@ pub(super) const ALL_PRODUCTS: &str =
 /// Every queue (as `QUEUE`), each product's in `seq` order.
 pub(super) const ALL_QUEUES: &str =
     "SELECT sku, seq, quantity - from_stock - filled AS outstanding FROM reservations
-     WHERE status = 'reserved' AND from_stock + filled < quantity
+     WHERE status = 'reserved' AND quantity - from_stock - filled > 0
      ORDER BY sku, seq";
 pub(super) const SET_REORDER_MARK: &str = "UPDATE products
      SET below_reorder_point = $1, reorder_point = $2, reorder_point_on = $3 WHERE sku = $4";

@@ -49,7 +49,7 @@ pub(super) const PLACEMENT_FOR_KEY: &str =
     "SELECT request, response FROM reservations WHERE idempotency_key = $1";
 pub(super) const WAITING_BY_EMAIL: &str =
     "SELECT email, quantity - from_stock - filled AS outstanding FROM reservations
-     WHERE sku = $1 AND status = 'reserved' AND from_stock + filled < quantity";
+     WHERE sku = $1 AND status = 'reserved' AND quantity - from_stock - filled > 0";
 pub(super) const INSERT: &str =
     "INSERT INTO reservations (id, sku, quantity, from_stock, filled, email, status,
                                created_at, idempotency_key, request, response,

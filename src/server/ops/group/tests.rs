@@ -8,7 +8,7 @@ use crate::api::Reservation;
 use crate::logic::{BackorderPolicy, Date};
 use crate::server::clock::TestClock;
 use crate::server::domain::{Email, NewReservation, ProductSettings, Quantity, Sku};
-use crate::server::store::{StoreFailure, Store, Work, as_work};
+use crate::server::store::{Store, StoreFailure, Work, as_work};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -87,7 +87,9 @@ async fn a_store_failure_undoes_only_its_own_request() {
     let answers = shop
         .write_together(vec![
             placing(shopper(1), || None),
-            placing(shopper(2), || Some(StoreFailure::fault(anyhow::anyhow!("disk")))),
+            placing(shopper(2), || {
+                Some(StoreFailure::fault(anyhow::anyhow!("disk")))
+            }),
             placing(shopper(3), || None),
         ])
         .await;

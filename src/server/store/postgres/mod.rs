@@ -79,6 +79,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit",
         include_str!("../migrations/postgres/0008_audit.sql"),
     ),
+    (
+        9,
+        "waiting_index",
+        include_str!("../migrations/postgres/0009_waiting_index.sql"),
+    ),
 ];
 
 #[derive(Debug)]

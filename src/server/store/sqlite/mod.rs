@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0008_subscription_optin.sql"),
     include_str!("../migrations/sqlite/0009_demand.sql"),
     include_str!("../migrations/sqlite/0010_audit.sql"),
+    include_str!("../migrations/sqlite/0011_waiting_index.sql"),
 ];
 
 /// The writer connection, and a few read-only ones.
