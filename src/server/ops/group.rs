@@ -68,6 +68,8 @@ impl Lanes {
 trait Grouped: Send + Sync {
     /// Runs it in the group's transaction; `true`: keep what it wrote.
     fn run<'t>(&'t self, tx: &'t mut dyn Tx) -> BoxFuture<'t, bool>;
+    /// The products its run left, as it read them back (none if refused).
+    fn products(&self) -> Vec<Product>;
     /// It lost a race and may run again.
     fn runs_again(&self) -> bool;
     /// Its group committed: what it leaves for the feed and the delivery worker.
@@ -105,6 +107,13 @@ where
             *locked(&self.outcome) = Some(outcome);
             keep
         })
+    }
+
+    fn products(&self) -> Vec<Product> {
+        match locked(&self.outcome).as_ref() {
+            Some(Ok(done)) => done.products.clone(),
+            _ => Vec::new(),
+        }
     }
 
     fn runs_again(&self) -> bool {
@@ -352,17 +361,24 @@ impl Shop {
                             false => Err(GroupFailure::LoneRefused),
                         };
                     }
-                    for request in requests.iter() {
+                    tx.begin_request().await?;
+                    for (at, request) in requests.iter().enumerate() {
                         // Each request notes its own changes; the webhook
-                        // endpoints read once serve the whole group.
-                        let endpoints = tx.notes().endpoints.take();
+                        // endpoints read once serve the whole group, and
+                        // the products the last kept request read back
+                        // answer the next one's first reads of them.
+                        let notes = std::mem::take(tx.notes());
                         *tx.notes() = TxNotes {
-                            endpoints,
+                            endpoints: notes.endpoints,
+                            primed: notes.primed,
                             ..TxNotes::default()
                         };
-                        tx.begin_request().await?;
                         let keep = request.run(tx).await;
-                        tx.end_request(keep).await?;
+                        if keep {
+                            // Nothing after its read-back wrote them.
+                            tx.notes().primed = request.products();
+                        }
+                        tx.end_request(keep, at + 1 < requests.len()).await?;
                     }
                     Ok(())
                 })

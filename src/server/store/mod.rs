@@ -155,6 +155,21 @@ pub struct TxNotes {
     /// What the admin write did, for its line in the audit log (written
     /// when the shop acts for an admin caller; none: the write changed nothing).
     pub audit: Option<crate::server::domain::Audited>,
+    /// Products exactly as this write transaction left them so far, read
+    /// back by the request of a group commit before (whose row locks the
+    /// transaction holds): the next read of each is answered from here,
+    /// once, instead of the database. Only reads that come before any
+    /// write to the product in a request may be answered so — the grouped
+    /// operations read (and lock) a product before they write it.
+    pub primed: Vec<Product>,
+}
+
+impl TxNotes {
+    /// The primed copy of `sku`, taken: a later read asks the database.
+    pub fn take_primed(&mut self, sku: &Sku) -> Option<Product> {
+        let at = self.primed.iter().position(|product| product.sku == *sku)?;
+        Some(self.primed.swap_remove(at))
+    }
 }
 
 /// Why the database failed; nothing the client did.
@@ -243,11 +258,12 @@ pub trait Tx:
     /// Tells the other servers these SKUs changed, when (and only if) this
     /// transaction commits. SQLite has no other servers.
     async fn announce(&mut self, skus: &[Sku]) -> Result<(), StoreFailure>;
-    /// Marks where one request of a group commit begins (a savepoint).
+    /// Marks where the first request of a group commit begins (a savepoint).
     async fn begin_request(&mut self) -> Result<(), StoreFailure>;
-    /// Keeps what the request since [`Tx::begin_request`] wrote, or undoes
-    /// it (its row locks go with it) while the transaction goes on.
-    async fn end_request(&mut self, keep: bool) -> Result<(), StoreFailure>;
+    /// Keeps what the request since the savepoint wrote, or undoes it (its
+    /// row locks go with it) while the transaction goes on; `next`: another
+    /// request begins at once (one round trip for both on PostgreSQL).
+    async fn end_request(&mut self, keep: bool, next: bool) -> Result<(), StoreFailure>;
     /// What the operation noted so far.
     fn notes(&mut self) -> &mut TxNotes;
 }

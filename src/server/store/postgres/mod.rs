@@ -258,6 +258,8 @@ impl Postgres {
             write,
             run: &self.run,
             notes: TxNotes::default(),
+            announced: Vec::new(),
+            announced_before_request: 0,
         };
         if !write {
             // One consistent snapshot for every statement of the read.
@@ -268,6 +270,7 @@ impl Postgres {
         }
         // An error drops `tx`, which rolls it back.
         let value = work(&mut tx).await?;
+        tx.send_announcements().await?;
         tx.tx.commit().await.map_err(failure)?;
         Ok(value)
     }
@@ -287,38 +290,62 @@ pub struct PgTx<'a> {
     write: bool,
     run: &'a str,
     notes: TxNotes,
+    /// The change notices this transaction gives (`"<run> <sku>"`), sent
+    /// together just before its commit: one round trip, not one per write.
+    announced: Vec<String>,
+    /// How many there were when the current request of a group began.
+    announced_before_request: usize,
+}
+
+impl PgTx<'_> {
+    async fn send_announcements(&mut self) -> Result<(), StoreFailure> {
+        if self.announced.is_empty() {
+            return Ok(());
+        }
+        sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
+            .bind(CHANGES_CHANNEL)
+            .bind(std::mem::take(&mut self.announced))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
 }
 
 #[async_trait::async_trait]
 impl Tx for PgTx<'_> {
     async fn announce(&mut self, skus: &[crate::server::domain::Sku]) -> Result<(), StoreFailure> {
         for sku in skus {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANGES_CHANNEL)
-                .bind(format!("{} {sku}", self.run))
-                .execute(&mut *self.tx)
-                .await?;
+            let notice = format!("{} {sku}", self.run);
+            if !self.announced.contains(&notice) {
+                self.announced.push(notice);
+            }
         }
         Ok(())
     }
 
     async fn begin_request(&mut self) -> Result<(), StoreFailure> {
+        self.announced_before_request = self.announced.len();
         sqlx::query("SAVEPOINT request")
             .execute(&mut *self.tx)
             .await?;
         Ok(())
     }
 
-    async fn end_request(&mut self, keep: bool) -> Result<(), StoreFailure> {
+    async fn end_request(&mut self, keep: bool, next: bool) -> Result<(), StoreFailure> {
         if !keep {
             // Undone, the savepoint gives back the row locks taken since.
-            sqlx::query("ROLLBACK TO SAVEPOINT request")
-                .execute(&mut *self.tx)
-                .await?;
+            self.announced.truncate(self.announced_before_request);
         }
-        sqlx::query("RELEASE SAVEPOINT request")
-            .execute(&mut *self.tx)
-            .await?;
+        self.announced_before_request = self.announced.len();
+        // Rolled back to, a savepoint stays: the next request starts there.
+        // Text without parameters goes as one simple query: one round trip.
+        let statements = match (keep, next) {
+            (true, true) => "RELEASE SAVEPOINT request; SAVEPOINT request",
+            (true, false) => "RELEASE SAVEPOINT request",
+            (false, true) => "ROLLBACK TO SAVEPOINT request",
+            (false, false) => "ROLLBACK TO SAVEPOINT request; RELEASE SAVEPOINT request",
+        };
+        sqlx::Executor::execute(&mut *self.tx, statements).await?;
         Ok(())
     }
 

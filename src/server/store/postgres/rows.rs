@@ -58,6 +58,11 @@ pub(super) async fn load_product(
 #[async_trait::async_trait]
 impl ProductRows for PgTx<'_> {
     async fn product(&mut self, sku: &Sku) -> Result<Option<Product>, StoreFailure> {
+        if self.write
+            && let Some(product) = self.notes.take_primed(sku)
+        {
+            return Ok(Some(product));
+        }
         load_product(&mut self.tx, sku, self.write).await
     }
 

@@ -298,11 +298,13 @@ impl Tx for SqliteTx<'_> {
         Ok(self.connection.execute_batch("SAVEPOINT request")?)
     }
 
-    async fn end_request(&mut self, keep: bool) -> Result<(), StoreFailure> {
-        Ok(self.connection.execute_batch(if keep {
-            "RELEASE request"
-        } else {
-            "ROLLBACK TO request; RELEASE request"
+    async fn end_request(&mut self, keep: bool, next: bool) -> Result<(), StoreFailure> {
+        // Rolled back to, a savepoint stays: the next request starts there.
+        Ok(self.connection.execute_batch(match (keep, next) {
+            (true, true) => "RELEASE request; SAVEPOINT request",
+            (true, false) => "RELEASE request",
+            (false, true) => "ROLLBACK TO request",
+            (false, false) => "ROLLBACK TO request; RELEASE request",
         })?)
     }
 

@@ -21,6 +21,9 @@ use rusqlite::{OptionalExtension, params};
 #[async_trait::async_trait]
 impl ProductRows for SqliteTx<'_> {
     async fn product(&mut self, sku: &Sku) -> Result<Option<Product>, StoreFailure> {
+        if let Some(product) = self.notes.take_primed(sku) {
+            return Ok(Some(product));
+        }
         let Some(mut product) = self.first(products::PRODUCT, [sku.as_str()], |row| {
             columns::product(sku, row)
         })?
