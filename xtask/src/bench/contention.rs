@@ -58,8 +58,9 @@ struct Tally {
     latencies: Vec<f64>,
     created: u64,
     refused: u64,
-    /// Any other answer by status; 0: the connection failed (then reopened).
-    other: BTreeMap<u16, u64>,
+    /// Any other answer, by status and error code; "no answer" when the
+    /// connection failed (then it is opened again).
+    other: BTreeMap<String, u64>,
 }
 
 fn auth() -> String {
@@ -123,26 +124,24 @@ pub(crate) fn contention(bases: &[String], rush: &Rush) -> Result<Value> {
                 // Bounded: at most this many attempts per client.
                 for _ in 0..allowed {
                     let sent = Instant::now();
-                    let status = match connection.send(
-                        "POST",
-                        "/api/v1/products/HOT/reservations",
-                        "",
-                        &body,
-                    ) {
-                        Ok((status, _)) => status,
-                        Err(_) => {
-                            connection = Connection::open(&base)?;
-                            0
-                        }
-                    };
+                    let answer =
+                        connection.send("POST", "/api/v1/products/HOT/reservations", "", &body);
                     tally.latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
-                    match status {
-                        201 => tally.created += 1,
-                        409 => {
+                    match answer {
+                        Ok((201, _)) => tally.created += 1,
+                        Ok((409, _)) => {
                             tally.refused += 1;
                             break;
                         }
-                        other => *tally.other.entry(other).or_default() += 1,
+                        Ok((status, answer)) => {
+                            let code: Value = serde_json::from_str(&answer).unwrap_or(Value::Null);
+                            let code = code["error"]["code"].as_str().unwrap_or("").to_owned();
+                            *tally.other.entry(format!("{status} {code}")).or_default() += 1;
+                        }
+                        Err(_) => {
+                            *tally.other.entry("no answer".into()).or_default() += 1;
+                            connection = Connection::open(&base)?;
+                        }
                     }
                 }
                 Ok(tally)
@@ -190,7 +189,7 @@ pub(crate) fn contention(bases: &[String], rush: &Rush) -> Result<Value> {
         "created": all.created,
         "refused": all.refused,
         "other_statuses": other,
-        "other_status_codes": all.other.iter().map(|(status, count)| (status.to_string(), json!(count))).collect::<serde_json::Map<_, _>>(),
+        "other_status_codes": all.other.iter().map(|(answer, count)| (answer.clone(), json!(count))).collect::<serde_json::Map<_, _>>(),
         "max_quantity_after": availability["max_quantity"],
         "zero_oversell": all.created == allowed && other == 0 && availability["max_quantity"] == 0,
         "seconds": round3(elapsed),
