@@ -146,8 +146,10 @@ pub struct ServeArgs {
     /// proxies keep it open.
     #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub stream_heartbeat: u64,
-    /// Reservations one client address may place or cancel per minute (and at once).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    /// Reservations one client address may place or cancel per minute (and at
+    /// once). 0 turns the limit off: for load tests, and behind a front end
+    /// that limits clients itself.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub reservations_per_minute: u32,
     /// Wrong admin tokens one client address may send per minute (a quarter
     /// of them at once); beyond that its admin requests, even with a right
@@ -297,6 +299,22 @@ mod tests {
         assert!(
             Cli::try_parse_from(["stock-widget", "serve", "--failed-logins-per-minute", "0"])
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn reservations_are_limited_to_10_a_minute_unless_told_and_0_is_no_limit() {
+        assert_eq!(serve(&[]).write_limit.per_minute, 10);
+        let config = serve(&["--reservations-per-minute", "0"]);
+        assert_eq!(config.write_limit.per_minute, 0);
+        assert!(
+            Cli::try_parse_from([
+                "stock-widget",
+                "serve",
+                "--reservations-per-minute",
+                "1000001"
+            ])
+            .is_err()
         );
     }
 

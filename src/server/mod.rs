@@ -202,7 +202,9 @@ pub fn cors_layer(allow_origins: &[String], own_port: Option<u16>) -> anyhow::Re
 /// The whole HTTP surface: API, health check, widget files and demo pages.
 pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
     let writes = rate_limit::config(&config.write_limit);
-    rate_limit::spawn_cleanup(&writes);
+    if let Some(writes) = &writes {
+        rate_limit::spawn_cleanup(writes);
+    }
     rate_limit::spawn_failed_logins_cleanup(&state.failed_logins);
     // A request that takes too long is answered `408` with the usual error body.
     let timeout = tower::ServiceBuilder::new()
@@ -213,9 +215,9 @@ pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
             config.limits.request_timeout,
         ));
     Router::new()
-        .nest("/api/v1", routes::api_router(&state, cors, &writes))
+        .nest("/api/v1", routes::api_router(&state, cors, writes.as_ref()))
         .merge(routes::health_router())
-        .merge(routes::pages_router(&writes))
+        .merge(routes::pages_router(writes.as_ref()))
         .nest_service("/widget", static_files::widget_files(&config.widget_dir))
         .fallback_service(static_files::www_files(&config.www_dir))
         .layer(timeout)

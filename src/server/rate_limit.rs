@@ -19,14 +19,17 @@ use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
-use tower_governor::GovernorError;
+use tower::layer::util::Identity;
+use tower::util::{Either, option_layer};
 use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
 use tower_governor::key_extractor::KeyExtractor;
+use tower_governor::{GovernorError, GovernorLayer};
 
 /// How many writes one client address may make.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WriteLimit {
     /// Writes per minute, on average; also how many may come at once.
+    /// 0: no limit at all (load tests, or a front end that limits itself).
     pub per_minute: u32,
     /// Read the client's address from this header (set by a trusted proxy)
     /// instead of the connection's peer.
@@ -84,10 +87,22 @@ impl ClientIp {
 
 pub type WriteLimitConfig = Arc<GovernorConfig<ClientIp, NoOpMiddleware>>;
 
+/// The layer that limits a write route per client address: `429` with
+/// `Retry-After` beyond the limit; the identity when there is no limit
+/// (`--reservations-per-minute 0`), so the route is not wrapped at all.
+pub fn layer(
+    config: Option<&WriteLimitConfig>,
+) -> Either<GovernorLayer<ClientIp, NoOpMiddleware, Body>, Identity> {
+    option_layer(
+        config.map(|config| GovernorLayer::new(Arc::clone(config)).error_handler(error_response)),
+    )
+}
+
 /// The limiter's configuration: a bucket of `per_minute` writes per address,
-/// refilled one at a time over the minute.
-pub fn config(limit: &WriteLimit) -> WriteLimitConfig {
-    let per_minute = limit.per_minute.max(1);
+/// refilled one at a time over the minute; none when `per_minute` is 0 (no
+/// limit: the writes are then not wrapped in a limiter at all).
+pub fn config(limit: &WriteLimit) -> Option<WriteLimitConfig> {
+    let per_minute = NonZeroU32::new(limit.per_minute)?.get();
     let config = GovernorConfigBuilder::default()
         .period(Duration::from_secs(60) / per_minute)
         .burst_size(per_minute)
@@ -96,7 +111,7 @@ pub fn config(limit: &WriteLimit) -> WriteLimitConfig {
         })
         .finish()
         .expect("a positive period and burst");
-    Arc::new(config)
+    Some(Arc::new(config))
 }
 
 /// Forgets addresses that have not written for a while, so the limiter's

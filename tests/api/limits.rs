@@ -110,6 +110,14 @@ async fn connections_beyond_the_cap_are_closed_at_once_and_served_again_when_one
     }
 }
 
+/// A client whose requests come from `address` (any of 127.0.0.0/8 works on loopback).
+fn client_from(address: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(address.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_burst_of_reservations_from_one_address_is_limited_and_others_are_still_served() {
     let server = TestServer::start_with(Options {
@@ -127,13 +135,7 @@ async fn a_burst_of_reservations_from_one_address_is_limited_and_others_are_stil
         )
         .await;
     let url = server.url("/api/v1/products/KETTLE/reservations");
-    let from = |address: &str| {
-        reqwest::Client::builder()
-            .local_address(address.parse::<std::net::IpAddr>().unwrap())
-            .build()
-            .unwrap()
-    };
-    let bot = from("127.0.0.1");
+    let bot = client_from("127.0.0.1");
     let mut statuses = Vec::new();
     let mut retry_after = None;
     let mut code = None;
@@ -179,14 +181,14 @@ async fn a_burst_of_reservations_from_one_address_is_limited_and_others_are_stil
         429
     );
     assert_eq!(
-        subscribe(&from("127.0.0.3"), "fan@example.com")
+        subscribe(&client_from("127.0.0.3"), "fan@example.com")
             .await
             .unwrap()
             .status(),
         201
     );
     // A shopper on another address is served as if nothing happened; reads are never limited.
-    let shopper = from("127.0.0.2");
+    let shopper = client_from("127.0.0.2");
     let response = shopper
         .post(&url)
         .json(&serde_json::json!({"quantity": 1, "email": "jane@example.com"}))
@@ -200,6 +202,49 @@ async fn a_burst_of_reservations_from_one_address_is_limited_and_others_are_stil
         .await
         .unwrap();
     assert_eq!(read.status(), 200);
+}
+
+#[tokio::test]
+async fn with_0_reservations_a_minute_one_address_is_not_limited() {
+    let server = TestServer::start_with(Options {
+        write_limit: WriteLimit {
+            per_minute: 0, // `--reservations-per-minute 0`
+            client_ip_header: None,
+        },
+        ..Options::default()
+    })
+    .await;
+    server
+        .put_product(
+            "KETTLE",
+            ProductSettings {
+                backorders: stock_widget::logic::BackorderPolicy::Allow,
+                ..product("Kettle", 0)
+            },
+        )
+        .await;
+    let client = client_from("127.0.0.1");
+    let mut placed = Vec::new();
+    for index in 0..30 {
+        let response = client
+            .post(server.url("/api/v1/products/KETTLE/reservations"))
+            .json(&serde_json::json!({"quantity": 1, "email": format!("load{index}@example.com")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "reservation {index}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        placed.push(body["id"].as_str().expect("an id").to_owned());
+    }
+    // Cancelling, limited like placing when there is a limit, is not either.
+    for id in &placed {
+        let response = client
+            .delete(server.url(&format!("/api/v1/reservations/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "cancelling {id}");
+    }
 }
 
 /// The server's resident memory, from /proc.

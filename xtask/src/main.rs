@@ -9,7 +9,8 @@
 //! - `bench`         size, time to status, API throughput, contention, memory,
 //!   SQLite vs PostgreSQL (`--stores`: only that), `--webhooks`: the outbox's cost,
 //!   `--widget`: only size, time to status and click → form, `--insight`: only
-//!   the insight list for 10 000 products
+//!   the insight list for 10 000 products, `--contention`: only the hot drop
+//!   (256 clients on one SKU, three setups) against the machine's flush rate
 //! - `setup`         only the installs (`--browser` adds Chromium + ChromeDriver,
 //!   `--postgres` PostgreSQL's server binaries)
 
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Some("bench") if args.iter().any(|arg| arg == "--webhooks") => webhook_bench::run(),
         Some("bench") if args.iter().any(|arg| arg == "--widget") => bench::widget_only(),
         Some("bench") if args.iter().any(|arg| arg == "--insight") => bench::insight_only(),
+        Some("bench") if args.iter().any(|arg| arg == "--contention") => bench::contention_only(),
         Some("bench") => bench::run(args.iter().any(|arg| arg == "--stores")),
         Some("build-widget") => build_widget(args.iter().any(|arg| arg == "--why")),
         Some("setup") => {
@@ -61,7 +63,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev [serve options…] | test | bench [--stores | --webhooks | --widget | --insight] | build-widget [--why] | setup [--browser] [--postgres]>"
+                "usage: cargo xtask <dev [serve options…] | test | bench [--stores | --webhooks | --widget | --insight | --contention] | build-widget [--why] | setup [--browser] [--postgres]>"
             );
             return ExitCode::from(2);
         }

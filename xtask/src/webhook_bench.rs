@@ -4,7 +4,7 @@
 //! receiver answering 204 to every event), alternated twice, on SQLite and
 //! on PostgreSQL; each run on a fresh database.
 
-use crate::bench::{self, Connection, HOT_LIMIT, HOT_STOCK, OUT_DIR, Server, TOKEN};
+use crate::bench::{self, Connection, HOT_LIMIT, HOT_STOCK, OUT_DIR, Rush, Server, TOKEN};
 use crate::{Result, postgres, setup};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -90,7 +90,7 @@ fn rush(database: &str, receiver: Option<&Receiver>) -> Result<Value> {
         }
     }
     let before = receiver.map_or(0, Receiver::count);
-    let mut result = bench::contention(std::slice::from_ref(&server.base))?;
+    let mut result = bench::contention(std::slice::from_ref(&server.base), &Rush::STANDARD)?;
     if let Some(receiver) = receiver {
         // From the rush's end until the last event arrived.
         let rush_over = Instant::now();

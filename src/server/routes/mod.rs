@@ -23,15 +23,13 @@ mod webhooks;
 use super::AppState;
 use super::auth::require_admin;
 use super::error::ApiError;
-use super::rate_limit::{self, WriteLimitConfig};
+use super::rate_limit::{WriteLimitConfig, layer as limit_writes};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::routing::{delete, get, post, put};
-use std::sync::Arc;
-use tower_governor::GovernorLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -45,11 +43,10 @@ pub const MAX_BULK_BODY_BYTES: usize = 4 * 1024 * 1024;
 pub fn api_router(
     state: &AppState,
     cors: CorsLayer,
-    writes: &WriteLimitConfig,
+    writes: Option<&WriteLimitConfig>,
 ) -> Router<AppState> {
     // Placing and cancelling are limited per client address; reads are not.
-    let limited =
-        || GovernorLayer::new(Arc::clone(writes)).error_handler(rate_limit::error_response);
+    let limited = || limit_writes(writes);
     let public = Router::new()
         .route(
             "/products/{sku}/availability",
@@ -135,8 +132,8 @@ pub fn api_router(
 /// The pages shoppers open from their e-mails (HTML, outside `/api/v1`):
 /// the one-click cancel, a subscription's confirmation and its unsubscribe,
 /// their `POST`s limited per address like the API's writes.
-pub fn pages_router(writes: &WriteLimitConfig) -> Router<AppState> {
-    let limited = GovernorLayer::new(Arc::clone(writes)).error_handler(rate_limit::error_response);
+pub fn pages_router(writes: Option<&WriteLimitConfig>) -> Router<AppState> {
+    let limited = limit_writes(writes);
     Router::new()
         .route(
             "/reservations/{id}/cancel",

@@ -1,119 +1,386 @@
-//! The hot-SKU rush: many clients reserving one product at once.
+//! The hot-SKU rush: many clients reserving one product at once; and
+//! `cargo xtask bench --contention`, the hot drop against the machine's flush
+//! rate on the three setups of `stores`.
 
+use super::flush::{self, flush_rate};
 use super::http::Connection;
-use super::{CLIENTS, HOT_LIMIT, HOT_STOCK, TOKEN};
-use crate::Result;
+use super::server::{Server, build_server, write_bench_www};
+use super::{CLIENTS, HOT_LIMIT, HOT_STOCK, OUT_DIR, TOKEN, percentile, round3, stores};
+use crate::{Result, postgres, setup};
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
-/// `CLIENTS` clients reserve one unit at a time of one hot SKU until they
-/// are refused, spread round robin over the servers at `bases`.
-pub(crate) fn contention(bases: &[String]) -> Result<Value> {
-    let base = bases[0].as_str();
-    let settings = json!({"name": "Hot item", "stock": HOT_STOCK, "backorders": "allow", "backorder_limit": HOT_LIMIT}).to_string();
-    let auth = format!("Authorization: Bearer {TOKEN}\r\n");
-    let (status, body) =
-        Connection::open(base)?.send("PUT", "/api/v1/admin/products/HOT", &auth, &settings)?;
-    if status != 200 {
-        return Err(format!("cannot set up the hot product: {status} {body}"));
+/// One rush on the hot SKU `HOT`: `clients` clients reserve one unit at a
+/// time until refused, for `stock + backorder_limit` units in all.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Rush {
+    pub(crate) clients: usize,
+    pub(crate) stock: u32,
+    pub(crate) backorder_limit: u32,
+    /// One shopper reads the SKU's availability meanwhile (its latencies reported).
+    pub(crate) reads: bool,
+}
+
+impl Rush {
+    /// The rush of `bench`, `--stores` and `--webhooks`: 32 clients, 400 + 200 units.
+    pub(crate) const STANDARD: Rush = Rush {
+        clients: CLIENTS,
+        stock: HOT_STOCK,
+        backorder_limit: HOT_LIMIT,
+        reads: true,
+    };
+
+    fn allowed(&self) -> u64 {
+        u64::from(self.stock) + u64::from(self.backorder_limit)
     }
-    let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));
-    let counts = Arc::new(Mutex::new((0u64, 0u64, 0u64))); // created, refused, other
+}
+
+/// `--contention`: a hot drop. 8 000 units: a few seconds at a few thousand
+/// reservations/s, so the rate is measurable, and still bounded (tens of
+/// seconds) at today's few hundred per second. No reads: only the writes.
+const DROP: Rush = Rush {
+    clients: 256,
+    stock: 6_000,
+    backorder_limit: 2_000,
+    reads: false,
+};
+/// `--contention`: reservations one client makes one after the other on a quiet server.
+const QUIET_RESERVATIONS: usize = 300;
+/// `--contention`: how long each flush-rate loop runs.
+const FLUSH_SECONDS: f64 = 2.0;
+
+/// What one client of the rush saw.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<f64>,
+    created: u64,
+    refused: u64,
+    /// Any other answer, by status and error code; "no answer" when the
+    /// connection failed (then it is opened again).
+    other: BTreeMap<String, u64>,
+}
+
+fn auth() -> String {
+    format!("Authorization: Bearer {TOKEN}\r\n")
+}
+
+/// Creates or replaces `sku` with `settings` through `base`'s admin API.
+fn put_product(base: &str, sku: &str, settings: &Value) -> Result {
+    let path = format!("/api/v1/admin/products/{sku}");
+    let (status, body) =
+        Connection::open(base)?.send("PUT", &path, &auth(), &settings.to_string())?;
+    if status != 200 && status != 201 {
+        return Err(format!("cannot set up {sku}: {status} {body}"));
+    }
+    Ok(())
+}
+
+/// Milliseconds, rounded to `places` decimals.
+fn ms(value: f64, places: i32) -> f64 {
+    let scale = 10f64.powi(places);
+    (value * scale).round() / scale
+}
+
+/// `rush.clients` clients reserve one unit at a time of the hot SKU until
+/// they are refused, spread round robin over the servers at `bases`; the
+/// clock starts once every client is connected.
+pub(crate) fn contention(bases: &[String], rush: &Rush) -> Result<Value> {
+    let base = bases[0].as_str();
+    put_product(
+        base,
+        "HOT",
+        &json!({"name": "Hot item", "stock": rush.stock, "backorders": "allow", "backorder_limit": rush.backorder_limit}),
+    )?;
     // A shopper browsing during the rush: availability reads while the writes commit.
-    let rush_over = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let reader = {
+    let rush_over = Arc::new(AtomicBool::new(false));
+    let reader = rush.reads.then(|| {
         let (base, rush_over) = (base.to_string(), Arc::clone(&rush_over));
         std::thread::spawn(move || -> Result<Vec<f64>> {
             let mut connection = Connection::open(&base)?;
             let mut read_latencies = Vec::new();
-            while !rush_over.load(std::sync::atomic::Ordering::Relaxed)
-                && read_latencies.len() < 100_000
-            {
+            while !rush_over.load(Ordering::Relaxed) && read_latencies.len() < 100_000 {
                 let sent = Instant::now();
                 connection.send("GET", "/api/v1/products/HOT/availability", "", "")?;
                 read_latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
             }
             Ok(read_latencies)
         })
-    };
-    let started = Instant::now();
-    let workers: Vec<_> = (0..CLIENTS)
+    });
+    let allowed = rush.allowed();
+    let start = Arc::new(Barrier::new(rush.clients + 1));
+    let workers: Vec<_> = (0..rush.clients)
         .map(|client| {
-            let (base, latencies, counts) = (
-                bases[client % bases.len()].clone(),
-                Arc::clone(&latencies),
-                Arc::clone(&counts),
-            );
-            std::thread::spawn(move || -> Result {
-                let mut connection = Connection::open(&base)?;
+            let (base, start) = (bases[client % bases.len()].clone(), Arc::clone(&start));
+            std::thread::spawn(move || -> Result<Tally> {
+                let connection = Connection::open(&base);
+                // Every client waits here, connected or not, so the rush cannot hang.
+                start.wait();
+                let mut connection = connection?;
                 let body = format!(r#"{{"quantity":1,"email":"client{client}@example.com"}}"#);
+                let mut tally = Tally::default();
                 // Bounded: at most this many attempts per client.
-                for _ in 0..(HOT_STOCK + HOT_LIMIT) {
+                for _ in 0..allowed {
                     let sent = Instant::now();
-                    let (status, _) =
-                        connection.send("POST", "/api/v1/products/HOT/reservations", "", &body)?;
-                    latencies
-                        .lock()
-                        .unwrap()
-                        .push(sent.elapsed().as_secs_f64() * 1000.0);
-                    let mut counts = counts.lock().unwrap();
-                    match status {
-                        201 => counts.0 += 1,
-                        409 => {
-                            counts.1 += 1;
-                            return Ok(());
+                    let answer =
+                        connection.send("POST", "/api/v1/products/HOT/reservations", "", &body);
+                    tally.latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                    match answer {
+                        Ok((201, _)) => tally.created += 1,
+                        Ok((409, _)) => {
+                            tally.refused += 1;
+                            break;
                         }
-                        _ => counts.2 += 1,
+                        Ok((status, answer)) => {
+                            let code: Value = serde_json::from_str(&answer).unwrap_or(Value::Null);
+                            let code = code["error"]["code"].as_str().unwrap_or("").to_owned();
+                            *tally.other.entry(format!("{status} {code}")).or_default() += 1;
+                        }
+                        Err(_) => {
+                            *tally.other.entry("no answer".into()).or_default() += 1;
+                            connection = Connection::open(&base)?;
+                        }
                     }
                 }
-                Ok(())
+                Ok(tally)
             })
         })
         .collect();
+    start.wait();
+    let started = Instant::now();
+    let mut all = Tally::default();
+    let mut failure = None;
     for worker in workers {
-        worker.join().map_err(|_| "a client panicked")??;
+        match worker.join().map_err(|_| "a client panicked".to_string()) {
+            Ok(Ok(tally)) => {
+                all.latencies.extend(tally.latencies);
+                all.created += tally.created;
+                all.refused += tally.refused;
+                for (status, count) in tally.other {
+                    *all.other.entry(status).or_default() += count;
+                }
+            }
+            Ok(Err(error)) | Err(error) => failure = Some(error),
+        }
     }
     let elapsed = started.elapsed().as_secs_f64();
-    rush_over.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut reads = reader.join().map_err(|_| "the reader panicked")??;
-    reads.sort_by(|a, b| a.total_cmp(b));
-    let read_percentile = |p: f64| {
-        reads
-            .get(((reads.len() as f64 - 1.0) * p).round() as usize)
-            .copied()
-            .unwrap_or(0.0)
+    rush_over.store(true, Ordering::Relaxed);
+    let reads = match reader {
+        Some(reader) => Some(reader.join().map_err(|_| "the reader panicked")??),
+        None => None,
     };
-    let (created, refused, other) = *counts.lock().unwrap();
-    let mut latencies = latencies.lock().unwrap().clone();
-    latencies.sort_by(|a, b| a.total_cmp(b));
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
-            .copied()
-            .unwrap_or(0.0)
-    };
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    all.latencies.sort_by(|a, b| a.total_cmp(b));
     // Asked of the last server: every server must agree nothing is left.
     let last = bases[bases.len() - 1].as_str();
     let (_, availability) =
         Connection::open(last)?.send("GET", "/api/v1/products/HOT/availability", "", "")?;
     let availability: Value = serde_json::from_str(&availability).unwrap_or(Value::Null);
-    let allowed = (HOT_STOCK + HOT_LIMIT) as u64;
-    Ok(json!({
-        "clients": CLIENTS,
+    let other: u64 = all.other.values().sum();
+    let mut result = json!({
+        "clients": rush.clients,
+        "stock": rush.stock,
+        "backorder_limit": rush.backorder_limit,
         "allowed": allowed,
-        "created": created,
-        "refused": refused,
+        "created": all.created,
+        "refused": all.refused,
         "other_statuses": other,
-        "zero_oversell": created == allowed && other == 0 && availability["max_quantity"] == 0,
-        "seconds": (elapsed * 1000.0).round() / 1000.0,
-        "reservations_per_sec": ((created as f64 / elapsed) * 10.0).round() / 10.0,
-        "p50_ms": (percentile(0.50) * 100.0).round() / 100.0,
-        "p99_ms": (percentile(0.99) * 100.0).round() / 100.0,
-        "reads_during_rush": {
+        "other_status_codes": all.other.iter().map(|(answer, count)| (answer.clone(), json!(count))).collect::<serde_json::Map<_, _>>(),
+        "max_quantity_after": availability["max_quantity"],
+        "zero_oversell": all.created == allowed && other == 0 && availability["max_quantity"] == 0,
+        "seconds": round3(elapsed),
+        "reservations_per_sec": ((all.created as f64 / elapsed) * 10.0).round() / 10.0,
+        "p50_ms": ms(percentile(&all.latencies, 0.50), 2),
+        "p99_ms": ms(percentile(&all.latencies, 0.99), 2),
+    });
+    if let Some(mut reads) = reads {
+        reads.sort_by(|a, b| a.total_cmp(b));
+        result["reads_during_rush"] = json!({
             "count": reads.len(),
-            "p50_ms": (read_percentile(0.50) * 100.0).round() / 100.0,
-            "p99_ms": (read_percentile(0.99) * 100.0).round() / 100.0,
-        },
+            "p50_ms": ms(percentile(&reads, 0.50), 2),
+            "p99_ms": ms(percentile(&reads, 0.99), 2),
+        });
+    }
+    Ok(result)
+}
+
+/// The hot SKU's backorder queue as the admin API lists it
+/// (`GET /api/v1/admin/products/HOT/reservations`): units and reservations.
+fn backorder_queue(base: &str) -> Result<Value> {
+    let (status, body) = Connection::open(base)?.send(
+        "GET",
+        "/api/v1/admin/products/HOT/reservations",
+        &auth(),
+        "",
+    )?;
+    if status != 200 {
+        return Err(format!("cannot list the hot SKU's queue: {status} {body}"));
+    }
+    let queue: Value =
+        serde_json::from_str(&body).map_err(|e| format!("the queue's answer: {e}"))?;
+    Ok(json!({
+        "queued_units": queue["queued"],
+        "reservations": queue["reservations"].as_array().map_or(0, Vec::len),
     }))
+}
+
+/// One client, `count` reservations one after the other (each waits for
+/// the previous answer) of a fresh product with that much stock.
+fn quiet(base: &str, count: usize) -> Result<Value> {
+    put_product(
+        base,
+        "QUIET",
+        &json!({"name": "Quiet item", "stock": count, "backorders": "deny"}),
+    )?;
+    let mut connection = Connection::open(base)?;
+    let mut latencies = Vec::with_capacity(count);
+    let mut created = 0;
+    for index in 0..count {
+        let body = format!(r#"{{"quantity":1,"email":"quiet{index}@example.com"}}"#);
+        let sent = Instant::now();
+        let (status, _) =
+            connection.send("POST", "/api/v1/products/QUIET/reservations", "", &body)?;
+        latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+        created += u64::from(status == 201);
+    }
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    Ok(json!({
+        "reservations": count,
+        "created": created,
+        "p50_ms": ms(percentile(&latencies, 0.50), 3),
+        "p99_ms": ms(percentile(&latencies, 0.99), 3),
+    }))
+}
+
+/// The drop, the queue check and the quiet reservations on one setup.
+fn drop_on(bases: &[String]) -> Result<Value> {
+    let rush = contention(bases, &DROP)?;
+    let queue = backorder_queue(&bases[0])?;
+    let limit = u64::from(DROP.backorder_limit);
+    let queue_agrees = queue["queued_units"] == limit && queue["reservations"] == limit;
+    let quiet = quiet(&bases[0], QUIET_RESERVATIONS)?;
+    Ok(json!({
+        "servers": bases.len(),
+        "zero_oversold": rush["zero_oversell"] == true && queue_agrees,
+        "hot_sku_rush": rush,
+        "backorder_queue_after": queue,
+        "queue_agrees": queue_agrees,
+        "quiet": quiet,
+    }))
+}
+
+/// `cargo xtask bench --contention`: the flush rate, then the drop on
+/// SQLite, PostgreSQL behind one server and behind three, then the flush
+/// rate again.
+pub(super) fn hot_drops() -> Result<Value> {
+    setup::ensure_postgres()?;
+    std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
+    build_server()?;
+    write_bench_www()?;
+    eprintln!("xtask bench: contention, the flush rate before");
+    let before = flush_rate(OUT_DIR, FLUSH_SECONDS)?;
+    // fsync on: the reservations are as durable as SQLite's.
+    let cluster = postgres::Cluster::start(true);
+    let mut setups = serde_json::Map::new();
+    for (name, databases, durability) in
+        stores::setups(&cluster, &format!("{OUT_DIR}/contention.db"))
+    {
+        eprintln!("xtask bench: contention, {name}");
+        let mut servers = Vec::new();
+        for database in &databases {
+            match Server::start(database) {
+                Ok(server) => servers.push(server),
+                Err(error) => {
+                    servers.iter_mut().for_each(Server::stop);
+                    return Err(error);
+                }
+            }
+        }
+        let bases: Vec<String> = servers.iter().map(|server| server.base.clone()).collect();
+        let outcome = drop_on(&bases);
+        servers.iter_mut().for_each(Server::stop);
+        let mut outcome = outcome?;
+        outcome["durability"] = json!(durability);
+        setups.insert(name.into(), outcome);
+    }
+    drop(cluster);
+    eprintln!("xtask bench: contention, the flush rate after");
+    let after = flush_rate(OUT_DIR, FLUSH_SECONDS)?;
+    let rate = |run: &Value| run["flushes_per_sec"].as_f64().unwrap_or(0.0);
+    let mean = (rate(&before) + rate(&after)) / 2.0;
+    for setup in setups.values_mut() {
+        let reservations = setup["hot_sku_rush"]["reservations_per_sec"]
+            .as_f64()
+            .unwrap_or(0.0);
+        setup["reservations_per_flush"] = json!(if mean > 0.0 {
+            round3(reservations / mean)
+        } else {
+            0.0
+        });
+    }
+    Ok(json!({
+        "machine": super::machine(),
+        "flush_rate": {
+            "method": flush::METHOD,
+            "directory": OUT_DIR,
+            "same_filesystem_as_postgres": flush::same_filesystem_as_temp(OUT_DIR),
+            "before": before,
+            "after": after,
+            "mean_flushes_per_sec": ms(mean, 1),
+        },
+        "load": format!(
+            "one hot SKU (stock {}, backorder limit {}), {} clients each on its own keep-alive connection reserving 1 unit at a time until refused, round robin over the servers; then one client, {QUIET_RESERVATIONS} reservations one after the other on a fresh product; servers, PostgreSQL and clients share the machine's cores",
+            DROP.stock, DROP.backorder_limit, DROP.clients
+        ),
+        "setups": setups,
+    }))
+}
+
+/// The Markdown table of `hot_drops`.
+pub(super) fn hot_drops_summary(results: &Value) -> String {
+    let flush = &results["flush_rate"];
+    let mut out = String::from(
+        "\n## Hot drops: 256 clients on one SKU, against the flush rate\n\n| store | servers | clients | reservations/s | flush rate/s | reservations per flush | p50 ms | p99 ms | zero oversold | quiet p50 ms | quiet p99 ms |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n",
+    );
+    let mut statuses = String::new();
+    for name in ["sqlite", "postgres_1_server", "postgres_3_servers"] {
+        let row = &results["setups"][name];
+        let rush = &row["hot_sku_rush"];
+        out.push_str(&format!(
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            row["servers"],
+            rush["clients"],
+            rush["reservations_per_sec"],
+            flush["mean_flushes_per_sec"],
+            row["reservations_per_flush"],
+            rush["p50_ms"],
+            rush["p99_ms"],
+            row["zero_oversold"],
+            row["quiet"]["p50_ms"],
+            row["quiet"]["p99_ms"],
+        ));
+        statuses.push_str(&format!(
+            "- {name}: {} × 201, {} × 409, {} other {} in {} s; queue after: {} units in {} reservations; max_quantity after: {}\n",
+            rush["created"],
+            rush["refused"],
+            rush["other_statuses"],
+            rush["other_status_codes"],
+            rush["seconds"],
+            row["backorder_queue_after"]["queued_units"],
+            row["backorder_queue_after"]["reservations"],
+            rush["max_quantity_after"],
+        ));
+    }
+    out.push_str(&format!(
+        "\nFlush rate ({}): before {}/s, after {}/s, mean **{}/s**.\n\n{statuses}",
+        flush::METHOD,
+        flush["before"]["flushes_per_sec"],
+        flush["after"]["flushes_per_sec"],
+        flush["mean_flushes_per_sec"],
+    ));
+    out
 }

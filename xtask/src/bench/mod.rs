@@ -5,16 +5,21 @@
 //! `cargo xtask bench --stores` runs only the stores' comparison,
 //! `cargo xtask bench --widget` only the widget's size, time to status and
 //! click → form (`target/bench/widget.json`), `cargo xtask bench --insight`
-//! only the insight list for 10 000 products (`target/bench/insight.json`).
+//! only the insight list for 10 000 products (`target/bench/insight.json`),
+//! `cargo xtask bench --contention` only the hot drop (256 clients on one
+//! SKU) on the three setups against the machine's flush rate
+//! (`target/bench/contention.json`).
 //!
 //! `server` starts the release server, `http` is a minimal client, `browser`
 //! measures in Chromium (time to status, bytes on the wire, Lighthouse),
-//! `wrk` the read throughput, `contention` the hot-SKU rush, `fanout` live
-//! updates; `stores` compares the stores, `summary` writes the report.
+//! `wrk` the read throughput, `contention` the hot-SKU rush and the hot drop,
+//! `flush` the machine's flush rate, `fanout` live updates; `stores` compares
+//! the stores, `summary` writes the report.
 
 mod browser;
 mod contention;
 mod fanout;
+mod flush;
 mod http;
 mod insight;
 mod server;
@@ -22,7 +27,7 @@ mod stores;
 mod summary;
 mod wrk;
 
-pub(crate) use contention::contention;
+pub(crate) use contention::{Rush, contention};
 pub(crate) use http::Connection;
 pub(crate) use server::{Server, build_server, write_bench_www};
 
@@ -32,7 +37,7 @@ use serde_json::{Value, json};
 
 pub(crate) const OUT_DIR: &str = "target/bench";
 pub(crate) const TOKEN: &str = "bench-admin-token";
-/// Contention: this many clients race for `HOT_STOCK + HOT_LIMIT` units.
+/// Contention (`Rush::STANDARD`): this many clients race for `HOT_STOCK + HOT_LIMIT` units.
 const CLIENTS: usize = 32;
 pub(crate) const HOT_STOCK: u32 = 400;
 pub(crate) const HOT_LIMIT: u32 = 200;
@@ -81,6 +86,17 @@ pub fn insight_only() -> Result {
     Ok(())
 }
 
+/// The hot drop on SQLite and PostgreSQL (one server, three) against the
+/// machine's flush rate, measured before and after.
+pub fn contention_only() -> Result {
+    let results = contention::hot_drops()?;
+    let pretty = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
+    std::fs::write(format!("{OUT_DIR}/contention.json"), &pretty).map_err(|e| e.to_string())?;
+    println!("{}", contention::hot_drops_summary(&results));
+    println!("xtask bench: wrote {OUT_DIR}/contention.json");
+    Ok(())
+}
+
 pub fn run(only_stores: bool) -> Result {
     if only_stores {
         std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
@@ -101,7 +117,7 @@ pub fn run(only_stores: bool) -> Result {
     let lighthouse = browser::lighthouse(&server.base)?;
     let throughput = wrk::api_throughput(&server.base)?;
     let rss_after_reads = server.peak_rss_kib();
-    let contention = contention(std::slice::from_ref(&server.base))?;
+    let contention = contention(std::slice::from_ref(&server.base), &Rush::STANDARD)?;
     let fanout = fanout::live_fanout(&server.base, &server.base)?;
     let rss_after_writes = server.peak_rss_kib();
     server.stop();
@@ -167,6 +183,14 @@ fn machine() -> Value {
         .output_text()
         .unwrap_or_default();
     json!({ "cpu": cpu, "cores": cores, "memory_gib": memory / 1024 / 1024, "rustc": rustc.trim() })
+}
+
+/// The value at rank `p` (0 to 1, nearest rank) of `sorted`; 0 when empty.
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 - 1.0) * p).round() as usize)
+        .copied()
+        .unwrap_or(0.0)
 }
 
 pub(crate) fn round3(value: f64) -> f64 {

@@ -52,7 +52,10 @@ impl Server {
                 db,
                 "--admin-token",
                 TOKEN,
-                // The contention run reserves hundreds of times from one address.
+                // The contention runs reserve thousands of times from one
+                // address. A million a minute, not 0 (no limit): an older
+                // build given through STOCK_WIDGET_BENCH_SERVER does not
+                // accept 0.
                 "--reservations-per-minute",
                 "1000000",
             ])

@@ -1,6 +1,6 @@
 //! SQLite against PostgreSQL behind one server and behind three.
 
-use super::contention::contention;
+use super::contention::{Rush, contention};
 use super::fanout::live_fanout;
 use super::server::{Server, write_bench_www};
 use super::wrk::spread_reads;
@@ -16,31 +16,8 @@ pub(super) fn stores() -> Result<Value> {
     write_bench_www()?;
     // fsync on: the reservations are as durable as SQLite's.
     let cluster = postgres::Cluster::start(true);
-    let sqlite = format!("{OUT_DIR}/stores.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{sqlite}{suffix}"));
-    }
-    let one = cluster.create_database();
-    let three = cluster.create_database();
-    let setups: [(&str, Vec<String>, &str); 3] = [
-        (
-            "sqlite",
-            vec![sqlite],
-            "WAL, synchronous=FULL: every 201 is on disk",
-        ),
-        (
-            "postgres_1_server",
-            vec![one],
-            "synchronous_commit=on, fsync=on: every 201 is on disk",
-        ),
-        (
-            "postgres_3_servers",
-            vec![three; 3],
-            "synchronous_commit=on, fsync=on: every 201 is on disk",
-        ),
-    ];
     let mut results = serde_json::Map::new();
-    for (name, databases, durability) in setups {
+    for (name, databases, durability) in setups(&cluster, &format!("{OUT_DIR}/stores.db")) {
         eprintln!("xtask bench: stores, {name}");
         let mut servers = Vec::new();
         for database in &databases {
@@ -48,7 +25,7 @@ pub(super) fn stores() -> Result<Value> {
         }
         let bases: Vec<String> = servers.iter().map(|server| server.base.clone()).collect();
         let reads = spread_reads(&bases)?;
-        let mut rush = contention(&bases)?;
+        let mut rush = contention(&bases, &Rush::STANDARD)?;
         rush["durability"] = json!(durability);
         // The streams on the last server, the write through the first.
         let fanout = live_fanout(&bases[bases.len() - 1], &bases[0])?;
@@ -81,6 +58,38 @@ pub(super) fn stores() -> Result<Value> {
         json!("wrk, 32 connections in all split over the servers, 8 s; the rush: 32 clients, 600 units; fan-out: streams on the last server, the write through the first; servers, PostgreSQL and load generators share the 2 cores"),
     );
     Ok(Value::Object(results))
+}
+
+/// The three setups, each on a fresh database: SQLite in the file `sqlite`
+/// (whatever was there removed), PostgreSQL on `cluster` behind one server,
+/// and behind three servers on one database. Each: its name, the `--db` of
+/// each server, its durability.
+pub(super) fn setups(
+    cluster: &postgres::Cluster,
+    sqlite: &str,
+) -> [(&'static str, Vec<String>, &'static str); 3] {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{sqlite}{suffix}"));
+    }
+    let one = cluster.create_database();
+    let three = cluster.create_database();
+    [
+        (
+            "sqlite",
+            vec![sqlite.to_owned()],
+            "WAL, synchronous=FULL: every 201 is on disk",
+        ),
+        (
+            "postgres_1_server",
+            vec![one],
+            "synchronous_commit=on, fsync=on: every 201 is on disk",
+        ),
+        (
+            "postgres_3_servers",
+            vec![three; 3],
+            "synchronous_commit=on, fsync=on: every 201 is on disk",
+        ),
+    ]
 }
 
 pub(super) fn stores_summary(stores: &Value) -> String {
