@@ -4,7 +4,7 @@
 
 use super::flush::{self, flush_rate};
 use super::http::Connection;
-use super::server::{Server, build_server, write_bench_www};
+use super::server::{self, Server, build_server, write_bench_www};
 use super::{CLIENTS, HOT_LIMIT, HOT_STOCK, OUT_DIR, TOKEN, percentile, round3, stores};
 use crate::{Result, postgres, setup};
 use serde_json::{Value, json};
@@ -256,13 +256,14 @@ fn quiet(base: &str, count: usize) -> Result<Value> {
     }))
 }
 
-/// The drop, the queue check and the quiet reservations on one setup.
+/// The quiet reservations (first: nothing else is pending on the server
+/// then, not even the drop's mails), the drop and the queue check on one setup.
 fn drop_on(bases: &[String]) -> Result<Value> {
+    let quiet = quiet(&bases[0], QUIET_RESERVATIONS)?;
     let rush = contention(bases, &DROP)?;
     let queue = backorder_queue(&bases[0])?;
     let limit = u64::from(DROP.backorder_limit);
     let queue_agrees = queue["queued_units"] == limit && queue["reservations"] == limit;
-    let quiet = quiet(&bases[0], QUIET_RESERVATIONS)?;
     Ok(json!({
         "servers": bases.len(),
         "zero_oversold": rush["zero_oversell"] == true && queue_agrees,
@@ -273,114 +274,163 @@ fn drop_on(bases: &[String]) -> Result<Value> {
     }))
 }
 
-/// `cargo xtask bench --contention`: the flush rate, then the drop on
-/// SQLite, PostgreSQL behind one server and behind three, then the flush
-/// rate again.
+/// Set to another build of the server (the commit before a change, say):
+/// `--contention` then runs every setup on that build too, just before this
+/// tree's, so the two are compared side by side in one run.
+const BASELINE: &str = "STOCK_WIDGET_BENCH_BASELINE";
+
+/// Starts the setup's servers of `build`, runs the drop on them, stops them.
+fn drop_with(build: &str, databases: &[String]) -> Result<Value> {
+    let mut servers = Vec::new();
+    for database in databases {
+        match Server::start_build(build, database) {
+            Ok(server) => servers.push(server),
+            Err(error) => {
+                servers.iter_mut().for_each(Server::stop);
+                return Err(error);
+            }
+        }
+    }
+    let bases: Vec<String> = servers.iter().map(|server| server.base.clone()).collect();
+    let outcome = drop_on(&bases);
+    servers.iter_mut().for_each(Server::stop);
+    outcome
+}
+
+/// `cargo xtask bench --contention`: on SQLite, PostgreSQL behind one server
+/// and behind three (and on the baseline build too, when given), the quiet
+/// reservations and the drop, each run between two measurements of the
+/// flush rate: its reservations per flush divide by their mean.
 pub(super) fn hot_drops() -> Result<Value> {
     setup::ensure_postgres()?;
     std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
     build_server()?;
     write_bench_www()?;
-    eprintln!("xtask bench: contention, the flush rate before");
-    let before = flush_rate(OUT_DIR, FLUSH_SECONDS)?;
+    let mut builds = Vec::new();
+    if let Ok(baseline) = std::env::var(BASELINE) {
+        builds.push(("baseline", baseline));
+    }
+    builds.push(("this_build", server::server_bin()));
     // fsync on: the reservations are as durable as SQLite's.
     let cluster = postgres::Cluster::start(true);
-    let mut setups = serde_json::Map::new();
-    for (name, databases, durability) in
-        stores::setups(&cluster, &format!("{OUT_DIR}/contention.db"))
-    {
-        eprintln!("xtask bench: contention, {name}");
-        let mut servers = Vec::new();
-        for database in &databases {
-            match Server::start(database) {
-                Ok(server) => servers.push(server),
-                Err(error) => {
-                    servers.iter_mut().for_each(Server::stop);
-                    return Err(error);
-                }
-            }
+    let databases: Vec<_> = builds
+        .iter()
+        .map(|(build, _)| stores::setups(&cluster, &format!("{OUT_DIR}/contention-{build}.db")))
+        .collect();
+    let mut flushes = vec![flush_rate(OUT_DIR, FLUSH_SECONDS)?];
+    let mut runs = Vec::new();
+    for setup in 0..3 {
+        for ((build, binary), setups) in builds.iter().zip(&databases) {
+            let (name, databases, durability) = &setups[setup];
+            eprintln!("xtask bench: contention, {name} on {build}");
+            let mut run = drop_with(binary, databases)?;
+            let before = flushes[flushes.len() - 1]["flushes_per_sec"].as_f64();
+            let after = flush_rate(OUT_DIR, FLUSH_SECONDS)?;
+            let around =
+                (before.unwrap_or(0.0) + after["flushes_per_sec"].as_f64().unwrap_or(0.0)) / 2.0;
+            flushes.push(after);
+            let reservations = run["hot_sku_rush"]["reservations_per_sec"]
+                .as_f64()
+                .unwrap_or(0.0);
+            run["setup"] = json!(name);
+            run["build"] = json!(build);
+            run["durability"] = json!(durability);
+            run["flushes_per_sec_around"] = json!(ms(around, 1));
+            run["reservations_per_flush"] = json!(if around > 0.0 {
+                round3(reservations / around)
+            } else {
+                0.0
+            });
+            runs.push(run);
         }
-        let bases: Vec<String> = servers.iter().map(|server| server.base.clone()).collect();
-        let outcome = drop_on(&bases);
-        servers.iter_mut().for_each(Server::stop);
-        let mut outcome = outcome?;
-        outcome["durability"] = json!(durability);
-        setups.insert(name.into(), outcome);
     }
     drop(cluster);
-    eprintln!("xtask bench: contention, the flush rate after");
-    let after = flush_rate(OUT_DIR, FLUSH_SECONDS)?;
-    let rate = |run: &Value| run["flushes_per_sec"].as_f64().unwrap_or(0.0);
-    let mean = (rate(&before) + rate(&after)) / 2.0;
-    for setup in setups.values_mut() {
-        let reservations = setup["hot_sku_rush"]["reservations_per_sec"]
-            .as_f64()
-            .unwrap_or(0.0);
-        setup["reservations_per_flush"] = json!(if mean > 0.0 {
-            round3(reservations / mean)
-        } else {
-            0.0
-        });
-    }
     Ok(json!({
         "machine": super::machine(),
         "flush_rate": {
             "method": flush::METHOD,
             "directory": OUT_DIR,
             "same_filesystem_as_postgres": flush::same_filesystem_as_temp(OUT_DIR),
-            "before": before,
-            "after": after,
-            "mean_flushes_per_sec": ms(mean, 1),
+            "measurements": flushes,
         },
+        "builds": builds.iter().map(|(build, binary)| json!({"build": build, "binary": binary})).collect::<Vec<_>>(),
         "load": format!(
-            "one hot SKU (stock {}, backorder limit {}), {} clients each on its own keep-alive connection reserving 1 unit at a time until refused, round robin over the servers; then one client, {QUIET_RESERVATIONS} reservations one after the other on a fresh product; servers, PostgreSQL and clients share the machine's cores",
+            "one client, {QUIET_RESERVATIONS} reservations one after the other on a fresh product; then one hot SKU (stock {}, backorder limit {}), {} clients each on its own keep-alive connection reserving 1 unit at a time until refused, round robin over the servers; a flush-rate loop before and after each run; servers, PostgreSQL and clients share the machine's cores",
             DROP.stock, DROP.backorder_limit, DROP.clients
         ),
-        "setups": setups,
+        "runs": runs,
     }))
 }
 
-/// The Markdown table of `hot_drops`.
+/// The Markdown table of `hot_drops`, and this build's ratios to the baseline.
 pub(super) fn hot_drops_summary(results: &Value) -> String {
-    let flush = &results["flush_rate"];
     let mut out = String::from(
-        "\n## Hot drops: 256 clients on one SKU, against the flush rate\n\n| store | servers | clients | reservations/s | flush rate/s | reservations per flush | p50 ms | p99 ms | zero oversold | quiet p50 ms | quiet p99 ms |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n",
+        "\n## Hot drops: 256 clients on one SKU, against the flush rate\n\n| store | servers | build | reservations/s | flush rate/s around it | reservations per flush | p50 ms | p99 ms | zero oversold | quiet p50 ms | quiet p99 ms |\n| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n",
     );
     let mut statuses = String::new();
-    for name in ["sqlite", "postgres_1_server", "postgres_3_servers"] {
-        let row = &results["setups"][name];
-        let rush = &row["hot_sku_rush"];
+    let runs = results["runs"].as_array().cloned().unwrap_or_default();
+    for run in &runs {
+        let rush = &run["hot_sku_rush"];
+        let name = run["setup"].as_str().unwrap_or("");
+        let build = run["build"].as_str().unwrap_or("");
         out.push_str(&format!(
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            row["servers"],
-            rush["clients"],
+            "| {name} | {} | {build} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            run["servers"],
             rush["reservations_per_sec"],
-            flush["mean_flushes_per_sec"],
-            row["reservations_per_flush"],
+            run["flushes_per_sec_around"],
+            run["reservations_per_flush"],
             rush["p50_ms"],
             rush["p99_ms"],
-            row["zero_oversold"],
-            row["quiet"]["p50_ms"],
-            row["quiet"]["p99_ms"],
+            run["zero_oversold"],
+            run["quiet"]["p50_ms"],
+            run["quiet"]["p99_ms"],
         ));
         statuses.push_str(&format!(
-            "- {name}: {} × 201, {} × 409, {} other {} in {} s; queue after: {} units in {} reservations; max_quantity after: {}\n",
+            "- {name}, {build}: {} × 201, {} × 409, {} other {} in {} s; queue after: {} units in {} reservations; max_quantity after: {}\n",
             rush["created"],
             rush["refused"],
             rush["other_statuses"],
             rush["other_status_codes"],
             rush["seconds"],
-            row["backorder_queue_after"]["queued_units"],
-            row["backorder_queue_after"]["reservations"],
+            run["backorder_queue_after"]["queued_units"],
+            run["backorder_queue_after"]["reservations"],
             rush["max_quantity_after"],
         ));
     }
+    let find = |setup: &str, build: &str| {
+        runs.iter()
+            .find(|run| run["setup"] == setup && run["build"] == build)
+            .cloned()
+    };
+    for setup in ["sqlite", "postgres_1_server", "postgres_3_servers"] {
+        if let (Some(base), Some(this)) = (find(setup, "baseline"), find(setup, "this_build")) {
+            let ratio = |path: &[&str]| {
+                let get = |run: &Value| path.iter().fold(run, |value, key| &value[*key]).as_f64();
+                match (get(&this), get(&base)) {
+                    (Some(a), Some(b)) if b > 0.0 => round3(a / b),
+                    _ => 0.0,
+                }
+            };
+            out.push_str(&format!(
+                "\n{setup}: this build / baseline — reservations/s **×{}**, rush p99 ×{}, quiet p50 **×{}**",
+                ratio(&["hot_sku_rush", "reservations_per_sec"]),
+                ratio(&["hot_sku_rush", "p99_ms"]),
+                ratio(&["quiet", "p50_ms"]),
+            ));
+        }
+    }
+    let rates: Vec<String> = results["flush_rate"]["measurements"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .map(|m| m["flushes_per_sec"].to_string())
+                .collect()
+        })
+        .unwrap_or_default();
     out.push_str(&format!(
-        "\nFlush rate ({}): before {}/s, after {}/s, mean **{}/s**.\n\n{statuses}",
-        flush::METHOD,
-        flush["before"]["flushes_per_sec"],
-        flush["after"]["flushes_per_sec"],
-        flush["mean_flushes_per_sec"],
+        "\n\nFlush rate ({}), measured before the first run and after each: {}/s.\n\n{statuses}",
+        results["flush_rate"]["method"].as_str().unwrap_or(""),
+        rates.join(", "),
     ));
     out
 }

@@ -40,7 +40,12 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(db: &str) -> Result<Server> {
-        let mut child = Command::new(server_bin())
+        Server::start_build(&server_bin(), db)
+    }
+
+    /// `build`, a server binary (another commit's, to compare with), on `db`.
+    pub(crate) fn start_build(build: &str, db: &str) -> Result<Server> {
+        let mut child = Command::new(build)
             .args([
                 "serve",
                 "--addr",
@@ -67,7 +72,7 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", server_bin()))?;
+            .map_err(|e| format!("cannot start {build}: {e}"))?;
         let stdout = child.stdout.take().expect("piped");
         let mut lines = BufReader::new(stdout).lines();
         let deadline = Instant::now() + Duration::from_secs(30);
