@@ -25,6 +25,17 @@ pub(super) fn note_reason(tx: &mut dyn Tx, sku: &Sku, reason: DelayReason) {
     }
 }
 
+/// A placement only adds to the end of `sku`'s queue, and an estimate
+/// depends on the units ahead and the supply alone (not on stock): no
+/// reservation already waiting can ship later, and the new one was told
+/// its estimate as it was placed. Its delay check is passed by.
+pub(super) fn note_appended_only(tx: &mut dyn Tx, sku: &Sku) {
+    let appended = &mut tx.notes().appended_only;
+    if !appended.contains(sku) {
+        appended.push(sku.clone());
+    }
+}
+
 /// Did the purchase orders change (one added, removed, or its quantity or
 /// expected arrival changed)?
 pub(super) fn orders_changed(before: &[PurchaseOrderLine], after: &[PurchaseOrderLine]) -> bool {
@@ -98,12 +109,16 @@ pub(super) async fn check_touched(
     links: Option<&CancelLinks>,
 ) -> Result<(), StoreFailure> {
     for product in products {
-        let reason = tx
+        let noted = tx
             .notes()
             .delay_reasons
             .iter()
             .find(|(sku, _)| *sku == product.sku)
-            .map_or(DelayReason::Other, |(_, reason)| *reason);
+            .map(|(_, reason)| *reason);
+        if noted.is_none() && tx.notes().appended_only.contains(&product.sku) {
+            continue;
+        }
+        let reason = noted.unwrap_or(DelayReason::Other);
         check(tx, product, today, reason, links).await?;
     }
     Ok(())

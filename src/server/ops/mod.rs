@@ -237,7 +237,7 @@ impl Shop {
                 let touched = tx.notes().touched.clone();
                 let mut products = Vec::with_capacity(touched.len());
                 for change in &touched {
-                    products.extend(tx.product(&change.sku).await?);
+                    products.extend(read_back(&mut *tx, &change.sku).await?);
                 }
                 outbox::report_product_changes(&mut *tx, &touched, &products).await?;
                 // Ship dates this write moved later: the shoppers are told.
@@ -286,6 +286,27 @@ impl Shop {
     {
         self.store.read(work).await
     }
+}
+
+/// A product the operation wrote, as it left it: the copy it noted, else read.
+async fn read_back(
+    tx: &mut dyn crate::server::store::Tx,
+    sku: &crate::server::domain::Sku,
+) -> Result<Option<crate::server::domain::Product>, StoreFailure> {
+    let notes = tx.notes();
+    let Some(at) = notes.left.iter().position(|product| product.sku == *sku) else {
+        return tx.product(sku).await;
+    };
+    let left = notes.left.swap_remove(at);
+    if cfg!(debug_assertions) {
+        let stored = tx.product(sku).await?;
+        assert_eq!(
+            stored.as_ref(),
+            Some(&left),
+            "a placement's copy of its product"
+        );
+    }
+    Ok(Some(left))
 }
 
 /// What a write's transaction gave: its value, the products it left (for

@@ -84,6 +84,7 @@ pub(crate) async fn place(
         }
     }
     save_inventory(tx, sku, &product.inventory, after.stock, &product.orders).await?;
+    super::delays::note_appended_only(tx, sku);
     let id = issued(ReservationId::issue())?;
     let response = Reservation {
         id: id.to_string(),
@@ -108,20 +109,24 @@ pub(crate) async fn place(
     let response_json = serde_json::to_string(&response)
         .context("encode the response")
         .map_err(StoreFailure::fault)?;
-    tx.insert_reservation(&ReservationRow {
-        id: &id,
-        sku,
-        quantity: request.quantity.get(),
-        from_stock: placement.from_stock,
-        email: &request.email,
-        created_at: now,
-        idempotency_key: request.idempotency_key.as_ref(),
-        request: &fingerprint,
-        response: &response_json,
-        told_ship_date: placement.ship_date,
-        lang: request.lang.as_ref(),
-    })
-    .await?;
+    let seq = tx
+        .insert_reservation(&ReservationRow {
+            id: &id,
+            sku,
+            quantity: request.quantity.get(),
+            from_stock: placement.from_stock,
+            email: &request.email,
+            created_at: now,
+            idempotency_key: request.idempotency_key.as_ref(),
+            request: &fingerprint,
+            response: &response_json,
+            told_ship_date: placement.ship_date,
+            lang: request.lang.as_ref(),
+        })
+        .await?;
+    tx.notes()
+        .left
+        .push(left_by_placement(&product, after, seq));
     // Demand is what was asked for: a later cancellation does not undo it.
     tx.add_demand(sku, today, request.quantity.get(), placement.backordered)
         .await?;
@@ -145,6 +150,25 @@ pub(crate) async fn place(
     let window = placement.ship_date.zip(placement.ship_date_latest);
     super::mail::confirmation(tx, &record, &product.name, window).await?;
     Ok(response)
+}
+
+/// The product as a placement left it: the logic's new state, its new
+/// entry (keyed 0 while deciding) the inserted row, and the version its
+/// inventory's write counted.
+fn left_by_placement(
+    product: &crate::server::domain::Product,
+    after: crate::logic::Inventory,
+    seq: u64,
+) -> crate::server::domain::Product {
+    let mut left = product.clone();
+    left.inventory = after;
+    for entry in &mut left.inventory.queue {
+        if entry.reservation == 0 {
+            entry.reservation = seq;
+        }
+    }
+    left.version += 1;
+    left
 }
 
 /// Cancels (idempotently): held units go to the reservations behind it, then to stock.

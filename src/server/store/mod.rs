@@ -148,6 +148,10 @@ pub struct TxNotes {
     /// Why the products' ship dates may have moved, by SKU (the first
     /// reason noted for a SKU stands; none: `other`), for delay notices.
     pub delay_reasons: Vec<(Sku, crate::server::domain::DelayReason)>,
+    /// Products whose queue this transaction only added to the end of
+    /// (placements): the delay check may pass them by, unless a reason to
+    /// check them was noted as well.
+    pub appended_only: Vec<Sku>,
     /// The server mails shoppers: operations write mails into the outbox.
     pub mail: bool,
     /// The links mails carry (cancel pages, the public URL).
@@ -162,6 +166,12 @@ pub struct TxNotes {
     /// write to the product in a request may be answered so — the grouped
     /// operations read (and lock) a product before they write it.
     pub primed: Vec<Product>,
+    /// Products exactly as the operation left them, where it knows (a
+    /// placement: its stock, its queue with the new entry, its version):
+    /// the read-back after the operation takes these instead of asking the
+    /// database (a long queue is read once per request, not twice; debug
+    /// builds read it all the same and check the two agree).
+    pub left: Vec<Product>,
 }
 
 impl TxNotes {

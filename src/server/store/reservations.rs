@@ -34,7 +34,8 @@ pub trait ReservationRows {
     /// `sku` that waits (the caller compares addresses, the same way on
     /// both stores: SQL's `lower` differs between them).
     async fn waiting_by_email(&mut self, sku: &Sku) -> Result<Vec<(Email, u32)>, StoreFailure>;
-    async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<(), StoreFailure>;
+    /// Inserts the reservation; its `seq` (its place in the queue).
+    async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<u64, StoreFailure>;
     async fn apply_fills(&mut self, fills: &[Fill]) -> Result<(), StoreFailure>;
     async fn mark_cancelled(&mut self, seq: u64, now: &str) -> Result<(), StoreFailure>;
     async fn record(
@@ -54,7 +55,8 @@ pub(super) const INSERT: &str =
     "INSERT INTO reservations (id, sku, quantity, from_stock, filled, email, status,
                                created_at, idempotency_key, request, response,
                                told_ship_date, lang)
-     VALUES ($1, $2, $3, $4, 0, $5, 'reserved', $6, $7, $8, $9, $10, $11)";
+     VALUES ($1, $2, $3, $4, 0, $5, 'reserved', $6, $7, $8, $9, $10, $11)
+     RETURNING seq";
 pub(super) const FILL: &str = "UPDATE reservations SET filled = filled + $1 WHERE seq = $2";
 pub(super) const CANCEL: &str =
     "UPDATE reservations SET status = 'cancelled', cancelled_at = $1 WHERE seq = $2";

@@ -180,8 +180,8 @@ impl ReservationRows for PgTx<'_> {
         rows.iter().map(|row| columns::waiting(row)).collect()
     }
 
-    async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<(), StoreFailure> {
-        sqlx::query(reservations::INSERT)
+    async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<u64, StoreFailure> {
+        let inserted = sqlx::query(reservations::INSERT)
             .bind(row.id.as_str())
             .bind(row.sku.as_str())
             .bind(i64::from(row.quantity))
@@ -193,9 +193,9 @@ impl ReservationRows for PgTx<'_> {
             .bind(row.response)
             .bind(row.told_ship_date.map(crate::logic::Date::to_iso))
             .bind(row.lang.map(|lang| lang.as_str()))
-            .execute(&mut *self.tx)
+            .fetch_one(&mut *self.tx)
             .await?;
-        Ok(())
+        Ok(inserted.try_get::<i64, _>("seq")? as u64)
     }
 
     async fn apply_fills(&mut self, fills: &[Fill]) -> Result<(), StoreFailure> {

@@ -137,23 +137,27 @@ impl ReservationRows for SqliteTx<'_> {
         )
     }
 
-    async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<(), StoreFailure> {
-        self.connection
+    async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<u64, StoreFailure> {
+        let seq: i64 = self
+            .connection
             .prepare_cached(reservations::INSERT)?
-            .execute(params![
-                row.id.as_str(),
-                row.sku.as_str(),
-                row.quantity,
-                row.from_stock,
-                row.email.as_str(),
-                row.created_at,
-                row.idempotency_key.map(IdempotencyKey::as_str),
-                row.request,
-                row.response,
-                row.told_ship_date.map(crate::logic::Date::to_iso),
-                row.lang.map(|lang| lang.as_str()),
-            ])?;
-        Ok(())
+            .query_row(
+                params![
+                    row.id.as_str(),
+                    row.sku.as_str(),
+                    row.quantity,
+                    row.from_stock,
+                    row.email.as_str(),
+                    row.created_at,
+                    row.idempotency_key.map(IdempotencyKey::as_str),
+                    row.request,
+                    row.response,
+                    row.told_ship_date.map(crate::logic::Date::to_iso),
+                    row.lang.map(|lang| lang.as_str()),
+                ],
+                |inserted| inserted.get("seq"),
+            )?;
+        Ok(seq as u64)
     }
 
     async fn apply_fills(&mut self, fills: &[Fill]) -> Result<(), StoreFailure> {
