@@ -1,11 +1,11 @@
 //! The hot-SKU rush: many clients reserving one product at once; and
 //! `cargo xtask bench --contention`, the hot drop against the machine's flush
-//! rate on the three setups of `stores`.
+//! rate on the three setups of `setups.rs`.
 
 use super::flush::{self, flush_rate};
 use super::http::Connection;
 use super::server::{self, Server, build_server, write_bench_www};
-use super::{CLIENTS, HOT_LIMIT, HOT_STOCK, OUT_DIR, TOKEN, percentile, round3, stores};
+use super::{CLIENTS, HOT_LIMIT, HOT_STOCK, OUT_DIR, TOKEN, percentile, round3, setups};
 use crate::{Result, postgres, setup};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -280,10 +280,10 @@ fn drop_on(bases: &[String]) -> Result<Value> {
 const BASELINE: &str = "STOCK_WIDGET_BENCH_BASELINE";
 
 /// Starts the setup's servers of `build`, runs the drop on them, stops them.
-fn drop_with(build: &str, databases: &[String]) -> Result<Value> {
+fn drop_with(build: &str, databases: &[String], mail: bool) -> Result<Value> {
     let mut servers = Vec::new();
     for database in databases {
-        match Server::start_build(build, database) {
+        match Server::start_build(build, database, mail) {
             Ok(server) => servers.push(server),
             Err(error) => {
                 servers.iter_mut().for_each(Server::stop);
@@ -300,8 +300,11 @@ fn drop_with(build: &str, databases: &[String]) -> Result<Value> {
 /// `cargo xtask bench --contention`: on SQLite, PostgreSQL behind one server
 /// and behind three (and on the baseline build too, when given), the quiet
 /// reservations and the drop, each run between two measurements of the
-/// flush rate: its reservations per flush divide by their mean.
-pub(super) fn hot_drops() -> Result<Value> {
+/// flush rate: its reservations per flush divide by their mean. `mail`:
+/// the servers run the demo, which writes (and keeps) a confirmation mail
+/// per reservation, as a shop that mails its shoppers does; without, only
+/// the reservations are written (`--without-mail`).
+pub(super) fn hot_drops(mail: bool) -> Result<Value> {
     setup::ensure_postgres()?;
     std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
     build_server()?;
@@ -315,7 +318,7 @@ pub(super) fn hot_drops() -> Result<Value> {
     let cluster = postgres::Cluster::start(true);
     let databases: Vec<_> = builds
         .iter()
-        .map(|(build, _)| stores::setups(&cluster, &format!("{OUT_DIR}/contention-{build}.db")))
+        .map(|(build, _)| setups::setups(&cluster, &format!("{OUT_DIR}/contention-{build}.db")))
         .collect();
     let mut flushes = vec![flush_rate(OUT_DIR, FLUSH_SECONDS)?];
     let mut runs = Vec::new();
@@ -323,7 +326,7 @@ pub(super) fn hot_drops() -> Result<Value> {
         for ((build, binary), setups) in builds.iter().zip(&databases) {
             let (name, databases, durability) = &setups[setup];
             eprintln!("xtask bench: contention, {name} on {build}");
-            let mut run = drop_with(binary, databases)?;
+            let mut run = drop_with(binary, databases, mail)?;
             let before = flushes[flushes.len() - 1]["flushes_per_sec"].as_f64();
             let after = flush_rate(OUT_DIR, FLUSH_SECONDS)?;
             let around =
@@ -353,6 +356,7 @@ pub(super) fn hot_drops() -> Result<Value> {
             "same_filesystem_as_postgres": flush::same_filesystem_as_temp(OUT_DIR),
             "measurements": flushes,
         },
+        "mail": mail,
         "builds": builds.iter().map(|(build, binary)| json!({"build": build, "binary": binary})).collect::<Vec<_>>(),
         "load": format!(
             "one client, {QUIET_RESERVATIONS} reservations one after the other on a fresh product; then one hot SKU (stock {}, backorder limit {}), {} clients each on its own keep-alive connection reserving 1 unit at a time until refused, round robin over the servers; a flush-rate loop before and after each run; servers, PostgreSQL and clients share the machine's cores",
@@ -364,8 +368,13 @@ pub(super) fn hot_drops() -> Result<Value> {
 
 /// The Markdown table of `hot_drops`, and this build's ratios to the baseline.
 pub(super) fn hot_drops_summary(results: &Value) -> String {
-    let mut out = String::from(
-        "\n## Hot drops: 256 clients on one SKU, against the flush rate\n\n| store | servers | build | reservations/s | flush rate/s around it | reservations per flush | p50 ms | p99 ms | zero oversold | quiet p50 ms | quiet p99 ms |\n| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n",
+    let mut out = format!(
+        "\n## Hot drops: 256 clients on one SKU, against the flush rate ({})\n\n| store | servers | build | reservations/s | flush rate/s around it | reservations per flush | p50 ms | p99 ms | zero oversold | quiet p50 ms | quiet p99 ms |\n| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n",
+        if results["mail"] == false {
+            "without mail"
+        } else {
+            "a confirmation mail per reservation"
+        }
     );
     let mut statuses = String::new();
     let runs = results["runs"].as_array().cloned().unwrap_or_default();

@@ -23,6 +23,7 @@ mod flush;
 mod http;
 mod insight;
 mod server;
+mod setups;
 mod stores;
 mod summary;
 mod wrk;
@@ -88,8 +89,8 @@ pub fn insight_only() -> Result {
 
 /// The hot drop on SQLite and PostgreSQL (one server, three) against the
 /// machine's flush rate, measured before and after.
-pub fn contention_only() -> Result {
-    let results = contention::hot_drops()?;
+pub fn contention_only(without_mail: bool) -> Result {
+    let results = contention::hot_drops(!without_mail)?;
     let pretty = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
     std::fs::write(format!("{OUT_DIR}/contention.json"), &pretty).map_err(|e| e.to_string())?;
     println!("{}", contention::hot_drops_summary(&results));

@@ -40,11 +40,13 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(db: &str) -> Result<Server> {
-        Server::start_build(&server_bin(), db)
+        Server::start_build(&server_bin(), db, true)
     }
 
-    /// `build`, a server binary (another commit's, to compare with), on `db`.
-    pub(crate) fn start_build(build: &str, db: &str) -> Result<Server> {
+    /// `build`, a server binary (another commit's, to compare with), on `db`;
+    /// `demo`: with the demo catalogue, keeping every mail it writes to
+    /// shoppers (as a server that mails them writes them), else without either.
+    pub(crate) fn start_build(build: &str, db: &str, demo: bool) -> Result<Server> {
         let mut child = Command::new(build)
             .args([
                 "serve",
@@ -52,7 +54,6 @@ impl Server {
                 "127.0.0.1:0",
                 "--www-dir",
                 BENCH_WWW,
-                "--demo",
                 "--db",
                 db,
                 "--admin-token",
@@ -64,6 +65,7 @@ impl Server {
                 "--reservations-per-minute",
                 "1000000",
             ])
+            .args(if demo { &["--demo"][..] } else { &[][..] })
             .env("RUST_LOG", "warn,stock_widget=info")
             // `bench --webhooks` delivers to a receiver on loopback. The
             // variable, not the flag: an older build (STOCK_WIDGET_BENCH_SERVER)

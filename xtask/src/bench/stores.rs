@@ -3,6 +3,7 @@
 use super::contention::{Rush, contention};
 use super::fanout::live_fanout;
 use super::server::{Server, write_bench_www};
+use super::setups::setups;
 use super::wrk::spread_reads;
 use super::{OUT_DIR, round3};
 use crate::{Result, postgres, setup};
@@ -58,38 +59,6 @@ pub(super) fn stores() -> Result<Value> {
         json!("wrk, 32 connections in all split over the servers, 8 s; the rush: 32 clients, 600 units; fan-out: streams on the last server, the write through the first; servers, PostgreSQL and load generators share the 2 cores"),
     );
     Ok(Value::Object(results))
-}
-
-/// The three setups, each on a fresh database: SQLite in the file `sqlite`
-/// (whatever was there removed), PostgreSQL on `cluster` behind one server,
-/// and behind three servers on one database. Each: its name, the `--db` of
-/// each server, its durability.
-pub(super) fn setups(
-    cluster: &postgres::Cluster,
-    sqlite: &str,
-) -> [(&'static str, Vec<String>, &'static str); 3] {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{sqlite}{suffix}"));
-    }
-    let one = cluster.create_database();
-    let three = cluster.create_database();
-    [
-        (
-            "sqlite",
-            vec![sqlite.to_owned()],
-            "WAL, synchronous=FULL: every 201 is on disk",
-        ),
-        (
-            "postgres_1_server",
-            vec![one],
-            "synchronous_commit=on, fsync=on: every 201 is on disk",
-        ),
-        (
-            "postgres_3_servers",
-            vec![three; 3],
-            "synchronous_commit=on, fsync=on: every 201 is on disk",
-        ),
-    ]
 }
 
 pub(super) fn stores_summary(stores: &Value) -> String {
