@@ -19,7 +19,9 @@
 //! the locks the others took cannot hold it; a group whose transaction
 //! fails answers each of its requests with that failure.
 //!
-//! Lanes: SQLite has one writer, so every group request shares one lane.
+//! Lanes: SQLite has one writer, so every group request shares one lane
+//! (the delivery worker's claims and outcomes too: a drop's mails are
+//! finished in the groups that write them).
 //! On PostgreSQL requests for one SKU share one (they queue on its row
 //! anyway); other SKUs' lanes run beside it, each holding one connection,
 //! and a group locks one product, so groups on several servers cannot
@@ -47,6 +49,8 @@ pub(super) enum Lane {
     Writer,
     /// PostgreSQL: one product's requests.
     Product(Sku),
+    /// PostgreSQL: the requests for no product (the delivery worker's).
+    Elsewhere,
 }
 
 /// The requests waiting in each busy lane. A lane is listed while a task
@@ -202,6 +206,22 @@ impl Shop {
         E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
     {
         self.write_in_lane(self.lane(sku), work).await
+    }
+
+    /// [`Shop::write_grouped`] for a write that decides on no product (the
+    /// delivery worker's claims and outcomes): on SQLite it joins the
+    /// writer's groups; on PostgreSQL a lane of its own.
+    pub(super) async fn write_grouped_elsewhere<T, E>(&self, work: impl Work<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        let lane = if self.store.is_embedded() {
+            Lane::Writer
+        } else {
+            Lane::Elsewhere
+        };
+        self.write_in_lane(lane, work).await
     }
 
     /// [`Shop::write_grouped`] in a lane already known.
