@@ -118,10 +118,10 @@ fn client_from(address: &str) -> reqwest::Client {
         .unwrap()
 }
 
-#[tokio::test]
-async fn a_burst_of_reservations_from_one_address_is_limited_and_others_are_still_served() {
+/// A server with `write_limit`, selling a kettle only on backorder.
+async fn kettle_on_backorder(write_limit: WriteLimit) -> TestServer {
     let server = TestServer::start_with(Options {
-        write_limit: WriteLimit::default(), // 10 a minute per address
+        write_limit,
         ..Options::default()
     })
     .await;
@@ -134,6 +134,12 @@ async fn a_burst_of_reservations_from_one_address_is_limited_and_others_are_stil
             },
         )
         .await;
+    server
+}
+
+#[tokio::test]
+async fn a_burst_of_reservations_from_one_address_is_limited_and_others_are_still_served() {
+    let server = kettle_on_backorder(WriteLimit::default()).await; // 10 a minute per address
     let url = server.url("/api/v1/products/KETTLE/reservations");
     let bot = client_from("127.0.0.1");
     let mut statuses = Vec::new();
@@ -206,23 +212,11 @@ async fn a_burst_of_reservations_from_one_address_is_limited_and_others_are_stil
 
 #[tokio::test]
 async fn with_0_reservations_a_minute_one_address_is_not_limited() {
-    let server = TestServer::start_with(Options {
-        write_limit: WriteLimit {
-            per_minute: 0, // `--reservations-per-minute 0`
-            client_ip_header: None,
-        },
-        ..Options::default()
+    let server = kettle_on_backorder(WriteLimit {
+        per_minute: 0, // `--reservations-per-minute 0`
+        client_ip_header: None,
     })
     .await;
-    server
-        .put_product(
-            "KETTLE",
-            ProductSettings {
-                backorders: stock_widget::logic::BackorderPolicy::Allow,
-                ..product("Kettle", 0)
-            },
-        )
-        .await;
     let client = client_from("127.0.0.1");
     let mut placed = Vec::new();
     for index in 0..30 {

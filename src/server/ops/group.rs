@@ -38,7 +38,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
 
 /// Requests in one transaction, at most: each waits for the whole group.
-pub const MAX_GROUP: usize = 64;
+const MAX_GROUP: usize = 64;
 /// Runs of a request that keeps losing races, at most.
 const ATTEMPTS: u32 = 5;
 

@@ -25,7 +25,6 @@ mod suppliers;
 mod webhooks;
 
 pub use audit::AuditLog;
-pub use group::MAX_GROUP;
 pub use insight::{ProductInsight, window_start};
 pub use mail::KeptMail;
 pub use products::BulkOutcome;

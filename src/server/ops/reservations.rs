@@ -152,6 +152,19 @@ pub(crate) async fn place(
     Ok(response)
 }
 
+/// Placing `request`: the work of one transaction (or one request of a group).
+fn placing(
+    request: NewReservation,
+    today: Date,
+    now: String,
+) -> impl crate::server::store::Work<Reservation, OperationError> {
+    let input = Arc::new((request, now));
+    crate::server::store::as_work(move |tx| {
+        let input = Arc::clone(&input);
+        Box::pin(async move { place(tx, &input.0, today, &input.1).await })
+    })
+}
+
 /// The product as a placement left it: the logic's new state, its new
 /// entry (keyed 0 while deciding) the inserted row, and the version its
 /// inventory's write counted.
@@ -333,12 +346,7 @@ impl Shop {
         now: String,
     ) -> Result<Reservation, OperationError> {
         let sku = request.sku.clone();
-        let input = Arc::new((request, now));
-        self.write_grouped(&sku, move |tx| {
-            let input = Arc::clone(&input);
-            Box::pin(async move { place(tx, &input.0, today, &input.1).await })
-        })
-        .await
+        self.write_grouped(&sku, placing(request, today, now)).await
     }
 
     /// Places the requests as one group commit would, had they all arrived
@@ -352,13 +360,7 @@ impl Shop {
     ) -> Vec<Result<Reservation, OperationError>> {
         let works = requests
             .into_iter()
-            .map(|request| {
-                let input = Arc::new((request, now.clone()));
-                crate::server::store::as_work(move |tx| {
-                    let input = Arc::clone(&input);
-                    Box::pin(async move { place(tx, &input.0, today, &input.1).await })
-                })
-            })
+            .map(|request| placing(request, today, now.clone()))
             .collect();
         self.write_together(works).await
     }
