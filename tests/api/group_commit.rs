@@ -9,6 +9,7 @@ use stock_widget::server::domain::{
     Email, IdempotencyKey, NewReservation, ProductSettings, Quantity, Sku,
 };
 use stock_widget::server::ops::{OperationError, Shop};
+use stock_widget::server::store::DayDemand;
 
 /// One shopper's request in a generated mix.
 #[derive(Clone, Debug)]
@@ -117,10 +118,18 @@ fn comparable(
         .collect()
 }
 
-/// What the product holds after a run: stock, and its reservations in
-/// order (quantity, from stock, held on backorder, the shopper).
-async fn state(shop: &Shop, sku: &Sku) -> (u32, Vec<(u32, u32, u32, String)>) {
+/// What a run left: the product's stock and version (one per write), its
+/// reservations in order (quantity, from stock, held on backorder, the
+/// shopper), and the day's demand (units asked, units backordered).
+type State = (u32, u64, Vec<(u32, u32, u32, String)>, Vec<DayDemand>);
+
+async fn state(shop: &Shop, sku: &Sku) -> State {
     let product = shop.product(sku).await.unwrap().unwrap();
+    let day = test_today();
+    let demand = shop
+        .demand_of(sku.clone(), day, day.plus_days(1))
+        .await
+        .unwrap();
     let reservations = shop.reservations_of(sku.to_string()).await.unwrap();
     let rows = reservations
         .iter()
@@ -133,7 +142,7 @@ async fn state(shop: &Shop, sku: &Sku) -> (u32, Vec<(u32, u32, u32, String)>) {
             )
         })
         .collect();
-    (product.inventory.stock, rows)
+    (product.inventory.stock, product.version, rows, demand)
 }
 
 fn cases() -> u32 {

@@ -27,20 +27,17 @@
 //! and a group locks one product, so groups on several servers cannot
 //! deadlock each other.
 
-use super::{Done, Shop};
+use super::{Shop, held_back};
 use crate::server::domain::{Product, ReservationId, Sku};
-use crate::server::store::{
-    BoxFuture, FailureKind, MayBeStoreFailure, StoreFailure, Tx, TxNotes, Work, as_work,
-};
+use crate::server::store::{HeldBack, MayBeStoreFailure, StoreFailure, TxNotes, Work, as_work};
+pub(super) use request::Writes;
+use request::{Grouped, Request};
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
 
 /// Requests in one transaction, at most: each waits for the whole group.
 const MAX_GROUP: usize = 64;
-/// Runs of a request that keeps losing races, at most.
-const ATTEMPTS: u32 = 5;
 
 /// Which requests may share a transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -65,98 +62,6 @@ impl Lanes {
         self.waiting
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// One request of a group, whatever its answer's type.
-trait Grouped: Send + Sync {
-    /// Runs it in the group's transaction; `true`: keep what it wrote.
-    fn run<'t>(&'t self, tx: &'t mut dyn Tx) -> BoxFuture<'t, bool>;
-    /// The products its run left, as it read them back (none if refused).
-    fn products(&self) -> Vec<Product>;
-    /// It lost a race and may run again.
-    fn runs_again(&self) -> bool;
-    /// Its group committed: what it leaves for the feed and the delivery worker.
-    fn take_published(&self) -> (Vec<Product>, u64);
-    /// Its group committed: its answer.
-    fn answer(&self);
-    /// Its group's transaction failed.
-    fn fail(&self, failure: &StoreFailure);
-}
-
-struct Request<T, E, W> {
-    work: W,
-    outcome: Mutex<Option<Result<Done<T>, E>>>,
-    reply: Mutex<Option<oneshot::Sender<Result<T, E>>>>,
-    runs: AtomicU32,
-}
-
-fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl<T, E, W> Grouped for Request<T, E, W>
-where
-    T: Send + 'static,
-    E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
-    W: Work<Done<T>, E>,
-{
-    fn run<'t>(&'t self, tx: &'t mut dyn Tx) -> BoxFuture<'t, bool> {
-        Box::pin(async move {
-            self.runs.fetch_add(1, Ordering::Relaxed);
-            let outcome = (self.work)(tx).await;
-            let keep = outcome.is_ok();
-            *locked(&self.outcome) = Some(outcome);
-            keep
-        })
-    }
-
-    fn products(&self) -> Vec<Product> {
-        match locked(&self.outcome).as_ref() {
-            Some(Ok(done)) => done.products.clone(),
-            _ => Vec::new(),
-        }
-    }
-
-    fn runs_again(&self) -> bool {
-        let lost_race = locked(&self.outcome)
-            .as_ref()
-            .and_then(|outcome| outcome.as_ref().err())
-            .and_then(MayBeStoreFailure::store_failure)
-            .is_some_and(|failure| failure.kind == FailureKind::Retry);
-        lost_race && self.runs.load(Ordering::Relaxed) < ATTEMPTS
-    }
-
-    fn take_published(&self) -> (Vec<Product>, u64) {
-        match locked(&self.outcome).as_mut() {
-            Some(Ok(done)) => (std::mem::take(&mut done.products), done.deliveries),
-            _ => (Vec::new(), 0),
-        }
-    }
-
-    fn answer(&self) {
-        let answer = match locked(&self.outcome).take() {
-            Some(Ok(done)) => Ok(done.value),
-            Some(Err(error)) => Err(error),
-            None => Err(E::from(StoreFailure::fault(anyhow::anyhow!(
-                "a request of a group commit did not run"
-            )))),
-        };
-        if let Some(reply) = locked(&self.reply).take() {
-            // The client may be gone: its write stands all the same.
-            let _ = reply.send(answer);
-        }
-    }
-
-    fn fail(&self, failure: &StoreFailure) {
-        if let Some(reply) = locked(&self.reply).take() {
-            let _ = reply.send(Err(E::from(StoreFailure {
-                kind: failure.kind,
-                error: anyhow::anyhow!("{failure}"),
-            })));
-        }
     }
 }
 
@@ -185,6 +90,17 @@ impl MayBeStoreFailure for GroupFailure {
     }
 }
 
+/// `products` replace the copies of theirs in `primed`; the others stand
+/// (no request wrote them since they were read back).
+fn primed_with(primed: &mut Vec<Product>, products: Vec<Product>) {
+    for product in products {
+        match primed.iter_mut().find(|seen| seen.sku == product.sku) {
+            Some(seen) => *seen = product,
+            None => primed.push(product),
+        }
+    }
+}
+
 /// The last state of each product, in the order of their last writes.
 fn latest_of_each(products: Vec<Product>) -> Vec<Product> {
     let mut latest: Vec<Product> = Vec::with_capacity(products.len());
@@ -206,6 +122,15 @@ impl Shop {
         E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
     {
         self.write_in_lane(self.lane(sku), work).await
+    }
+
+    /// [`Shop::write_grouped`] for a placement (`Writes::MayHoldBack`).
+    pub(super) async fn place_grouped<T, E>(&self, sku: &Sku, work: impl Work<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        self.queued(self.lane(sku), work, Writes::MayHoldBack).await
     }
 
     /// [`Shop::write_grouped`] for a write that decides on no product (the
@@ -234,7 +159,15 @@ impl Shop {
         T: Send + 'static,
         E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
     {
-        let (request, answer) = self.request(work);
+        self.queued(lane, work, Writes::AtOnce).await
+    }
+
+    async fn queued<T, E>(&self, lane: Lane, work: impl Work<T, E>, writes: Writes) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
+    {
+        let (request, answer) = self.request(work, writes);
         self.enqueue(lane, request);
         match answer.await {
             Ok(result) => result,
@@ -248,14 +181,20 @@ impl Shop {
     /// the lanes would if they all arrived during one commit; the answers
     /// in the same order. For tests that compare a group's answers with
     /// the same requests' answers one by one.
-    pub(super) async fn write_together<T, E, W>(&self, works: Vec<W>) -> Vec<Result<T, E>>
+    pub(super) async fn write_together<T, E, W>(
+        &self,
+        works: Vec<W>,
+        writes: Writes,
+    ) -> Vec<Result<T, E>>
     where
         T: Send + 'static,
         E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
         W: Work<T, E>,
     {
-        let (requests, answers): (Vec<_>, Vec<_>) =
-            works.into_iter().map(|work| self.request(work)).unzip();
+        let (requests, answers): (Vec<_>, Vec<_>) = works
+            .into_iter()
+            .map(|work| self.request(work, writes))
+            .unzip();
         let mut group = requests;
         while !group.is_empty() {
             group = self.commit_group(&group).await;
@@ -274,18 +213,14 @@ impl Shop {
     fn request<T, E>(
         &self,
         work: impl Work<T, E>,
+        writes: Writes,
     ) -> (Arc<dyn Grouped>, oneshot::Receiver<Result<T, E>>)
     where
         T: Send + 'static,
         E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let request = Request {
-            work: self.with_what_follows(work),
-            outcome: Mutex::new(None),
-            reply: Mutex::new(Some(reply)),
-            runs: AtomicU32::new(0),
-        };
+        let request = Request::new(self.with_what_follows(work), writes, reply);
         (Arc::new(request), answer)
     }
 
@@ -382,23 +317,49 @@ impl Shop {
                         };
                     }
                     tx.begin_request().await?;
+                    // Debug builds check held-back writes against these.
+                    let mut latest = Vec::new();
                     for (at, request) in requests.iter().enumerate() {
                         // Each request notes its own changes; the webhook
-                        // endpoints read once serve the whole group, and
-                        // the products the last kept request read back
-                        // answer the next one's first reads of them.
+                        // endpoints read once serve the whole group, the
+                        // products the requests before read back answer
+                        // its first reads of them, and the placements'
+                        // held-back writes wait for the group's end.
                         let notes = std::mem::take(tx.notes());
                         *tx.notes() = TxNotes {
                             endpoints: notes.endpoints,
                             primed: notes.primed,
+                            held_back: HeldBack {
+                                allowed: request.writes() == Writes::MayHoldBack,
+                                ..notes.held_back
+                            },
                             ..TxNotes::default()
                         };
+                        let held_before = held_back::mark(tx.notes());
                         let keep = request.run(tx).await;
                         if keep {
                             // Nothing after its read-back wrote them.
-                            tx.notes().primed = request.products();
+                            primed_with(&mut tx.notes().primed, request.products());
+                            if cfg!(debug_assertions) {
+                                primed_with(&mut latest, request.products());
+                            }
+                        } else {
+                            held_back::undo_to(tx.notes(), held_before);
                         }
-                        tx.end_request(keep, at + 1 < requests.len()).await?;
+                        let next = requests.get(at + 1);
+                        let write_held = held_back::any(tx.notes())
+                            && (next.is_none_or(|next| next.writes() == Writes::AtOnce)
+                                || held_back::unprimed(tx.notes()));
+                        if write_held {
+                            // Outside any request's savepoint: nobody's undo takes them.
+                            tx.end_request(keep, false).await?;
+                            held_back::write(tx, &latest).await?;
+                            if next.is_some() {
+                                tx.begin_request().await?;
+                            }
+                        } else {
+                            tx.end_request(keep, next.is_some()).await?;
+                        }
                     }
                     Ok(())
                 })
@@ -434,5 +395,6 @@ impl Shop {
     }
 }
 
+mod request;
 #[cfg(test)]
 mod tests;

@@ -107,7 +107,8 @@ async fn create_product(
 }
 
 /// Saves what an operation of the logic module changed (stock, supply:
-/// `orders`) and notes that the product's availability may change.
+/// `orders`) and notes that the product's availability may change. A
+/// placement in a group holds the write back (`held_back.rs`).
 pub(super) async fn save_inventory(
     tx: &mut dyn Tx,
     sku: &Sku,
@@ -116,7 +117,10 @@ pub(super) async fn save_inventory(
     orders: &[PurchaseOrderLine],
 ) -> Result<(), StoreFailure> {
     touch(tx, sku, Some(before));
-    tx.write_inventory(sku, stock, orders).await
+    if super::held_back::hold_inventory(tx, sku, stock, orders) {
+        return Ok(());
+    }
+    tx.write_inventory(sku, stock, orders, 1).await
 }
 
 /// The first write to a SKU in a transaction keeps what it found.

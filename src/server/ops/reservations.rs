@@ -3,6 +3,7 @@
 //! Each operation is one transaction that loads the product and its queue,
 //! asks the logic module, and writes what it decided.
 
+use super::group::Writes;
 use super::products::save_inventory;
 use super::{OperationError, Shop, issued, outbox, suppliers};
 use crate::api::{Reservation, ReservationStatus};
@@ -128,8 +129,14 @@ pub(crate) async fn place(
         .left
         .push(left_by_placement(&product, after, seq));
     // Demand is what was asked for: a later cancellation does not undo it.
-    tx.add_demand(sku, today, request.quantity.get(), placement.backordered)
-        .await?;
+    super::held_back::add_demand(
+        tx,
+        sku,
+        today,
+        request.quantity.get(),
+        placement.backordered,
+    )
+    .await?;
     let record = ReservationRecord {
         seq: 0,
         id,
@@ -346,7 +353,7 @@ impl Shop {
         now: String,
     ) -> Result<Reservation, OperationError> {
         let sku = request.sku.clone();
-        self.write_grouped(&sku, placing(request, today, now)).await
+        self.place_grouped(&sku, placing(request, today, now)).await
     }
 
     /// Places the requests as one group commit would, had they all arrived
@@ -362,7 +369,7 @@ impl Shop {
             .into_iter()
             .map(|request| placing(request, today, now.clone()))
             .collect();
-        self.write_together(works).await
+        self.write_together(works, Writes::MayHoldBack).await
     }
 
     pub async fn reservation(

@@ -172,6 +172,36 @@ pub struct TxNotes {
     /// database (a long queue is read once per request, not twice; debug
     /// builds read it all the same and check the two agree).
     pub left: Vec<Product>,
+    /// The product and demand writes of a group commit's placements, held
+    /// back to be written once for many (`ops::held_back`).
+    pub held_back: HeldBack,
+}
+
+/// Writes a group commit's placements hold back: each placement's stock
+/// and supply, and the demand it added, in order. While they are held,
+/// the primed copies (above) are the products' only current state.
+#[derive(Debug, Default)]
+pub struct HeldBack {
+    /// The request running may hold its writes back (a placement in a
+    /// group of several); otherwise it writes at once.
+    pub allowed: bool,
+    pub inventories: Vec<HeldInventory>,
+    pub demand: Vec<HeldDemand>,
+}
+
+#[derive(Debug)]
+pub struct HeldInventory {
+    pub sku: Sku,
+    pub stock: u32,
+    pub orders: Vec<crate::server::domain::PurchaseOrderLine>,
+}
+
+#[derive(Debug)]
+pub struct HeldDemand {
+    pub sku: Sku,
+    pub day: crate::logic::Date,
+    pub units: u32,
+    pub backordered: u32,
 }
 
 impl TxNotes {

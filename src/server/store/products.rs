@@ -24,12 +24,14 @@ pub trait ProductRows {
         orders: &[PurchaseOrderLine],
         mode: SettingsWrite,
     ) -> Result<bool, StoreFailure>;
-    /// Writes stock and supply.
+    /// Writes stock and supply; the version counts `writes` writes (one,
+    /// or a group commit's placements written as one).
     async fn write_inventory(
         &mut self,
         sku: &Sku,
         stock: u32,
         orders: &[PurchaseOrderLine],
+        writes: u32,
     ) -> Result<(), StoreFailure>;
     async fn product_count(&mut self) -> Result<u64, StoreFailure>;
     /// Every product with its queue and its supplier's record applied, in
@@ -104,7 +106,7 @@ pub(super) const SET_REORDER_MARK: &str = "UPDATE products
 pub(super) const FORGET_REORDER_POINT: &str =
     "UPDATE products SET reorder_point_on = NULL WHERE sku = $1";
 pub(super) const WRITE_INVENTORY: &str =
-    "UPDATE products SET stock = $1, incoming = $2, version = version + 1 WHERE sku = $3";
+    "UPDATE products SET stock = $1, incoming = $2, version = version + $3 WHERE sku = $4";
 pub(super) const COUNT: &str = "SELECT COUNT(*) AS products FROM products";
 
 /// Purchase orders are stored as JSON text in both stores.

@@ -4,6 +4,7 @@
 
 use super::super::reservations::place;
 use super::super::{OperationError, Shop};
+use super::Writes;
 use crate::api::Reservation;
 use crate::logic::{BackorderPolicy, Date};
 use crate::server::clock::TestClock;
@@ -85,13 +86,16 @@ async fn a_store_failure_undoes_only_its_own_request() {
     let dir = tempfile::tempdir().unwrap();
     let shop = shop_with_stock(&dir, 5).await;
     let answers = shop
-        .write_together(vec![
-            placing(shopper(1), || None),
-            placing(shopper(2), || {
-                Some(StoreFailure::fault(anyhow::anyhow!("disk")))
-            }),
-            placing(shopper(3), || None),
-        ])
+        .write_together(
+            vec![
+                placing(shopper(1), || None),
+                placing(shopper(2), || {
+                    Some(StoreFailure::fault(anyhow::anyhow!("disk")))
+                }),
+                placing(shopper(3), || None),
+            ],
+            Writes::MayHoldBack,
+        )
         .await;
     assert!(answers[0].is_ok() && answers[2].is_ok(), "{answers:?}");
     assert!(matches!(&answers[1], Err(OperationError::Store(_))));
@@ -111,14 +115,17 @@ async fn a_request_that_lost_a_race_runs_again_after_the_others() {
     let lost = Arc::new(AtomicBool::new(false));
     let first_run = Arc::clone(&lost);
     let answers = shop
-        .write_together(vec![
-            placing(shopper(1), move || {
-                (!first_run.swap(true, Ordering::Relaxed))
-                    .then(|| StoreFailure::lost_race("a deadlock, say"))
-            }),
-            placing(shopper(2), || None),
-            placing(shopper(3), || None),
-        ])
+        .write_together(
+            vec![
+                placing(shopper(1), move || {
+                    (!first_run.swap(true, Ordering::Relaxed))
+                        .then(|| StoreFailure::lost_race("a deadlock, say"))
+                }),
+                placing(shopper(2), || None),
+                placing(shopper(3), || None),
+            ],
+            Writes::MayHoldBack,
+        )
         .await;
     assert!(lost.load(Ordering::Relaxed), "it ran twice");
     assert!(answers[1].is_ok() && answers[2].is_ok(), "{answers:?}");

@@ -96,10 +96,12 @@ impl ProductRows for PgTx<'_> {
         sku: &Sku,
         stock: u32,
         orders: &[PurchaseOrderLine],
+        writes: u32,
     ) -> Result<(), StoreFailure> {
         sqlx::query(products::WRITE_INVENTORY)
             .bind(i64::from(stock))
             .bind(encode_incoming(orders)?)
+            .bind(i64::from(writes))
             .bind(sku.as_str())
             .execute(&mut *self.tx)
             .await?;

@@ -72,10 +72,16 @@ impl ProductRows for SqliteTx<'_> {
         sku: &Sku,
         stock: u32,
         orders: &[PurchaseOrderLine],
+        writes: u32,
     ) -> Result<(), StoreFailure> {
         self.connection
             .prepare_cached(products::WRITE_INVENTORY)?
-            .execute(params![stock, encode_incoming(orders)?, sku.as_str()])?;
+            .execute(params![
+                stock,
+                encode_incoming(orders)?,
+                writes,
+                sku.as_str()
+            ])?;
         Ok(())
     }
 

@@ -1,0 +1,153 @@
+//! Writes a group commit's placements hold back.
+//!
+//! Each placement of a drop updates its product's row and adds to the
+//! day's demand. In a group, one after the other in one transaction, that
+//! is one new version of each row per placement: on PostgreSQL every later
+//! statement that reaches the row walks past the versions before it (and
+//! the foreign-key check of each new reservation locks a row a savepoint
+//! just updated), so a group's cost grew with the square of its size. A
+//! placement in a group therefore holds these two writes back; the group
+//! writes each product once (its version counting every placement) and
+//! each day's demand once.
+//!
+//! Held writes are safe only while nothing reads those rows from the
+//! database: the next placement reads its product from the primed copy
+//! (`TxNotes::primed`) and a placement's read-back is the state it wrote
+//! (`TxNotes::left`). So the group (`group.rs`) lets only placements hold
+//! back, and writes what is held before any other request runs, as soon
+//! as a held product is no longer primed (a refused request took its
+//! copy, an idempotency replay read it), and before the commit.
+
+use crate::logic::Date;
+use crate::server::domain::{Product, PurchaseOrderLine, Sku};
+use crate::server::store::{HeldDemand, HeldInventory, StoreFailure, Tx, TxNotes};
+
+/// Holds the inventory write back if the request may; `false`: write it now.
+pub(super) fn hold_inventory(
+    tx: &mut dyn Tx,
+    sku: &Sku,
+    stock: u32,
+    orders: &[PurchaseOrderLine],
+) -> bool {
+    let held = &mut tx.notes().held_back;
+    if held.allowed {
+        held.inventories.push(HeldInventory {
+            sku: sku.clone(),
+            stock,
+            orders: orders.to_vec(),
+        });
+    }
+    held.allowed
+}
+
+/// Adds demand, or holds it back if the request may.
+pub(super) async fn add_demand(
+    tx: &mut dyn Tx,
+    sku: &Sku,
+    day: Date,
+    units: u32,
+    backordered: u32,
+) -> Result<(), StoreFailure> {
+    let held = &mut tx.notes().held_back;
+    if !held.allowed {
+        return tx.add_demand(sku, day, units, backordered).await;
+    }
+    held.demand.push(HeldDemand {
+        sku: sku.clone(),
+        day,
+        units,
+        backordered,
+    });
+    Ok(())
+}
+
+/// Holds `sku`'s product write back: its database row is not its state.
+pub(super) fn holds(notes: &TxNotes, sku: &Sku) -> bool {
+    notes
+        .held_back
+        .inventories
+        .iter()
+        .any(|held| held.sku == *sku)
+}
+
+/// How much was held before a request: a request undone takes its own
+/// held writes with it.
+pub(super) struct Mark {
+    inventories: usize,
+    demand: usize,
+}
+
+pub(super) fn mark(notes: &TxNotes) -> Mark {
+    Mark {
+        inventories: notes.held_back.inventories.len(),
+        demand: notes.held_back.demand.len(),
+    }
+}
+
+pub(super) fn undo_to(notes: &mut TxNotes, mark: Mark) {
+    notes.held_back.inventories.truncate(mark.inventories);
+    notes.held_back.demand.truncate(mark.demand);
+}
+
+/// Is something held?
+pub(super) fn any(notes: &TxNotes) -> bool {
+    !notes.held_back.inventories.is_empty() || !notes.held_back.demand.is_empty()
+}
+
+/// Must what is held be written before the next placement reads? (A held
+/// product has no primed copy: the next read would ask the database.)
+pub(super) fn unprimed(notes: &TxNotes) -> bool {
+    notes
+        .held_back
+        .inventories
+        .iter()
+        .any(|held| !notes.primed.iter().any(|product| product.sku == held.sku))
+}
+
+/// Writes what is held: each product's last stock and supply, its version
+/// counting every write held, and each product's day of demand summed.
+/// Debug builds then read each product back and check it against `latest`
+/// (the state the last request that wrote it read back).
+pub(super) async fn write(tx: &mut dyn Tx, latest: &[Product]) -> Result<(), StoreFailure> {
+    let inventories = std::mem::take(&mut tx.notes().held_back.inventories);
+    let demand = std::mem::take(&mut tx.notes().held_back.demand);
+    let mut last: Vec<(&HeldInventory, u32)> = Vec::new();
+    for held in &inventories {
+        match last.iter_mut().find(|(seen, _)| seen.sku == held.sku) {
+            Some(entry) => *entry = (held, entry.1 + 1),
+            None => last.push((held, 1)),
+        }
+    }
+    for (held, writes) in &last {
+        tx.write_inventory(&held.sku, held.stock, &held.orders, *writes)
+            .await?;
+    }
+    let mut days: Vec<HeldDemand> = Vec::new();
+    for held in demand {
+        match days
+            .iter_mut()
+            .find(|day| day.sku == held.sku && day.day == held.day)
+        {
+            Some(day) => {
+                day.units += held.units;
+                day.backordered += held.backordered;
+            }
+            None => days.push(held),
+        }
+    }
+    for day in &days {
+        tx.add_demand(&day.sku, day.day, day.units, day.backordered)
+            .await?;
+    }
+    if cfg!(debug_assertions) {
+        // Read from the database, not the primed copies (kept for the next request).
+        let primed = std::mem::take(&mut tx.notes().primed);
+        for (held, _) in &last {
+            let stored = tx.product(&held.sku).await?;
+            let expected = latest.iter().find(|product| product.sku == held.sku);
+            assert_eq!(stored.as_ref(), expected, "a held-back product write");
+        }
+        tx.notes().primed = primed;
+    }
+    Ok(())
+}
