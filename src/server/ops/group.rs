@@ -29,7 +29,7 @@
 
 use super::{Shop, held_back};
 use crate::server::domain::{Product, ReservationId, Sku};
-use crate::server::store::{HeldBack, MayBeStoreFailure, StoreFailure, TxNotes, Work, as_work};
+use crate::server::store::{HeldBack, MayBeStoreFailure, StoreFailure, Tx, TxNotes, Work, as_work};
 pub(super) use request::Writes;
 use request::{Grouped, Request};
 use std::collections::{HashMap, VecDeque};
@@ -71,6 +71,9 @@ enum GroupFailure {
     Store(StoreFailure),
     /// Its one request was refused, and has its answer.
     LoneRefused,
+    /// A request without a savepoint failed in the store: run the group
+    /// again with savepoints ([`Guard::Everyone`]).
+    Unguarded,
 }
 
 impl From<StoreFailure> for GroupFailure {
@@ -85,9 +88,97 @@ impl MayBeStoreFailure for GroupFailure {
     fn store_failure(&self) -> Option<&StoreFailure> {
         match self {
             GroupFailure::Store(failure) => Some(failure),
-            GroupFailure::LoneRefused => None,
+            GroupFailure::LoneRefused | GroupFailure::Unguarded => None,
         }
     }
+}
+
+/// How a group guards its requests against each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Guard {
+    /// A placement runs without a savepoint (a refused one wrote nothing,
+    /// `Writes::MayHoldBack`); a store failure in one undoes the group.
+    AtOnceOnly,
+    /// Every request in a savepoint of its own: a store failure undoes
+    /// only the request it failed.
+    Everyone,
+}
+
+impl Guard {
+    fn needs_savepoint(self, request: &dyn Grouped) -> bool {
+        self == Guard::Everyone || request.writes() == Writes::AtOnce
+    }
+}
+
+/// Runs the requests (more than one) in this transaction, one after the
+/// other, each kept or undone on its own.
+async fn run_together(
+    tx: &mut dyn Tx,
+    requests: &[Arc<dyn Grouped>],
+    guard: Guard,
+) -> Result<(), GroupFailure> {
+    // Debug builds check held-back writes against these.
+    let mut latest = Vec::new();
+    // A savepoint is open for the request about to run.
+    let mut guarded = guard.needs_savepoint(requests[0].as_ref());
+    if guarded {
+        tx.begin_request().await?;
+    }
+    for (at, request) in requests.iter().enumerate() {
+        // Each request notes its own changes; the webhook endpoints read
+        // once serve the whole group, the products the requests before
+        // read back answer its first reads of them, and the placements'
+        // held-back writes wait for the group's end.
+        let notes = std::mem::take(tx.notes());
+        *tx.notes() = TxNotes {
+            endpoints: notes.endpoints,
+            primed: notes.primed,
+            held_back: HeldBack {
+                allowed: request.writes() == Writes::MayHoldBack,
+                ..notes.held_back
+            },
+            ..TxNotes::default()
+        };
+        let held_before = held_back::mark(tx.notes());
+        let keep = request.run(tx).await;
+        if keep {
+            // Nothing after its read-back wrote them.
+            primed_with(&mut tx.notes().primed, request.products());
+            if cfg!(debug_assertions) {
+                primed_with(&mut latest, request.products());
+            }
+        } else {
+            if !guarded {
+                if request.failed_in_store() {
+                    return Err(GroupFailure::Unguarded);
+                }
+                debug_assert!(
+                    tx.notes().touched.is_empty(),
+                    "a placement refused after it wrote"
+                );
+            }
+            held_back::undo_to(tx.notes(), held_before);
+        }
+        let next = requests.get(at + 1);
+        let write_held = held_back::any(tx.notes())
+            && (next.is_none_or(|next| next.writes() == Writes::AtOnce)
+                || held_back::unprimed(tx.notes()));
+        let next_guarded = next.is_some_and(|next| guard.needs_savepoint(next.as_ref()));
+        if guarded {
+            // Released (or rolled back to) and the next one begun in one
+            // step, unless the held writes come in between: outside any
+            // request's savepoint, nobody's undo takes them.
+            tx.end_request(keep, next_guarded && !write_held).await?;
+        }
+        if write_held {
+            held_back::write(tx, &latest).await?;
+        }
+        if next_guarded && (write_held || !guarded) {
+            tx.begin_request().await?;
+        }
+        guarded = next_guarded;
+    }
+    Ok(())
 }
 
 /// `products` replace the copies of theirs in `primed`; the others stand
@@ -303,9 +394,12 @@ impl Shop {
         // Taken before the transaction, as for a write alone.
         let generation = self.feed.generation();
         let requests: Arc<[Arc<dyn Grouped>]> = group.into();
-        let work = {
+        // Placements first run bare; a store failure in one sends the
+        // group back to run again with every request in a savepoint.
+        let mut guard = Guard::AtOnceOnly;
+        let failed = loop {
             let requests = Arc::clone(&requests);
-            as_work(move |tx| {
+            let work = as_work(move |tx| {
                 let requests = Arc::clone(&requests);
                 Box::pin(async move {
                     if let [lone] = &requests[..] {
@@ -316,63 +410,20 @@ impl Shop {
                             false => Err(GroupFailure::LoneRefused),
                         };
                     }
-                    tx.begin_request().await?;
-                    // Debug builds check held-back writes against these.
-                    let mut latest = Vec::new();
-                    for (at, request) in requests.iter().enumerate() {
-                        // Each request notes its own changes; the webhook
-                        // endpoints read once serve the whole group, the
-                        // products the requests before read back answer
-                        // its first reads of them, and the placements'
-                        // held-back writes wait for the group's end.
-                        let notes = std::mem::take(tx.notes());
-                        *tx.notes() = TxNotes {
-                            endpoints: notes.endpoints,
-                            primed: notes.primed,
-                            held_back: HeldBack {
-                                allowed: request.writes() == Writes::MayHoldBack,
-                                ..notes.held_back
-                            },
-                            ..TxNotes::default()
-                        };
-                        let held_before = held_back::mark(tx.notes());
-                        let keep = request.run(tx).await;
-                        if keep {
-                            // Nothing after its read-back wrote them.
-                            primed_with(&mut tx.notes().primed, request.products());
-                            if cfg!(debug_assertions) {
-                                primed_with(&mut latest, request.products());
-                            }
-                        } else {
-                            held_back::undo_to(tx.notes(), held_before);
-                        }
-                        let next = requests.get(at + 1);
-                        let write_held = held_back::any(tx.notes())
-                            && (next.is_none_or(|next| next.writes() == Writes::AtOnce)
-                                || held_back::unprimed(tx.notes()));
-                        if write_held {
-                            // Outside any request's savepoint: nobody's undo takes them.
-                            tx.end_request(keep, false).await?;
-                            held_back::write(tx, &latest).await?;
-                            if next.is_some() {
-                                tx.begin_request().await?;
-                            }
-                        } else {
-                            tx.end_request(keep, next.is_some()).await?;
-                        }
-                    }
-                    Ok(())
+                    run_together(tx, &requests, guard).await
                 })
-            })
-        };
-        match self.store.write(work).await {
-            Ok(()) | Err(GroupFailure::LoneRefused) => {}
-            Err(GroupFailure::Store(failure)) => {
-                for request in group {
-                    request.fail(&failure);
-                }
-                return Vec::new();
+            });
+            match self.store.write(work).await {
+                Ok(()) | Err(GroupFailure::LoneRefused) => break None,
+                Err(GroupFailure::Unguarded) => guard = Guard::Everyone,
+                Err(GroupFailure::Store(failure)) => break Some(failure),
             }
+        };
+        if let Some(failure) = failed {
+            for request in group {
+                request.fail(&failure);
+            }
+            return Vec::new();
         }
         let (again, done): (Vec<_>, Vec<_>) = group
             .iter()

@@ -14,7 +14,9 @@ pub(in crate::server::ops) enum Writes {
     /// Every row at once.
     AtOnce,
     /// A placement: its product and demand writes may be held back and
-    /// written once for the group's placements (`held_back.rs`).
+    /// written once for the group's placements (`held_back.rs`), and it
+    /// refuses (an error not the store's) only before it writes anything,
+    /// so it needs no savepoint of its own.
     MayHoldBack,
 }
 
@@ -28,6 +30,8 @@ pub(super) trait Grouped: Send + Sync {
     fn writes(&self) -> Writes;
     /// The products its run left, as it read them back (none if refused).
     fn products(&self) -> Vec<Product>;
+    /// It failed in the store (a fault, a lost race): it may have written.
+    fn failed_in_store(&self) -> bool;
     /// It lost a race and may run again.
     fn runs_again(&self) -> bool;
     /// Its group committed: what it leaves for the feed and the delivery worker.
@@ -89,6 +93,13 @@ where
             Some(Ok(done)) => done.products.clone(),
             _ => Vec::new(),
         }
+    }
+
+    fn failed_in_store(&self) -> bool {
+        locked(&self.outcome)
+            .as_ref()
+            .and_then(|outcome| outcome.as_ref().err())
+            .is_some_and(|error| error.store_failure().is_some())
     }
 
     fn runs_again(&self) -> bool {
