@@ -5,13 +5,16 @@
 //! and of the checkout (reservations, cancellations, sales, receipts) that
 //! arrive while their lane is committing wait, and the next transaction
 //! runs them together, one after another in arrival order (at most
-//! [`MAX_GROUP`]). Each runs in a savepoint of its own with everything that
-//! follows it (`Shop::with_what_follows`: events, mails, the audit line),
-//! exactly as it would alone: a refused request (409, its idempotency
-//! replay, its per-customer cap) undoes only what it wrote, and the next one
-//! decides on what the ones before it left. Nobody is answered before the
-//! commit that holds their write; then the products go to the feed (the
-//! last state of each) and every request gets its own answer.
+//! [`MAX_GROUP`]). Each runs with everything that follows it
+//! (`Shop::with_what_follows`: events, mails, the audit line), exactly as
+//! it would alone: a refused request (409, its idempotency replay, its
+//! per-customer cap) undoes only what it wrote — its savepoint; a placement
+//! refuses before it writes, so it runs bare ([`Guard`]) — and the next one
+//! decides on what the ones before it left. The placements' product and
+//! demand writes are held back and written once (`held_back.rs`). Nobody
+//! is answered before the commit that holds their write; then the products
+//! go to the feed (the last state of each) and every request gets its own
+//! answer.
 //!
 //! A lone request starts a transaction at once: nothing waits for company.
 //! A request that lost a race (PostgreSQL: a deadlock, one idempotency key
