@@ -138,6 +138,9 @@ async fn run_together(
             primed: notes.primed,
             held_back: HeldBack {
                 allowed: request.writes() == Writes::MayHoldBack,
+                // Held inserts fail together: only where a failure undoes the group.
+                inserts: guard == Guard::AtOnceOnly,
+                seqs_wanted: (requests.len() - at) as u32,
                 ..notes.held_back
             },
             ..TxNotes::default()
@@ -174,7 +177,12 @@ async fn run_together(
             tx.end_request(keep, next_guarded && !write_held).await?;
         }
         if write_held {
-            held_back::write(tx, &latest).await?;
+            match held_back::write(tx, &latest).await {
+                Ok(()) => {}
+                // Whose insert failed is not known: all of them run again, guarded.
+                Err(_) if guard == Guard::AtOnceOnly => return Err(GroupFailure::Unguarded),
+                Err(failure) => return Err(failure.into()),
+            }
         }
         if next_guarded && (write_held || !guarded) {
             tx.begin_request().await?;

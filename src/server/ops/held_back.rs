@@ -19,8 +19,10 @@
 //! copy, an idempotency replay read it), and before the commit.
 
 use crate::logic::Date;
-use crate::server::domain::{Product, PurchaseOrderLine, Sku};
-use crate::server::store::{HeldDemand, HeldInventory, StoreFailure, Tx, TxNotes};
+use crate::server::domain::{Email, IdempotencyKey, Product, PurchaseOrderLine, Sku};
+use crate::server::store::{
+    HeldDemand, HeldInventory, HeldReservation, ReservationRow, StoreFailure, Tx, TxNotes,
+};
 
 /// Holds the inventory write back if the request may; `false`: write it now.
 pub(super) fn hold_inventory(
@@ -61,6 +63,80 @@ pub(super) async fn add_demand(
     Ok(())
 }
 
+/// Inserts the reservation, or holds the insert back if the request may
+/// (at a `seq` reserved now, under the product's lock); its `seq`.
+pub(super) async fn insert_reservation(
+    tx: &mut dyn Tx,
+    row: &ReservationRow<'_>,
+) -> Result<u64, StoreFailure> {
+    let held = &tx.notes().held_back;
+    if !(held.allowed && held.inserts) {
+        return tx.insert_reservation(row).await;
+    }
+    if held.seqs.is_empty() {
+        // None of these seqs is held yet: a store that counts from its
+        // highest row (SQLite) gives none twice.
+        debug_assert!(held.reservations.is_empty(), "seqs reserved with rows held");
+        let wanted = held.seqs_wanted.max(1);
+        let seqs = tx.reserve_seqs(wanted).await?;
+        tx.notes().held_back.seqs.extend(seqs);
+    }
+    let held = &mut tx.notes().held_back;
+    let seq = held
+        .seqs
+        .pop_front()
+        .ok_or_else(|| StoreFailure::fault(anyhow::anyhow!("no reserved seq")))?;
+    held.reservations.push(HeldReservation {
+        seq,
+        id: row.id.clone(),
+        sku: row.sku.clone(),
+        quantity: row.quantity,
+        from_stock: row.from_stock,
+        email: row.email.clone(),
+        created_at: row.created_at.to_owned(),
+        idempotency_key: row.idempotency_key.cloned(),
+        request: row.request.to_owned(),
+        response: row.response.to_owned(),
+        told_ship_date: row.told_ship_date,
+        lang: row.lang.cloned(),
+    });
+    Ok(seq)
+}
+
+/// The request fingerprint and response stored for an idempotency key,
+/// held back or in the database.
+pub(super) async fn placement_for_key(
+    tx: &mut dyn Tx,
+    key: &IdempotencyKey,
+) -> Result<Option<(String, String)>, StoreFailure> {
+    let held = tx
+        .notes()
+        .held_back
+        .reservations
+        .iter()
+        .find(|row| row.idempotency_key.as_ref() == Some(key));
+    match held {
+        Some(row) => Ok(Some((row.request.clone(), row.response.clone()))),
+        None => tx.placement_for_key(key).await,
+    }
+}
+
+/// Each waiting reservation's address and units waiting, held back or in
+/// the database.
+pub(super) async fn waiting_by_email(
+    tx: &mut dyn Tx,
+    sku: &Sku,
+) -> Result<Vec<(Email, u32)>, StoreFailure> {
+    let mut waiting = tx.waiting_by_email(sku).await?;
+    let held = &tx.notes().held_back.reservations;
+    waiting.extend(
+        held.iter()
+            .filter(|row| row.sku == *sku && row.quantity > row.from_stock)
+            .map(|row| (row.email.clone(), row.quantity - row.from_stock)),
+    );
+    Ok(waiting)
+}
+
 /// Holds `sku`'s product write back: its database row is not its state.
 pub(super) fn holds(notes: &TxNotes, sku: &Sku) -> bool {
     notes
@@ -75,23 +151,27 @@ pub(super) fn holds(notes: &TxNotes, sku: &Sku) -> bool {
 pub(super) struct Mark {
     inventories: usize,
     demand: usize,
+    reservations: usize,
 }
 
 pub(super) fn mark(notes: &TxNotes) -> Mark {
     Mark {
         inventories: notes.held_back.inventories.len(),
         demand: notes.held_back.demand.len(),
+        reservations: notes.held_back.reservations.len(),
     }
 }
 
 pub(super) fn undo_to(notes: &mut TxNotes, mark: Mark) {
     notes.held_back.inventories.truncate(mark.inventories);
     notes.held_back.demand.truncate(mark.demand);
+    notes.held_back.reservations.truncate(mark.reservations);
 }
 
 /// Is something held?
 pub(super) fn any(notes: &TxNotes) -> bool {
-    !notes.held_back.inventories.is_empty() || !notes.held_back.demand.is_empty()
+    let held = &notes.held_back;
+    !held.inventories.is_empty() || !held.demand.is_empty() || !held.reservations.is_empty()
 }
 
 /// Must what is held be written before the next placement reads? (A held
@@ -104,13 +184,17 @@ pub(super) fn unprimed(notes: &TxNotes) -> bool {
         .any(|held| !notes.primed.iter().any(|product| product.sku == held.sku))
 }
 
-/// Writes what is held: each product's last stock and supply, its version
+/// Writes what is held: the reservations, each product's last stock and supply, its version
 /// counting every write held, and each product's day of demand summed.
 /// Debug builds then read each product back and check it against `latest`
 /// (the state the last request that wrote it read back).
 pub(super) async fn write(tx: &mut dyn Tx, latest: &[Product]) -> Result<(), StoreFailure> {
+    let reservations = std::mem::take(&mut tx.notes().held_back.reservations);
     let inventories = std::mem::take(&mut tx.notes().held_back.inventories);
     let demand = std::mem::take(&mut tx.notes().held_back.demand);
+    if !reservations.is_empty() {
+        tx.insert_reservations(&reservations).await?;
+    }
     let mut last: Vec<(&HeldInventory, u32)> = Vec::new();
     for held in &inventories {
         match last.iter_mut().find(|(seen, _)| seen.sku == held.sku) {

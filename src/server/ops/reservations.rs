@@ -51,7 +51,8 @@ pub(crate) async fn place(
     let sku = &request.sku;
     let product = tx.product(sku).await?;
     if let Some(key) = &request.idempotency_key
-        && let Some((earlier_request, response)) = tx.placement_for_key(key).await?
+        && let Some((earlier_request, response)) =
+            super::held_back::placement_for_key(tx, key).await?
     {
         if earlier_request != fingerprint {
             return Err(OperationError::IdempotencyKeyReused);
@@ -72,8 +73,7 @@ pub(crate) async fn place(
         // In the same transaction, under the product's lock: racing
         // requests from one address cannot pass the cap together.
         let customer = request.email.folded();
-        let held = tx
-            .waiting_by_email(sku)
+        let held = super::held_back::waiting_by_email(tx, sku)
             .await?
             .into_iter()
             .filter(|(email, _)| email.folded() == customer)
@@ -110,8 +110,9 @@ pub(crate) async fn place(
     let response_json = serde_json::to_string(&response)
         .context("encode the response")
         .map_err(StoreFailure::fault)?;
-    let seq = tx
-        .insert_reservation(&ReservationRow {
+    let seq = super::held_back::insert_reservation(
+        tx,
+        &ReservationRow {
             id: &id,
             sku,
             quantity: request.quantity.get(),
@@ -123,8 +124,9 @@ pub(crate) async fn place(
             response: &response_json,
             told_ship_date: placement.ship_date,
             lang: request.lang.as_ref(),
-        })
-        .await?;
+        },
+    )
+    .await?;
     tx.notes()
         .left
         .push(left_by_placement(&product, after, seq));

@@ -40,7 +40,7 @@ pub use notices::NoticeRows;
 pub use outbox::OutboxRows;
 pub use outbox::{MAIL_ENDPOINT, MAIL_URL, NEVER_MS};
 pub use products::{ProductRows, SettingsWrite};
-pub use reservations::{ReservationRow, ReservationRows};
+pub use reservations::{HeldReservation, ReservationRow, ReservationRows};
 pub use subscriptions::SubscriptionRows;
 pub use suppliers::SupplierRows;
 
@@ -187,6 +187,15 @@ pub struct HeldBack {
     pub allowed: bool,
     pub inventories: Vec<HeldInventory>,
     pub demand: Vec<HeldDemand>,
+    /// The request running may hold its reservation's insert back too (a
+    /// group without savepoints: an insert that fails there undoes the group).
+    pub inserts: bool,
+    pub reservations: Vec<HeldReservation>,
+    /// Places in the queue reserved for this group's held inserts, unused yet.
+    pub seqs: std::collections::VecDeque<u64>,
+    /// How many to reserve when none are left: the requests of the group
+    /// still to run.
+    pub seqs_wanted: u32,
 }
 
 #[derive(Debug)]

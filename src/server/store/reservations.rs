@@ -23,6 +23,24 @@ pub struct ReservationRow<'a> {
     pub lang: Option<&'a crate::server::domain::Lang>,
 }
 
+/// A reservation row a group commit's placement held back, at the `seq`
+/// reserved for it ([`ReservationRows::reserve_seqs`]).
+#[derive(Debug)]
+pub struct HeldReservation {
+    pub seq: u64,
+    pub id: ReservationId,
+    pub sku: Sku,
+    pub quantity: u32,
+    pub from_stock: u32,
+    pub email: Email,
+    pub created_at: String,
+    pub idempotency_key: Option<IdempotencyKey>,
+    pub request: String,
+    pub response: String,
+    pub told_ship_date: Option<crate::logic::Date>,
+    pub lang: Option<crate::server::domain::Lang>,
+}
+
 #[async_trait::async_trait]
 pub trait ReservationRows {
     /// The request fingerprint and response stored for an idempotency key.
@@ -36,6 +54,13 @@ pub trait ReservationRows {
     async fn waiting_by_email(&mut self, sku: &Sku) -> Result<Vec<(Email, u32)>, StoreFailure>;
     /// Inserts the reservation; its `seq` (its place in the queue).
     async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<u64, StoreFailure>;
+    /// `count` new places in the queue, ascending, for rows inserted later
+    /// in this transaction. Taken under the product's lock, so per SKU seq
+    /// order stays commit order.
+    async fn reserve_seqs(&mut self, count: u32) -> Result<Vec<u64>, StoreFailure>;
+    /// Inserts the rows at their reserved `seq`s (in one statement where the
+    /// database takes it).
+    async fn insert_reservations(&mut self, rows: &[HeldReservation]) -> Result<(), StoreFailure>;
     async fn apply_fills(&mut self, fills: &[Fill]) -> Result<(), StoreFailure>;
     async fn mark_cancelled(&mut self, seq: u64, now: &str) -> Result<(), StoreFailure>;
     async fn record(
@@ -57,6 +82,39 @@ pub(super) const INSERT: &str =
                                told_ship_date, lang)
      VALUES ($1, $2, $3, $4, 0, $5, 'reserved', $6, $7, $8, $9, $10, $11)
      RETURNING seq";
+/// Inserts `rows` rows at given `seq`s, 12 parameters each (`overriding`:
+/// PostgreSQL's `OVERRIDING SYSTEM VALUE`, for its identity column).
+pub(super) fn insert_at_sql(rows: usize, overriding: &str) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let at = |column: usize| format!("${}", row * 12 + column);
+            format!(
+                "({}, {}, {}, {}, {}, 0, {}, 'reserved', {}, {}, {}, {}, {}, {})",
+                at(1),
+                at(2),
+                at(3),
+                at(4),
+                at(5),
+                at(6),
+                at(7),
+                at(8),
+                at(9),
+                at(10),
+                at(11),
+                at(12)
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO reservations (seq, id, sku, quantity, from_stock, filled, email, status,
+                                   created_at, idempotency_key, request, response,
+                                   told_ship_date, lang) {overriding}
+         VALUES {}",
+        values.join(", ")
+    )
+}
+/// Rows of one multi-row insert, at most (PostgreSQL takes 65 535 parameters).
+pub(super) const INSERT_BATCH: usize = 256;
 pub(super) const FILL: &str = "UPDATE reservations SET filled = filled + $1 WHERE seq = $2";
 pub(super) const CANCEL: &str =
     "UPDATE reservations SET status = 'cancelled', cancelled_at = $1 WHERE seq = $2";

@@ -12,8 +12,8 @@ use crate::server::store::products::{
     self, SettingsWrite, encode_incoming, policy_name, supplied_by,
 };
 use crate::server::store::{
-    ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows, reservations,
-    subscriptions,
+    HeldReservation, ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows,
+    reservations, subscriptions,
 };
 use sqlx::Row;
 use sqlx::postgres::PgConnection;
@@ -198,6 +198,46 @@ impl ReservationRows for PgTx<'_> {
             .fetch_one(&mut *self.tx)
             .await?;
         Ok(inserted.try_get::<i64, _>("seq")? as u64)
+    }
+
+    async fn reserve_seqs(&mut self, count: u32) -> Result<Vec<u64>, StoreFailure> {
+        let rows = sqlx::query(
+            "SELECT nextval(pg_get_serial_sequence('reservations', 'seq')) AS seq
+             FROM generate_series(1, $1)",
+        )
+        .bind(i64::from(count))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut seqs = rows
+            .iter()
+            .map(|row| Ok(row.try_get::<i64, _>("seq")? as u64))
+            .collect::<Result<Vec<_>, StoreFailure>>()?;
+        seqs.sort_unstable();
+        Ok(seqs)
+    }
+
+    async fn insert_reservations(&mut self, rows: &[HeldReservation]) -> Result<(), StoreFailure> {
+        for batch in rows.chunks(reservations::INSERT_BATCH) {
+            let sql = reservations::insert_at_sql(batch.len(), "OVERRIDING SYSTEM VALUE");
+            let mut query = sqlx::query(&sql);
+            for row in batch {
+                query = query
+                    .bind(row.seq as i64)
+                    .bind(row.id.as_str())
+                    .bind(row.sku.as_str())
+                    .bind(i64::from(row.quantity))
+                    .bind(i64::from(row.from_stock))
+                    .bind(row.email.as_str())
+                    .bind(row.created_at.as_str())
+                    .bind(row.idempotency_key.as_ref().map(IdempotencyKey::as_str))
+                    .bind(row.request.as_str())
+                    .bind(row.response.as_str())
+                    .bind(row.told_ship_date.map(crate::logic::Date::to_iso))
+                    .bind(row.lang.as_ref().map(|lang| lang.as_str()));
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
     }
 
     async fn apply_fills(&mut self, fills: &[Fill]) -> Result<(), StoreFailure> {

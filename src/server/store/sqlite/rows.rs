@@ -12,8 +12,8 @@ use crate::server::store::products::{
     self, SettingsWrite, encode_incoming, policy_name, supplied_by,
 };
 use crate::server::store::{
-    ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows, SupplierRows,
-    reservations, subscriptions,
+    HeldReservation, ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows,
+    SupplierRows, reservations, subscriptions,
 };
 use anyhow::Context;
 use rusqlite::{OptionalExtension, params};
@@ -164,6 +164,42 @@ impl ReservationRows for SqliteTx<'_> {
                 |inserted| inserted.get("seq"),
             )?;
         Ok(seq as u64)
+    }
+
+    async fn reserve_seqs(&mut self, count: u32) -> Result<Vec<u64>, StoreFailure> {
+        // The one writer: the next seqs are the ones after the highest
+        // ever given (AUTOINCREMENT never gives one twice).
+        let last: i64 = self.connection.query_row(
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'reservations'), 0),
+                        COALESCE((SELECT MAX(seq) FROM reservations), 0)) AS last",
+            [],
+            |row| row.get("last"),
+        )?;
+        let first = last as u64 + 1;
+        Ok((first..first + u64::from(count)).collect())
+    }
+
+    async fn insert_reservations(&mut self, rows: &[HeldReservation]) -> Result<(), StoreFailure> {
+        let mut insert = self
+            .connection
+            .prepare_cached(&reservations::insert_at_sql(1, ""))?;
+        for row in rows {
+            insert.execute(params![
+                row.seq as i64,
+                row.id.as_str(),
+                row.sku.as_str(),
+                row.quantity,
+                row.from_stock,
+                row.email.as_str(),
+                row.created_at,
+                row.idempotency_key.as_ref().map(IdempotencyKey::as_str),
+                row.request,
+                row.response,
+                row.told_ship_date.map(crate::logic::Date::to_iso),
+                row.lang.as_ref().map(|lang| lang.as_str()),
+            ])?;
+        }
+        Ok(())
     }
 
     async fn apply_fills(&mut self, fills: &[Fill]) -> Result<(), StoreFailure> {
