@@ -146,7 +146,16 @@ async fn run_together(
             ..TxNotes::default()
         };
         let held_before = held_back::mark(tx.notes());
+        let was_primed: Vec<Sku> = tx.notes().primed.iter().map(|p| p.sku.clone()).collect();
         let keep = request.run(tx).await;
+        // What it read and left as it was primes the next request, if the
+        // transaction still holds its lock: kept, or undone with nothing
+        // to undo, or locked before the savepoint that was undone.
+        let untouched: Vec<Product> = std::mem::take(&mut tx.notes().untouched)
+            .into_iter()
+            .filter(|product| keep || !guarded || was_primed.contains(&product.sku))
+            .collect();
+        primed_with(&mut tx.notes().primed, untouched);
         if keep {
             // Nothing after its read-back wrote them.
             primed_with(&mut tx.notes().primed, request.products());

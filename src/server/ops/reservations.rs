@@ -47,9 +47,31 @@ pub(crate) async fn place(
     today: Date,
     now: &str,
 ) -> Result<Reservation, OperationError> {
+    let product = tx.product(&request.sku).await?;
+    let placed = place_on(tx, request, product.as_ref(), today, now).await;
+    let wrote = match &placed {
+        Ok((_, wrote)) => *wrote,
+        Err(error) => matches!(error, OperationError::Store(_)),
+    };
+    if let Some(product) = product
+        && !wrote
+    {
+        // Refused or replayed, it left the product as it found it.
+        tx.notes().untouched.push(product);
+    }
+    placed.map(|(reservation, _)| reservation)
+}
+
+/// [`place`] on the product as read (locked); `true`: it wrote.
+async fn place_on(
+    tx: &mut dyn Tx,
+    request: &NewReservation,
+    product: Option<&crate::server::domain::Product>,
+    today: Date,
+    now: &str,
+) -> Result<(Reservation, bool), OperationError> {
     let fingerprint = request.fingerprint();
     let sku = &request.sku;
-    let product = tx.product(sku).await?;
     if let Some(key) = &request.idempotency_key
         && let Some((earlier_request, response)) =
             super::held_back::placement_for_key(tx, key).await?
@@ -60,7 +82,7 @@ pub(crate) async fn place(
         let replay = serde_json::from_str(&response)
             .context("corrupt stored response")
             .map_err(StoreFailure::fault)?;
-        return Ok(replay);
+        return Ok((replay, false));
     }
     let product = product.ok_or(OperationError::UnknownProduct)?;
     // The new entry's key is only used inside the returned state, which we
@@ -127,9 +149,7 @@ pub(crate) async fn place(
         },
     )
     .await?;
-    tx.notes()
-        .left
-        .push(left_by_placement(&product, after, seq));
+    tx.notes().left.push(left_by_placement(product, after, seq));
     // Demand is what was asked for: a later cancellation does not undo it.
     super::held_back::add_demand(
         tx,
@@ -158,7 +178,7 @@ pub(crate) async fn place(
     }
     let window = placement.ship_date.zip(placement.ship_date_latest);
     super::mail::confirmation(tx, &record, &product.name, window).await?;
-    Ok(response)
+    Ok((response, true))
 }
 
 /// Placing `request`: the work of one transaction (or one request of a group).

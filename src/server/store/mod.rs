@@ -172,6 +172,10 @@ pub struct TxNotes {
     /// database (a long queue is read once per request, not twice; debug
     /// builds read it all the same and check the two agree).
     pub left: Vec<Product>,
+    /// Products the operation read (and locked) and left as it found them
+    /// (a refused or replayed placement): a group commit may answer the
+    /// next request's read from them.
+    pub untouched: Vec<Product>,
     /// The product and demand writes of a group commit's placements, held
     /// back to be written once for many (`ops::held_back`).
     pub held_back: HeldBack,
