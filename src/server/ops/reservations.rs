@@ -202,15 +202,29 @@ fn left_by_placement(
     after: crate::logic::Inventory,
     seq: u64,
 ) -> crate::server::domain::Product {
-    let mut left = product.clone();
-    left.inventory = after;
-    for entry in &mut left.inventory.queue {
-        if entry.reservation == 0 {
-            entry.reservation = seq;
-        }
+    let mut inventory = after;
+    // The new entry is the one keyed 0 (every other has its row's seq).
+    if let Some(entry) = inventory
+        .queue
+        .iter_mut()
+        .rev()
+        .find(|entry| entry.reservation == 0)
+    {
+        entry.reservation = seq;
     }
-    left.version += 1;
-    left
+    // Field by field: the queue it had before is not copied only to be replaced.
+    crate::server::domain::Product {
+        sku: product.sku.clone(),
+        name: product.name.clone(),
+        inventory,
+        max_per_customer: product.max_per_customer,
+        version: product.version + 1,
+        supplier: product.supplier.clone(),
+        lead_time_days: product.lead_time_days,
+        orders: product.orders.clone(),
+        service_level: product.service_level,
+        reorder: product.reorder,
+    }
 }
 
 /// Cancels (idempotently): held units go to the reservations behind it, then to stock.
