@@ -311,6 +311,10 @@ impl ChangeSink for Feed {
     fn unfollow(&self) {
         Feed::unfollow(self);
     }
+
+    fn committed(&self, sku: &crate::server::domain::Sku) -> Option<Arc<Product>> {
+        self.product(sku.as_str())
+    }
 }
 
 #[cfg(test)]
@@ -325,6 +329,7 @@ mod tests {
     fn versioned(sku: &str, stock: u32, version: u64) -> Product {
         Product {
             version,
+            queue_epoch: 0,
             supplier: None,
             lead_time_days: 0,
             orders: Vec::new(),

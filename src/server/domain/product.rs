@@ -104,6 +104,10 @@ pub struct Product {
     pub max_per_customer: Option<u32>,
     /// Counts the writes to this product: of two copies, the higher is newer.
     pub version: u64,
+    /// Counts the writes that changed its queue other than at the end
+    /// (fills, cancellations): a copy with the same epoch and an older
+    /// `version` lacks only the entries placed since.
+    pub queue_epoch: u64,
     pub supplier: Option<SupplierId>,
     /// Its own lead time (the inventory's is the supplier's when it has one).
     pub lead_time_days: u32,

@@ -35,7 +35,7 @@ use crate::logic::InventoryError;
 use crate::server::clock::Clock;
 use crate::server::feed::Feed;
 use crate::server::store::{
-    Connections, Database, MayBeStoreFailure, Store, StoreFailure, Work, as_work,
+    Committed, Connections, Database, MayBeStoreFailure, Store, StoreFailure, Work, as_work,
 };
 use std::sync::Arc;
 
@@ -222,14 +222,17 @@ impl Shop {
         let mail = self.sends_mail();
         let work = Arc::new(work);
         let actor = self.actor.clone();
+        let committed = Committed::kept_by(Arc::new(self.feed.clone()));
         as_work(move |tx| {
             let work = Arc::clone(&work);
             let links = Arc::clone(&links);
             let actor = actor.clone();
+            let committed = committed.clone();
             Box::pin(async move {
                 tx.notes().now_ms = now_ms;
                 tx.notes().mail = mail;
                 tx.notes().links = links.as_ref().clone();
+                tx.notes().committed = committed;
                 let value = work(&mut *tx).await?;
                 if let Some(actor) = &actor {
                     audit::record(&mut *tx, actor, now_ms).await?;

@@ -219,6 +219,7 @@ fn left_by_placement(
         inventory,
         max_per_customer: product.max_per_customer,
         version: product.version + 1,
+        queue_epoch: product.queue_epoch,
         supplier: product.supplier.clone(),
         lead_time_days: product.lead_time_days,
         orders: product.orders.clone(),

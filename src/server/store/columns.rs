@@ -107,6 +107,7 @@ pub(super) fn product(sku: &Sku, row: &dyn Columns) -> Result<Product, StoreFail
         },
         max_per_customer: row.optional_count("max_per_customer")?,
         version: row.int("version")? as u64,
+        queue_epoch: row.int("queue_epoch")? as u64,
         supplier,
         lead_time_days,
         orders,

@@ -179,6 +179,10 @@ pub struct TxNotes {
     /// The product and demand writes of a group commit's placements, held
     /// back to be written once for many (`ops::held_back`).
     pub held_back: HeldBack,
+    /// Copies of products as committed: a read of a product whose copy is
+    /// current, or lacks only entries placed since, reads that much of its
+    /// queue (debug builds read it all the same and check the two agree).
+    pub committed: Committed,
 }
 
 /// Writes a group commit's placements hold back: each placement's stock
@@ -357,6 +361,35 @@ pub trait ChangeSink: Send + Sync + 'static {
     fn follow(&self);
     /// Changes may be missed from now on.
     fn unfollow(&self);
+    /// The product as the last commit this sink was told of left it, if it
+    /// keeps one: a read may take its queue instead of reading it all
+    /// (`products::QueueRead`).
+    fn committed(&self, sku: &Sku) -> Option<Arc<Product>>;
+}
+
+/// Where a write transaction finds copies of products as committed (the
+/// application's feed); none: it reads every queue in full.
+#[derive(Clone, Default)]
+pub struct Committed(Option<Arc<dyn ChangeSink>>);
+
+impl Committed {
+    pub fn kept_by(sink: Arc<dyn ChangeSink>) -> Committed {
+        Committed(Some(sink))
+    }
+
+    pub(crate) fn copy(&self, sku: &Sku) -> Option<Arc<Product>> {
+        self.0.as_ref().and_then(|sink| sink.committed(sku))
+    }
+}
+
+impl std::fmt::Debug for Committed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Committed(kept)"
+        } else {
+            "Committed(none)"
+        })
+    }
 }
 
 /// The database: runs transactions of row reads and writes.

@@ -1,7 +1,7 @@
 //! Product rows: settings, stock and supply, and the version that orders copies.
 
 use super::StoreFailure;
-use crate::logic::{BackorderPolicy, Date, Lateness};
+use crate::logic::{BackorderPolicy, Date, Lateness, QueueEntry};
 use crate::server::domain::{
     Product, ProductSettings, PurchaseOrderId, PurchaseOrderLine, ReorderMark, Sku, Supplier,
     SupplierId,
@@ -78,8 +78,8 @@ impl SettingsWrite {
 /// A product's row (PostgreSQL adds `FOR UPDATE` in a write).
 pub(super) const PRODUCT: &str =
     "SELECT name, stock, safety_stock, low_stock_threshold, backorders, backorder_limit,
-            lead_time_days, incoming, max_per_customer, version, supplier, service_level,
-            below_reorder_point, reorder_point, reorder_point_on
+            lead_time_days, incoming, max_per_customer, version, queue_epoch, supplier,
+            service_level, below_reorder_point, reorder_point, reorder_point_on
      FROM products WHERE sku = $1";
 /// Its queue. A second statement on purpose: under PostgreSQL's READ
 /// COMMITTED it takes a new snapshot, after the lock on the product was
@@ -90,11 +90,17 @@ pub(super) const QUEUE: &str =
     "SELECT seq, quantity - from_stock - filled AS outstanding FROM reservations
      WHERE sku = $1 AND status = 'reserved' AND quantity - from_stock - filled > 0
      ORDER BY seq";
+/// The end of its queue: the entries after `seq` (`$2`), to add to a copy
+/// with the same `queue_epoch` ([`QueueRead::After`]).
+pub(super) const QUEUE_AFTER: &str =
+    "SELECT seq, quantity - from_stock - filled AS outstanding FROM reservations
+     WHERE sku = $1 AND status = 'reserved' AND quantity - from_stock - filled > 0 AND seq > $2
+     ORDER BY seq";
 /// Every product's row, with its SKU.
 pub(super) const ALL_PRODUCTS: &str =
     "SELECT sku, name, stock, safety_stock, low_stock_threshold, backorders, backorder_limit,
-            lead_time_days, incoming, max_per_customer, version, supplier, service_level,
-            below_reorder_point, reorder_point, reorder_point_on
+            lead_time_days, incoming, max_per_customer, version, queue_epoch, supplier,
+            service_level, below_reorder_point, reorder_point, reorder_point_on
      FROM products";
 /// Every queue (as `QUEUE`), each product's in `seq` order.
 pub(super) const ALL_QUEUES: &str =
@@ -108,6 +114,39 @@ pub(super) const FORGET_REORDER_POINT: &str =
 pub(super) const WRITE_INVENTORY: &str =
     "UPDATE products SET stock = $1, incoming = $2, version = version + $3 WHERE sku = $4";
 pub(super) const COUNT: &str = "SELECT COUNT(*) AS products FROM products";
+
+/// How much of a product's queue a read takes from the database, given the
+/// copy of the product its last known commit left (the feed's).
+#[derive(Debug)]
+pub(super) enum QueueRead {
+    /// The copy is of this version: its queue is the queue.
+    Copy(Vec<QueueEntry>),
+    /// Only placements since (the same `queue_epoch`): the copy's queue,
+    /// then the entries after this `seq` ([`QUEUE_AFTER`]).
+    After(Vec<QueueEntry>, u64),
+    /// No copy, or the queue changed within: all of it ([`QUEUE`]).
+    All,
+}
+
+impl QueueRead {
+    /// For `row` (a product as its row reads, queue not yet read).
+    pub(super) fn of(row: &Product, copy: Option<&Product>) -> QueueRead {
+        match copy {
+            Some(copy) if copy.queue_epoch == row.queue_epoch && copy.version <= row.version => {
+                let queue = copy.inventory.queue.clone();
+                if copy.version == row.version {
+                    QueueRead::Copy(queue)
+                } else {
+                    // Seqs grow with commits, per product: what was placed
+                    // since comes after the copy's last entry.
+                    let last = queue.last().map_or(0, |entry| entry.reservation);
+                    QueueRead::After(queue, last)
+                }
+            }
+            _ => QueueRead::All,
+        }
+    }
+}
 
 /// Purchase orders are stored as JSON text in both stores.
 pub(super) fn encode_incoming(incoming: &[PurchaseOrderLine]) -> Result<String, StoreFailure> {

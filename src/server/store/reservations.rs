@@ -116,6 +116,10 @@ pub(super) fn insert_at_sql(rows: usize, overriding: &str) -> String {
 /// Rows of one multi-row insert, at most (PostgreSQL takes 65 535 parameters).
 pub(super) const INSERT_BATCH: usize = 256;
 pub(super) const FILL: &str = "UPDATE reservations SET filled = filled + $1 WHERE seq = $2";
+/// After fills or a cancellation: the queue of the reservation's product
+/// changed other than at its end (`products.queue_epoch`).
+pub(super) const QUEUE_REWRITTEN: &str = "UPDATE products SET queue_epoch = queue_epoch + 1
+     WHERE sku = (SELECT sku FROM reservations WHERE seq = $1)";
 pub(super) const CANCEL: &str =
     "UPDATE reservations SET status = 'cancelled', cancelled_at = $1 WHERE seq = $2";
 /// The record's columns, read by name on both stores.

@@ -4,6 +4,7 @@
 use super::{CHANGES_CHANNEL, Postgres, rows::load_product};
 use crate::server::store::{ChangeSink, StoreFailure};
 use anyhow::Context;
+use futures::FutureExt;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPoolOptions};
 use std::sync::Arc;
 use std::time::Duration;
@@ -112,14 +113,31 @@ async fn hear(current: &mut Following, feed: &dyn ChangeSink, run: &str) -> Stri
             Ok(Ok(Some(notice))) => {
                 // Any notice shows the connection carries them.
                 echo_due = false;
-                let reloaded = tokio::time::timeout(
-                    FEED_HEARTBEAT,
-                    reload(&mut current.reader, feed, run, notice.payload()),
-                );
-                match reloaded.await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(error)) => return error.to_string(),
-                    Err(_) => return "reloading a product took too long".into(),
+                // Those that came meanwhile too: during a rush a product
+                // changes many times while one reload runs, and is read once.
+                let mut payloads = vec![notice.payload().to_owned()];
+                loop {
+                    match current.listener.try_recv().now_or_never() {
+                        None => break,
+                        Some(Ok(Some(more))) => {
+                            if !payloads.iter().any(|seen| seen == more.payload()) {
+                                payloads.push(more.payload().to_owned());
+                            }
+                        }
+                        Some(Ok(None)) => return "the connection closed".into(),
+                        Some(Err(error)) => return error.to_string(),
+                    }
+                }
+                for payload in &payloads {
+                    let reloaded = tokio::time::timeout(
+                        FEED_HEARTBEAT,
+                        reload(&mut current.reader, feed, run, payload),
+                    );
+                    match reloaded.await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(error)) => return error.to_string(),
+                        Err(_) => return "reloading a product took too long".into(),
+                    }
                 }
             }
             Ok(Ok(None)) => return "the connection closed".into(),
@@ -153,7 +171,9 @@ async fn reload(
     let mut tx = reader
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await?;
-    let product = load_product(&mut tx, &sku, false).await?;
+    // What this server's feed holds of it: only what came since is read.
+    let copy = feed.committed(&sku);
+    let product = load_product(&mut tx, &sku, false, copy.as_deref()).await?;
     tx.commit().await?;
     if let Some(product) = product {
         feed.publish(vec![product], generation);

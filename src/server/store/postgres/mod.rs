@@ -84,6 +84,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "waiting_index",
         include_str!("../migrations/postgres/0009_waiting_index.sql"),
     ),
+    (
+        10,
+        "queue_epoch",
+        include_str!("../migrations/postgres/0010_queue_epoch.sql"),
+    ),
 ];
 
 #[derive(Debug)]

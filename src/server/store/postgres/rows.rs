@@ -2,14 +2,14 @@
 
 use super::PgTx;
 use super::suppliers::load_supplier;
-use crate::logic::Fill;
+use crate::logic::{Fill, QueueEntry};
 use crate::server::domain::{
     Email, IdempotencyKey, Product, ProductSettings, PurchaseOrderLine, ReorderMark, ReservationId,
     ReservationRecord, Sku, Subscription, SubscriptionToken,
 };
 use crate::server::store::columns;
 use crate::server::store::products::{
-    self, SettingsWrite, encode_incoming, policy_name, supplied_by,
+    self, QueueRead, SettingsWrite, encode_incoming, policy_name, supplied_by,
 };
 use crate::server::store::{
     HeldReservation, ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows,
@@ -22,6 +22,7 @@ pub(super) async fn load_product(
     connection: &mut PgConnection,
     sku: &Sku,
     for_update: bool,
+    copy: Option<&Product>,
 ) -> Result<Option<Product>, StoreFailure> {
     let locked;
     let sql = if for_update {
@@ -39,20 +40,47 @@ pub(super) async fn load_product(
     };
     let mut product = columns::product(sku, &row)?;
     // A second statement on purpose (see `products::QUEUE`).
-    let queue = sqlx::query(products::QUEUE)
-        .bind(sku.as_str())
-        .fetch_all(&mut *connection)
-        .await?;
-    product.inventory.queue = queue
-        .iter()
-        .map(|row| columns::queue_entry(row))
-        .collect::<Result<_, _>>()?;
+    product.inventory.queue = match QueueRead::of(&product, copy) {
+        QueueRead::Copy(queue) => queue,
+        QueueRead::After(mut queue, last) => {
+            queue.extend(queue_after(connection, sku, last).await?);
+            queue
+        }
+        QueueRead::All => queue_after(connection, sku, 0).await?,
+    };
+    if cfg!(debug_assertions) && copy.is_some() {
+        let read = queue_after(connection, sku, 0).await?;
+        assert_eq!(
+            product.inventory.queue, read,
+            "the queue from a copy of {sku}"
+        );
+    }
     if let Some(id) = product.supplier.clone()
         && let Some(supplier) = load_supplier(connection, &id).await?
     {
         supplied_by(&mut product, &supplier);
     }
     Ok(Some(product))
+}
+
+/// The product's queue after `seq` (all of it: 0).
+async fn queue_after(
+    connection: &mut PgConnection,
+    sku: &Sku,
+    seq: u64,
+) -> Result<Vec<QueueEntry>, StoreFailure> {
+    let rows = if seq == 0 {
+        sqlx::query(products::QUEUE).bind(sku.as_str())
+    } else {
+        sqlx::query(products::QUEUE_AFTER)
+            .bind(sku.as_str())
+            .bind(seq as i64)
+    }
+    .fetch_all(&mut *connection)
+    .await?;
+    rows.iter()
+        .map(|row| columns::queue_entry(row))
+        .collect::<Result<_, _>>()
 }
 
 #[async_trait::async_trait]
@@ -63,7 +91,8 @@ impl ProductRows for PgTx<'_> {
         {
             return Ok(Some(product));
         }
-        load_product(&mut self.tx, sku, self.write).await
+        let copy = self.notes.committed.copy(sku);
+        load_product(&mut self.tx, sku, self.write, copy.as_deref()).await
     }
 
     async fn write_settings(
@@ -248,12 +277,22 @@ impl ReservationRows for PgTx<'_> {
                 .execute(&mut *self.tx)
                 .await?;
         }
+        if let Some(fill) = fills.first() {
+            sqlx::query(reservations::QUEUE_REWRITTEN)
+                .bind(fill.reservation as i64)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         Ok(())
     }
 
     async fn mark_cancelled(&mut self, seq: u64, now: &str) -> Result<(), StoreFailure> {
         sqlx::query(reservations::CANCEL)
             .bind(now)
+            .bind(seq as i64)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query(reservations::QUEUE_REWRITTEN)
             .bind(seq as i64)
             .execute(&mut *self.tx)
             .await?;

@@ -9,7 +9,7 @@ use crate::server::domain::{
 };
 use crate::server::store::columns;
 use crate::server::store::products::{
-    self, SettingsWrite, encode_incoming, policy_name, supplied_by,
+    self, QueueRead, SettingsWrite, encode_incoming, policy_name, supplied_by,
 };
 use crate::server::store::{
     HeldReservation, ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows,
@@ -30,8 +30,26 @@ impl ProductRows for SqliteTx<'_> {
         else {
             return Ok(None);
         };
-        product.inventory.queue =
-            self.all(products::QUEUE, [sku.as_str()], columns::queue_entry)?;
+        let copy = self.notes.committed.copy(sku);
+        product.inventory.queue = match QueueRead::of(&product, copy.as_deref()) {
+            QueueRead::Copy(queue) => queue,
+            QueueRead::After(mut queue, last) => {
+                queue.extend(self.all(
+                    products::QUEUE_AFTER,
+                    params![sku.as_str(), last],
+                    columns::queue_entry,
+                )?);
+                queue
+            }
+            QueueRead::All => self.all(products::QUEUE, [sku.as_str()], columns::queue_entry)?,
+        };
+        if cfg!(debug_assertions) && copy.is_some() {
+            let read = self.all(products::QUEUE, [sku.as_str()], columns::queue_entry)?;
+            assert_eq!(
+                product.inventory.queue, read,
+                "the queue from a copy of {sku}"
+            );
+        }
         if let Some(id) = product.supplier.clone()
             && let Some(supplier) = self.supplier(&id).await?
         {
@@ -207,6 +225,11 @@ impl ReservationRows for SqliteTx<'_> {
         for fill in fills {
             update.execute(params![fill.units, fill.reservation])?;
         }
+        if let Some(fill) = fills.first() {
+            self.connection
+                .prepare_cached(reservations::QUEUE_REWRITTEN)?
+                .execute([fill.reservation])?;
+        }
         Ok(())
     }
 
@@ -214,6 +237,9 @@ impl ReservationRows for SqliteTx<'_> {
         self.connection
             .prepare_cached(reservations::CANCEL)?
             .execute(params![now, seq])?;
+        self.connection
+            .prepare_cached(reservations::QUEUE_REWRITTEN)?
+            .execute([seq])?;
         Ok(())
     }
 
