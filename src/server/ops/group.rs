@@ -422,6 +422,7 @@ impl Shop {
             let work = as_work(move |tx| {
                 let requests = Arc::clone(&requests);
                 Box::pin(async move {
+                    super::outbox::read_endpoints(tx).await?;
                     if let [lone] = &requests[..] {
                         // Alone, it needs no savepoint: refused, the whole
                         // transaction is undone, as for a write alone.

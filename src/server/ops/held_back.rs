@@ -21,7 +21,8 @@
 use crate::logic::Date;
 use crate::server::domain::{Email, IdempotencyKey, Product, PurchaseOrderLine, Sku};
 use crate::server::store::{
-    HeldDemand, HeldInventory, HeldReservation, ReservationRow, StoreFailure, Tx, TxNotes,
+    HeldDemand, HeldInventory, HeldReservation, HeldWrites, ReservationRow, StoreFailure, Tx,
+    TxNotes,
 };
 
 /// Holds the inventory write back if the request may; `false`: write it now.
@@ -192,19 +193,15 @@ pub(super) async fn write(tx: &mut dyn Tx, latest: &[Product]) -> Result<(), Sto
     let reservations = std::mem::take(&mut tx.notes().held_back.reservations);
     let inventories = std::mem::take(&mut tx.notes().held_back.inventories);
     let demand = std::mem::take(&mut tx.notes().held_back.demand);
-    if !reservations.is_empty() {
-        tx.insert_reservations(&reservations).await?;
-    }
-    let mut last: Vec<(&HeldInventory, u32)> = Vec::new();
+    let mut inventories_once: Vec<(&HeldInventory, u32)> = Vec::new();
     for held in &inventories {
-        match last.iter_mut().find(|(seen, _)| seen.sku == held.sku) {
+        match inventories_once
+            .iter_mut()
+            .find(|(seen, _)| seen.sku == held.sku)
+        {
             Some(entry) => *entry = (held, entry.1 + 1),
-            None => last.push((held, 1)),
+            None => inventories_once.push((held, 1)),
         }
-    }
-    for (held, writes) in &last {
-        tx.write_inventory(&held.sku, held.stock, &held.orders, *writes)
-            .await?;
     }
     let mut days: Vec<HeldDemand> = Vec::new();
     for held in demand {
@@ -219,10 +216,13 @@ pub(super) async fn write(tx: &mut dyn Tx, latest: &[Product]) -> Result<(), Sto
             None => days.push(held),
         }
     }
-    for day in &days {
-        tx.add_demand(&day.sku, day.day, day.units, day.backordered)
-            .await?;
-    }
+    let writes = HeldWrites {
+        reservations: &reservations,
+        inventories: inventories_once,
+        demand: days,
+    };
+    tx.write_held(&writes).await?;
+    let last = writes.inventories;
     if cfg!(debug_assertions) {
         // Read from the database, not the primed copies (kept for the next request).
         let primed = std::mem::take(&mut tx.notes().primed);

@@ -22,6 +22,16 @@ async fn taken(tx: &mut dyn Tx, kind: EventType) -> Result<bool, StoreFailure> {
     Ok(taken)
 }
 
+/// Reads which events the endpoints take now, if not yet: a group commit
+/// asks before its first request locks a product, so the lock is not held
+/// over this round trip.
+pub(super) async fn read_endpoints(tx: &mut dyn Tx) -> Result<(), StoreFailure> {
+    if tx.notes().endpoints.is_none() {
+        tx.notes().endpoints = Some(tx.endpoint_events().await?);
+    }
+    Ok(())
+}
+
 /// Writes one event (and its deliveries) in this transaction, if an
 /// endpoint takes it: an event nobody takes is not kept (an endpoint
 /// registered later gets the events written from then on). Returns how

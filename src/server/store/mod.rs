@@ -24,6 +24,7 @@ mod audit;
 mod columns;
 mod demand;
 mod endpoints;
+mod held;
 mod notices;
 mod outbox;
 mod postgres;
@@ -36,6 +37,7 @@ mod suppliers;
 pub use audit::AuditRows;
 pub use demand::{DayDemand, DemandRows};
 pub use endpoints::EndpointRows;
+pub use held::{HeldBack, HeldDemand, HeldInventory, HeldWrites};
 pub use notices::NoticeRows;
 pub use outbox::OutboxRows;
 pub use outbox::{MAIL_ENDPOINT, MAIL_URL, NEVER_MS};
@@ -185,42 +187,6 @@ pub struct TxNotes {
     pub committed: Committed,
 }
 
-/// Writes a group commit's placements hold back: each placement's stock
-/// and supply, and the demand it added, in order. While they are held,
-/// the primed copies (above) are the products' only current state.
-#[derive(Debug, Default)]
-pub struct HeldBack {
-    /// The request running may hold its writes back (a placement in a
-    /// group of several); otherwise it writes at once.
-    pub allowed: bool,
-    pub inventories: Vec<HeldInventory>,
-    pub demand: Vec<HeldDemand>,
-    /// The request running may hold its reservation's insert back too (a
-    /// group without savepoints: an insert that fails there undoes the group).
-    pub inserts: bool,
-    pub reservations: Vec<HeldReservation>,
-    /// Places in the queue reserved for this group's held inserts, unused yet.
-    pub seqs: std::collections::VecDeque<u64>,
-    /// How many to reserve when none are left: the requests of the group
-    /// still to run.
-    pub seqs_wanted: u32,
-}
-
-#[derive(Debug)]
-pub struct HeldInventory {
-    pub sku: Sku,
-    pub stock: u32,
-    pub orders: Vec<crate::server::domain::PurchaseOrderLine>,
-}
-
-#[derive(Debug)]
-pub struct HeldDemand {
-    pub sku: Sku,
-    pub day: crate::logic::Date,
-    pub units: u32,
-    pub backordered: u32,
-}
-
 impl TxNotes {
     /// The primed copy of `sku`, taken: a later read asks the database.
     pub fn take_primed(&mut self, sku: &Sku) -> Option<Product> {
@@ -323,6 +289,24 @@ pub trait Tx:
     async fn end_request(&mut self, keep: bool, next: bool) -> Result<(), StoreFailure>;
     /// What the operation noted so far.
     fn notes(&mut self) -> &mut TxNotes;
+    /// A group commit's held-back writes: the reservations, then each
+    /// product's stock and supply, then the demand. PostgreSQL sends them
+    /// as one statement: the product's lock is held over one round trip,
+    /// not three.
+    async fn write_held(&mut self, writes: &HeldWrites<'_>) -> Result<(), StoreFailure> {
+        if !writes.reservations.is_empty() {
+            self.insert_reservations(writes.reservations).await?;
+        }
+        for (held, count) in &writes.inventories {
+            self.write_inventory(&held.sku, held.stock, &held.orders, *count)
+                .await?;
+        }
+        for day in &writes.demand {
+            self.add_demand(&day.sku, day.day, day.units, day.backordered)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 /// Work done inside one transaction. `Fn`, not `FnOnce`: PostgreSQL runs it

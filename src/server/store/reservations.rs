@@ -82,12 +82,14 @@ pub(super) const INSERT: &str =
                                told_ship_date, lang)
      VALUES ($1, $2, $3, $4, 0, $5, 'reserved', $6, $7, $8, $9, $10, $11)
      RETURNING seq";
+/// The parameters of one row of [`insert_at_sql`].
+pub(super) const INSERT_COLUMNS: usize = 12;
 /// Inserts `rows` rows at given `seq`s, 12 parameters each (`overriding`:
 /// PostgreSQL's `OVERRIDING SYSTEM VALUE`, for its identity column).
 pub(super) fn insert_at_sql(rows: usize, overriding: &str) -> String {
     let values: Vec<String> = (0..rows)
         .map(|row| {
-            let at = |column: usize| format!("${}", row * 12 + column);
+            let at = |column: usize| format!("${}", row * INSERT_COLUMNS + column);
             format!(
                 "({}, {}, {}, {}, {}, 0, {}, 'reserved', {}, {}, {}, {}, {}, {})",
                 at(1),

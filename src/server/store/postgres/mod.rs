@@ -15,6 +15,7 @@
 mod audit;
 mod demand;
 mod follow;
+mod held;
 mod notices;
 mod outbox;
 mod rows;
@@ -318,6 +319,13 @@ impl PgTx<'_> {
 
 #[async_trait::async_trait]
 impl Tx for PgTx<'_> {
+    async fn write_held(
+        &mut self,
+        writes: &crate::server::store::HeldWrites<'_>,
+    ) -> Result<(), StoreFailure> {
+        held::write_held(self, writes).await
+    }
+
     async fn announce(&mut self, skus: &[crate::server::domain::Sku]) -> Result<(), StoreFailure> {
         for sku in skus {
             let notice = format!("{} {sku}", self.run);

@@ -231,8 +231,10 @@ impl ReservationRows for PgTx<'_> {
 
     async fn reserve_seqs(&mut self, count: u32) -> Result<Vec<u64>, StoreFailure> {
         let rows = sqlx::query(
-            "SELECT nextval(pg_get_serial_sequence('reservations', 'seq')) AS seq
-             FROM generate_series(1, $1)",
+            // The sequence is looked up once, not once per value.
+            "SELECT nextval(sequence) AS seq
+             FROM (SELECT pg_get_serial_sequence('reservations', 'seq')::regclass AS sequence) s,
+                  generate_series(1, $1)",
         )
         .bind(i64::from(count))
         .fetch_all(&mut *self.tx)
@@ -250,19 +252,7 @@ impl ReservationRows for PgTx<'_> {
             let sql = reservations::insert_at_sql(batch.len(), "OVERRIDING SYSTEM VALUE");
             let mut query = sqlx::query(&sql);
             for row in batch {
-                query = query
-                    .bind(row.seq as i64)
-                    .bind(row.id.as_str())
-                    .bind(row.sku.as_str())
-                    .bind(i64::from(row.quantity))
-                    .bind(i64::from(row.from_stock))
-                    .bind(row.email.as_str())
-                    .bind(row.created_at.as_str())
-                    .bind(row.idempotency_key.as_ref().map(IdempotencyKey::as_str))
-                    .bind(row.request.as_str())
-                    .bind(row.response.as_str())
-                    .bind(row.told_ship_date.map(crate::logic::Date::to_iso))
-                    .bind(row.lang.as_ref().map(|lang| lang.as_str()));
+                query = super::held::bind_reservation(query, row);
             }
             query.execute(&mut *self.tx).await?;
         }
