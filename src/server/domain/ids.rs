@@ -190,6 +190,23 @@ pub fn new_reference(prefix: &str) -> Result<String, getrandom::Error> {
     Ok(id)
 }
 
+/// `prefix` + the time in milliseconds (48 bits) + 80 random bits, in hex:
+/// as hard to guess as a random reference (80 bits), and issued in the
+/// order of time, so a busy minute's references are inserted at the end of
+/// their index (a few pages written per commit, not one per reference).
+pub fn new_ordered_reference(prefix: &str, now_ms: i64) -> Result<String, getrandom::Error> {
+    let mut random = [0u8; 10];
+    getrandom::getrandom(&mut random)?;
+    let mut id = String::with_capacity(prefix.len() + 32);
+    id.push_str(prefix);
+    // The low 48 bits: until the year 10889.
+    id.push_str(&format!("{:012x}", (now_ms as u64) & 0xffff_ffff_ffff));
+    for byte in random {
+        id.push_str(&format!("{byte:02x}"));
+    }
+    Ok(id)
+}
+
 /// A reference as the server issues them: `prefix` and 32 lowercase hex digits.
 fn is_issued(text: &str, prefix: &str) -> bool {
     text.len() == prefix.len() + 32
@@ -372,6 +389,13 @@ reference!(
     ReservationId,
     "rsv_"
 );
+impl ReservationId {
+    /// A new one, in the order of time (`now_ms`): see [`new_ordered_reference`].
+    pub fn issue_at(now_ms: i64) -> Result<ReservationId, getrandom::Error> {
+        new_ordered_reference(Self::PREFIX, now_ms).map(ReservationId)
+    }
+}
+
 reference!(
     /// A subscription's token (`sub_…`): it unsubscribes, so it is never listed.
     SubscriptionToken,
@@ -563,6 +587,19 @@ mod tests {
         }
         let issued = new_reference(EndpointId::PREFIX).unwrap();
         assert_eq!(EndpointId::parse(&issued).unwrap().as_str(), issued);
+    }
+
+    #[test]
+    fn reservation_ids_are_issued_in_the_order_of_time_and_still_unguessable() {
+        let now = 1_796_000_000_000;
+        let first = ReservationId::issue_at(now).unwrap();
+        let same_time = ReservationId::issue_at(now).unwrap();
+        let later = ReservationId::issue_at(now + 1).unwrap();
+        assert!(ReservationId::parse(first.as_str()).is_some());
+        assert_eq!(first.as_str()[..16], same_time.as_str()[..16]);
+        assert_ne!(first, same_time, "80 random bits follow the time");
+        assert!(first.as_str() < later.as_str() && same_time.as_str() < later.as_str());
+        assert_eq!(&first.as_str()[4..16], format!("{now:012x}"));
     }
 
     #[test]

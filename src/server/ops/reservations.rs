@@ -108,7 +108,7 @@ async fn place_on(
     }
     save_inventory(tx, sku, &product.inventory, after.stock, &product.orders).await?;
     super::delays::note_appended_only(tx, sku);
-    let id = issued(ReservationId::issue())?;
+    let id = issued(ReservationId::issue_at(tx.notes().now_ms))?;
     let response = Reservation {
         id: id.to_string(),
         sku: sku.to_string(),
