@@ -33,6 +33,7 @@
 use super::{Shop, held_back};
 use crate::server::domain::{Product, ReservationId, Sku};
 use crate::server::store::{HeldBack, MayBeStoreFailure, StoreFailure, Tx, TxNotes, Work, as_work};
+use members::Members;
 pub(super) use request::Writes;
 use request::{Grouped, Request};
 use std::collections::{HashMap, VecDeque};
@@ -117,17 +118,21 @@ impl Guard {
 /// other, each kept or undone on its own.
 async fn run_together(
     tx: &mut dyn Tx,
-    requests: &[Arc<dyn Grouped>],
+    members: &Members,
     guard: Guard,
 ) -> Result<(), GroupFailure> {
     // Debug builds check held-back writes against these.
     let mut latest = Vec::new();
     // A savepoint is open for the request about to run.
-    let mut guarded = guard.needs_savepoint(requests[0].as_ref());
+    let Some(first) = members.get(0) else {
+        return Ok(());
+    };
+    let mut guarded = guard.needs_savepoint(first.as_ref());
     if guarded {
         tx.begin_request().await?;
     }
-    for (at, request) in requests.iter().enumerate() {
+    let mut at = 0;
+    while let Some(request) = members.get(at) {
         // Each request notes its own changes; the webhook endpoints read
         // once serve the whole group, the products the requests before
         // read back answer its first reads of them, and the placements'
@@ -140,7 +145,7 @@ async fn run_together(
                 allowed: request.writes() == Writes::MayHoldBack,
                 // Held inserts fail together: only where a failure undoes the group.
                 inserts: guard == Guard::AtOnceOnly,
-                seqs_wanted: (requests.len() - at) as u32,
+                seqs_wanted: (members.len() - at) as u32,
                 ..notes.held_back
             },
             ..TxNotes::default()
@@ -174,11 +179,16 @@ async fn run_together(
             }
             held_back::undo_to(tx.notes(), held_before);
         }
-        let next = requests.get(at + 1);
+        // Those that came meanwhile join here.
+        let next = members.get(at + 1);
         let write_held = held_back::any(tx.notes())
-            && (next.is_none_or(|next| next.writes() == Writes::AtOnce)
+            && (next
+                .as_ref()
+                .is_none_or(|next| next.writes() == Writes::AtOnce)
                 || held_back::unprimed(tx.notes()));
-        let next_guarded = next.is_some_and(|next| guard.needs_savepoint(next.as_ref()));
+        let next_guarded = next
+            .as_ref()
+            .is_some_and(|next| guard.needs_savepoint(next.as_ref()));
         if guarded {
             // Released (or rolled back to) and the next one begun in one
             // step, unless the held writes come in between: outside any
@@ -197,6 +207,7 @@ async fn run_together(
             tx.begin_request().await?;
         }
         guarded = next_guarded;
+        at += 1;
     }
     Ok(())
 }
@@ -308,7 +319,7 @@ impl Shop {
             .unzip();
         let mut group = requests;
         while !group.is_empty() {
-            group = self.commit_group(&group).await;
+            group = self.commit_group(group, None).await;
         }
         let mut results = Vec::with_capacity(answers.len());
         for answer in answers {
@@ -394,7 +405,8 @@ impl Shop {
             // A task of its own: a panic fails its group (their answers
             // are dropped: 500), not the lane.
             let shop = self.clone();
-            let again = tokio::spawn(async move { shop.commit_group(&group).await })
+            let joins = Some((Arc::clone(&self.lanes), lane.clone()));
+            let again = tokio::spawn(async move { shop.commit_group(group, joins).await })
                 .await
                 .unwrap_or_default();
             if !again.is_empty() {
@@ -408,22 +420,30 @@ impl Shop {
         }
     }
 
-    /// One transaction for the group; answers everyone but those that lost
-    /// a race, which are returned to run again.
-    async fn commit_group(&self, group: &[Arc<dyn Grouped>]) -> Vec<Arc<dyn Grouped>> {
+    /// One transaction for the group (and those that join it from `joins`,
+    /// its lane); answers everyone but those that lost a race, which are
+    /// returned to run again.
+    async fn commit_group(
+        &self,
+        group: Vec<Arc<dyn Grouped>>,
+        joins: Option<(Arc<Lanes>, Lane)>,
+    ) -> Vec<Arc<dyn Grouped>> {
         // Taken before the transaction, as for a write alone.
         let generation = self.feed.generation();
-        let requests: Arc<[Arc<dyn Grouped>]> = group.into();
+        // A group begun alone stays alone (joining would change how a
+        // refusal is undone); a group of several takes whoever comes.
+        let alone = group.len() == 1;
+        let members = Arc::new(Members::new(group, joins.filter(|_| !alone)));
         // Placements first run bare; a store failure in one sends the
         // group back to run again with every request in a savepoint.
         let mut guard = Guard::AtOnceOnly;
         let failed = loop {
-            let requests = Arc::clone(&requests);
+            let members = Arc::clone(&members);
             let work = as_work(move |tx| {
-                let requests = Arc::clone(&requests);
+                let members = Arc::clone(&members);
                 Box::pin(async move {
                     super::outbox::read_endpoints(tx).await?;
-                    if let [lone] = &requests[..] {
+                    if alone && let Some(lone) = members.get(0) {
                         // Alone, it needs no savepoint: refused, the whole
                         // transaction is undone, as for a write alone.
                         return match lone.run(tx).await {
@@ -431,7 +451,7 @@ impl Shop {
                             false => Err(GroupFailure::LoneRefused),
                         };
                     }
-                    run_together(tx, &requests, guard).await
+                    run_together(tx, &members, guard).await
                 })
             });
             match self.store.write(work).await {
@@ -440,8 +460,9 @@ impl Shop {
                 Err(GroupFailure::Store(failure)) => break Some(failure),
             }
         };
+        let group = members.all();
         if let Some(failure) = failed {
-            for request in group {
+            for request in &group {
                 request.fail(&failure);
             }
             return Vec::new();
@@ -467,6 +488,7 @@ impl Shop {
     }
 }
 
+mod members;
 mod request;
 #[cfg(test)]
 mod tests;

@@ -75,11 +75,12 @@ pub(super) async fn insert_reservation(
         return tx.insert_reservation(row).await;
     }
     if held.seqs.is_empty() {
-        // None of these seqs is held yet: a store that counts from its
-        // highest row (SQLite) gives none twice.
-        debug_assert!(held.reservations.is_empty(), "seqs reserved with rows held");
+        // More than the group had when it reserved (requests joined it):
+        // past those held, which a store counting from its highest row
+        // (SQLite) does not see yet.
+        let after = held.reservations.last().map_or(0, |row| row.seq);
         let wanted = held.seqs_wanted.max(1);
-        let seqs = tx.reserve_seqs(wanted).await?;
+        let seqs = tx.reserve_seqs(wanted, after).await?;
         tx.notes().held_back.seqs.extend(seqs);
     }
     let held = &mut tx.notes().held_back;

@@ -57,7 +57,9 @@ pub trait ReservationRows {
     /// `count` new places in the queue, ascending, for rows inserted later
     /// in this transaction. Taken under the product's lock, so per SKU seq
     /// order stays commit order.
-    async fn reserve_seqs(&mut self, count: u32) -> Result<Vec<u64>, StoreFailure>;
+    /// (`after`: the last seq reserved and still held, not inserted yet;
+    /// every one returned is greater.)
+    async fn reserve_seqs(&mut self, count: u32, after: u64) -> Result<Vec<u64>, StoreFailure>;
     /// Inserts the rows at their reserved `seq`s (in one statement where the
     /// database takes it).
     async fn insert_reservations(&mut self, rows: &[HeldReservation]) -> Result<(), StoreFailure>;

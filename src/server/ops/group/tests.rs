@@ -141,3 +141,65 @@ async fn a_request_that_lost_a_race_runs_again_after_the_others() {
         ["shopper2@example.com", "shopper3@example.com"]
     );
 }
+
+#[tokio::test]
+async fn a_request_that_comes_while_its_lane_decides_joins_the_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = shop_with_stock(&dir, 5).await;
+    let (started, first_started) = tokio::sync::oneshot::channel::<()>();
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let started = Arc::new(std::sync::Mutex::new(Some(started)));
+    let released = Arc::new(tokio::sync::Mutex::new(Some(released)));
+    // The first request of the group waits, mid-group, for the third to come.
+    let first = as_work(move |tx| {
+        let (started, released) = (Arc::clone(&started), Arc::clone(&released));
+        Box::pin(async move {
+            let placed = place(tx, &shopper(1), today(), "2026-03-02T12:00:00Z").await?;
+            if let Some(started) = started.lock().unwrap().take() {
+                let _ = started.send(());
+            }
+            if let Some(released) = released.lock().await.take() {
+                let _ = released.await;
+            }
+            Ok::<_, OperationError>(placed)
+        })
+    });
+    // The third notes whether it was decided on the product as the two
+    // before it left it in their transaction (a group's primed copy).
+    let joined = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let noted = Arc::clone(&joined);
+    let third = as_work(move |tx| {
+        let noted = Arc::clone(&noted);
+        Box::pin(async move {
+            noted.store(!tx.notes().primed.is_empty(), Ordering::Relaxed);
+            place(tx, &shopper(3), today(), "2026-03-02T12:00:00Z").await
+        })
+    });
+    let in_lane = |work: Placing| {
+        let shop = shop.clone();
+        tokio::spawn(async move { shop.place_grouped(&sku(), work).await })
+    };
+    let a = in_lane(Box::new(first));
+    let b = in_lane(placing(shopper(2), || None));
+    first_started.await.unwrap();
+    let c = in_lane(Box::new(third));
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    release.send(()).unwrap();
+    for answer in [a.await.unwrap(), b.await.unwrap(), c.await.unwrap()] {
+        assert!(answer.is_ok(), "{answer:?}");
+    }
+    assert!(
+        joined.load(Ordering::Relaxed),
+        "the third joined the running group"
+    );
+    assert_eq!(
+        emails(&shop).await,
+        [
+            "shopper1@example.com",
+            "shopper2@example.com",
+            "shopper3@example.com"
+        ]
+    );
+}

@@ -229,7 +229,8 @@ impl ReservationRows for PgTx<'_> {
         Ok(inserted.try_get::<i64, _>("seq")? as u64)
     }
 
-    async fn reserve_seqs(&mut self, count: u32) -> Result<Vec<u64>, StoreFailure> {
+    async fn reserve_seqs(&mut self, count: u32, _after: u64) -> Result<Vec<u64>, StoreFailure> {
+        // A sequence never gives a value twice: all are past `after`.
         let rows = sqlx::query(
             // The sequence is looked up once, not once per value.
             "SELECT nextval(sequence) AS seq

@@ -184,16 +184,16 @@ impl ReservationRows for SqliteTx<'_> {
         Ok(seq as u64)
     }
 
-    async fn reserve_seqs(&mut self, count: u32) -> Result<Vec<u64>, StoreFailure> {
+    async fn reserve_seqs(&mut self, count: u32, after: u64) -> Result<Vec<u64>, StoreFailure> {
         // The one writer: the next seqs are the ones after the highest
-        // ever given (AUTOINCREMENT never gives one twice).
+        // ever given (AUTOINCREMENT never gives one twice) and held.
         let last: i64 = self.connection.query_row(
             "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'reservations'), 0),
                         COALESCE((SELECT MAX(seq) FROM reservations), 0)) AS last",
             [],
             |row| row.get("last"),
         )?;
-        let first = last as u64 + 1;
+        let first = (last as u64).max(after) + 1;
         Ok((first..first + u64::from(count)).collect())
     }
 
