@@ -33,41 +33,14 @@
 use super::{Shop, held_back};
 use crate::server::domain::{Product, ReservationId, Sku};
 use crate::server::store::{HeldBack, MayBeStoreFailure, StoreFailure, Tx, TxNotes, Work, as_work};
+use lanes::MAX_GROUP;
+pub(super) use lanes::{Lane, Lanes};
 use members::Members;
 pub(super) use request::Writes;
 use request::{Grouped, Request};
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::VecDeque;
+use std::sync::Arc;
 use tokio::sync::oneshot;
-
-/// Requests in one transaction, at most: each waits for the whole group.
-const MAX_GROUP: usize = 64;
-
-/// Which requests may share a transaction.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(super) enum Lane {
-    /// SQLite: the one writer.
-    Writer,
-    /// PostgreSQL: one product's requests.
-    Product(Sku),
-    /// PostgreSQL: the requests for no product (the delivery worker's).
-    Elsewhere,
-}
-
-/// The requests waiting in each busy lane. A lane is listed while a task
-/// runs its groups, and only then.
-#[derive(Default)]
-pub(super) struct Lanes {
-    waiting: Mutex<HashMap<Lane, VecDeque<Arc<dyn Grouped>>>>,
-}
-
-impl Lanes {
-    fn waiting(&self) -> MutexGuard<'_, HashMap<Lane, VecDeque<Arc<dyn Grouped>>>> {
-        self.waiting
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
 
 /// Why a group's transaction was rolled back.
 enum GroupFailure {
@@ -488,6 +461,7 @@ impl Shop {
     }
 }
 
+mod lanes;
 mod members;
 mod request;
 #[cfg(test)]

@@ -6,8 +6,8 @@
 //! product's lock, which the other servers' groups hold; whoever arrived
 //! meanwhile is decided and committed with it.
 
+use super::lanes::{Lane, Lanes, MAX_GROUP};
 use super::request::Grouped;
-use super::{Lane, Lanes, MAX_GROUP};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub(super) struct Members {
