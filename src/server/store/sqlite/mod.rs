@@ -9,7 +9,6 @@
 //! Rows are read by column name, as on PostgreSQL.
 
 mod audit;
-mod checkpoint;
 mod demand;
 mod notices;
 mod outbox;
@@ -48,7 +47,6 @@ const MIGRATIONS: &[&str] = &[
 #[derive(Clone)]
 pub struct Sqlite {
     writer: Arc<Mutex<Connection>>,
-    checkpointer: checkpoint::Checkpointer,
     readers: Arc<[Arc<Mutex<Connection>>]>,
     next_reader: Arc<AtomicUsize>,
 }
@@ -82,9 +80,7 @@ impl Sqlite {
              PRAGMA busy_timeout = 5000;
              PRAGMA cache_size = -65536;",
         )?;
-        writer.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
         migrate(&mut writer)?;
-        let checkpointer = checkpoint::Checkpointer::start(path)?;
         let count = std::thread::available_parallelism().map_or(2, |cores| cores.get().clamp(2, 8));
         let mut readers = Vec::with_capacity(count);
         for _ in 0..count {
@@ -97,7 +93,6 @@ impl Sqlite {
         }
         Ok(Sqlite {
             writer: Arc::new(Mutex::new(writer)),
-            checkpointer,
             readers: readers.into(),
             next_reader: Arc::new(AtomicUsize::new(0)),
         })
@@ -111,12 +106,10 @@ impl Sqlite {
         E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
     {
         let connection = Arc::clone(&self.writer).lock_owned().await;
-        let written = blocking(connection, move |connection| {
+        blocking(connection, move |connection| {
             run(connection, "BEGIN IMMEDIATE", &work)
         })
-        .await;
-        self.checkpointer.written();
-        written
+        .await
     }
 
     /// Runs `work` on a read-only connection, in one read transaction.
