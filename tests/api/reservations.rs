@@ -59,7 +59,7 @@ async fn ids_are_unguessable_and_distinct() {
     for _ in 0..20 {
         let reply = server.reserve("KETTLE", 1, "a@example.com", None).await;
         let id = reply.body["id"].as_str().unwrap().to_owned();
-        assert_eq!(id.len(), 36, "rsv_ + 128 random bits in hex");
+        assert_eq!(id.len(), 36, "rsv_ + 32 hex digits");
         assert!(ids.insert(id));
     }
 }

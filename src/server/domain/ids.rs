@@ -340,7 +340,8 @@ text_schema!(
     MAX_SUPPLY_ID_LENGTH
 );
 
-/// References the server issues: a prefix and 128 random bits in hex.
+/// References the server issues: a prefix and 32 hex digits (128 random bits; a
+/// reservation's, the time then 80 random bits: `ReservationId::issue_at`).
 macro_rules! reference {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
         $(#[$doc])*
