@@ -117,8 +117,6 @@ pub(super) fn insert_at_sql(rows: usize, overriding: &str) -> String {
         values.join(", ")
     )
 }
-/// Rows of one multi-row insert, at most (PostgreSQL takes 65 535 parameters).
-pub(super) const INSERT_BATCH: usize = 256;
 pub(super) const FILL: &str = "UPDATE reservations SET filled = filled + $1 WHERE seq = $2";
 /// After fills or a cancellation: the queue of the reservation's product
 /// changed other than at its end (`products.queue_epoch`).

@@ -1,39 +1,43 @@
 //! A group commit's held-back writes as one statement: the reservations'
-//! insert, each product's write and each day's demand, as data-modifying
-//! `WITH` queries. The product's row lock is held over one round trip,
+//! insert (one shape for any number of rows: arrays), each product's write
+//! and each day's demand, as data-modifying `WITH` queries. The product's row lock is held over one round trip,
 //! not three (a drop's groups take turns on that lock, across servers).
 
 use super::PgTx;
-use crate::server::domain::IdempotencyKey;
 use crate::server::store::products::{self, encode_incoming};
-use crate::server::store::{
-    HeldReservation, HeldWrites, ReservationRows, StoreFailure, demand, reservations,
-};
+use crate::server::store::{HeldReservation, HeldWrites, StoreFailure, demand};
 use sqlx::Postgres;
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 
 type PgQuery<'q> = Query<'q, Postgres, PgArguments>;
 
+/// Inserts rows at their reserved seqs: one statement of one shape for any
+/// number of rows (each column an array), so it is prepared once per
+/// connection, not once per group size.
+pub(super) const INSERT_UNNESTED: &str =
+    "INSERT INTO reservations (seq, id, sku, quantity, from_stock, filled, email, status,
+                               created_at, idempotency_key, request, response,
+                               told_ship_date, lang) OVERRIDING SYSTEM VALUE
+     SELECT seq, id, sku, quantity, from_stock, 0, email, 'reserved', created_at,
+            idempotency_key, request, response, told_ship_date, lang
+     FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
+                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+       AS r(seq, id, sku, quantity, from_stock, email, created_at, idempotency_key, request,
+            response, told_ship_date, lang)";
+/// The parameters of [`INSERT_UNNESTED`].
+const INSERT_PARAMETERS: usize = 12;
+
 pub(super) async fn write_held(
     tx: &mut PgTx<'_>,
     writes: &HeldWrites<'_>,
 ) -> Result<(), StoreFailure> {
-    // Beyond one insert's rows, the earlier ones go first on their own.
-    let split = writes
-        .reservations
-        .len()
-        .saturating_sub(reservations::INSERT_BATCH);
-    let (earlier, rows) = writes.reservations.split_at(split);
-    if !earlier.is_empty() {
-        tx.insert_reservations(earlier).await?;
-    }
+    let rows = writes.reservations;
     let mut parts = Vec::new();
     let mut used = 0;
     if !rows.is_empty() {
-        let insert = reservations::insert_at_sql(rows.len(), "OVERRIDING SYSTEM VALUE");
-        parts.push(format!("held_reservations AS ({})", shifted(&insert, used)));
-        used += rows.len() * reservations::INSERT_COLUMNS;
+        parts.push(format!("held_reservations AS ({INSERT_UNNESTED})"));
+        used += INSERT_PARAMETERS;
     }
     for at in 0..writes.inventories.len() {
         let write = shifted(products::WRITE_INVENTORY, used);
@@ -52,8 +56,8 @@ pub(super) async fn write_held(
     }
     let sql = format!("WITH {} SELECT 1", parts.join(",\n"));
     let mut query = sqlx::query(&sql);
-    for row in rows {
-        query = bind_reservation(query, row);
+    if !rows.is_empty() {
+        query = bind_reservations(query, rows);
     }
     for (held, count) in &writes.inventories {
         query = query
@@ -73,21 +77,37 @@ pub(super) async fn write_held(
     Ok(())
 }
 
-/// One row's parameters of `reservations::insert_at_sql`, in its order.
-pub(super) fn bind_reservation<'q>(query: PgQuery<'q>, row: &'q HeldReservation) -> PgQuery<'q> {
+/// The rows as [`INSERT_UNNESTED`]'s twelve arrays, in its order.
+pub(super) fn bind_reservations<'q>(
+    query: PgQuery<'q>,
+    rows: &'q [HeldReservation],
+) -> PgQuery<'q> {
+    let column = |value: fn(&HeldReservation) -> Option<String>| -> Vec<Option<String>> {
+        rows.iter().map(value).collect()
+    };
+    let number =
+        |value: fn(&HeldReservation) -> i64| -> Vec<i64> { rows.iter().map(value).collect() };
     query
-        .bind(row.seq as i64)
-        .bind(row.id.as_str())
-        .bind(row.sku.as_str())
-        .bind(i64::from(row.quantity))
-        .bind(i64::from(row.from_stock))
-        .bind(row.email.as_str())
-        .bind(row.created_at.as_str())
-        .bind(row.idempotency_key.as_ref().map(IdempotencyKey::as_str))
-        .bind(row.request.as_str())
-        .bind(row.response.as_str())
-        .bind(row.told_ship_date.map(crate::logic::Date::to_iso))
-        .bind(row.lang.as_ref().map(|lang| lang.as_str()))
+        .bind(number(|row| row.seq as i64))
+        .bind(column(|row| Some(row.id.to_string())))
+        .bind(column(|row| Some(row.sku.to_string())))
+        .bind(number(|row| i64::from(row.quantity)))
+        .bind(number(|row| i64::from(row.from_stock)))
+        .bind(column(|row| Some(row.email.as_str().to_owned())))
+        .bind(column(|row| Some(row.created_at.clone())))
+        .bind(column(|row| {
+            row.idempotency_key
+                .as_ref()
+                .map(|key| key.as_str().to_owned())
+        }))
+        .bind(column(|row| Some(row.request.clone())))
+        .bind(column(|row| Some(row.response.clone())))
+        .bind(column(|row| {
+            row.told_ship_date.map(crate::logic::Date::to_iso)
+        }))
+        .bind(column(|row| {
+            row.lang.as_ref().map(|lang| lang.as_str().to_owned())
+        }))
 }
 
 /// `sql` with each parameter `$N` renumbered `$(N + by)`: one statement's

@@ -249,14 +249,13 @@ impl ReservationRows for PgTx<'_> {
     }
 
     async fn insert_reservations(&mut self, rows: &[HeldReservation]) -> Result<(), StoreFailure> {
-        for batch in rows.chunks(reservations::INSERT_BATCH) {
-            let sql = reservations::insert_at_sql(batch.len(), "OVERRIDING SYSTEM VALUE");
-            let mut query = sqlx::query(&sql);
-            for row in batch {
-                query = super::held::bind_reservation(query, row);
-            }
-            query.execute(&mut *self.tx).await?;
+        if rows.is_empty() {
+            return Ok(());
         }
+        let query = sqlx::query(super::held::INSERT_UNNESTED);
+        super::held::bind_reservations(query, rows)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
