@@ -17,6 +17,8 @@
 //! answer.
 //!
 //! A lone request starts a transaction at once: nothing waits for company.
+//! Company that comes while a group of several is still deciding joins it
+//! (`group/members.rs`).
 //! A request that lost a race (PostgreSQL: a deadlock, one idempotency key
 //! inserted by two servers) is undone and runs again in the next group, so
 //! the locks the others took cannot hold it; a group whose transaction
