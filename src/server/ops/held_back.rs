@@ -88,20 +88,7 @@ pub(super) async fn insert_reservation(
         .seqs
         .pop_front()
         .ok_or_else(|| StoreFailure::fault(anyhow::anyhow!("no reserved seq")))?;
-    held.reservations.push(HeldReservation {
-        seq,
-        id: row.id.clone(),
-        sku: row.sku.clone(),
-        quantity: row.quantity,
-        from_stock: row.from_stock,
-        email: row.email.clone(),
-        created_at: row.created_at.to_owned(),
-        idempotency_key: row.idempotency_key.cloned(),
-        request: row.request.to_owned(),
-        response: row.response.to_owned(),
-        told_ship_date: row.told_ship_date,
-        lang: row.lang.cloned(),
-    });
+    held.reservations.push(HeldReservation::at(seq, row));
     Ok(seq)
 }
 

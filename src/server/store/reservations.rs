@@ -41,6 +41,43 @@ pub struct HeldReservation {
     pub lang: Option<crate::server::domain::Lang>,
 }
 
+impl HeldReservation {
+    /// `row`, held at `seq`.
+    pub fn at(seq: u64, row: &ReservationRow<'_>) -> HeldReservation {
+        HeldReservation {
+            seq,
+            id: row.id.clone(),
+            sku: row.sku.clone(),
+            quantity: row.quantity,
+            from_stock: row.from_stock,
+            email: row.email.clone(),
+            created_at: row.created_at.to_owned(),
+            idempotency_key: row.idempotency_key.cloned(),
+            request: row.request.to_owned(),
+            response: row.response.to_owned(),
+            told_ship_date: row.told_ship_date,
+            lang: row.lang.cloned(),
+        }
+    }
+
+    /// The row it holds.
+    pub fn row(&self) -> ReservationRow<'_> {
+        ReservationRow {
+            id: &self.id,
+            sku: &self.sku,
+            quantity: self.quantity,
+            from_stock: self.from_stock,
+            email: &self.email,
+            created_at: &self.created_at,
+            idempotency_key: self.idempotency_key.as_ref(),
+            request: &self.request,
+            response: &self.response,
+            told_ship_date: self.told_ship_date,
+            lang: self.lang.as_ref(),
+        }
+    }
+}
+
 #[async_trait::async_trait]
 pub trait ReservationRows {
     /// The request fingerprint and response stored for an idempotency key.

@@ -16,7 +16,8 @@ use crate::server::store::{
     SupplierRows, reservations, subscriptions,
 };
 use anyhow::Context;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params, params_from_iter};
 
 #[async_trait::async_trait]
 impl ProductRows for SqliteTx<'_> {
@@ -165,22 +166,9 @@ impl ReservationRows for SqliteTx<'_> {
         let seq: i64 = self
             .connection
             .prepare_cached(reservations::INSERT)?
-            .query_row(
-                params![
-                    row.id.as_str(),
-                    row.sku.as_str(),
-                    row.quantity,
-                    row.from_stock,
-                    row.email.as_str(),
-                    row.created_at,
-                    row.idempotency_key.map(IdempotencyKey::as_str),
-                    row.request,
-                    row.response,
-                    row.told_ship_date.map(crate::logic::Date::to_iso),
-                    row.lang.map(|lang| lang.as_str()),
-                ],
-                |inserted| inserted.get("seq"),
-            )?;
+            .query_row(params_from_iter(values(None, row)), |inserted| {
+                inserted.get("seq")
+            })?;
         Ok(seq as u64)
     }
 
@@ -201,21 +189,8 @@ impl ReservationRows for SqliteTx<'_> {
         let mut insert = self
             .connection
             .prepare_cached(&reservations::insert_at_sql(1, ""))?;
-        for row in rows {
-            insert.execute(params![
-                row.seq as i64,
-                row.id.as_str(),
-                row.sku.as_str(),
-                row.quantity,
-                row.from_stock,
-                row.email.as_str(),
-                row.created_at,
-                row.idempotency_key.as_ref().map(IdempotencyKey::as_str),
-                row.request,
-                row.response,
-                row.told_ship_date.map(crate::logic::Date::to_iso),
-                row.lang.as_ref().map(|lang| lang.as_str()),
-            ])?;
+        for held in rows {
+            insert.execute(params_from_iter(values(Some(held.seq), &held.row())))?;
         }
         Ok(())
     }
@@ -349,4 +324,27 @@ impl SubscriptionRows for SqliteTx<'_> {
             .prepare_cached(subscriptions::COUNT)?
             .query_row([sku.as_str()], |row| row.get("subscribers"))?)
     }
+}
+
+/// A reservation row's parameters, in the order of `reservations::INSERT`
+/// (after its `seq` when it has one: `insert_at_sql`).
+fn values(seq: Option<u64>, row: &ReservationRow<'_>) -> Vec<Value> {
+    let text = |text: &str| Value::Text(text.to_owned());
+    let optional = |text: Option<String>| text.map_or(Value::Null, Value::Text);
+    let mut values = Vec::with_capacity(12);
+    values.extend(seq.map(|seq| Value::Integer(seq as i64)));
+    values.extend([
+        text(row.id.as_str()),
+        text(row.sku.as_str()),
+        Value::Integer(i64::from(row.quantity)),
+        Value::Integer(i64::from(row.from_stock)),
+        text(row.email.as_str()),
+        text(row.created_at),
+        optional(row.idempotency_key.map(|key| key.as_str().to_owned())),
+        text(row.request),
+        text(row.response),
+        optional(row.told_ship_date.map(crate::logic::Date::to_iso)),
+        optional(row.lang.map(|lang| lang.as_str().to_owned())),
+    ]);
+    values
 }
