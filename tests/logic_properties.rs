@@ -156,10 +156,10 @@ proptest! {
 
     #[test]
     fn signals_are_the_edges_of_available(before in inventory(), after in inventory()) {
-        let said = signals(Some(&before), &after);
+        let said = signals(Some(before.standing()), &after);
         prop_assert_eq!(said.back_in_stock, before.status() != Status::InStock && after.status() == Status::InStock);
         prop_assert_eq!(said.low_stock, after.is_low_stock() && !before.is_low_stock());
-        prop_assert_eq!(signals(Some(&after), &after), Signals::default(), "no change, nothing to say");
+        prop_assert_eq!(signals(Some(after.standing()), &after), Signals::default(), "no change, nothing to say");
     }
 
     #[test]

@@ -251,7 +251,8 @@ impl Inventory {
             let max_quantity = quote.max_quantity.unwrap_or(u32::MAX);
             return Err(InventoryError::QuantityUnavailable { max_quantity });
         }
-        let mut next = self.clone();
+        // Room for the new entry: a long queue is copied once, not twice.
+        let mut next = self.with_room_in_queue(usize::from(quote.backordered > 0));
         next.stock -= quote.from_stock;
         if quote.backordered > 0 {
             next.queue.push(QueueEntry {
@@ -268,6 +269,18 @@ impl Inventory {
             ships_in_days_latest: quote.ships_in_days_latest,
         };
         Ok((next, placement))
+    }
+
+    /// A copy whose queue has room for `extra` more entries.
+    fn with_room_in_queue(&self, extra: usize) -> Inventory {
+        let mut queue = Vec::with_capacity(self.queue.len() + extra);
+        queue.extend_from_slice(&self.queue);
+        Inventory {
+            queue,
+            incoming: self.incoming.clone(),
+            stated_supply: self.stated_supply.clone(),
+            ..*self
+        }
     }
 
     /// Stock arrives: it fills the queue first come first served, the rest goes

@@ -23,7 +23,7 @@ pub use outcome::{
     Arrival, BackorderOutlook, Cancellation, Estimate, Fill, InventoryError, Placement, Quote,
     Receipt, ReservationKey, Status, customer_allowance,
 };
-pub use signals::{Signals, signals};
+pub use signals::{Signals, Standing, signals};
 pub use supply::{Lateness, MIN_RECORDS, RECORD_LENGTH, Schedule, Window, order_window};
 
 #[cfg(test)]

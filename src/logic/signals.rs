@@ -13,14 +13,34 @@ pub struct Signals {
     pub low_stock: bool,
 }
 
+/// What the signals compare of a product, kept from before a change: a
+/// few numbers, not the inventory (its queue can be thousands long).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// Units on hand.
+    pub stock: u32,
+    pub available: u32,
+    pub low_stock: bool,
+}
+
+impl Inventory {
+    pub fn standing(&self) -> Standing {
+        Standing {
+            stock: self.stock,
+            available: self.available(),
+            low_stock: self.is_low_stock(),
+        }
+    }
+}
+
 /// Compares a product before and after one change. A product that did not
 /// exist before signals nothing: it is new, not back.
-pub fn signals(before: Option<&Inventory>, after: &Inventory) -> Signals {
+pub fn signals(before: Option<Standing>, after: &Inventory) -> Signals {
     let Some(before) = before else {
         return Signals::default();
     };
     Signals {
-        back_in_stock: before.available() == 0 && after.available() > 0,
-        low_stock: !before.is_low_stock() && after.is_low_stock(),
+        back_in_stock: before.available == 0 && after.available() > 0,
+        low_stock: !before.low_stock && after.is_low_stock(),
     }
 }

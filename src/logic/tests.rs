@@ -384,32 +384,32 @@ fn signals_fire_on_the_edge_not_the_level() {
         stock: 10,
         ..empty.clone()
     };
-    let back = signals(Some(&empty), &two);
+    let back = signals(Some(empty.standing()), &two);
     assert!(
         back.back_in_stock && back.low_stock,
         "0 → 2 is back, and low"
     );
     assert_eq!(
-        signals(Some(&empty), &ten),
+        signals(Some(empty.standing()), &ten),
         Signals {
             back_in_stock: true,
             low_stock: false
         }
     );
     assert_eq!(
-        signals(Some(&ten), &two),
+        signals(Some(ten.standing()), &two),
         Signals {
             back_in_stock: false,
             low_stock: true
         }
     );
     assert_eq!(
-        signals(Some(&two), &two),
+        signals(Some(two.standing()), &two),
         Signals::default(),
         "still low: said already"
     );
     assert_eq!(
-        signals(Some(&two), &empty),
+        signals(Some(two.standing()), &empty),
         Signals::default(),
         "sold out is not low"
     );
@@ -424,7 +424,7 @@ fn signals_fire_on_the_edge_not_the_level() {
         ..empty.clone()
     };
     assert!(
-        !signals(Some(&empty), &held_back).back_in_stock,
+        !signals(Some(empty.standing()), &held_back).back_in_stock,
         "safety stock does not ship"
     );
 }

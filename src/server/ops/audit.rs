@@ -24,8 +24,8 @@ pub(super) fn stock_before(tx: &mut dyn Tx, sku: &Sku) -> Option<u32> {
         .touched
         .iter()
         .find(|touched| touched.sku == *sku)
-        .and_then(|touched| touched.before.as_ref())
-        .map(|inventory| inventory.stock)
+        .and_then(|touched| touched.before)
+        .map(|before| before.stock)
 }
 
 /// A batch's size as a line's target: `12 products`, `1 day`.

@@ -5,7 +5,7 @@
 //! and of the checkout (reservations, cancellations, sales, receipts) that
 //! arrive while their lane is committing wait, and the next transaction
 //! runs them together, one after another in arrival order (at most
-//! [`MAX_GROUP`]). Each runs with everything that follows it
+//! `Lane::max_group`: 64 on SQLite, 256 for a product on PostgreSQL). Each runs with everything that follows it
 //! (`Shop::with_what_follows`: events, mails, the audit line), exactly as
 //! it would alone: a refused request (409, its idempotency replay, its
 //! per-customer cap) undoes only what it wrote — its savepoint; a placement
@@ -17,8 +17,8 @@
 //! answer.
 //!
 //! A lone request starts a transaction at once: nothing waits for company.
-//! Company that comes while a group of several is still deciding joins it
-//! (`group/members.rs`).
+//! Company that comes while a group is still deciding joins it
+//! (`group/members.rs`), unless the group is one request that writes at once.
 //! A request that lost a race (PostgreSQL: a deadlock, one idempotency key
 //! inserted by two servers) is undone and runs again in the next group, so
 //! the locks the others took cannot hold it; a group whose transaction
@@ -34,8 +34,9 @@
 
 use super::{Shop, held_back};
 use crate::server::domain::{Product, ReservationId, Sku};
-use crate::server::store::{HeldBack, MayBeStoreFailure, StoreFailure, Tx, TxNotes, Work, as_work};
-use lanes::MAX_GROUP;
+use crate::server::store::{
+    HeldBack, MayBeStoreFailure, MayHold, StoreFailure, Tx, TxNotes, Work, as_work,
+};
 pub(super) use lanes::{Lane, Lanes};
 use members::Members;
 pub(super) use request::Writes;
@@ -48,8 +49,8 @@ use tokio::sync::oneshot;
 enum GroupFailure {
     /// The store failed: every request of the group gets the failure.
     Store(StoreFailure),
-    /// Its one request was refused, and has its answer.
-    LoneRefused,
+    /// Every request was refused (each has its answer): nothing to commit.
+    NothingKept,
     /// A request without a savepoint failed in the store: run the group
     /// again with savepoints ([`Guard::Everyone`]).
     Unguarded,
@@ -67,7 +68,7 @@ impl MayBeStoreFailure for GroupFailure {
     fn store_failure(&self) -> Option<&StoreFailure> {
         match self {
             GroupFailure::Store(failure) => Some(failure),
-            GroupFailure::LoneRefused | GroupFailure::Unguarded => None,
+            GroupFailure::NothingKept | GroupFailure::Unguarded => None,
         }
     }
 }
@@ -93,7 +94,7 @@ impl Guard {
 /// other, each kept or undone on its own.
 async fn run_together(
     tx: &mut dyn Tx,
-    members: &Members,
+    members: &Arc<Members>,
     guard: Guard,
 ) -> Result<(), GroupFailure> {
     // Debug builds check held-back writes against these.
@@ -107,6 +108,7 @@ async fn run_together(
         tx.begin_request().await?;
     }
     let mut at = 0;
+    let mut kept_any = false;
     while let Some(request) = members.get(at) {
         // Each request notes its own changes; the webhook endpoints read
         // once serve the whole group, the products the requests before
@@ -117,7 +119,7 @@ async fn run_together(
             endpoints: notes.endpoints,
             primed: notes.primed,
             held_back: HeldBack {
-                allowed: request.writes() == Writes::MayHoldBack,
+                may_hold: may_hold(request.as_ref(), members, at),
                 // Held inserts fail together: only where a failure undoes the group.
                 inserts: guard == Guard::AtOnceOnly,
                 seqs_wanted: (members.len() - at) as u32,
@@ -128,6 +130,7 @@ async fn run_together(
         let held_before = held_back::mark(tx.notes());
         let was_primed: Vec<Sku> = tx.notes().primed.iter().map(|p| p.sku.clone()).collect();
         let keep = request.run(tx).await;
+        kept_any |= keep;
         // What it read and left as it was primes the next request, if the
         // transaction still holds its lock: kept, or undone with nothing
         // to undo, or locked before the savepoint that was undone.
@@ -184,7 +187,25 @@ async fn run_together(
         guarded = next_guarded;
         at += 1;
     }
+    if !kept_any {
+        // Rolled back: a transaction that only locked rows needs no flush.
+        return Err(GroupFailure::NothingKept);
+    }
     Ok(())
+}
+
+/// Whether the request at `at` holds its writes back: a placement does in
+/// a group of several; begun alone, only if company came by its first
+/// write (alone, it writes as a write alone does).
+fn may_hold(request: &dyn Grouped, members: &Arc<Members>, at: usize) -> MayHold {
+    if request.writes() != Writes::MayHoldBack {
+        MayHold::No
+    } else if at == 0 && members.len() == 1 && members.takes_company() {
+        let members = Arc::clone(members);
+        MayHold::IfCompany(Arc::new(move || members.waiting_to_join()))
+    } else {
+        MayHold::Yes
+    }
 }
 
 /// `products` replace the copies of theirs in `primed`; the others stand
@@ -374,7 +395,7 @@ impl Shop {
                     waiting.remove(&lane);
                     return;
                 }
-                let size = queue.len().min(MAX_GROUP);
+                let size = queue.len().min(lane.max_group());
                 queue.drain(..size).collect()
             };
             // A task of its own: a panic fails its group (their answers
@@ -405,9 +426,13 @@ impl Shop {
     ) -> Vec<Arc<dyn Grouped>> {
         // Taken before the transaction, as for a write alone.
         let generation = self.feed.generation();
-        // A group begun alone stays alone (joining would change how a
-        // refusal is undone); a group of several takes whoever comes.
-        let alone = group.len() == 1;
+        // A lone request that writes at once stays alone: joining would
+        // change how its refusal is undone (the whole transaction). A
+        // placement refuses before it writes, so even alone it takes
+        // whoever comes while it waits (on PostgreSQL, for the product's
+        // lock): else the first request after each commit would spend a
+        // turn of that lock, across servers, on itself.
+        let alone = group.len() == 1 && group.iter().all(|lone| lone.writes() == Writes::AtOnce);
         let members = Arc::new(Members::new(group, joins.filter(|_| !alone)));
         // Placements first run bare; a store failure in one sends the
         // group back to run again with every request in a savepoint.
@@ -423,14 +448,14 @@ impl Shop {
                         // transaction is undone, as for a write alone.
                         return match lone.run(tx).await {
                             true => Ok(()),
-                            false => Err(GroupFailure::LoneRefused),
+                            false => Err(GroupFailure::NothingKept),
                         };
                     }
                     run_together(tx, &members, guard).await
                 })
             });
             match self.store.write(work).await {
-                Ok(()) | Err(GroupFailure::LoneRefused) => break None,
+                Ok(()) | Err(GroupFailure::NothingKept) => break None,
                 Err(GroupFailure::Unguarded) => guard = Guard::Everyone,
                 Err(GroupFailure::Store(failure)) => break Some(failure),
             }

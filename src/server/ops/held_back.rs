@@ -33,14 +33,15 @@ pub(super) fn hold_inventory(
     orders: &[PurchaseOrderLine],
 ) -> bool {
     let held = &mut tx.notes().held_back;
-    if held.allowed {
+    let allowed = held.allowed();
+    if allowed {
         held.inventories.push(HeldInventory {
             sku: sku.clone(),
             stock,
             orders: orders.to_vec(),
         });
     }
-    held.allowed
+    allowed
 }
 
 /// Adds demand, or holds it back if the request may.
@@ -52,7 +53,7 @@ pub(super) async fn add_demand(
     backordered: u32,
 ) -> Result<(), StoreFailure> {
     let held = &mut tx.notes().held_back;
-    if !held.allowed {
+    if !held.allowed() {
         return tx.add_demand(sku, day, units, backordered).await;
     }
     held.demand.push(HeldDemand {
@@ -70,8 +71,8 @@ pub(super) async fn insert_reservation(
     tx: &mut dyn Tx,
     row: &ReservationRow<'_>,
 ) -> Result<u64, StoreFailure> {
-    let held = &tx.notes().held_back;
-    if !(held.allowed && held.inserts) {
+    let held = &mut tx.notes().held_back;
+    if !(held.allowed() && held.inserts) {
         return tx.insert_reservation(row).await;
     }
     if held.seqs.is_empty() {

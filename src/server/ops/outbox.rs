@@ -97,7 +97,7 @@ pub(super) async fn report_product_changes(
         let before = touched
             .iter()
             .find(|change| change.sku == product.sku)
-            .and_then(|change| change.before.as_ref());
+            .and_then(|change| change.before);
         let said = signals(before, &product.inventory);
         let data = ProductData {
             sku: product.sku.as_str(),

@@ -129,7 +129,7 @@ pub(super) fn touch(tx: &mut dyn Tx, sku: &Sku, before: Option<&Inventory>) {
     if !touched.iter().any(|seen| seen.sku == *sku) {
         touched.push(Touched {
             sku: sku.clone(),
-            before: before.cloned(),
+            before: before.map(Inventory::standing),
         });
     }
 }

@@ -9,9 +9,8 @@ use crate::server::domain::Sku;
 /// the primed copies (above) are the products' only current state.
 #[derive(Debug, Default)]
 pub struct HeldBack {
-    /// The request running may hold its writes back (a placement in a
-    /// group of several); otherwise it writes at once.
-    pub allowed: bool,
+    /// Whether the request running may hold its writes back.
+    pub may_hold: MayHold,
     pub inventories: Vec<HeldInventory>,
     pub demand: Vec<HeldDemand>,
     /// The request running may hold its reservation's insert back too (a
@@ -23,6 +22,47 @@ pub struct HeldBack {
     /// How many to reserve when none are left: the requests of the group
     /// still to run.
     pub seqs_wanted: u32,
+}
+
+impl HeldBack {
+    /// The request running holds its writes back: decided at its first
+    /// write, and kept for the others.
+    pub fn allowed(&mut self) -> bool {
+        if let MayHold::IfCompany(waiting) = &self.may_hold {
+            let waiting = waiting();
+            self.may_hold = if waiting > 0 {
+                self.seqs_wanted += waiting;
+                MayHold::Yes
+            } else {
+                MayHold::No
+            };
+        }
+        matches!(self.may_hold, MayHold::Yes)
+    }
+}
+
+/// Whether a request holds its writes back (`HeldBack::allowed`).
+#[derive(Clone, Default)]
+pub enum MayHold {
+    /// It writes at once: not a placement.
+    #[default]
+    No,
+    /// A placement in a group of several.
+    Yes,
+    /// A placement that began its group alone: it holds back only if, by
+    /// its first write, requests wait to join the group (how many, this
+    /// says). Alone it writes as a write alone would.
+    IfCompany(std::sync::Arc<dyn Fn() -> u32 + Send + Sync>),
+}
+
+impl std::fmt::Debug for MayHold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MayHold::No => "No",
+            MayHold::Yes => "Yes",
+            MayHold::IfCompany(_) => "IfCompany",
+        })
+    }
 }
 
 #[derive(Debug)]

@@ -37,7 +37,7 @@ mod suppliers;
 pub use audit::AuditRows;
 pub use demand::{DayDemand, DemandRows};
 pub use endpoints::EndpointRows;
-pub use held::{HeldBack, HeldDemand, HeldInventory, HeldWrites};
+pub use held::{HeldBack, HeldDemand, HeldInventory, HeldWrites, MayHold};
 pub use notices::NoticeRows;
 pub use outbox::OutboxRows;
 pub use outbox::{MAIL_ENDPOINT, MAIL_URL, NEVER_MS};
@@ -131,7 +131,7 @@ impl Default for Connections {
 #[derive(Clone, Debug)]
 pub struct Touched {
     pub sku: Sku,
-    pub before: Option<crate::logic::Inventory>,
+    pub before: Option<crate::logic::Standing>,
 }
 
 /// What the operation running in a transaction noted besides its rows, for

@@ -6,7 +6,7 @@
 //! product's lock, which the other servers' groups hold; whoever arrived
 //! meanwhile is decided and committed with it.
 
-use super::lanes::{Lane, Lanes, MAX_GROUP};
+use super::lanes::{Lane, Lanes};
 use super::request::Grouped;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -31,18 +31,33 @@ impl Members {
     }
 
     /// The request at `at`: past the last, those waiting in the lane join
-    /// first (up to `MAX_GROUP` in all).
+    /// first (up to the lane's `max_group` in all).
     pub(super) fn get(&self, at: usize) -> Option<Arc<dyn Grouped>> {
         let mut requests = self.requests();
         if at >= requests.len()
-            && requests.len() < MAX_GROUP
             && let Some((lanes, lane)) = &self.lane
+            && requests.len() < lane.max_group()
             && let Some(queue) = lanes.waiting().get_mut(lane)
         {
-            let joining = queue.len().min(MAX_GROUP - requests.len());
+            let joining = queue.len().min(lane.max_group() - requests.len());
             requests.extend(queue.drain(..joining));
         }
         requests.get(at).cloned()
+    }
+
+    /// Requests that come to the lane join this group.
+    pub(super) fn takes_company(&self) -> bool {
+        self.lane.is_some()
+    }
+
+    /// How many wait in the lane that would join this group now.
+    pub(super) fn waiting_to_join(&self) -> u32 {
+        let Some((lanes, lane)) = &self.lane else {
+            return 0;
+        };
+        let waiting = lanes.waiting().get(lane).map_or(0, |queue| queue.len());
+        let room = lane.max_group().saturating_sub(self.len());
+        waiting.min(room) as u32
     }
 
     /// How many there are now.

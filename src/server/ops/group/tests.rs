@@ -203,3 +203,96 @@ async fn a_request_that_comes_while_its_lane_decides_joins_the_group() {
         ]
     );
 }
+
+/// A placement that began its group alone: it writes as a write alone does,
+/// unless company came by its first write; then it holds back and the
+/// company joins its transaction.
+#[tokio::test]
+async fn a_lone_placement_takes_the_company_that_comes_while_it_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = shop_with_stock(&dir, 5).await;
+    // Notes how many reservation inserts its placement left held back.
+    let noting_held = |n: u32, held: Arc<AtomicU32>| {
+        as_work(move |tx| {
+            let held = Arc::clone(&held);
+            Box::pin(async move {
+                let placed = place(tx, &shopper(n), today(), "2026-03-02T12:00:00Z").await?;
+                let count = tx.notes().held_back.reservations.len() as u32;
+                held.store(count, Ordering::Relaxed);
+                Ok::<_, OperationError>(placed)
+            })
+        })
+    };
+    let held_alone = Arc::new(AtomicU32::new(u32::MAX));
+    shop.place_grouped(&sku(), noting_held(1, Arc::clone(&held_alone)))
+        .await
+        .unwrap();
+    assert_eq!(
+        held_alone.load(Ordering::Relaxed),
+        0,
+        "alone, it wrote at once"
+    );
+
+    // The second waits, before it places, for the third to come to the lane.
+    let (started, second_started) = tokio::sync::oneshot::channel::<()>();
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let started = Arc::new(std::sync::Mutex::new(Some(started)));
+    let released = Arc::new(tokio::sync::Mutex::new(Some(released)));
+    let held_second = Arc::new(AtomicU32::new(u32::MAX));
+    let second = {
+        let held = Arc::clone(&held_second);
+        let placing = noting_held(2, held);
+        as_work(move |tx| {
+            let (started, released) = (Arc::clone(&started), Arc::clone(&released));
+            let placing = placing.clone();
+            Box::pin(async move {
+                if let Some(started) = started.lock().unwrap().take() {
+                    let _ = started.send(());
+                }
+                if let Some(released) = released.lock().await.take() {
+                    let _ = released.await;
+                }
+                placing(tx).await
+            })
+        })
+    };
+    let joined = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let noted = Arc::clone(&joined);
+    let third = as_work(move |tx| {
+        let noted = Arc::clone(&noted);
+        Box::pin(async move {
+            noted.store(!tx.notes().primed.is_empty(), Ordering::Relaxed);
+            place(tx, &shopper(3), today(), "2026-03-02T12:00:00Z").await
+        })
+    });
+    let in_lane = |work: Placing| {
+        let shop = shop.clone();
+        tokio::spawn(async move { shop.place_grouped(&sku(), work).await })
+    };
+    let b = in_lane(Box::new(second));
+    second_started.await.unwrap();
+    let c = in_lane(Box::new(third));
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    release.send(()).unwrap();
+    for answer in [b.await.unwrap(), c.await.unwrap()] {
+        assert!(answer.is_ok(), "{answer:?}");
+    }
+    assert_eq!(
+        held_second.load(Ordering::Relaxed),
+        1,
+        "company waited: it held its insert back"
+    );
+    assert!(joined.load(Ordering::Relaxed), "the third joined its group");
+    assert_eq!(
+        emails(&shop).await,
+        [
+            "shopper1@example.com",
+            "shopper2@example.com",
+            "shopper3@example.com"
+        ]
+    );
+    let product = shop.product(&sku()).await.unwrap().unwrap();
+    assert_eq!(product.inventory.stock, 2);
+}
