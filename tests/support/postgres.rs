@@ -246,6 +246,31 @@ impl Cluster {
         self.url(&name)
     }
 
+    /// `CHECKPOINT`: what the runs before left in memory is written out now,
+    /// not during the next run (`cargo xtask bench --contention`).
+    pub fn checkpoint(&self) {
+        let port = self.port.to_string();
+        let output = Command::new(self.bin.join("psql"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-c",
+                "CHECKPOINT",
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run psql");
+        assert!(
+            output.status.success(),
+            "CHECKPOINT failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     /// `pg_ctl restart -m fast`: connections are cut, the servers must cope.
     pub fn restart(&self) {
         let data = self.data.to_string_lossy().into_owned();
