@@ -21,13 +21,14 @@ impl Lane {
     /// whole group. SQLite's writer runs its groups back to back, and 64
     /// leave the others waiting, ready for the next. On PostgreSQL a
     /// product's group spends most of a drop waiting for the row's lock,
-    /// which the other servers' groups take in turn: each turn should
-    /// carry everyone this server has waiting (with 64, a quarter of 85
-    /// clients waited for a second turn).
+    /// which the other servers' groups take in turn: a turn should carry
+    /// everyone its server has waiting (with 64, a quarter of three
+    /// servers' 85 clients each waited for a second turn); 256 made one
+    /// server's p99 worse than 128 does (BENCHMARKS.md §13).
     pub(super) fn max_group(&self) -> usize {
         match self {
             Lane::Writer | Lane::Elsewhere => 64,
-            Lane::Product(_) => 256,
+            Lane::Product(_) => 128,
         }
     }
 }
