@@ -554,42 +554,58 @@ async fn while_the_database_is_down_requests_fail_fast_and_health_says_why() {
     assert_eq!(status, 201);
 }
 
+/// An availability stream on one server, read event by event.
+struct Stream {
+    response: reqwest::Response,
+    seen: String,
+}
+
+impl Stream {
+    async fn open(servers: &Servers, server: usize, sku: &str) -> Stream {
+        let response = servers
+            .http
+            .get(format!(
+                "{}/api/v1/availability/stream?skus={sku}",
+                servers.urls[server]
+            ))
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        Stream {
+            response,
+            seen: String::new(),
+        }
+    }
+
+    async fn next_event(&mut self) -> Value {
+        loop {
+            if let Some(start) = self.seen.find("data:")
+                && let Some(end) = self.seen[start..].find('\n')
+            {
+                let data = self.seen[start + 5..start + end].trim().to_owned();
+                self.seen.drain(..start + end);
+                return serde_json::from_str(&data).unwrap();
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(5), self.response.chunk())
+                .await
+                .expect("an event within 5 s")
+                .unwrap()
+                .expect("the stream stays open");
+            self.seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_receipt_through_one_server_reaches_a_stream_on_another_within_a_second() {
     let servers = Servers::start().await;
     servers
         .put_product(0, "LAMP", json!({ "name": "Lamp", "stock": 0 }))
         .await;
-    let mut stream = servers
-        .http
-        .get(format!(
-            "{}/api/v1/availability/stream?skus=LAMP",
-            servers.urls[2]
-        ))
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stream.status(), 200);
-    let mut seen = String::new();
-    let next_event = async |stream: &mut reqwest::Response, seen: &mut String| -> Value {
-        loop {
-            if let Some(start) = seen.find("data:")
-                && let Some(end) = seen[start..].find('\n')
-            {
-                let data = seen[start + 5..start + end].trim().to_owned();
-                seen.drain(..start + end);
-                return serde_json::from_str(&data).unwrap();
-            }
-            let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
-                .await
-                .expect("an event within 5 s")
-                .unwrap()
-                .expect("the stream stays open");
-            seen.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    };
-    let first = next_event(&mut stream, &mut seen).await;
+    let mut stream = Stream::open(&servers, 2, "LAMP").await;
+    let first = stream.next_event().await;
     assert_eq!(first["status"], "out_of_stock");
 
     let sent = Instant::now();
@@ -605,7 +621,7 @@ async fn a_receipt_through_one_server_reaches_a_stream_on_another_within_a_secon
         .await
         .unwrap();
     assert_eq!(receipt.status(), 200);
-    let update = next_event(&mut stream, &mut seen).await;
+    let update = stream.next_event().await;
     let latency = sent.elapsed();
     assert_eq!(update["available"], 4, "{update}");
     assert!(latency < Duration::from_secs(1), "took {latency:?}");
@@ -624,6 +640,41 @@ async fn a_receipt_through_one_server_reaches_a_stream_on_another_within_a_secon
         .await
         .unwrap();
     assert_eq!(body["available"], 4);
+}
+
+/// Placements that share a group hold their writes back, and the change
+/// notices go with those writes: another server's stream still hears of
+/// the last unit going.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rush_through_one_server_reaches_a_stream_on_another() {
+    let servers = Servers::start().await;
+    servers
+        .put_product(0, "DROP", json!({ "name": "Drop", "stock": 40 }))
+        .await;
+    let mut stream = Stream::open(&servers, 2, "DROP").await;
+    assert_eq!(stream.next_event().await["available"], 40);
+    let rush: Vec<_> = (0..40)
+        .map(|shopper| {
+            let (http, url) = (servers.http.clone(), servers.urls[0].clone());
+            tokio::spawn(async move {
+                http.post(format!("{url}/api/v1/products/DROP/reservations"))
+                    .json(&json!({ "quantity": 1, "email": format!("s{shopper}@example.com") }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    for placed in rush {
+        assert_eq!(placed.await.unwrap(), 201);
+    }
+    // Each event is the state after some commit; the last is the sold-out one.
+    let mut available = 40;
+    while available > 0 {
+        available = stream.next_event().await["available"].as_u64().unwrap();
+    }
+    assert_eq!(servers.availability(2, "DROP").await["available"], 0);
 }
 
 /// Three servers' delivery workers share one outbox: every event reaches the
