@@ -1,7 +1,7 @@
 //! Hears the other servers' commits and reloads what they changed into the
 //! application's feed (a [`ChangeSink`]).
 
-use super::{CHANGES_CHANNEL, Postgres, rows::load_product};
+use super::{CHANGES_CHANNEL, Postgres, reload::product_for_feed};
 use crate::server::store::{ChangeSink, StoreFailure};
 use anyhow::Context;
 use futures::FutureExt;
@@ -154,7 +154,6 @@ async fn reload(
     own_run: &str,
     payload: &str,
 ) -> Result<(), StoreFailure> {
-    use sqlx::Connection;
     let Some((run, sku)) = payload.split_once(' ') else {
         return Ok(());
     };
@@ -167,14 +166,9 @@ async fn reload(
         return Ok(());
     };
     let generation = feed.generation();
-    // The product row and its queue from one snapshot.
-    let mut tx = reader
-        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .await?;
     // What this server's feed holds of it: only what came since is read.
     let copy = feed.committed(&sku);
-    let product = load_product(&mut tx, &sku, false, copy.as_deref()).await?;
-    tx.commit().await?;
+    let product = product_for_feed(reader, &sku, copy.as_deref()).await?;
     if let Some(product) = product {
         feed.publish(vec![product], generation);
     }

@@ -18,6 +18,7 @@ mod follow;
 mod held;
 mod notices;
 mod outbox;
+mod reload;
 mod rows;
 mod suppliers;
 
