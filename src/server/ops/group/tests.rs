@@ -142,47 +142,82 @@ async fn a_request_that_lost_a_race_runs_again_after_the_others() {
     );
 }
 
+/// Holds a request mid-run until the test lets it go.
+#[derive(Clone)]
+struct Gate {
+    started: Arc<std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>>,
+    released: Arc<tokio::sync::Mutex<Option<tokio::sync::oneshot::Receiver<()>>>>,
+}
+
+impl Gate {
+    /// The gate, what tells that a request reached it, and what lets it go.
+    fn new() -> (
+        Gate,
+        tokio::sync::oneshot::Receiver<()>,
+        tokio::sync::oneshot::Sender<()>,
+    ) {
+        let (started, reached) = tokio::sync::oneshot::channel();
+        let (release, released) = tokio::sync::oneshot::channel();
+        let gate = Gate {
+            started: Arc::new(std::sync::Mutex::new(Some(started))),
+            released: Arc::new(tokio::sync::Mutex::new(Some(released))),
+        };
+        (gate, reached, release)
+    }
+
+    async fn pass(&self) {
+        if let Some(started) = self.started.lock().unwrap().take() {
+            let _ = started.send(());
+        }
+        if let Some(released) = self.released.lock().await.take() {
+            let _ = released.await;
+        }
+    }
+}
+
+/// Shopper `n`'s placement, noting whether it was decided on the product
+/// as the requests before it left it in their transaction (a group's
+/// primed copy): whether it joined their group.
+fn noting_whether_it_joined(n: u32) -> (Placing, Arc<std::sync::atomic::AtomicBool>) {
+    let joined = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let noted = Arc::clone(&joined);
+    let work = as_work(move |tx| {
+        let noted = Arc::clone(&noted);
+        Box::pin(async move {
+            noted.store(!tx.notes().primed.is_empty(), Ordering::Relaxed);
+            place(tx, &shopper(n), today(), "2026-03-02T12:00:00Z").await
+        })
+    });
+    (Box::new(work), joined)
+}
+
+fn in_lane(
+    shop: &Shop,
+    work: Placing,
+) -> tokio::task::JoinHandle<Result<Reservation, OperationError>> {
+    let shop = shop.clone();
+    tokio::spawn(async move { shop.place_grouped(&sku(), work).await })
+}
+
 #[tokio::test]
 async fn a_request_that_comes_while_its_lane_decides_joins_the_group() {
     let dir = tempfile::tempdir().unwrap();
     let shop = shop_with_stock(&dir, 5).await;
-    let (started, first_started) = tokio::sync::oneshot::channel::<()>();
-    let (release, released) = tokio::sync::oneshot::channel::<()>();
-    let started = Arc::new(std::sync::Mutex::new(Some(started)));
-    let released = Arc::new(tokio::sync::Mutex::new(Some(released)));
+    let (gate, first_started, release) = Gate::new();
     // The first request of the group waits, mid-group, for the third to come.
     let first = as_work(move |tx| {
-        let (started, released) = (Arc::clone(&started), Arc::clone(&released));
+        let gate = gate.clone();
         Box::pin(async move {
             let placed = place(tx, &shopper(1), today(), "2026-03-02T12:00:00Z").await?;
-            if let Some(started) = started.lock().unwrap().take() {
-                let _ = started.send(());
-            }
-            if let Some(released) = released.lock().await.take() {
-                let _ = released.await;
-            }
+            gate.pass().await;
             Ok::<_, OperationError>(placed)
         })
     });
-    // The third notes whether it was decided on the product as the two
-    // before it left it in their transaction (a group's primed copy).
-    let joined = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let noted = Arc::clone(&joined);
-    let third = as_work(move |tx| {
-        let noted = Arc::clone(&noted);
-        Box::pin(async move {
-            noted.store(!tx.notes().primed.is_empty(), Ordering::Relaxed);
-            place(tx, &shopper(3), today(), "2026-03-02T12:00:00Z").await
-        })
-    });
-    let in_lane = |work: Placing| {
-        let shop = shop.clone();
-        tokio::spawn(async move { shop.place_grouped(&sku(), work).await })
-    };
-    let a = in_lane(Box::new(first));
-    let b = in_lane(placing(shopper(2), || None));
+    let (third, joined) = noting_whether_it_joined(3);
+    let a = in_lane(&shop, Box::new(first));
+    let b = in_lane(&shop, placing(shopper(2), || None));
     first_started.await.unwrap();
-    let c = in_lane(Box::new(third));
+    let c = in_lane(&shop, third);
     for _ in 0..10 {
         tokio::task::yield_now().await;
     }
@@ -234,44 +269,22 @@ async fn a_lone_placement_takes_the_company_that_comes_while_it_waits() {
     );
 
     // The second waits, before it places, for the third to come to the lane.
-    let (started, second_started) = tokio::sync::oneshot::channel::<()>();
-    let (release, released) = tokio::sync::oneshot::channel::<()>();
-    let started = Arc::new(std::sync::Mutex::new(Some(started)));
-    let released = Arc::new(tokio::sync::Mutex::new(Some(released)));
+    let (gate, second_started, release) = Gate::new();
     let held_second = Arc::new(AtomicU32::new(u32::MAX));
     let second = {
-        let held = Arc::clone(&held_second);
-        let placing = noting_held(2, held);
+        let placing = noting_held(2, Arc::clone(&held_second));
         as_work(move |tx| {
-            let (started, released) = (Arc::clone(&started), Arc::clone(&released));
-            let placing = placing.clone();
+            let (gate, placing) = (gate.clone(), placing.clone());
             Box::pin(async move {
-                if let Some(started) = started.lock().unwrap().take() {
-                    let _ = started.send(());
-                }
-                if let Some(released) = released.lock().await.take() {
-                    let _ = released.await;
-                }
+                gate.pass().await;
                 placing(tx).await
             })
         })
     };
-    let joined = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let noted = Arc::clone(&joined);
-    let third = as_work(move |tx| {
-        let noted = Arc::clone(&noted);
-        Box::pin(async move {
-            noted.store(!tx.notes().primed.is_empty(), Ordering::Relaxed);
-            place(tx, &shopper(3), today(), "2026-03-02T12:00:00Z").await
-        })
-    });
-    let in_lane = |work: Placing| {
-        let shop = shop.clone();
-        tokio::spawn(async move { shop.place_grouped(&sku(), work).await })
-    };
-    let b = in_lane(Box::new(second));
+    let (third, joined) = noting_whether_it_joined(3);
+    let b = in_lane(&shop, Box::new(second));
     second_started.await.unwrap();
-    let c = in_lane(Box::new(third));
+    let c = in_lane(&shop, third);
     for _ in 0..10 {
         tokio::task::yield_now().await;
     }
