@@ -231,42 +231,29 @@ impl Cluster {
             "test_{}",
             COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
-        let port = self.port.to_string();
-        // A client: no need to be the postgres user.
-        let output = Command::new(self.bin.join("createdb"))
-            .args(["-h", "127.0.0.1", "-p", &port, "-U", "postgres", &name])
-            .stdin(Stdio::null())
-            .output()
-            .expect("run createdb");
-        assert!(
-            output.status.success(),
-            "createdb failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        self.client("createdb", &[&name]);
         self.url(&name)
     }
 
     /// `CHECKPOINT`: what the runs before left in memory is written out now,
     /// not during the next run (`cargo xtask bench --contention`).
     pub fn checkpoint(&self) {
+        self.client("psql", &["-c", "CHECKPOINT"]);
+    }
+
+    /// Runs one of the cluster's client programs against it, as the
+    /// `postgres` role (a client: no need to be the postgres user).
+    fn client(&self, program: &str, args: &[&str]) {
         let port = self.port.to_string();
-        let output = Command::new(self.bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port,
-                "-U",
-                "postgres",
-                "-c",
-                "CHECKPOINT",
-            ])
+        let output = Command::new(self.bin.join(program))
+            .args(["-h", "127.0.0.1", "-p", &port, "-U", "postgres"])
+            .args(args)
             .stdin(Stdio::null())
             .output()
-            .expect("run psql");
+            .unwrap_or_else(|e| panic!("run {program}: {e}"));
         assert!(
             output.status.success(),
-            "CHECKPOINT failed: {}",
+            "{program} {args:?} failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
     }
