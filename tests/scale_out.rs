@@ -678,6 +678,40 @@ async fn a_rush_through_one_server_reaches_a_stream_on_another() {
     );
 }
 
+/// Every write to a product's row announces itself, whoever makes it: stock
+/// corrected by hand in the database (no server involved) reaches a stream
+/// on a server that had the product in its snapshot, and its answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_product_changed_by_hand_in_the_database_reaches_every_server() {
+    let servers = Servers::start().await;
+    servers
+        .put_product(0, "MUG", json!({ "name": "Mug", "stock": 3 }))
+        .await;
+    let mut stream = Stream::open(&servers, 1, "MUG").await;
+    assert_eq!(stream.next_event().await["available"], 3);
+    assert_eq!(servers.availability(2, "MUG").await["available"], 3);
+
+    let mut by_hand = <sqlx::PgConnection as sqlx::Connection>::connect(&servers.database)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE products SET stock = 9 WHERE sku = 'MUG'")
+        .execute(&mut by_hand)
+        .await
+        .unwrap();
+    assert_eq!(stream.next_event().await["available"], 9);
+    // The stream's server answers from the copy it just told of; each
+    // other server hears the notice on its own connection, soon after.
+    assert_eq!(servers.availability(1, "MUG").await["available"], 9);
+    for server in [0, 2] {
+        wait_until(
+            "every server to answer 9",
+            Duration::from_secs(5),
+            || async { servers.availability(server, "MUG").await["available"] == 9 },
+        )
+        .await;
+    }
+}
+
 /// Three servers' delivery workers share one outbox: every event reaches the
 /// receiver, none twice, and each SKU's events in the order they happened
 /// (whichever server took the write or sent the event).

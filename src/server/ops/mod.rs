@@ -5,8 +5,9 @@
 //! An operation reads rows through the store's traits, asks the logic
 //! module, writes what it decided, and notes the products it touched. Before
 //! the commit, [`Shop::write`] reads those products back, writes the events
-//! their change calls for into the outbox (`outbox.rs`) and announces them
-//! to the other servers; after it, publishes them to the feed (the live
+//! their change calls for into the outbox (`outbox.rs`) (each write of a
+//! product announces it to the other servers: the store sees to that); after
+//! it, publishes them to the feed (the live
 //! streams and the availability snapshot) and wakes the delivery worker.
 //!
 //! May not touch: SQL, HTTP.
@@ -207,8 +208,7 @@ impl Shop {
     /// touched are read back, what that changed is written to the webhook
     /// outbox (back in stock, low stock, the subscribers to tell, the
     /// reservations that now ship later than their shoppers were told, a
-    /// position at its reorder point), and they are announced to the other
-    /// servers on commit. A shop acting for someone writes what the work
+    /// position at its reorder point). A shop acting for someone writes what the work
     /// noted to the audit log. Runs alone ([`Shop::write`]) or as one request
     /// of a group commit (`group.rs`).
     fn with_what_follows<T, E>(&self, work: impl Work<T, E>) -> impl Work<Done<T>, E>
@@ -247,8 +247,6 @@ impl Shop {
                 delays::check_touched(&mut *tx, &products, today, links.as_ref().as_ref()).await?;
                 // Positions this write took to their reorder point: purchasing is told.
                 insight::check_touched(&mut *tx, &mut products, today).await?;
-                let skus: Vec<_> = touched.into_iter().map(|change| change.sku).collect();
-                tx.announce(&skus).await?;
                 let deliveries = tx.notes().deliveries;
                 Ok::<_, E>(Done {
                     value,

@@ -278,9 +278,6 @@ pub trait Tx:
     + AuditRows
     + Send
 {
-    /// Tells the other servers these SKUs changed, when (and only if) this
-    /// transaction commits. SQLite has no other servers.
-    async fn announce(&mut self, skus: &[Sku]) -> Result<(), StoreFailure>;
     /// Marks where the first request of a group commit begins (a savepoint).
     async fn begin_request(&mut self) -> Result<(), StoreFailure>;
     /// Keeps what the request since the savepoint wrote, or undoes it (its

@@ -6,7 +6,7 @@ use crate::server::store::audit::{self, below};
 use crate::server::store::{AuditRows, StoreFailure, columns};
 
 #[async_trait::async_trait]
-impl AuditRows for PgTx<'_> {
+impl AuditRows for PgTx {
     async fn add_audit(
         &mut self,
         at: &str,

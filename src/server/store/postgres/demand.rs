@@ -10,7 +10,7 @@ use crate::server::store::{DemandRows, StoreFailure, columns};
 use tokio_stream::StreamExt;
 
 #[async_trait::async_trait]
-impl DemandRows for PgTx<'_> {
+impl DemandRows for PgTx {
     async fn add_demand(
         &mut self,
         sku: &Sku,

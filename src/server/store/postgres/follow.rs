@@ -160,7 +160,8 @@ async fn reload(
     if run == own_run || sku.is_empty() {
         return Ok(());
     }
-    // Another server announced it, so it parses; if not, there is nothing to reload.
+    // A server wrote it, so it parses; a row written by hand may not: there
+    // is nothing to reload then.
     let Ok(sku) = crate::server::domain::Sku::parse(sku) else {
         tracing::warn!("ignored a change notice for an invalid SKU: {sku:?}");
         return Ok(());

@@ -6,9 +6,9 @@
 use super::PgTx;
 use crate::server::store::products::{self, encode_incoming};
 use crate::server::store::{HeldReservation, HeldWrites, StoreFailure, demand};
-use sqlx::Postgres;
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
+use sqlx::{Postgres, Row};
 
 type PgQuery<'q> = Query<'q, Postgres, PgArguments>;
 
@@ -28,11 +28,22 @@ pub(super) const INSERT_UNNESTED: &str =
 /// The parameters of [`INSERT_UNNESTED`].
 const INSERT_PARAMETERS: usize = 12;
 
-pub(super) async fn write_held(
-    tx: &mut PgTx<'_>,
-    writes: &HeldWrites<'_>,
-) -> Result<(), StoreFailure> {
+pub(super) async fn write_held(tx: &mut PgTx, writes: &HeldWrites<'_>) -> Result<(), StoreFailure> {
     let rows = writes.reservations;
+    // What a foreign key checked row by row (dropped: migration 0012), once
+    // per group: each reservation's product is written here too, and the
+    // statement finds the row of each (counted below).
+    if let Some(row) = rows.iter().find(|row| {
+        !writes
+            .inventories
+            .iter()
+            .any(|(held, _)| held.sku == row.sku)
+    }) {
+        return Err(StoreFailure::fault(anyhow::anyhow!(
+            "a held reservation of {} without its product's write",
+            row.sku
+        )));
+    }
     let mut parts = Vec::new();
     let mut used = 0;
     if !rows.is_empty() {
@@ -41,7 +52,7 @@ pub(super) async fn write_held(
     }
     for at in 0..writes.inventories.len() {
         let write = shifted(products::WRITE_INVENTORY, used);
-        parts.push(format!("held_inventory_{at} AS ({write})"));
+        parts.push(format!("held_inventory_{at} AS ({write} RETURNING 1)"));
         used += 4;
     }
     for at in 0..writes.demand.len() {
@@ -54,7 +65,15 @@ pub(super) async fn write_held(
     if parts.is_empty() {
         return Ok(());
     }
-    let sql = format!("WITH {} SELECT 1", parts.join(",\n"));
+    let products_written: Vec<String> = (0..writes.inventories.len())
+        .map(|at| format!("(SELECT count(*) FROM held_inventory_{at})"))
+        .chain(["0".to_owned()])
+        .collect();
+    let sql = format!(
+        "WITH {} SELECT {}::bigint AS products_written",
+        parts.join(",\n"),
+        products_written.join(" + ")
+    );
     let mut query = sqlx::query(&sql);
     if !rows.is_empty() {
         query = bind_reservations(query, rows);
@@ -73,7 +92,16 @@ pub(super) async fn write_held(
             .bind(i64::from(day.units))
             .bind(i64::from(day.backordered));
     }
-    query.execute(&mut *tx.tx).await?;
+    let written: i64 = query
+        .fetch_one(&mut *tx.tx)
+        .await?
+        .try_get("products_written")?;
+    if written != writes.inventories.len() as i64 {
+        return Err(StoreFailure::fault(anyhow::anyhow!(
+            "a held write found {written} of its {} products",
+            writes.inventories.len()
+        )));
+    }
     Ok(())
 }
 

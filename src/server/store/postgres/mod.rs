@@ -7,8 +7,9 @@
 //! hot SKU instead of queueing them.) Races that remain — a deadlock, two
 //! servers inserting one idempotency key — are retried a few times.
 //!
-//! Each commit notifies the other servers (`pg_notify`, delivered on commit,
-//! in commit order); `follow.rs` listens and reloads the products named into
+//! Each write to a product notifies the other servers (a trigger's
+//! `pg_notify`, migration 0011: delivered on commit, in commit order, also for
+//! a row changed by hand); `follow.rs` listens and reloads the products named into
 //! the application's feed. While that connection is down the feed drops its
 //! snapshot, so nothing stale is served.
 
@@ -28,10 +29,10 @@ use anyhow::Context;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Row, Transaction};
-use std::sync::Arc;
 use std::time::Duration;
 
-/// The channel commits are announced on; payload `"<run> <sku>"`.
+/// The channel commits are announced on; payload `"<run> <sku>"` (the run
+/// empty for a write from outside any server). Migration 0011 names it too.
 const CHANGES_CHANNEL: &str = "stock_widget_changes";
 /// Runs of one transaction that lost a race, at most.
 const ATTEMPTS: u32 = 5;
@@ -91,6 +92,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "queue_epoch",
         include_str!("../migrations/postgres/0010_queue_epoch.sql"),
     ),
+    (
+        11,
+        "announce_product_writes",
+        include_str!("../migrations/postgres/0011_announce_product_writes.sql"),
+    ),
+    (
+        12,
+        "reservations_sku_unchecked",
+        include_str!("../migrations/postgres/0012_reservations_sku_unchecked.sql"),
+    ),
 ];
 
 #[derive(Debug)]
@@ -121,8 +132,6 @@ impl MigrationSource<'static> for EmbeddedMigrations {
 pub struct Postgres {
     pool: PgPool,
     transaction_timeout: Duration,
-    /// This server's run id: its own notices need no reload.
-    run: Arc<str>,
 }
 
 fn failure(error: sqlx::Error) -> StoreFailure {
@@ -182,6 +191,9 @@ impl Postgres {
             // database's default, a write is READ COMMITTED (reads set
             // their own level).
             ("default_transaction_isolation", "read\\ committed"),
+            // Names this server in the change notices its writes give
+            // (migration 0011's trigger), so it does not reload its own.
+            ("stock_widget.run", run),
         ]);
         let pool = PgPoolOptions::new()
             .max_connections(connections.pool_size)
@@ -201,7 +213,6 @@ impl Postgres {
         Ok(Postgres {
             pool,
             transaction_timeout: connections.transaction_timeout,
-            run: run.into(),
         })
     }
 
@@ -263,10 +274,7 @@ impl Postgres {
         let mut tx = PgTx {
             tx,
             write,
-            run: &self.run,
             notes: TxNotes::default(),
-            announced: Vec::new(),
-            announced_before_request: 0,
         };
         if !write {
             // One consistent snapshot for every statement of the read.
@@ -277,7 +285,6 @@ impl Postgres {
         }
         // An error drops `tx`, which rolls it back.
         let value = work(&mut tx).await?;
-        tx.send_announcements().await?;
         tx.tx.commit().await.map_err(failure)?;
         Ok(value)
     }
@@ -291,35 +298,17 @@ async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub struct PgTx<'a> {
+/// One transaction. Its writes to products announce themselves (migration
+/// 0011's trigger): nothing here sends a change notice.
+pub struct PgTx {
     tx: Transaction<'static, sqlx::Postgres>,
     /// Reads of products lock their rows (`FOR UPDATE`).
     write: bool,
-    run: &'a str,
     notes: TxNotes,
-    /// The change notices this transaction gives (`"<run> <sku>"`), sent
-    /// together just before its commit: one round trip, not one per write.
-    announced: Vec<String>,
-    /// How many there were when the current request of a group began.
-    announced_before_request: usize,
-}
-
-impl PgTx<'_> {
-    async fn send_announcements(&mut self) -> Result<(), StoreFailure> {
-        if self.announced.is_empty() {
-            return Ok(());
-        }
-        sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
-            .bind(CHANGES_CHANNEL)
-            .bind(std::mem::take(&mut self.announced))
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
 }
 
 #[async_trait::async_trait]
-impl Tx for PgTx<'_> {
+impl Tx for PgTx {
     async fn write_held(
         &mut self,
         writes: &crate::server::store::HeldWrites<'_>,
@@ -327,18 +316,7 @@ impl Tx for PgTx<'_> {
         held::write_held(self, writes).await
     }
 
-    async fn announce(&mut self, skus: &[crate::server::domain::Sku]) -> Result<(), StoreFailure> {
-        for sku in skus {
-            let notice = format!("{} {sku}", self.run);
-            if !self.announced.contains(&notice) {
-                self.announced.push(notice);
-            }
-        }
-        Ok(())
-    }
-
     async fn begin_request(&mut self) -> Result<(), StoreFailure> {
-        self.announced_before_request = self.announced.len();
         sqlx::query("SAVEPOINT request")
             .execute(&mut *self.tx)
             .await?;
@@ -346,12 +324,8 @@ impl Tx for PgTx<'_> {
     }
 
     async fn end_request(&mut self, keep: bool, next: bool) -> Result<(), StoreFailure> {
-        if !keep {
-            // Undone, the savepoint gives back the row locks taken since.
-            self.announced.truncate(self.announced_before_request);
-        }
-        self.announced_before_request = self.announced.len();
-        // Rolled back to, a savepoint stays: the next request starts there.
+        // Undone, the savepoint gives back the row locks taken since, and
+        // the change notices its writes gave. Rolled back to, a savepoint stays: the next request starts there.
         // Text without parameters goes as one simple query: one round trip.
         let statements = match (keep, next) {
             (true, true) => "RELEASE SAVEPOINT request; SAVEPOINT request",
@@ -392,5 +366,18 @@ impl Columns for PgRow {
 
     fn real(&self, name: &str) -> Result<f64, StoreFailure> {
         Ok(self.try_get(name)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_trigger_announces_on_the_channel_the_servers_hear() {
+        let trigger = super::MIGRATIONS
+            .iter()
+            .find(|(_, name, _)| *name == "announce_product_writes")
+            .map(|(_, _, sql)| *sql)
+            .unwrap_or_default();
+        assert!(trigger.contains(&format!("pg_notify('{}'", super::CHANGES_CHANNEL)));
     }
 }

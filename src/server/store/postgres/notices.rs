@@ -6,7 +6,7 @@ use crate::server::store::notices::{self, date_text};
 use crate::server::store::{NoticeRows, StoreFailure, columns};
 
 #[async_trait::async_trait]
-impl NoticeRows for PgTx<'_> {
+impl NoticeRows for PgTx {
     async fn delay_marks(&mut self, sku: &Sku) -> Result<Vec<DelayMark>, StoreFailure> {
         let rows = sqlx::query(notices::MARKS)
             .bind(sku.as_str())

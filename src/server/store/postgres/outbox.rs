@@ -11,7 +11,7 @@ use crate::server::store::{EndpointRows, OutboxRows, StoreFailure};
 use sqlx::Row;
 
 #[async_trait::async_trait]
-impl OutboxRows for PgTx<'_> {
+impl OutboxRows for PgTx {
     async fn insert_event(&mut self, event: &OutboxEvent<'_>) -> Result<i64, StoreFailure> {
         let row = sqlx::query(outbox::INSERT_EVENT)
             .bind(event.id)
@@ -209,7 +209,7 @@ impl OutboxRows for PgTx<'_> {
 }
 
 #[async_trait::async_trait]
-impl EndpointRows for PgTx<'_> {
+impl EndpointRows for PgTx {
     async fn insert_endpoint(&mut self, endpoint: &Endpoint) -> Result<(), StoreFailure> {
         sqlx::query(endpoints::INSERT_ENDPOINT)
             .bind(endpoint.id.as_str())

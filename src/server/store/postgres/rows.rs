@@ -84,7 +84,7 @@ async fn queue_after(
 }
 
 #[async_trait::async_trait]
-impl ProductRows for PgTx<'_> {
+impl ProductRows for PgTx {
     async fn product(&mut self, sku: &Sku) -> Result<Option<Product>, StoreFailure> {
         if self.write
             && let Some(product) = self.notes.take_primed(sku)
@@ -190,7 +190,7 @@ impl ProductRows for PgTx<'_> {
 }
 
 #[async_trait::async_trait]
-impl ReservationRows for PgTx<'_> {
+impl ReservationRows for PgTx {
     async fn placement_for_key(
         &mut self,
         key: &IdempotencyKey,
@@ -318,7 +318,7 @@ impl ReservationRows for PgTx<'_> {
 }
 
 #[async_trait::async_trait]
-impl SubscriptionRows for PgTx<'_> {
+impl SubscriptionRows for PgTx {
     async fn subscription(
         &mut self,
         sku: &Sku,

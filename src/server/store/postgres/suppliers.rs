@@ -39,7 +39,7 @@ pub(super) async fn load_supplier(
 }
 
 #[async_trait::async_trait]
-impl SupplierRows for PgTx<'_> {
+impl SupplierRows for PgTx {
     async fn supplier(&mut self, id: &SupplierId) -> Result<Option<Supplier>, StoreFailure> {
         load_supplier(&mut self.tx, id).await
     }

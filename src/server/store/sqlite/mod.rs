@@ -295,10 +295,6 @@ impl SqliteTx<'_> {
 
 #[async_trait::async_trait]
 impl Tx for SqliteTx<'_> {
-    async fn announce(&mut self, _skus: &[crate::server::domain::Sku]) -> Result<(), StoreFailure> {
-        Ok(())
-    }
-
     async fn begin_request(&mut self) -> Result<(), StoreFailure> {
         Ok(self.connection.execute_batch("SAVEPOINT request")?)
     }
