@@ -145,7 +145,7 @@ pub fn mask_email(email: &str) -> String {
 }
 
 /// The optional `Idempotency-Key`: 1 to [`MAX_IDEMPOTENCY_KEY_LENGTH`] visible ASCII characters.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {

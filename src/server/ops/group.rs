@@ -33,9 +33,9 @@
 //! deadlock each other.
 
 use super::{Shop, held_back};
-use crate::server::domain::{Product, ReservationId, Sku};
+use crate::server::domain::{IdempotencyKey, Product, ReservationId, Sku};
 use crate::server::store::{
-    HeldBack, MayBeStoreFailure, MayHold, StoreFailure, Tx, TxNotes, Work, as_work,
+    HeldBack, KeysAhead, MayBeStoreFailure, MayHold, StoreFailure, Tx, TxNotes, Work, as_work,
 };
 pub(super) use lanes::{Lane, Lanes};
 use members::Members;
@@ -115,9 +115,12 @@ async fn run_together(
         // read back answer its first reads of them, and the placements'
         // held-back writes wait for the group's end.
         let notes = std::mem::take(tx.notes());
+        let mut keys = notes.keys;
+        keys.set_ahead(Some(keys_ahead(members, at)));
         *tx.notes() = TxNotes {
             endpoints: notes.endpoints,
             primed: notes.primed,
+            keys,
             held_back: HeldBack {
                 may_hold: may_hold(request.as_ref(), members, at),
                 // Held inserts fail together: only where a failure undoes the group.
@@ -208,6 +211,17 @@ fn may_hold(request: &dyn Grouped, members: &Arc<Members>, at: usize) -> MayHold
     }
 }
 
+/// The idempotency keys of the requests after the one at `at`.
+fn keys_ahead(members: &Arc<Members>, at: usize) -> KeysAhead {
+    let members = Arc::clone(members);
+    Arc::new(move || {
+        (at + 1..)
+            .map_while(|next| members.get(next))
+            .filter_map(|request| request.idempotency_key())
+            .collect()
+    })
+}
+
 /// `products` replace the copies of theirs in `primed`; the others stand
 /// (no request wrote them since they were read back).
 fn primed_with(primed: &mut Vec<Product>, products: Vec<Product>) {
@@ -242,13 +256,19 @@ impl Shop {
         self.write_in_lane(self.lane(sku), work).await
     }
 
-    /// [`Shop::write_grouped`] for a placement (`Writes::MayHoldBack`).
-    pub(super) async fn place_grouped<T, E>(&self, sku: &Sku, work: impl Work<T, E>) -> Result<T, E>
+    /// [`Shop::write_grouped`] for a placement (`Writes::MayHoldBack`) and its key.
+    pub(super) async fn place_grouped<T, E>(
+        &self,
+        sku: &Sku,
+        key: Option<IdempotencyKey>,
+        work: impl Work<T, E>,
+    ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
     {
-        self.queued(self.lane(sku), work, Writes::MayHoldBack).await
+        let lane = self.lane(sku);
+        self.queued(lane, work, Writes::MayHoldBack, key).await
     }
 
     /// [`Shop::write_grouped`] for a write that decides on no product (the
@@ -277,15 +297,21 @@ impl Shop {
         T: Send + 'static,
         E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
     {
-        self.queued(lane, work, Writes::AtOnce).await
+        self.queued(lane, work, Writes::AtOnce, None).await
     }
 
-    async fn queued<T, E>(&self, lane: Lane, work: impl Work<T, E>, writes: Writes) -> Result<T, E>
+    async fn queued<T, E>(
+        &self,
+        lane: Lane,
+        work: impl Work<T, E>,
+        writes: Writes,
+        key: Option<IdempotencyKey>,
+    ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
     {
-        let (request, answer) = self.request(work, writes);
+        let (request, answer) = self.request(work, writes, key);
         self.enqueue(lane, request);
         match answer.await {
             Ok(result) => result,
@@ -301,7 +327,7 @@ impl Shop {
     /// the same requests' answers one by one.
     pub(super) async fn write_together<T, E, W>(
         &self,
-        works: Vec<W>,
+        works: Vec<(W, Option<IdempotencyKey>)>,
         writes: Writes,
     ) -> Vec<Result<T, E>>
     where
@@ -311,7 +337,7 @@ impl Shop {
     {
         let (requests, answers): (Vec<_>, Vec<_>) = works
             .into_iter()
-            .map(|work| self.request(work, writes))
+            .map(|(work, key)| self.request(work, writes, key))
             .unzip();
         let mut group = requests;
         while !group.is_empty() {
@@ -332,13 +358,14 @@ impl Shop {
         &self,
         work: impl Work<T, E>,
         writes: Writes,
+        key: Option<IdempotencyKey>,
     ) -> (Arc<dyn Grouped>, oneshot::Receiver<Result<T, E>>)
     where
         T: Send + 'static,
         E: From<StoreFailure> + MayBeStoreFailure + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let request = Request::new(self.with_what_follows(work), writes, reply);
+        let request = Request::new(self.with_what_follows(work), writes, key, reply);
         (Arc::new(request), answer)
     }
 

@@ -73,6 +73,9 @@ pub(super) async fn insert_reservation(
 ) -> Result<u64, StoreFailure> {
     let held = &mut tx.notes().held_back;
     if !(held.allowed() && held.inserts) {
+        if let Some(key) = row.idempotency_key {
+            tx.notes().keys.inserted(key);
+        }
         return tx.insert_reservation(row).await;
     }
     if held.seqs.is_empty() {
@@ -105,10 +108,20 @@ pub(super) async fn placement_for_key(
         .reservations
         .iter()
         .find(|row| row.idempotency_key.as_ref() == Some(key));
-    match held {
-        Some(row) => Ok(Some((row.request.clone(), row.response.clone()))),
-        None => tx.placement_for_key(key).await,
+    if let Some(row) = held {
+        return Ok(Some((row.request.clone(), row.response.clone())));
     }
+    if let Some(known) = tx.notes().keys.known(key) {
+        return Ok(known);
+    }
+    // With the keys of the group's requests after this one: one question.
+    let keys = tx.notes().keys.to_look_up(key);
+    let mut found = tx.placements_for_keys(&keys).await?;
+    let stored = found.get(key).cloned();
+    if keys.len() > 1 {
+        tx.notes().keys.looked_up(keys, std::mem::take(&mut found));
+    }
+    Ok(stored)
 }
 
 /// Each waiting reservation's address and units waiting, held back or in

@@ -390,7 +390,9 @@ impl Shop {
         now: String,
     ) -> Result<Reservation, OperationError> {
         let sku = request.sku.clone();
-        self.place_grouped(&sku, placing(request, today, now)).await
+        let key = request.idempotency_key.clone();
+        self.place_grouped(&sku, key, placing(request, today, now))
+            .await
     }
 
     /// Places the requests as one group commit would, had they all arrived
@@ -404,7 +406,10 @@ impl Shop {
     ) -> Vec<Result<Reservation, OperationError>> {
         let works = requests
             .into_iter()
-            .map(|request| placing(request, today, now.clone()))
+            .map(|request| {
+                let key = request.idempotency_key.clone();
+                (placing(request, today, now.clone()), key)
+            })
             .collect();
         self.write_together(works, Writes::MayHoldBack).await
     }

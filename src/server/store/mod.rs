@@ -25,6 +25,7 @@ mod columns;
 mod demand;
 mod endpoints;
 mod held;
+mod keys;
 mod notices;
 mod outbox;
 mod postgres;
@@ -38,6 +39,7 @@ pub use audit::AuditRows;
 pub use demand::{DayDemand, DemandRows};
 pub use endpoints::EndpointRows;
 pub use held::{HeldBack, HeldDemand, HeldInventory, HeldWrites, MayHold};
+pub use keys::{KeyLookups, KeysAhead, StoredPlacement};
 pub use notices::NoticeRows;
 pub use outbox::OutboxRows;
 pub use outbox::{MAIL_ENDPOINT, MAIL_URL, NEVER_MS};
@@ -181,6 +183,8 @@ pub struct TxNotes {
     /// The product and demand writes of a group commit's placements, held
     /// back to be written once for many (`ops::held_back`).
     pub held_back: HeldBack,
+    /// Idempotency keys looked up, a group's together (`keys.rs`).
+    pub keys: KeyLookups,
     /// Copies of products as committed: a read of a product whose copy is
     /// current, or lacks only entries placed since, reads that much of its
     /// queue (debug builds read it all the same and check the two agree).

@@ -1,9 +1,10 @@
 //! Reservation rows. The queue is not stored separately: it is the
 //! reservations with units still waiting, in `seq` order.
 
-use super::StoreFailure;
+use super::{StoreFailure, StoredPlacement};
 use crate::logic::Fill;
 use crate::server::domain::{Email, IdempotencyKey, ReservationId, ReservationRecord, Sku};
+use std::collections::HashMap;
 
 /// A reservation row as the placing operation writes it.
 pub struct ReservationRow<'a> {
@@ -85,6 +86,21 @@ pub trait ReservationRows {
         &mut self,
         key: &IdempotencyKey,
     ) -> Result<Option<(String, String)>, StoreFailure>;
+    /// [`ReservationRows::placement_for_key`] for several keys: those used,
+    /// with what they stored. One question per key unless the store asks
+    /// in one statement (PostgreSQL: a round trip each).
+    async fn placements_for_keys(
+        &mut self,
+        keys: &[IdempotencyKey],
+    ) -> Result<HashMap<IdempotencyKey, StoredPlacement>, StoreFailure> {
+        let mut found = HashMap::new();
+        for key in keys {
+            if let Some(stored) = self.placement_for_key(key).await? {
+                found.insert(key.clone(), stored);
+            }
+        }
+        Ok(found)
+    }
     /// The e-mail address and units still waiting of each reservation of
     /// `sku` that waits (the caller compares addresses, the same way on
     /// both stores: SQL's `lower` differs between them).
@@ -112,6 +128,9 @@ pub trait ReservationRows {
 
 pub(super) const PLACEMENT_FOR_KEY: &str =
     "SELECT request, response FROM reservations WHERE idempotency_key = $1";
+/// [`PLACEMENT_FOR_KEY`] for an array of keys (PostgreSQL).
+pub(super) const PLACEMENTS_FOR_KEYS: &str = "SELECT idempotency_key, request, response
+     FROM reservations WHERE idempotency_key = ANY($1)";
 pub(super) const WAITING_BY_EMAIL: &str =
     "SELECT email, quantity - from_stock - filled AS outstanding FROM reservations
      WHERE sku = $1 AND status = 'reserved' AND quantity - from_stock - filled > 0";

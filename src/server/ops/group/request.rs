@@ -2,7 +2,7 @@
 //! what its run gave, and its reply.
 
 use super::super::Done;
-use crate::server::domain::Product;
+use crate::server::domain::{IdempotencyKey, Product};
 use crate::server::store::{BoxFuture, FailureKind, MayBeStoreFailure, StoreFailure, Tx, Work};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -28,6 +28,8 @@ pub(super) trait Grouped: Send + Sync {
     /// Runs it in the group's transaction; `true`: keep what it wrote.
     fn run<'t>(&'t self, tx: &'t mut dyn Tx) -> BoxFuture<'t, bool>;
     fn writes(&self) -> Writes;
+    /// Its idempotency key, if it is a placement that has one.
+    fn idempotency_key(&self) -> Option<IdempotencyKey>;
     /// The products its run left, as it read them back (none if refused).
     fn products(&self) -> Vec<Product>;
     /// It failed in the store (a fault, a lost race): it may have written.
@@ -45,16 +47,24 @@ pub(super) trait Grouped: Send + Sync {
 pub(super) struct Request<T, E, W> {
     work: W,
     writes: Writes,
+    /// A placement's idempotency key, looked up with the group's (`store::keys`).
+    key: Option<IdempotencyKey>,
     outcome: Mutex<Option<Result<Done<T>, E>>>,
     reply: Mutex<Option<oneshot::Sender<Result<T, E>>>>,
     runs: AtomicU32,
 }
 
 impl<T, E, W> Request<T, E, W> {
-    pub(super) fn new(work: W, writes: Writes, reply: oneshot::Sender<Result<T, E>>) -> Self {
+    pub(super) fn new(
+        work: W,
+        writes: Writes,
+        key: Option<IdempotencyKey>,
+        reply: oneshot::Sender<Result<T, E>>,
+    ) -> Self {
         Request {
             work,
             writes,
+            key,
             outcome: Mutex::new(None),
             reply: Mutex::new(Some(reply)),
             runs: AtomicU32::new(0),
@@ -86,6 +96,10 @@ where
 
     fn writes(&self) -> Writes {
         self.writes
+    }
+
+    fn idempotency_key(&self) -> Option<IdempotencyKey> {
+        self.key.clone()
     }
 
     fn products(&self) -> Vec<Product> {

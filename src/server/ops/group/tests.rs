@@ -88,11 +88,14 @@ async fn a_store_failure_undoes_only_its_own_request() {
     let answers = shop
         .write_together(
             vec![
-                placing(shopper(1), || None),
-                placing(shopper(2), || {
-                    Some(StoreFailure::fault(anyhow::anyhow!("disk")))
-                }),
-                placing(shopper(3), || None),
+                (placing(shopper(1), || None), None),
+                (
+                    placing(shopper(2), || {
+                        Some(StoreFailure::fault(anyhow::anyhow!("disk")))
+                    }),
+                    None,
+                ),
+                (placing(shopper(3), || None), None),
             ],
             Writes::MayHoldBack,
         )
@@ -119,12 +122,15 @@ async fn a_request_that_lost_a_race_runs_again_after_the_others() {
     let answers = shop
         .write_together(
             vec![
-                placing(shopper(1), move || {
-                    (counted.fetch_add(1, Ordering::Relaxed) < 2)
-                        .then(|| StoreFailure::lost_race("a deadlock, say"))
-                }),
-                placing(shopper(2), || None),
-                placing(shopper(3), || None),
+                (
+                    placing(shopper(1), move || {
+                        (counted.fetch_add(1, Ordering::Relaxed) < 2)
+                            .then(|| StoreFailure::lost_race("a deadlock, say"))
+                    }),
+                    None,
+                ),
+                (placing(shopper(2), || None), None),
+                (placing(shopper(3), || None), None),
             ],
             Writes::MayHoldBack,
         )
@@ -196,7 +202,7 @@ fn in_lane(
     work: Placing,
 ) -> tokio::task::JoinHandle<Result<Reservation, OperationError>> {
     let shop = shop.clone();
-    tokio::spawn(async move { shop.place_grouped(&sku(), work).await })
+    tokio::spawn(async move { shop.place_grouped(&sku(), None, work).await })
 }
 
 #[tokio::test]
@@ -259,7 +265,7 @@ async fn a_lone_placement_takes_the_company_that_comes_while_it_waits() {
         })
     };
     let held_alone = Arc::new(AtomicU32::new(u32::MAX));
-    shop.place_grouped(&sku(), noting_held(1, Arc::clone(&held_alone)))
+    shop.place_grouped(&sku(), None, noting_held(1, Arc::clone(&held_alone)))
         .await
         .unwrap();
     assert_eq!(

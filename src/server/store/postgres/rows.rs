@@ -12,11 +12,12 @@ use crate::server::store::products::{
     self, QueueRead, SettingsWrite, encode_incoming, policy_name, supplied_by,
 };
 use crate::server::store::{
-    HeldReservation, ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows,
-    reservations, subscriptions,
+    HeldReservation, ProductRows, ReservationRow, ReservationRows, StoreFailure, StoredPlacement,
+    SubscriptionRows, reservations, subscriptions,
 };
 use sqlx::Row;
 use sqlx::postgres::PgConnection;
+use std::collections::HashMap;
 
 pub(super) async fn load_product(
     connection: &mut PgConnection,
@@ -201,6 +202,27 @@ impl ReservationRows for PgTx {
             .await?;
         row.map(|row| Ok((row.try_get("request")?, row.try_get("response")?)))
             .transpose()
+    }
+
+    async fn placements_for_keys(
+        &mut self,
+        keys: &[IdempotencyKey],
+    ) -> Result<HashMap<IdempotencyKey, StoredPlacement>, StoreFailure> {
+        let texts: Vec<&str> = keys.iter().map(IdempotencyKey::as_str).collect();
+        let rows = sqlx::query(reservations::PLACEMENTS_FOR_KEYS)
+            .bind(texts)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let mut found = HashMap::new();
+        for row in rows {
+            let key: String = row.try_get("idempotency_key")?;
+            // Stored from a parsed key: it parses.
+            let key = IdempotencyKey::parse(&key).map_err(|error| {
+                StoreFailure::fault(anyhow::anyhow!("a stored idempotency key: {error:?}"))
+            })?;
+            found.insert(key, (row.try_get("request")?, row.try_get("response")?));
+        }
+        Ok(found)
     }
 
     async fn waiting_by_email(&mut self, sku: &Sku) -> Result<Vec<(Email, u32)>, StoreFailure> {
