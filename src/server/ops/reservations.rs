@@ -389,8 +389,7 @@ impl Shop {
         today: Date,
         now: String,
     ) -> Result<Reservation, OperationError> {
-        let sku = request.sku.clone();
-        let key = request.idempotency_key.clone();
+        let (sku, key) = (request.sku.clone(), request.idempotency_key.clone());
         self.place_grouped(&sku, key, placing(request, today, now))
             .await
     }

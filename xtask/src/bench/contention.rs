@@ -122,10 +122,12 @@ pub(crate) fn contention(bases: &[String], rush: &Rush) -> Result<Value> {
                 let body = format!(r#"{{"quantity":1,"email":"client{client}@example.com"}}"#);
                 let mut tally = Tally::default();
                 // Bounded: at most this many attempts per client.
-                for _ in 0..allowed {
+                for attempt in 0..allowed {
+                    // As the widget sends one: each reservation its own key.
+                    let key = format!("Idempotency-Key: rush-{client}-{attempt}\r\n");
                     let sent = Instant::now();
                     let answer =
-                        connection.send("POST", "/api/v1/products/HOT/reservations", "", &body);
+                        connection.send("POST", "/api/v1/products/HOT/reservations", &key, &body);
                     tally.latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
                     match answer {
                         Ok((201, _)) => tally.created += 1,
@@ -241,9 +243,10 @@ fn quiet(base: &str, count: usize) -> Result<Value> {
     let mut created = 0;
     for index in 0..count {
         let body = format!(r#"{{"quantity":1,"email":"quiet{index}@example.com"}}"#);
+        let key = format!("Idempotency-Key: quiet-{index}\r\n");
         let sent = Instant::now();
         let (status, _) =
-            connection.send("POST", "/api/v1/products/QUIET/reservations", "", &body)?;
+            connection.send("POST", "/api/v1/products/QUIET/reservations", &key, &body)?;
         latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
         created += u64::from(status == 201);
     }
@@ -362,7 +365,7 @@ pub(super) fn hot_drops(mail: bool) -> Result<Value> {
         "mail": mail,
         "builds": builds.iter().map(|(build, binary)| json!({"build": build, "binary": binary})).collect::<Vec<_>>(),
         "load": format!(
-            "one client, {QUIET_RESERVATIONS} reservations one after the other on a fresh product; then one hot SKU (stock {}, backorder limit {}), {} clients each on its own keep-alive connection reserving 1 unit at a time until refused, round robin over the servers; a flush-rate loop before and after each run; servers, PostgreSQL and clients share the machine's cores",
+            "one client, {QUIET_RESERVATIONS} reservations one after the other on a fresh product, each with its own key; then one hot SKU (stock {}, backorder limit {}), {} clients each on its own keep-alive connection reserving 1 unit at a time until refused (each reservation with an Idempotency-Key of its own, as the widget sends), round robin over the servers; a flush-rate loop before and after each run; servers, PostgreSQL and clients share the machine's cores",
             DROP.stock, DROP.backorder_limit, DROP.clients
         ),
         "runs": runs,
