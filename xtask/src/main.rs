@@ -49,9 +49,10 @@ fn main() -> ExitCode {
         Some("bench") if args.iter().any(|arg| arg == "--webhooks") => webhook_bench::run(),
         Some("bench") if args.iter().any(|arg| arg == "--widget") => bench::widget_only(),
         Some("bench") if args.iter().any(|arg| arg == "--insight") => bench::insight_only(),
-        Some("bench") if args.iter().any(|arg| arg == "--contention") => {
-            bench::contention_only(args.iter().any(|arg| arg == "--without-mail"))
-        }
+        Some("bench") if args.iter().any(|arg| arg == "--contention") => bench::contention_only(
+            args.iter().any(|arg| arg == "--without-mail"),
+            args.iter().any(|arg| arg == "--keyed"),
+        ),
         Some("bench") => bench::run(args.iter().any(|arg| arg == "--stores")),
         Some("build-widget") => build_widget(args.iter().any(|arg| arg == "--why")),
         Some("setup") => {
@@ -65,7 +66,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev [serve options…] | test | bench [--stores | --webhooks | --widget | --insight | --contention [--without-mail]] | build-widget [--why] | setup [--browser] [--postgres]>"
+                "usage: cargo xtask <dev [serve options…] | test | bench [--stores | --webhooks | --widget | --insight | --contention [--without-mail] [--keyed]] | build-widget [--why] | setup [--browser] [--postgres]>"
             );
             return ExitCode::from(2);
         }

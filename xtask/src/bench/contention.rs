@@ -22,6 +22,8 @@ pub(crate) struct Rush {
     pub(crate) backorder_limit: u32,
     /// One shopper reads the SKU's availability meanwhile (its latencies reported).
     pub(crate) reads: bool,
+    /// Each reservation carries an `Idempotency-Key` of its own, as the widget sends.
+    pub(crate) keyed: bool,
 }
 
 impl Rush {
@@ -31,6 +33,7 @@ impl Rush {
         stock: HOT_STOCK,
         backorder_limit: HOT_LIMIT,
         reads: true,
+        keyed: false,
     };
 
     fn allowed(&self) -> u64 {
@@ -46,6 +49,7 @@ const DROP: Rush = Rush {
     stock: 6_000,
     backorder_limit: 2_000,
     reads: false,
+    keyed: false,
 };
 /// `--contention`: reservations one client makes one after the other on a quiet server.
 const QUIET_RESERVATIONS: usize = 300;
@@ -114,6 +118,7 @@ pub(crate) fn contention(bases: &[String], rush: &Rush) -> Result<Value> {
     let workers: Vec<_> = (0..rush.clients)
         .map(|client| {
             let (base, start) = (bases[client % bases.len()].clone(), Arc::clone(&start));
+            let keyed = rush.keyed;
             std::thread::spawn(move || -> Result<Tally> {
                 let connection = Connection::open(&base);
                 // Every client waits here, connected or not, so the rush cannot hang.
@@ -124,7 +129,7 @@ pub(crate) fn contention(bases: &[String], rush: &Rush) -> Result<Value> {
                 // Bounded: at most this many attempts per client.
                 for attempt in 0..allowed {
                     // As the widget sends one: each reservation its own key.
-                    let key = format!("Idempotency-Key: rush-{client}-{attempt}\r\n");
+                    let key = key_header(keyed, &format!("rush-{client}-{attempt}"));
                     let sent = Instant::now();
                     let answer =
                         connection.send("POST", "/api/v1/products/HOT/reservations", &key, &body);
@@ -232,7 +237,16 @@ fn backorder_queue(base: &str) -> Result<Value> {
 
 /// One client, `count` reservations one after the other (each waits for
 /// the previous answer) of a fresh product with that much stock.
-fn quiet(base: &str, count: usize) -> Result<Value> {
+/// The header line of a fresh `Idempotency-Key`, or none.
+fn key_header(keyed: bool, key: &str) -> String {
+    if keyed {
+        format!("Idempotency-Key: {key}\r\n")
+    } else {
+        String::new()
+    }
+}
+
+fn quiet(base: &str, count: usize, keyed: bool) -> Result<Value> {
     put_product(
         base,
         "QUIET",
@@ -243,7 +257,7 @@ fn quiet(base: &str, count: usize) -> Result<Value> {
     let mut created = 0;
     for index in 0..count {
         let body = format!(r#"{{"quantity":1,"email":"quiet{index}@example.com"}}"#);
-        let key = format!("Idempotency-Key: quiet-{index}\r\n");
+        let key = key_header(keyed, &format!("quiet-{index}"));
         let sent = Instant::now();
         let (status, _) =
             connection.send("POST", "/api/v1/products/QUIET/reservations", &key, &body)?;
@@ -261,9 +275,9 @@ fn quiet(base: &str, count: usize) -> Result<Value> {
 
 /// The quiet reservations (first: nothing else is pending on the server
 /// then, not even the drop's mails), the drop and the queue check on one setup.
-fn drop_on(bases: &[String]) -> Result<Value> {
-    let quiet = quiet(&bases[0], QUIET_RESERVATIONS)?;
-    let rush = contention(bases, &DROP)?;
+fn drop_on(bases: &[String], keyed: bool) -> Result<Value> {
+    let quiet = quiet(&bases[0], QUIET_RESERVATIONS, keyed)?;
+    let rush = contention(bases, &Rush { keyed, ..DROP })?;
     let queue = backorder_queue(&bases[0])?;
     let limit = u64::from(DROP.backorder_limit);
     let queue_agrees = queue["queued_units"] == limit && queue["reservations"] == limit;
@@ -283,7 +297,7 @@ fn drop_on(bases: &[String]) -> Result<Value> {
 const BASELINE: &str = "STOCK_WIDGET_BENCH_BASELINE";
 
 /// Starts the setup's servers of `build`, runs the drop on them, stops them.
-fn drop_with(build: &str, databases: &[String], mail: bool) -> Result<Value> {
+fn drop_with(build: &str, databases: &[String], mail: bool, keyed: bool) -> Result<Value> {
     let mut servers = Vec::new();
     for database in databases {
         match Server::start_build(build, database, mail) {
@@ -295,7 +309,7 @@ fn drop_with(build: &str, databases: &[String], mail: bool) -> Result<Value> {
         }
     }
     let bases: Vec<String> = servers.iter().map(|server| server.base.clone()).collect();
-    let outcome = drop_on(&bases);
+    let outcome = drop_on(&bases, keyed);
     servers.iter_mut().for_each(Server::stop);
     outcome
 }
@@ -307,7 +321,7 @@ fn drop_with(build: &str, databases: &[String], mail: bool) -> Result<Value> {
 /// the servers run the demo, which writes (and keeps) a confirmation mail
 /// per reservation, as a shop that mails its shoppers does; without, only
 /// the reservations are written (`--without-mail`).
-pub(super) fn hot_drops(mail: bool) -> Result<Value> {
+pub(super) fn hot_drops(mail: bool, keyed: bool) -> Result<Value> {
     setup::ensure_postgres()?;
     std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
     build_server()?;
@@ -332,7 +346,7 @@ pub(super) fn hot_drops(mail: bool) -> Result<Value> {
             // Each build starts with the cluster's pages on disk: the run
             // before does not leave its writes for this one to wait on.
             cluster.checkpoint();
-            let mut run = drop_with(binary, databases, mail)?;
+            let mut run = drop_with(binary, databases, mail, keyed)?;
             let before = flushes[flushes.len() - 1]["flushes_per_sec"].as_f64();
             let after = flush_rate(OUT_DIR, FLUSH_SECONDS)?;
             let around =
@@ -363,11 +377,12 @@ pub(super) fn hot_drops(mail: bool) -> Result<Value> {
             "measurements": flushes,
         },
         "mail": mail,
+        "keyed": keyed,
         "builds": builds.iter().map(|(build, binary)| json!({"build": build, "binary": binary})).collect::<Vec<_>>(),
         "load": format!(
-            "one client, {QUIET_RESERVATIONS} reservations one after the other on a fresh product, each with its own key; then one hot SKU (stock {}, backorder limit {}), {} clients each on its own keep-alive connection reserving 1 unit at a time until refused (each reservation with an Idempotency-Key of its own, as the widget sends), round robin over the servers; a flush-rate loop before and after each run; servers, PostgreSQL and clients share the machine's cores",
+            "one client, {QUIET_RESERVATIONS} reservations one after the other on a fresh product; then one hot SKU (stock {}, backorder limit {}), {} clients each on its own keep-alive connection reserving 1 unit at a time until refused, round robin over the servers; a flush-rate loop before and after each run; servers, PostgreSQL and clients share the machine's cores",
             DROP.stock, DROP.backorder_limit, DROP.clients
-        ),
+        ) + if keyed { "; each reservation (quiet and rush) with an Idempotency-Key of its own, as the widget sends (--keyed)" } else { "" },
         "runs": runs,
     }))
 }

@@ -89,12 +89,18 @@ pub fn insight_only() -> Result {
 
 /// The hot drop on SQLite and PostgreSQL (one server, three) against the
 /// machine's flush rate, measured before and after.
-pub fn contention_only(without_mail: bool) -> Result {
-    let results = contention::hot_drops(!without_mail)?;
+/// `keyed`: every reservation with an idempotency key, as the widget sends.
+pub fn contention_only(without_mail: bool, keyed: bool) -> Result {
+    let results = contention::hot_drops(!without_mail, keyed)?;
     let pretty = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
-    std::fs::write(format!("{OUT_DIR}/contention.json"), &pretty).map_err(|e| e.to_string())?;
+    let file = if keyed {
+        "contention-keyed.json"
+    } else {
+        "contention.json"
+    };
+    std::fs::write(format!("{OUT_DIR}/{file}"), &pretty).map_err(|e| e.to_string())?;
     println!("{}", contention::hot_drops_summary(&results));
-    println!("xtask bench: wrote {OUT_DIR}/contention.json");
+    println!("xtask bench: wrote {OUT_DIR}/{file}");
     Ok(())
 }
 
