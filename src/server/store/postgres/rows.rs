@@ -209,7 +209,12 @@ impl ReservationRows for PgTx {
         keys: &[IdempotencyKey],
     ) -> Result<HashMap<IdempotencyKey, StoredPlacement>, StoreFailure> {
         let texts: Vec<&str> = keys.iter().map(IdempotencyKey::as_str).collect();
+        // Planned each time with its keys (not prepared once): a plan kept
+        // from when the table was small scans it, and in a drop the table
+        // grows by thousands of rows a second before statistics catch up
+        // (BENCHMARKS.md §13, sixth round: 2 ms a lookup instead of 0.2).
         let rows = sqlx::query(reservations::PLACEMENTS_FOR_KEYS)
+            .persistent(false)
             .bind(texts)
             .fetch_all(&mut *self.tx)
             .await?;
