@@ -116,11 +116,13 @@ pub(super) async fn placement_for_key(
     }
     // With the keys of the group's requests after this one: one question.
     let keys = tx.notes().keys.to_look_up(key);
-    let mut found = tx.placements_for_keys(&keys).await?;
-    let stored = found.get(key).cloned();
-    if keys.len() > 1 {
-        tx.notes().keys.looked_up(keys, std::mem::take(&mut found));
+    if keys.len() == 1 {
+        // Alone (a quiet server): the statement prepared for one key.
+        return tx.placement_for_key(key).await;
     }
+    let found = tx.placements_for_keys(&keys).await?;
+    let stored = found.get(key).cloned();
+    tx.notes().keys.looked_up(keys, found);
     Ok(stored)
 }
 
