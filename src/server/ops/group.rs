@@ -5,7 +5,7 @@
 //! and of the checkout (reservations, cancellations, sales, receipts) that
 //! arrive while their lane is committing wait, and the next transaction
 //! runs them together, one after another in arrival order (at most
-//! `Lane::max_group`: 64 on SQLite, 128 for a product on PostgreSQL). Each runs with everything that follows it
+//! `Lane::max_group`: 128 on SQLite and for a product on PostgreSQL). Each runs with everything that follows it
 //! (`Shop::with_what_follows`: events, mails, the audit line), exactly as
 //! it would alone: a refused request (409, its idempotency replay, its
 //! per-customer cap) undoes only what it wrote — its savepoint; a placement

@@ -18,8 +18,10 @@ pub(in crate::server::ops) enum Lane {
 
 impl Lane {
     /// Requests in one of its transactions, at most: each waits for the
-    /// whole group. SQLite's writer runs its groups back to back, and 64
-    /// leave the others waiting, ready for the next. On PostgreSQL a
+    /// whole group. SQLite's writer runs its groups back to back: 128 gave
+    /// more reservations per flush than 64 in a drop of 256 clients (×1.13
+    /// over seven paired runs, BENCHMARKS.md §13, sixth round), and the
+    /// requests beyond wait ready for the next. On PostgreSQL a
     /// product's group spends most of a drop waiting for the row's lock,
     /// which the other servers' groups take in turn: a turn should carry
     /// everyone its server has waiting (with 64, a quarter of three
@@ -27,8 +29,8 @@ impl Lane {
     /// server's p99 worse than 128 does (BENCHMARKS.md §13).
     pub(super) fn max_group(&self) -> usize {
         match self {
-            Lane::Writer | Lane::Elsewhere => 64,
-            Lane::Product(_) => 128,
+            Lane::Writer | Lane::Product(_) => 128,
+            Lane::Elsewhere => 64,
         }
     }
 }
