@@ -174,6 +174,13 @@ impl From<sqlx::Error> for StoreFailure {
     }
 }
 
+/// A pooled connection idle longer than this is checked before it is used
+/// (the database may have closed it meanwhile, say in a restart); one used
+/// within the last second is not: a restart in that second fails its next
+/// transaction (503) instead. Every connection is also checked as it goes
+/// back to the pool (sqlx), off the request's path.
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 impl Postgres {
     /// Connects and migrates (waiting up to 30 s for a database that is
     /// still starting).
@@ -198,6 +205,19 @@ impl Postgres {
         let pool = PgPoolOptions::new()
             .max_connections(connections.pool_size)
             .acquire_timeout(connections.acquire_timeout)
+            // A connection is checked (one round trip) only after it sat
+            // idle: in a drop every group would wait for that round trip
+            // before its BEGIN (1.1 ms from asking for a connection to BEGIN
+            // done, 0.8 without: BENCHMARKS.md §13, seventh round).
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > CHECK_AFTER_IDLE {
+                        sqlx::Connection::ping(connection).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_lazy_with(options);
         let started = tokio::time::Instant::now();
         loop {
@@ -266,11 +286,37 @@ impl Postgres {
         }
     }
 
+    /// A transaction on a pooled connection. One taken unchecked (used
+    /// within `CHECK_AFTER_IDLE`) may have died meanwhile, in a restart: its
+    /// BEGIN fails and nothing was done, so the next is tried. Only while
+    /// the pool had idle ones: a new connection that fails is the answer (a
+    /// database that is down fails at once).
+    async fn begin(&self) -> Result<Transaction<'static, sqlx::Postgres>, StoreFailure> {
+        let mut tries = 0;
+        loop {
+            let had_idle = self.pool.num_idle() > 0;
+            match self.pool.begin().await {
+                Ok(tx) => return Ok(tx),
+                Err(error) => {
+                    let failure = failure(error);
+                    tries += 1;
+                    let again = failure.kind == FailureKind::Unavailable
+                        && had_idle
+                        && tries <= self.pool.options().get_max_connections();
+                    if !again {
+                        return Err(failure);
+                    }
+                    tracing::debug!(error = %failure.error, "a pooled connection was lost; taking another");
+                }
+            }
+        }
+    }
+
     async fn attempt<T, E>(&self, write: bool, work: &impl Work<T, E>) -> Result<T, E>
     where
         E: From<StoreFailure>,
     {
-        let tx = self.pool.begin().await.map_err(failure)?;
+        let tx = self.begin().await?;
         let mut tx = PgTx {
             tx,
             write,
