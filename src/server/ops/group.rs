@@ -280,7 +280,6 @@ impl Shop {
             let work = as_work(move |tx| {
                 let members = Arc::clone(&members);
                 Box::pin(async move {
-                    super::outbox::read_endpoints(tx).await?;
                     if alone && let Some(lone) = members.get(0) {
                         // Alone, it needs no savepoint: refused, the whole
                         // transaction is undone, as for a write alone.

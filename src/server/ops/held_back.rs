@@ -21,8 +21,8 @@
 use crate::logic::Date;
 use crate::server::domain::{Email, IdempotencyKey, Product, PurchaseOrderLine, Sku};
 use crate::server::store::{
-    HeldDemand, HeldInventory, HeldReservation, HeldWrites, ReservationRow, StoreFailure, Tx,
-    TxNotes,
+    HeldBack, HeldDemand, HeldInventory, HeldReservation, HeldWrites, ReservationRow, StoreFailure,
+    Tx, TxNotes,
 };
 
 /// Holds the inventory write back if the request may; `false`: write it now.
@@ -78,12 +78,7 @@ pub(super) async fn insert_reservation(
         }
         return tx.insert_reservation(row).await;
     }
-    if held.seqs.is_empty() {
-        // More than the group had when it reserved (requests joined it):
-        // past those held, which a store counting from its highest row
-        // (SQLite) does not see yet.
-        let after = held.reservations.last().map_or(0, |row| row.seq);
-        let wanted = held.seqs_wanted.max(1);
+    if let Some((wanted, after)) = seqs_to_reserve(held) {
         let seqs = tx.reserve_seqs(wanted, after).await?;
         tx.notes().held_back.seqs.extend(seqs);
     }
@@ -94,6 +89,18 @@ pub(super) async fn insert_reservation(
         .ok_or_else(|| StoreFailure::fault(anyhow::anyhow!("no reserved seq")))?;
     held.reservations.push(HeldReservation::at(seq, row));
     Ok(seq)
+}
+
+/// How many seqs to reserve for held inserts, and the last one held: none
+/// while reserved ones are left.
+fn seqs_to_reserve(held: &HeldBack) -> Option<(u32, u64)> {
+    // None left: more requests than the group had when it reserved (they
+    // joined it). Past those held, which a store counting from its highest
+    // row (SQLite) does not see yet.
+    held.seqs.is_empty().then(|| {
+        let after = held.reservations.last().map_or(0, |row| row.seq);
+        (held.seqs_wanted.max(1), after)
+    })
 }
 
 /// The request fingerprint and response stored for an idempotency key,
@@ -120,7 +127,22 @@ pub(super) async fn placement_for_key(
         // Alone (a quiet server): the statement prepared for one key.
         return tx.placement_for_key(key).await;
     }
-    let found = tx.placements_for_keys(&keys).await?;
+    // The group's first placement reserves its seqs in the same round trip
+    // (it holds the product's lock already, as `reserve_seqs` asks).
+    let held = &mut tx.notes().held_back;
+    let found = match (held.inserts && held.allowed())
+        .then(|| seqs_to_reserve(held))
+        .flatten()
+    {
+        Some((wanted, after)) => {
+            let (found, seqs) = tx
+                .placements_for_keys_and_seqs(&keys, wanted, after)
+                .await?;
+            tx.notes().held_back.seqs.extend(seqs);
+            found
+        }
+        None => tx.placements_for_keys(&keys).await?,
+    };
     let stored = found.get(key).cloned();
     tx.notes().keys.looked_up(keys, found);
     Ok(stored)

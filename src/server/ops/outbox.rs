@@ -9,7 +9,9 @@ use crate::server::store::{FailureKind, StoreFailure, Touched, Tx};
 use crate::server::webhooks::events::{self, ProductData, ReservationData, SubscriptionData};
 use anyhow::Context;
 
-/// Does an enabled endpoint take `kind`? (Asked of the database once per transaction.)
+/// Does an enabled endpoint take `kind`? (Asked of the database once per
+/// transaction, and a group's requests share one transaction; on
+/// PostgreSQL a write's first product read brought the answer along.)
 async fn taken(tx: &mut dyn Tx, kind: EventType) -> Result<bool, StoreFailure> {
     let endpoints = match tx.notes().endpoints.take() {
         Some(endpoints) => endpoints,
@@ -20,16 +22,6 @@ async fn taken(tx: &mut dyn Tx, kind: EventType) -> Result<bool, StoreFailure> {
         .any(|events| events.as_ref().is_none_or(|events| events.contains(&kind)));
     tx.notes().endpoints = Some(endpoints);
     Ok(taken)
-}
-
-/// Reads which events the endpoints take now, if not yet: a group commit
-/// asks before its first request locks a product, so the lock is not held
-/// over this round trip.
-pub(super) async fn read_endpoints(tx: &mut dyn Tx) -> Result<(), StoreFailure> {
-    if tx.notes().endpoints.is_none() {
-        tx.notes().endpoints = Some(tx.endpoint_events().await?);
-    }
-    Ok(())
 }
 
 /// Writes one event (and its deliveries) in this transaction, if an

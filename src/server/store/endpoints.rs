@@ -70,3 +70,7 @@ pub(super) const DISABLE_ENDPOINT: &str =
 /// The endpoints an event may go to (an event is written only if one takes it).
 pub(super) const ENABLED_ENDPOINTS: &str =
     "SELECT id, events FROM webhook_endpoints WHERE disabled_at IS NULL AND url <> 'mail:'";
+/// [`ENABLED_ENDPOINTS`]' events as one column of another statement (an
+/// array, or NULL for none), named `endpoint_events`.
+pub(super) const ENABLED_ENDPOINT_EVENTS_COLUMN: &str = "(SELECT array_agg(events)
+     FROM webhook_endpoints WHERE disabled_at IS NULL AND url <> 'mail:') AS endpoint_events";

@@ -144,7 +144,8 @@ pub struct TxNotes {
     /// Webhook deliveries the transaction's events made.
     pub deliveries: u64,
     /// The event types each enabled endpoint takes (`None`: all), read once
-    /// per transaction by the first event.
+    /// per transaction by the first event (PostgreSQL: by a write's first
+    /// product read).
     pub endpoints: Option<Vec<Option<Vec<crate::server::domain::EventType>>>>,
     /// The time the operation runs at (milliseconds since 1970), from the
     /// application's clock: events are stamped with it.

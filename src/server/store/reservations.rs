@@ -101,6 +101,20 @@ pub trait ReservationRows {
         }
         Ok(found)
     }
+    /// [`ReservationRows::placements_for_keys`] and
+    /// [`ReservationRows::reserve_seqs`] at once, for a group's first
+    /// placement (under the product's lock, as `reserve_seqs` asks):
+    /// PostgreSQL asks both in one round trip.
+    async fn placements_for_keys_and_seqs(
+        &mut self,
+        keys: &[IdempotencyKey],
+        count: u32,
+        after: u64,
+    ) -> Result<(HashMap<IdempotencyKey, StoredPlacement>, Vec<u64>), StoreFailure> {
+        let found = self.placements_for_keys(keys).await?;
+        let seqs = self.reserve_seqs(count, after).await?;
+        Ok((found, seqs))
+    }
     /// The e-mail address and units still waiting of each reservation of
     /// `sku` that waits (the caller compares addresses, the same way on
     /// both stores: SQL's `lower` differs between them).

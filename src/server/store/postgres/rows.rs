@@ -4,8 +4,8 @@ use super::PgTx;
 use super::suppliers::load_supplier;
 use crate::logic::{Fill, QueueEntry};
 use crate::server::domain::{
-    Email, IdempotencyKey, Product, ProductSettings, PurchaseOrderLine, ReorderMark, ReservationId,
-    ReservationRecord, Sku, Subscription, SubscriptionToken,
+    Email, EventType, IdempotencyKey, Product, ProductSettings, PurchaseOrderLine, ReorderMark,
+    ReservationId, ReservationRecord, Sku, Subscription, SubscriptionToken,
 };
 use crate::server::store::columns;
 use crate::server::store::products::{
@@ -13,7 +13,7 @@ use crate::server::store::products::{
 };
 use crate::server::store::{
     HeldReservation, ProductRows, ReservationRow, ReservationRows, StoreFailure, StoredPlacement,
-    SubscriptionRows, reservations, subscriptions,
+    SubscriptionRows, endpoints, reservations, subscriptions,
 };
 use sqlx::Row;
 use sqlx::postgres::PgConnection;
@@ -25,20 +25,55 @@ pub(super) async fn load_product(
     for_update: bool,
     copy: Option<&Product>,
 ) -> Result<Option<Product>, StoreFailure> {
-    let locked;
-    let sql = if for_update {
-        locked = format!("{} FOR UPDATE", products::PRODUCT);
-        &locked
-    } else {
-        products::PRODUCT
-    };
-    let Some(row) = sqlx::query(sql)
+    load_product_with(connection, sku, for_update, copy, None).await
+}
+
+/// What a write's events ask: which events each enabled endpoint takes.
+type EndpointEvents = Vec<Option<Vec<EventType>>>;
+
+/// [`load_product`]; with `endpoints` (for a write's first read), the
+/// statement also reads which events the webhook endpoints take, which the
+/// write's events ask next: one round trip instead of two. Its snapshot is
+/// the statement's, from before the lock's wait, as a read of them just
+/// before the lock would be.
+async fn load_product_with(
+    connection: &mut PgConnection,
+    sku: &Sku,
+    for_update: bool,
+    copy: Option<&Product>,
+    endpoints: Option<&mut Option<EndpointEvents>>,
+) -> Result<Option<Product>, StoreFailure> {
+    let mut sql = products::PRODUCT.to_owned();
+    if endpoints.is_some() {
+        sql = sql.replacen(
+            " FROM products ",
+            &format!(
+                ", {} FROM products ",
+                endpoints::ENABLED_ENDPOINT_EVENTS_COLUMN
+            ),
+            1,
+        );
+    }
+    if for_update {
+        sql.push_str(" FOR UPDATE");
+    }
+    let Some(row) = sqlx::query(&sql)
         .bind(sku.as_str())
         .fetch_optional(&mut *connection)
         .await?
     else {
         return Ok(None);
     };
+    if let Some(endpoints) = endpoints {
+        let events: Option<Vec<String>> = row.try_get("endpoint_events")?;
+        *endpoints = Some(
+            events
+                .unwrap_or_default()
+                .iter()
+                .map(|events| endpoints::decode_events(events))
+                .collect(),
+        );
+    }
     let mut product = columns::product(sku, &row)?;
     // A second statement on purpose (see `products::QUEUE`).
     product.inventory.queue = match QueueRead::of(&product, copy) {
@@ -93,7 +128,10 @@ impl ProductRows for PgTx {
             return Ok(Some(product));
         }
         let copy = self.notes.committed.copy(sku);
-        load_product(&mut self.tx, sku, self.write, copy.as_deref()).await
+        // A write's first product read also reads the endpoints its events ask for.
+        let endpoints =
+            (self.write && self.notes.endpoints.is_none()).then_some(&mut self.notes.endpoints);
+        load_product_with(&mut self.tx, sku, self.write, copy.as_deref(), endpoints).await
     }
 
     async fn write_settings(
@@ -220,14 +258,41 @@ impl ReservationRows for PgTx {
             .await?;
         let mut found = HashMap::new();
         for row in rows {
-            let key: String = row.try_get("idempotency_key")?;
-            // Stored from a parsed key: it parses.
-            let key = IdempotencyKey::parse(&key).map_err(|error| {
-                StoreFailure::fault(anyhow::anyhow!("a stored idempotency key: {error:?}"))
-            })?;
-            found.insert(key, (row.try_get("request")?, row.try_get("response")?));
+            found_placement(&mut found, &row)?;
         }
         Ok(found)
+    }
+
+    async fn placements_for_keys_and_seqs(
+        &mut self,
+        keys: &[IdempotencyKey],
+        count: u32,
+        _after: u64,
+    ) -> Result<(HashMap<IdempotencyKey, StoredPlacement>, Vec<u64>), StoreFailure> {
+        let texts: Vec<&str> = keys.iter().map(IdempotencyKey::as_str).collect();
+        // Not prepared, as `placements_for_keys`.
+        let rows = sqlx::query(&format!(
+            "SELECT seq, NULL AS idempotency_key, NULL AS request, NULL AS response
+             FROM ({RESERVE_SEQS}) reserved
+             UNION ALL
+             SELECT NULL, idempotency_key, request, response
+             FROM reservations WHERE idempotency_key = ANY($2)"
+        ))
+        .persistent(false)
+        .bind(i64::from(count))
+        .bind(texts)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut found = HashMap::new();
+        let mut seqs = Vec::with_capacity(count as usize);
+        for row in rows {
+            match row.try_get::<Option<i64>, _>("seq")? {
+                Some(seq) => seqs.push(seq as u64),
+                None => found_placement(&mut found, &row)?,
+            }
+        }
+        seqs.sort_unstable();
+        Ok((found, seqs))
     }
 
     async fn waiting_by_email(&mut self, sku: &Sku) -> Result<Vec<(Email, u32)>, StoreFailure> {
@@ -258,15 +323,10 @@ impl ReservationRows for PgTx {
 
     async fn reserve_seqs(&mut self, count: u32, _after: u64) -> Result<Vec<u64>, StoreFailure> {
         // A sequence never gives a value twice: all are past `after`.
-        let rows = sqlx::query(
-            // The sequence is looked up once, not once per value.
-            "SELECT nextval(sequence) AS seq
-             FROM (SELECT pg_get_serial_sequence('reservations', 'seq')::regclass AS sequence) s,
-                  generate_series(1, $1)",
-        )
-        .bind(i64::from(count))
-        .fetch_all(&mut *self.tx)
-        .await?;
+        let rows = sqlx::query(RESERVE_SEQS)
+            .bind(i64::from(count))
+            .fetch_all(&mut *self.tx)
+            .await?;
         let mut seqs = rows
             .iter()
             .map(|row| Ok(row.try_get::<i64, _>("seq")? as u64))
@@ -440,4 +500,24 @@ impl SubscriptionRows for PgTx {
             .await?;
         Ok(deleted.rows_affected() > 0)
     }
+}
+
+/// `$1` new seqs (in no particular order). The sequence is looked up once,
+/// not once per value.
+const RESERVE_SEQS: &str = "SELECT nextval(sequence) AS seq
+     FROM (SELECT pg_get_serial_sequence('reservations', 'seq')::regclass AS sequence) s,
+          generate_series(1, $1)";
+
+/// Notes a stored placement's row (`idempotency_key`, `request`, `response`) in `found`.
+fn found_placement(
+    found: &mut HashMap<IdempotencyKey, StoredPlacement>,
+    row: &sqlx::postgres::PgRow,
+) -> Result<(), StoreFailure> {
+    let key: String = row.try_get("idempotency_key")?;
+    // Stored from a parsed key: it parses.
+    let key = IdempotencyKey::parse(&key).map_err(|error| {
+        StoreFailure::fault(anyhow::anyhow!("a stored idempotency key: {error:?}"))
+    })?;
+    found.insert(key, (row.try_get("request")?, row.try_get("response")?));
+    Ok(())
 }
