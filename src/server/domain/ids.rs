@@ -184,9 +184,7 @@ pub fn new_reference(prefix: &str) -> Result<String, getrandom::Error> {
     getrandom::getrandom(&mut bytes)?;
     let mut id = String::with_capacity(prefix.len() + 32);
     id.push_str(prefix);
-    for byte in bytes {
-        id.push_str(&format!("{byte:02x}"));
-    }
+    push_hex(&mut id, &bytes);
     Ok(id)
 }
 
@@ -200,11 +198,22 @@ pub fn new_ordered_reference(prefix: &str, now_ms: i64) -> Result<String, getran
     let mut id = String::with_capacity(prefix.len() + 32);
     id.push_str(prefix);
     // The low 48 bits: until the year 10889.
-    id.push_str(&format!("{:012x}", (now_ms as u64) & 0xffff_ffff_ffff));
-    for byte in random {
-        id.push_str(&format!("{byte:02x}"));
-    }
+    push_hex(
+        &mut id,
+        &((now_ms as u64) & 0xffff_ffff_ffff).to_be_bytes()[2..],
+    );
+    push_hex(&mut id, &random);
     Ok(id)
+}
+
+/// Appends `bytes` as lowercase hex, two digits each (a drop issues
+/// thousands a second: no formatting machinery per byte).
+fn push_hex(text: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
 }
 
 /// A reference as the server issues them: `prefix` and 32 lowercase hex digits.

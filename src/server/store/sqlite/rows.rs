@@ -175,12 +175,13 @@ impl ReservationRows for SqliteTx<'_> {
     async fn reserve_seqs(&mut self, count: u32, after: u64) -> Result<Vec<u64>, StoreFailure> {
         // The one writer: the next seqs are the ones after the highest
         // ever given (AUTOINCREMENT never gives one twice) and held.
-        let last: i64 = self.connection.query_row(
-            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'reservations'), 0),
-                        COALESCE((SELECT MAX(seq) FROM reservations), 0)) AS last",
-            [],
-            |row| row.get("last"),
-        )?;
+        let last: i64 = self
+            .connection
+            .prepare_cached(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'reservations'), 0),
+                            COALESCE((SELECT MAX(seq) FROM reservations), 0)) AS last",
+            )?
+            .query_row([], |row| row.get("last"))?;
         let first = (last as u64).max(after) + 1;
         Ok((first..first + u64::from(count)).collect())
     }
