@@ -206,8 +206,7 @@ pub fn new_ordered_reference(prefix: &str, now_ms: i64) -> Result<String, getran
     Ok(id)
 }
 
-/// Appends `bytes` as lowercase hex, two digits each (a drop issues
-/// thousands a second: no formatting machinery per byte).
+/// Appends `bytes` as lowercase hex (no formatting machinery per byte).
 fn push_hex(text: &mut String, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for byte in bytes {

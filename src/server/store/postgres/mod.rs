@@ -19,6 +19,7 @@ mod follow;
 mod held;
 mod notices;
 mod outbox;
+mod product_read;
 mod reload;
 mod rows;
 mod suppliers;

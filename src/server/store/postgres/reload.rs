@@ -5,7 +5,7 @@
 //! servers each server reloads the product after every group the others
 //! commit (BENCHMARKS.md §13, fifth round).
 
-use super::rows::load_product;
+use super::product_read::load_product;
 use crate::logic::QueueEntry;
 use crate::server::domain::{Product, Sku};
 use crate::server::store::StoreFailure;
