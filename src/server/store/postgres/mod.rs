@@ -177,9 +177,9 @@ impl From<sqlx::Error> for StoreFailure {
 
 /// A pooled connection idle longer than this is checked before it is used
 /// (the database may have closed it meanwhile, say in a restart); one used
-/// within the last second is not: a restart in that second fails its next
-/// transaction (503) instead. Every connection is also checked as it goes
-/// back to the pool (sqlx), off the request's path.
+/// within the last second is not: if it was closed, its BEGIN fails and
+/// `Postgres::begin` takes the next. Every connection is also checked as it
+/// goes back to the pool (sqlx), off the request's path.
 const CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 impl Postgres {
