@@ -36,6 +36,18 @@ pub const DIST_WIDGET: &str = "dist/widget";
 /// The admin token of the local dev server: not a secret, it only guards loopback.
 pub const DEV_ADMIN_TOKEN: &str = "dev-admin-token";
 
+/// `--runs N` (1 when absent): how many times `bench --contention` runs.
+fn runs_option(args: &[String]) -> Result<usize> {
+    match args.iter().position(|arg| arg == "--runs") {
+        None => Ok(1),
+        Some(at) => args
+            .get(at + 1)
+            .and_then(|runs| runs.parse::<usize>().ok())
+            .filter(|runs| (1..=20).contains(runs))
+            .ok_or_else(|| "--runs takes a number from 1 to 20".to_string()),
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = project_root();
@@ -49,10 +61,14 @@ fn main() -> ExitCode {
         Some("bench") if args.iter().any(|arg| arg == "--webhooks") => webhook_bench::run(),
         Some("bench") if args.iter().any(|arg| arg == "--widget") => bench::widget_only(),
         Some("bench") if args.iter().any(|arg| arg == "--insight") => bench::insight_only(),
-        Some("bench") if args.iter().any(|arg| arg == "--contention") => bench::contention_only(
-            args.iter().any(|arg| arg == "--without-mail"),
-            args.iter().any(|arg| arg == "--keyed"),
-        ),
+        Some("bench") if args.iter().any(|arg| arg == "--contention") => runs_option(&args)
+            .and_then(|runs| {
+                bench::contention_only(
+                    args.iter().any(|arg| arg == "--without-mail"),
+                    args.iter().any(|arg| arg == "--keyed"),
+                    runs,
+                )
+            }),
         Some("bench") => bench::run(args.iter().any(|arg| arg == "--stores")),
         Some("build-widget") => build_widget(args.iter().any(|arg| arg == "--why")),
         Some("setup") => {
@@ -66,7 +82,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev [serve options…] | test | bench [--stores | --webhooks | --widget | --insight | --contention [--without-mail] [--keyed]] | build-widget [--why] | setup [--browser] [--postgres]>"
+                "usage: cargo xtask <dev [serve options…] | test | bench [--stores | --webhooks | --widget | --insight | --contention [--without-mail] [--keyed] [--runs N]] | build-widget [--why] | setup [--browser] [--postgres]>"
             );
             return ExitCode::from(2);
         }

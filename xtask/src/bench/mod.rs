@@ -20,6 +20,7 @@ mod browser;
 mod contention;
 mod fanout;
 mod flush;
+mod hot_drops;
 mod http;
 mod insight;
 mod server;
@@ -90,8 +91,8 @@ pub fn insight_only() -> Result {
 /// The hot drop on SQLite and PostgreSQL (one server, three) against the
 /// machine's flush rate, measured before and after.
 /// `keyed`: every reservation with an idempotency key, as the widget sends.
-pub fn contention_only(without_mail: bool, keyed: bool) -> Result {
-    let results = contention::hot_drops(!without_mail, keyed)?;
+pub fn contention_only(without_mail: bool, keyed: bool, repeats: usize) -> Result {
+    let results = hot_drops::hot_drops(!without_mail, keyed, repeats)?;
     let pretty = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
     let file = if keyed {
         "contention-keyed.json"
@@ -99,7 +100,7 @@ pub fn contention_only(without_mail: bool, keyed: bool) -> Result {
         "contention.json"
     };
     std::fs::write(format!("{OUT_DIR}/{file}"), &pretty).map_err(|e| e.to_string())?;
-    println!("{}", contention::hot_drops_summary(&results));
+    println!("{}", hot_drops::hot_drops_summary(&results));
     println!("xtask bench: wrote {OUT_DIR}/{file}");
     Ok(())
 }
