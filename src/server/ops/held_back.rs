@@ -104,10 +104,13 @@ fn seqs_to_reserve(held: &HeldBack) -> Option<(u32, u64)> {
 }
 
 /// The request fingerprint and response stored for an idempotency key,
-/// held back or in the database.
+/// held back or in the database. `locked`: the placement's product was
+/// found, so its row is locked (PostgreSQL) and the group's seqs may be
+/// reserved with the lookup; a product that does not exist locks nothing.
 pub(super) async fn placement_for_key(
     tx: &mut dyn Tx,
     key: &IdempotencyKey,
+    locked: bool,
 ) -> Result<Option<(String, String)>, StoreFailure> {
     let held = tx
         .notes()
@@ -130,7 +133,7 @@ pub(super) async fn placement_for_key(
     // The group's first placement reserves its seqs in the same round trip
     // (it holds the product's lock already, as `reserve_seqs` asks).
     let held = &mut tx.notes().held_back;
-    let found = match (held.inserts && held.allowed())
+    let found = match (locked && held.inserts && held.allowed())
         .then(|| seqs_to_reserve(held))
         .flatten()
     {

@@ -74,7 +74,7 @@ async fn place_on(
     let sku = &request.sku;
     if let Some(key) = &request.idempotency_key
         && let Some((earlier_request, response)) =
-            super::held_back::placement_for_key(tx, key).await?
+            super::held_back::placement_for_key(tx, key, product.is_some()).await?
     {
         if earlier_request != fingerprint {
             return Err(OperationError::IdempotencyKeyReused);

@@ -298,6 +298,10 @@ impl Postgres {
             let had_idle = self.pool.num_idle() > 0;
             match self.pool.begin().await {
                 Ok(tx) => return Ok(tx),
+                // No connection came (or the pool is closing): nothing was lost to retry.
+                Err(error @ (sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)) => {
+                    return Err(failure(error));
+                }
                 Err(error) => {
                     let failure = failure(error);
                     tries += 1;
