@@ -9,6 +9,7 @@ use crate::server::store::products::{self, QueueRead, supplied_by};
 use crate::server::store::{StoreFailure, columns, endpoints};
 use sqlx::Row;
 use sqlx::postgres::PgConnection;
+use std::sync::LazyLock;
 
 pub(super) async fn load_product(
     connection: &mut PgConnection,
@@ -18,6 +19,25 @@ pub(super) async fn load_product(
 ) -> Result<Option<Product>, StoreFailure> {
     load_product_with(connection, sku, for_update, copy, None).await
 }
+
+/// [`products::PRODUCT`], its row locked.
+static LOCKED: LazyLock<String> = LazyLock::new(|| format!("{} FOR UPDATE", products::PRODUCT));
+/// [`products::PRODUCT`] and the endpoints' events (`endpoint_events`).
+static WITH_ENDPOINTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT p.*, {} FROM ({}) p",
+        endpoints::ENABLED_ENDPOINT_EVENTS_COLUMN,
+        products::PRODUCT
+    )
+});
+/// [`WITH_ENDPOINTS`], its row locked.
+static LOCKED_WITH_ENDPOINTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT p.*, {} FROM ({} FOR UPDATE) p",
+        endpoints::ENABLED_ENDPOINT_EVENTS_COLUMN,
+        products::PRODUCT
+    )
+});
 
 /// What a write's events ask: which events each enabled endpoint takes.
 pub(super) type EndpointEvents = Vec<Option<Vec<EventType>>>;
@@ -34,21 +54,13 @@ pub(super) async fn load_product_with(
     copy: Option<&Product>,
     endpoints: Option<&mut Option<EndpointEvents>>,
 ) -> Result<Option<Product>, StoreFailure> {
-    let mut sql = products::PRODUCT.to_owned();
-    if endpoints.is_some() {
-        sql = sql.replacen(
-            " FROM products ",
-            &format!(
-                ", {} FROM products ",
-                endpoints::ENABLED_ENDPOINT_EVENTS_COLUMN
-            ),
-            1,
-        );
-    }
-    if for_update {
-        sql.push_str(" FOR UPDATE");
-    }
-    let Some(row) = sqlx::query(&sql)
+    let sql = match (for_update, endpoints.is_some()) {
+        (false, false) => products::PRODUCT,
+        (true, false) => LOCKED.as_str(),
+        (false, true) => WITH_ENDPOINTS.as_str(),
+        (true, true) => LOCKED_WITH_ENDPOINTS.as_str(),
+    };
+    let Some(row) = sqlx::query(sql)
         .bind(sku.as_str())
         .fetch_optional(&mut *connection)
         .await?
