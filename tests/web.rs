@@ -502,6 +502,9 @@ async fn submitting_sends_an_idempotency_key_and_confirms() {
         .as_string()
         .unwrap();
     assert_eq!(key.len(), 32);
+    // The time comes first (ordered in the server's key index), to the millisecond.
+    let sent_ms = u64::from_str_radix(&key[..12], 16).unwrap() as f64;
+    assert!((js_sys::Date::now() - sent_ms).abs() < 60_000.0, "{key}");
     assert_eq!(
         field(&posts[0], &["body"]).as_string().unwrap(),
         // The widget's language goes along, for the shop's mails.

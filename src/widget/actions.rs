@@ -89,7 +89,7 @@ impl Widget {
                     .with_value(|config| config.form_view.replace(Some(form)));
                 let quantity = self.quantity;
                 let first =
-                    self.change(|state| state.open_form(purpose, quantity, host::random_key));
+                    self.change(|state| state.open_form(purpose, quantity, host::fresh_key));
                 self.focus(first);
             }),
             Intent::Cancel => self.spawn(async move {
@@ -147,8 +147,8 @@ impl Widget {
             )
             .await;
             let (answer, raw) = split(result);
-            let Some(follow_up) = self
-                .change(|state| state.reserved(answer, asked, strings, words, host::random_key))
+            let Some(follow_up) =
+                self.change(|state| state.reserved(answer, asked, strings, words, host::fresh_key))
             else {
                 return;
             };

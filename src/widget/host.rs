@@ -1,6 +1,6 @@
 //! What the host page sees: `data-state`, DOM events, performance marks.
 
-use crate::api::{Availability, schema_org_availability};
+use crate::api::{self, Availability, schema_org_availability};
 use crate::logic::Status;
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
@@ -106,24 +106,21 @@ pub fn mark_ready(sku: &str) {
     }
 }
 
-/// 128 random bits as hex: a fresh `Idempotency-Key`. `getRandomValues`
-/// works on plain-HTTP pages too, unlike `randomUUID`.
-pub fn random_key() -> String {
+/// A fresh `Idempotency-Key`: the time, then 80 random bits
+/// ([`api::time_ordered_hex`]), so a drop's keys are inserted together at the
+/// end of the server's key index. `getRandomValues` works on plain-HTTP
+/// pages too, unlike `randomUUID`.
+pub fn fresh_key() -> String {
     // Math.random first, in case the Web Crypto API is missing.
-    let mut bytes = [0u8; 16];
-    for byte in bytes.iter_mut() {
+    let mut random = [0u8; 10];
+    for byte in random.iter_mut() {
         *byte = (js_sys::Math::random() * 256.0) as u8;
     }
     if let Some(crypto) = web_sys::window().and_then(|window| window.crypto().ok()) {
-        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+        let _ = crypto.get_random_values_with_u8_array(&mut random);
     }
-    let mut key = String::with_capacity(32);
-    for byte in bytes {
-        for nibble in [byte >> 4, byte & 15] {
-            key.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
-        }
-    }
-    key
+    // A clock before 1970 counts as 1970: the key is still unique by its random bits.
+    api::time_ordered_hex(js_sys::Date::now() as u64, &random)
 }
 
 /// Resolves when the browser is idle (`requestIdleCallback`, or a short

@@ -28,6 +28,7 @@ mod wasm_sections;
 mod wasm_symbols;
 mod widget;
 
+use bench::Keys;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -65,7 +66,13 @@ fn main() -> ExitCode {
             .and_then(|runs| {
                 bench::contention_only(
                     args.iter().any(|arg| arg == "--without-mail"),
-                    args.iter().any(|arg| arg == "--keyed"),
+                    if args.iter().any(|arg| arg == "--random-keys") {
+                        Keys::Random
+                    } else if args.iter().any(|arg| arg == "--keyed") {
+                        Keys::Widget
+                    } else {
+                        Keys::None
+                    },
                     runs,
                 )
             }),
@@ -82,7 +89,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev [serve options…] | test | bench [--stores | --webhooks | --widget | --insight | --contention [--without-mail] [--keyed] [--runs N]] | build-widget [--why] | setup [--browser] [--postgres]>"
+                "usage: cargo xtask <dev [serve options…] | test | bench [--stores | --webhooks | --widget | --insight | --contention [--without-mail] [--keyed | --random-keys] [--runs N]] | build-widget [--why] | setup [--browser] [--postgres]>"
             );
             return ExitCode::from(2);
         }

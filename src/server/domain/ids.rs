@@ -2,6 +2,7 @@
 //! references the server issued, idempotency keys, language tags.
 
 use super::ValidationError;
+use crate::api::{push_hex, time_ordered_hex};
 
 /// Longest SKU we accept; enough for any real catalogue, short enough to log.
 pub const MAX_SKU_LENGTH: usize = 64;
@@ -188,31 +189,17 @@ pub fn new_reference(prefix: &str) -> Result<String, getrandom::Error> {
     Ok(id)
 }
 
-/// `prefix` + the time in milliseconds (48 bits) + 80 random bits, in hex:
-/// as hard to guess as a random reference (80 bits), and issued in the
-/// order of time, so a busy minute's references are inserted at the end of
-/// their index (a few pages written per commit, not one per reference).
+/// `prefix` + [`time_ordered_hex`]: as hard to guess as a random reference
+/// (80 bits), and issued in the order of time, so a busy minute's references
+/// are inserted at the end of their index (a few pages written per commit,
+/// not one per reference).
 pub fn new_ordered_reference(prefix: &str, now_ms: i64) -> Result<String, getrandom::Error> {
     let mut random = [0u8; 10];
     getrandom::getrandom(&mut random)?;
-    let mut id = String::with_capacity(prefix.len() + 32);
-    id.push_str(prefix);
-    // The low 48 bits: until the year 10889.
-    push_hex(
-        &mut id,
-        &((now_ms as u64) & 0xffff_ffff_ffff).to_be_bytes()[2..],
-    );
-    push_hex(&mut id, &random);
-    Ok(id)
-}
-
-/// Appends `bytes` as lowercase hex (no formatting machinery per byte).
-fn push_hex(text: &mut String, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
+    Ok(format!(
+        "{prefix}{}",
+        time_ordered_hex(now_ms as u64, &random)
+    ))
 }
 
 /// A reference as the server issues them: `prefix` and 32 lowercase hex digits.

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
     tag = "public",
     params(
         ("sku" = inline(Sku), Path),
-        ("Idempotency-Key" = inline(Option<IdempotencyKey>), Header, description = "1–255 visible ASCII characters; the same key with the same body replays the first response. A key belongs to one request body: the same key with another body is refused with 422 `idempotency_key_reused` (a rule JSON Schema cannot state: send a fresh key with each new reservation)"),
+        ("Idempotency-Key" = inline(Option<IdempotencyKey>), Header, description = "1–255 visible ASCII characters; the same key with the same body replays the first response. A key belongs to one request body: the same key with another body is refused with 422 `idempotency_key_reused` (a rule JSON Schema cannot state: send a fresh key with each new reservation). Keys that begin with the time, as the widget's do (milliseconds in hex, then random bits) or a UUIDv7, are indexed at lower cost than random ones"),
     ),
     request_body = ReservationRequest,
     responses(

@@ -19,8 +19,32 @@ pub(crate) struct Rush {
     pub(crate) backorder_limit: u32,
     /// One shopper reads the SKU's availability meanwhile (its latencies reported).
     pub(crate) reads: bool,
-    /// Each reservation carries an `Idempotency-Key` of its own, as the widget sends.
-    pub(crate) keyed: bool,
+    /// Which `Idempotency-Key` each reservation carries, if any.
+    pub(crate) keys: Keys,
+}
+
+/// The `Idempotency-Key`s a bench's reservations carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keys {
+    /// No key (a client that never retries).
+    None,
+    /// One of its own per reservation, as the widget makes them: the time,
+    /// then 80 random bits (`api::time_ordered_hex`). `--keyed`.
+    Widget,
+    /// One of its own per reservation, 128 random bits (an API client's
+    /// UUIDv4, say): each lands on an index page of its own. `--random-keys`.
+    Random,
+}
+
+impl Keys {
+    /// The header line (or nothing) of the next reservation.
+    pub(super) fn header(self, source: &mut KeySource) -> String {
+        match self {
+            Keys::None => String::new(),
+            Keys::Widget => format!("Idempotency-Key: {}\r\n", source.time_ordered()),
+            Keys::Random => format!("Idempotency-Key: {}\r\n", source.random()),
+        }
+    }
 }
 
 impl Rush {
@@ -30,7 +54,7 @@ impl Rush {
         stock: HOT_STOCK,
         backorder_limit: HOT_LIMIT,
         reads: true,
-        keyed: false,
+        keys: Keys::None,
     };
 
     fn allowed(&self) -> u64 {
@@ -100,7 +124,7 @@ pub(crate) fn contention(bases: &[String], rush: &Rush) -> Result<Value> {
     let workers: Vec<_> = (0..rush.clients)
         .map(|client| {
             let (base, start) = (bases[client % bases.len()].clone(), Arc::clone(&start));
-            let keyed = rush.keyed;
+            let keys = rush.keys;
             std::thread::spawn(move || -> Result<Tally> {
                 let connection = Connection::open(&base);
                 // Every client waits here, connected or not, so the rush cannot hang.
@@ -108,11 +132,11 @@ pub(crate) fn contention(bases: &[String], rush: &Rush) -> Result<Value> {
                 let mut connection = connection?;
                 let body = format!(r#"{{"quantity":1,"email":"client{client}@example.com"}}"#);
                 let mut tally = Tally::default();
-                let mut keys = WidgetKeys::new(client as u64);
+                let mut source = KeySource::new(client as u64);
                 // Bounded: at most this many attempts per client.
                 for _ in 0..allowed {
                     // As the widget sends one: each reservation its own key.
-                    let key = key_header(keyed, &mut keys);
+                    let key = keys.header(&mut source);
                     let sent = Instant::now();
                     let answer =
                         connection.send("POST", "/api/v1/products/HOT/reservations", &key, &body);
@@ -218,28 +242,13 @@ pub(super) fn backorder_queue(base: &str) -> Result<Value> {
     }))
 }
 
-/// The header line of a fresh `Idempotency-Key`, or none.
-pub(super) fn key_header(keyed: bool, keys: &mut WidgetKeys) -> String {
-    if keyed {
-        format!("Idempotency-Key: {}\r\n", keys.next_key())
-    } else {
-        String::new()
-    }
-}
+/// Where a client's keys come from: SplitMix64, seeded per client and by
+/// the clock (unique enough for a bench, no dependency), and the clock.
+pub(super) struct KeySource(u64);
 
-/// Keys as the widget makes them: 128 random bits in hex (`host::random_key`).
-/// Random, not counted: in a B-tree each lands on a page of its own, which
-/// is what a drop's keyed commits cost (SQLite writes whole pages to its
-/// WAL). SplitMix64, seeded per client and by the clock: unique enough for
-/// a bench, no dependency.
-pub(super) struct WidgetKeys(u64);
-
-impl WidgetKeys {
-    pub(super) fn new(client: u64) -> WidgetKeys {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.as_nanos() as u64);
-        WidgetKeys(nanos ^ client.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+impl KeySource {
+    pub(super) fn new(client: u64) -> KeySource {
+        KeySource(now_since_epoch().as_nanos() as u64 ^ client.wrapping_mul(0x9e37_79b9_7f4a_7c15))
     }
 
     fn next_u64(&mut self) -> u64 {
@@ -250,7 +259,26 @@ impl WidgetKeys {
         z ^ (z >> 31)
     }
 
-    pub(super) fn next_key(&mut self) -> String {
+    /// 32 hex digits as the widget makes them (`host::fresh_key`): the
+    /// milliseconds (low 48 bits), then 80 random bits.
+    fn time_ordered(&mut self) -> String {
+        let now_ms = now_since_epoch().as_millis() as u64 & 0xffff_ffff_ffff;
+        let random = self.next_u64();
+        format!(
+            "{now_ms:012x}{:04x}{:016x}",
+            random & 0xffff,
+            self.next_u64()
+        )
+    }
+
+    /// 128 random bits in hex.
+    fn random(&mut self) -> String {
         format!("{:016x}{:016x}", self.next_u64(), self.next_u64())
     }
+}
+
+fn now_since_epoch() -> std::time::Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
 }

@@ -2,9 +2,7 @@
 //! flush rate on the three setups of `setups.rs`, on this build and a
 //! baseline build side by side.
 
-use super::contention::{
-    Rush, WidgetKeys, backorder_queue, contention, key_header, ms, put_product,
-};
+use super::contention::{KeySource, Keys, Rush, backorder_queue, contention, ms, put_product};
 use super::flush::{self, flush_rate};
 use super::http::Connection;
 use super::server::{self, Server, build_server, write_bench_www};
@@ -23,7 +21,7 @@ const DROP: Rush = Rush {
     stock: 30_000,
     backorder_limit: 2_000,
     reads: false,
-    keyed: false,
+    keys: Keys::None,
 };
 /// `--contention`: reservations one client makes one after the other on a quiet server.
 const QUIET_RESERVATIONS: usize = 300;
@@ -32,7 +30,7 @@ const FLUSH_SECONDS: f64 = 2.0;
 
 /// One client, `count` reservations one after the other (each waits for
 /// the previous answer) of a fresh product with that much stock.
-fn quiet(base: &str, count: usize, keyed: bool) -> Result<Value> {
+fn quiet(base: &str, count: usize, keys: Keys) -> Result<Value> {
     put_product(
         base,
         "QUIET",
@@ -41,10 +39,10 @@ fn quiet(base: &str, count: usize, keyed: bool) -> Result<Value> {
     let mut connection = Connection::open(base)?;
     let mut latencies = Vec::with_capacity(count);
     let mut created = 0;
-    let mut keys = WidgetKeys::new(u64::MAX);
+    let mut source = KeySource::new(u64::MAX);
     for index in 0..count {
         let body = format!(r#"{{"quantity":1,"email":"quiet{index}@example.com"}}"#);
-        let key = key_header(keyed, &mut keys);
+        let key = keys.header(&mut source);
         let sent = Instant::now();
         let (status, _) =
             connection.send("POST", "/api/v1/products/QUIET/reservations", &key, &body)?;
@@ -62,9 +60,9 @@ fn quiet(base: &str, count: usize, keyed: bool) -> Result<Value> {
 
 /// The quiet reservations (first: nothing else is pending on the server
 /// then, not even the drop's mails), the drop and the queue check on one setup.
-fn drop_on(bases: &[String], keyed: bool) -> Result<Value> {
-    let quiet = quiet(&bases[0], QUIET_RESERVATIONS, keyed)?;
-    let rush = contention(bases, &Rush { keyed, ..DROP })?;
+fn drop_on(bases: &[String], keys: Keys) -> Result<Value> {
+    let quiet = quiet(&bases[0], QUIET_RESERVATIONS, keys)?;
+    let rush = contention(bases, &Rush { keys, ..DROP })?;
     let queue = backorder_queue(&bases[0])?;
     let limit = u64::from(DROP.backorder_limit);
     let queue_agrees = queue["queued_units"] == limit && queue["reservations"] == limit;
@@ -84,7 +82,7 @@ fn drop_on(bases: &[String], keyed: bool) -> Result<Value> {
 const BASELINE: &str = "STOCK_WIDGET_BENCH_BASELINE";
 
 /// Starts the setup's servers of `build`, runs the drop on them, stops them.
-fn drop_with(build: &str, databases: &[String], mail: bool, keyed: bool) -> Result<Value> {
+fn drop_with(build: &str, databases: &[String], mail: bool, keys: Keys) -> Result<Value> {
     let mut servers = Vec::new();
     for database in databases {
         match Server::start_build(build, database, mail) {
@@ -96,7 +94,7 @@ fn drop_with(build: &str, databases: &[String], mail: bool, keyed: bool) -> Resu
         }
     }
     let bases: Vec<String> = servers.iter().map(|server| server.base.clone()).collect();
-    let outcome = drop_on(&bases, keyed);
+    let outcome = drop_on(&bases, keys);
     servers.iter_mut().for_each(Server::stop);
     outcome
 }
@@ -111,7 +109,7 @@ fn drop_with(build: &str, databases: &[String], mail: bool, keyed: bool) -> Resu
 /// all of it N times, on fresh databases, the builds' order alternating —
 /// two runs of one build differed by up to 30 % on a shared machine, so one
 /// pair of runs cannot tell a change of a few percent.
-pub(super) fn hot_drops(mail: bool, keyed: bool, repeats: usize) -> Result<Value> {
+pub(super) fn hot_drops(mail: bool, keys: Keys, repeats: usize) -> Result<Value> {
     setup::ensure_postgres()?;
     std::fs::create_dir_all(OUT_DIR).map_err(|e| format!("cannot create {OUT_DIR}: {e}"))?;
     build_server()?;
@@ -142,7 +140,7 @@ pub(super) fn hot_drops(mail: bool, keyed: bool, repeats: usize) -> Result<Value
                 // Each build starts with the cluster's pages on disk: the run
                 // before does not leave its writes for this one to wait on.
                 cluster.checkpoint();
-                let mut run = drop_with(binary, databases, mail, keyed)?;
+                let mut run = drop_with(binary, databases, mail, keys)?;
                 let before = flushes[flushes.len() - 1]["flushes_per_sec"].as_f64();
                 let after = flush_rate(OUT_DIR, FLUSH_SECONDS)?;
                 let around = (before.unwrap_or(0.0)
@@ -176,12 +174,16 @@ pub(super) fn hot_drops(mail: bool, keyed: bool, repeats: usize) -> Result<Value
             "measurements": flushes,
         },
         "mail": mail,
-        "keyed": keyed,
+        "keys": format!("{keys:?}"),
         "builds": builds.iter().map(|(build, binary)| json!({"build": build, "binary": binary})).collect::<Vec<_>>(),
         "load": format!(
             "one client, {QUIET_RESERVATIONS} reservations one after the other on a fresh product; then one hot SKU (stock {}, backorder limit {}), {} clients each on its own keep-alive connection reserving 1 unit at a time until refused, round robin over the servers; a flush-rate loop before and after each run; servers, PostgreSQL and clients share the machine's cores",
             DROP.stock, DROP.backorder_limit, DROP.clients
-        ) + if keyed { "; each reservation (quiet and rush) with an Idempotency-Key of its own, 128 random bits in hex as the widget sends (--keyed)" } else { "" },
+        ) + match keys {
+            Keys::None => "",
+            Keys::Widget => "; each reservation (quiet and rush) with an Idempotency-Key of its own as the widget makes them, the time in milliseconds then 80 random bits (--keyed)",
+            Keys::Random => "; each reservation (quiet and rush) with an Idempotency-Key of its own, 128 random bits (--random-keys)",
+        },
         "runs": runs,
     }))
 }

@@ -35,6 +35,7 @@ pub(crate) use server::{Server, build_server, write_bench_www};
 
 use crate::run::command;
 use crate::{Result, setup, size, wasm_symbols, widget};
+pub use contention::Keys;
 use serde_json::{Value, json};
 
 pub(crate) const OUT_DIR: &str = "target/bench";
@@ -90,14 +91,14 @@ pub fn insight_only() -> Result {
 
 /// The hot drop on SQLite and PostgreSQL (one server, three) against the
 /// machine's flush rate, measured before and after.
-/// `keyed`: every reservation with an idempotency key, as the widget sends.
-pub fn contention_only(without_mail: bool, keyed: bool, repeats: usize) -> Result {
-    let results = hot_drops::hot_drops(!without_mail, keyed, repeats)?;
+/// `keys`: the idempotency keys the reservations carry, if any.
+pub fn contention_only(without_mail: bool, keys: Keys, repeats: usize) -> Result {
+    let results = hot_drops::hot_drops(!without_mail, keys, repeats)?;
     let pretty = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
-    let file = if keyed {
-        "contention-keyed.json"
-    } else {
-        "contention.json"
+    let file = match keys {
+        Keys::None => "contention.json",
+        Keys::Widget => "contention-keyed.json",
+        Keys::Random => "contention-random-keys.json",
     };
     std::fs::write(format!("{OUT_DIR}/{file}"), &pretty).map_err(|e| e.to_string())?;
     println!("{}", hot_drops::hot_drops_summary(&results));
