@@ -214,15 +214,20 @@ pub fn app(state: AppState, config: &Config, cors: CorsLayer) -> Router {
         .layer(tower::timeout::TimeoutLayer::new(
             config.limits.request_timeout,
         ));
-    Router::new()
-        .nest("/api/v1", routes::api_router(&state, cors, writes.as_ref()))
+    let routes = Router::new()
+        .nest_service("/api/v1", routes::api_router(&state, cors, writes.as_ref()))
         .merge(routes::health_router())
         .merge(routes::pages_router(writes.as_ref()))
         .nest_service("/widget", static_files::widget_files(&config.widget_dir))
         .fallback_service(static_files::www_files(&config.www_dir))
-        .layer(timeout)
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    // Around the routers, not `Router::layer` on each route (see `api_router`).
+    Router::new().fallback_service(
+        tower::ServiceBuilder::new()
+            .layer(TraceLayer::new_for_http())
+            .layer(timeout)
+            .service(routes),
+    )
 }
 
 /// Stops a task when the server stops, however `run_until` returns.
