@@ -8,7 +8,7 @@ use stock_widget::logic::BackorderPolicy;
 use stock_widget::server::domain::{
     Email, IdempotencyKey, NewReservation, ProductSettings, Quantity, Sku,
 };
-use stock_widget::server::ops::{OperationError, Shop};
+use stock_widget::server::ops::{OperationError, Placed, Shop};
 use stock_widget::server::store::DayDemand;
 
 /// One shopper's request in a generated mix.
@@ -94,13 +94,13 @@ fn requests(mix: &Mix, sku: &Sku, run: &str) -> Vec<NewReservation> {
 /// reservation's random id becomes the order in which the run first
 /// answered it (a replay answers an earlier one's).
 fn comparable(
-    answers: &[Result<Reservation, OperationError>],
-) -> Vec<Result<(usize, Reservation), String>> {
+    answers: &[Result<Placed, OperationError>],
+) -> Vec<Result<(usize, Reservation, bool), String>> {
     let mut ids: Vec<String> = Vec::new();
     answers
         .iter()
         .map(|answer| match answer {
-            Ok(reservation) => {
+            Ok(Placed { reservation, body }) => {
                 let first = match ids.iter().position(|id| *id == reservation.id) {
                     Some(first) => first,
                     None => {
@@ -108,10 +108,13 @@ fn comparable(
                         ids.len() - 1
                     }
                 };
+                // The body sent (and stored for replays) says the same.
+                let body_agrees =
+                    serde_json::from_str::<Reservation>(body).ok().as_ref() == Some(reservation);
                 let mut reservation = reservation.clone();
                 reservation.id = String::new();
                 reservation.sku = String::new();
-                Ok((first, reservation))
+                Ok((first, reservation, body_agrees))
             }
             Err(error) => Err(format!("{error:?}")),
         })

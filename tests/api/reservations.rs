@@ -75,6 +75,19 @@ async fn same_idempotency_key_replays_and_places_nothing_twice() {
         .await;
     assert_eq!((first.status, second.status), (201, 201));
     assert_eq!(first.body, second.body);
+    // A replay sends the stored body, as JSON.
+    let third = server
+        .http()
+        .post(server.url("/api/v1/products/KETTLE/reservations"))
+        .header("Idempotency-Key", "key-1")
+        .json(&serde_json::json!({ "quantity": 3, "email": "jane@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(third.status(), 201);
+    assert_eq!(third.headers()["content-type"], "application/json");
+    let third: serde_json::Value = serde_json::from_str(&third.text().await.unwrap()).unwrap();
+    assert_eq!(third, first.body);
     let reservations = server.shop.reservations_of("KETTLE".into()).await.unwrap();
     assert_eq!(reservations.len(), 1);
     let queue = server.admin(

@@ -62,7 +62,7 @@ async fn the_snapshot_answers_what_the_database_answers_after_random_writes() {
                     lang: None,
                 };
                 if let Ok(reservation) = store.place(request, today, "now".into()).await {
-                    placed.push(reservation.id);
+                    placed.push(reservation.reservation.id);
                 }
             }
             1 if !placed.is_empty() => {

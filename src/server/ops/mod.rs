@@ -20,6 +20,7 @@ mod held_back;
 mod insight;
 mod mail;
 mod outbox;
+mod placing;
 mod products;
 mod reservations;
 mod subscriptions;
@@ -29,6 +30,7 @@ mod webhooks;
 pub use audit::AuditLog;
 pub use insight::{ProductInsight, window_start};
 pub use mail::KeptMail;
+pub use placing::Placed;
 pub use products::BulkOutcome;
 pub use webhooks::EndpointError;
 

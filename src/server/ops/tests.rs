@@ -174,7 +174,7 @@ async fn a_change_is_published_only_once_it_is_committed() {
     let failed = store
         .write(|tx| {
             Box::pin(async move {
-                reservations::place(tx, &one_unit(), today(), "2026-03-02T12:00:00Z").await?;
+                placing::place(tx, &one_unit(), today(), "2026-03-02T12:00:00Z").await?;
                 assert_eq!(tx.notes().touched.len(), 1, "the product was changed");
                 Err::<(), _>(OperationError::UnknownProduct)
             })
@@ -225,7 +225,7 @@ async fn a_rolled_back_write_leaves_no_event() {
             .write(move |tx| {
                 let request = Arc::clone(&request);
                 Box::pin(async move {
-                    reservations::place(tx, &request, today, "2026-03-02T12:00:00Z").await?;
+                    placing::place(tx, &request, today, "2026-03-02T12:00:00Z").await?;
                     // Fails after the reservation and its events were written.
                     Err::<(), _>(OperationError::UnknownProduct)
                 })

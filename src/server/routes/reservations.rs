@@ -7,7 +7,7 @@ use crate::server::error::ApiError;
 use crate::server::input::{JsonBody, idempotency_key};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 
 /// Reserve units: from stock first, the rest on backorder.
 #[utoipa::path(
@@ -33,7 +33,7 @@ pub async fn create_reservation(
     Path(sku): Path<String>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<ReservationRequest>,
-) -> Result<(StatusCode, Json<Reservation>), ApiError> {
+) -> Result<(StatusCode, [(HeaderName, HeaderValue); 1], String), ApiError> {
     let sku = Sku::parse(&sku)?;
     let quantity = Quantity::new(body.quantity)?;
     let email = Email::parse(&body.email)?;
@@ -46,11 +46,17 @@ pub async fn create_reservation(
         idempotency_key,
         lang,
     };
-    let reservation = state
+    let placed = state
         .shop
         .place(request, state.clock.today(), state.clock.now_rfc3339())
         .await?;
-    Ok((StatusCode::CREATED, Json(reservation)))
+    // The body as stored for replays: encoded once.
+    let json = HeaderValue::from_static("application/json");
+    Ok((
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, json)],
+        placed.body,
+    ))
 }
 
 /// A reservation with its current ship estimate.

@@ -2,10 +2,9 @@
 //! one leaves the others as they would have been alone (SQLite; the API
 //! suite compares groups with one by one on both stores).
 
-use super::super::reservations::place;
+use super::super::placing::{Placed, place};
 use super::super::{OperationError, Shop};
 use super::Writes;
-use crate::api::Reservation;
 use crate::logic::{BackorderPolicy, Date};
 use crate::server::clock::TestClock;
 use crate::server::domain::{Email, NewReservation, ProductSettings, Quantity, Sku};
@@ -53,7 +52,7 @@ async fn shop_with_stock(dir: &tempfile::TempDir, stock: u32) -> Shop {
     shop
 }
 
-type Placing = Box<dyn Work<Reservation, OperationError>>;
+type Placing = Box<dyn Work<Placed, OperationError>>;
 
 /// Places `request`; `before` decides first whether this run fails instead
 /// (after its placement was written: the savepoint must undo it).
@@ -197,10 +196,7 @@ fn noting_whether_it_joined(n: u32) -> (Placing, Arc<std::sync::atomic::AtomicBo
     (Box::new(work), joined)
 }
 
-fn in_lane(
-    shop: &Shop,
-    work: Placing,
-) -> tokio::task::JoinHandle<Result<Reservation, OperationError>> {
+fn in_lane(shop: &Shop, work: Placing) -> tokio::task::JoinHandle<Result<Placed, OperationError>> {
     let shop = shop.clone();
     tokio::spawn(async move { shop.place_grouped(&sku(), None, work).await })
 }
