@@ -251,6 +251,16 @@ pub(super) async fn write(tx: &mut dyn Tx, latest: &[Product]) -> Result<(), Sto
         demand: days,
     };
     tx.write_held(&writes).await?;
+    // Their keys are in the database now: what a lookup found before (that
+    // they were unused) is stale, and the held rows that answered for them
+    // are gone. A request after this one with such a key (the same request
+    // sent twice) must ask the database, and replay.
+    for key in reservations
+        .iter()
+        .filter_map(|row| row.idempotency_key.as_ref())
+    {
+        tx.notes().keys.inserted(key);
+    }
     let last = writes.inventories;
     if cfg!(debug_assertions) {
         // Read from the database, not the primed copies (kept for the next request).

@@ -311,3 +311,63 @@ async fn a_lone_placement_takes_the_company_that_comes_while_it_waits() {
     let product = shop.product(&sku()).await.unwrap().unwrap();
     assert_eq!(product.inventory.stock, 2);
 }
+
+/// The same key sent twice at once: the second replays the first, even when
+/// the group wrote the first's held-back insert before the second ran (here
+/// before a write that does not hold back) and the last unit is gone. (The
+/// keys of a group are looked up together: what was looked up before that
+/// write is stale after it.)
+#[tokio::test]
+async fn a_key_sent_twice_replays_after_the_groups_held_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = shop_with_stock(&dir, 3).await;
+    let keyed_in_lane = |shop: &Shop, n: u32, key: &str| {
+        let key = crate::server::domain::IdempotencyKey::parse(key).unwrap();
+        let request = NewReservation {
+            idempotency_key: Some(key.clone()),
+            ..shopper(n)
+        };
+        let (shop, work) = (shop.clone(), placing(request, || None));
+        tokio::spawn(async move { shop.place_grouped(&sku(), Some(key), work).await })
+    };
+    // The group's first request waits, before it places, for the others to come.
+    let (gate, first_started, release) = Gate::new();
+    let first = as_work(move |tx| {
+        let gate = gate.clone();
+        Box::pin(async move {
+            gate.pass().await;
+            place(tx, &shopper(1), today(), "2026-03-02T12:00:00Z").await
+        })
+    });
+    let a = in_lane(&shop, Box::new(first));
+    first_started.await.unwrap();
+    let once = keyed_in_lane(&shop, 2, "twice");
+    tokio::task::yield_now().await;
+    let other = keyed_in_lane(&shop, 3, "other");
+    tokio::task::yield_now().await;
+    let writes_at_once = {
+        let shop = shop.clone();
+        let nothing = as_work(|_tx| Box::pin(async { Ok::<_, OperationError>(()) }));
+        tokio::spawn(async move { shop.write_grouped(&sku(), nothing).await })
+    };
+    tokio::task::yield_now().await;
+    let twice = keyed_in_lane(&shop, 2, "twice");
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    release.send(()).unwrap();
+    assert!(a.await.unwrap().is_ok());
+    assert!(other.await.unwrap().is_ok());
+    writes_at_once.await.unwrap().unwrap();
+    let once = once.await.unwrap().expect("the key's first placement");
+    let twice = twice.await.unwrap().expect("the same key replays");
+    assert_eq!(twice, once);
+    assert_eq!(
+        emails(&shop).await,
+        [
+            "shopper1@example.com",
+            "shopper2@example.com",
+            "shopper3@example.com"
+        ]
+    );
+}
