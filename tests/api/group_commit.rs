@@ -8,12 +8,15 @@ use stock_widget::logic::BackorderPolicy;
 use stock_widget::server::domain::{
     Email, IdempotencyKey, NewReservation, ProductSettings, Quantity, Sku,
 };
-use stock_widget::server::ops::{OperationError, Placed, Shop};
+use stock_widget::server::ops::{GroupedAnswer, GroupedWrite, OperationError, Placed, Shop};
 use stock_widget::server::store::DayDemand;
 
-/// One shopper's request in a generated mix.
+/// One shopper's request in a generated mix, or the checkout's sale.
 #[derive(Clone, Debug)]
 struct Ask {
+    /// A sale of `quantity` from the shop's checkout: it writes at once,
+    /// so the placements' held-back writes before it are written first.
+    sale: bool,
     quantity: u64,
     /// One of a few shoppers: the per-customer cap bites.
     shopper: usize,
@@ -32,13 +35,17 @@ struct Mix {
 }
 
 fn mixes() -> impl Strategy<Value = Mix> {
-    let ask =
-        (1u64..=4, 0usize..3, prop::option::of(0usize..3)).prop_map(|(quantity, shopper, key)| {
-            Ask {
-                quantity,
-                shopper,
-                key,
-            }
+    let ask = (
+        prop::bool::weighted(0.2),
+        1u64..=4,
+        0usize..3,
+        prop::option::of(0usize..3),
+    )
+        .prop_map(|(sale, quantity, shopper, key)| Ask {
+            sale,
+            quantity,
+            shopper,
+            key,
         });
     (
         0u32..10,
@@ -67,40 +74,51 @@ fn settings(mix: &Mix) -> ProductSettings {
     }
 }
 
-/// The mix's requests for `sku`; `run` keeps each run's keys apart (a key
+/// The mix's writes for `sku`; `run` keeps each run's keys apart (a key
 /// is one request in the whole shop).
-fn requests(mix: &Mix, sku: &Sku, run: &str) -> Vec<NewReservation> {
+fn writes(mix: &Mix, sku: &Sku, run: &str) -> Vec<GroupedWrite> {
     mix.asks
         .iter()
-        .map(|ask| NewReservation {
-            sku: sku.clone(),
-            quantity: Quantity::new(ask.quantity).unwrap(),
-            // Written two ways: the cap counts the folded address.
-            email: Email::parse(&if ask.shopper == 2 {
-                "Shopper1@Example.com".to_owned()
-            } else {
-                format!("shopper{}@example.com", ask.shopper)
-            })
-            .unwrap(),
-            idempotency_key: ask
-                .key
-                .map(|key| IdempotencyKey::parse(&format!("{run}-key-{key}")).unwrap()),
-            lang: None,
+        .map(|ask| {
+            let quantity = Quantity::new(ask.quantity).unwrap();
+            match ask.sale {
+                true => GroupedWrite::Sell(sku.clone(), quantity),
+                false => GroupedWrite::Place(reservation(ask, sku, run)),
+            }
         })
         .collect()
+}
+
+/// An ask's reservation request.
+fn reservation(ask: &Ask, sku: &Sku, run: &str) -> NewReservation {
+    NewReservation {
+        sku: sku.clone(),
+        quantity: Quantity::new(ask.quantity).unwrap(),
+        // Written two ways: the cap counts the folded address.
+        email: Email::parse(&if ask.shopper == 2 {
+            "Shopper1@Example.com".to_owned()
+        } else {
+            format!("shopper{}@example.com", ask.shopper)
+        })
+        .unwrap(),
+        idempotency_key: ask
+            .key
+            .map(|key| IdempotencyKey::parse(&format!("{run}-key-{key}")).unwrap()),
+        lang: None,
+    }
 }
 
 /// An answer without what differs between two runs by design: the
 /// reservation's random id becomes the order in which the run first
 /// answered it (a replay answers an earlier one's).
 fn comparable(
-    answers: &[Result<Placed, OperationError>],
+    answers: &[Result<GroupedAnswer, OperationError>],
 ) -> Vec<Result<(usize, Reservation, bool), String>> {
     let mut ids: Vec<String> = Vec::new();
     answers
         .iter()
         .map(|answer| match answer {
-            Ok(Placed { reservation, body }) => {
+            Ok(GroupedAnswer::Placed(Placed { reservation, body })) => {
                 let first = match ids.iter().position(|id| *id == reservation.id) {
                     Some(first) => first,
                     None => {
@@ -116,6 +134,11 @@ fn comparable(
                 reservation.sku = String::new();
                 Ok((first, reservation, body_agrees))
             }
+            // A sale: what it left (stock and version; the product's name differs by run).
+            Ok(GroupedAnswer::Sold(product)) => Err(format!(
+                "sold: stock {}, version {}",
+                product.inventory.stock, product.version
+            )),
             Err(error) => Err(format!("{error:?}")),
         })
         .collect()
@@ -183,7 +206,7 @@ fn a_groups_answers_equal_the_same_requests_one_by_one() {
             for (sku, run) in [(&one, format!("one{case}")), (&all, format!("all{case}"))] {
                 let earlier = NewReservation {
                     quantity: Quantity::new(1).unwrap(),
-                    ..requests(&mix, sku, &run).remove(0)
+                    ..reservation(&mix.asks[0], sku, &run)
                 };
                 let earlier = NewReservation {
                     idempotency_key: Some(IdempotencyKey::parse(&format!("{run}-key-0")).unwrap()),
@@ -192,11 +215,19 @@ fn a_groups_answers_equal_the_same_requests_one_by_one() {
                 let _ = shop.place(earlier, test_today(), now.clone()).await;
             }
             let mut alone = Vec::new();
-            for request in requests(&mix, &one, &format!("one{case}")) {
-                alone.push(shop.place(request, test_today(), now.clone()).await);
+            for write in writes(&mix, &one, &format!("one{case}")) {
+                alone.push(match write {
+                    GroupedWrite::Place(request) => shop
+                        .place(request, test_today(), now.clone())
+                        .await
+                        .map(GroupedAnswer::Placed),
+                    GroupedWrite::Sell(sku, quantity) => {
+                        shop.sell(sku, quantity).await.map(GroupedAnswer::Sold)
+                    }
+                });
             }
             let together = shop
-                .place_together(requests(&mix, &all, &format!("all{case}")), test_today(), now)
+                .write_together(writes(&mix, &all, &format!("all{case}")), test_today(), now)
                 .await;
             prop_assert_eq!(comparable(&alone), comparable(&together));
             Ok((state(&shop, &one).await, state(&shop, &all).await))

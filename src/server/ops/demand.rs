@@ -18,7 +18,7 @@ const PROGRESS_STEP: usize = 1000;
 
 /// A sale in the shop's checkout: the units leave stock (never more than it
 /// holds: what the shop sold was on its shelf) and count as today's demand.
-async fn sell(
+pub(super) async fn sell(
     tx: &mut dyn Tx,
     sku: &Sku,
     quantity: Quantity,

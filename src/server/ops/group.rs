@@ -136,10 +136,9 @@ impl Shop {
     /// the lanes would if they all arrived during one commit; the answers
     /// in the same order. For tests that compare a group's answers with
     /// the same requests' answers one by one.
-    pub(super) async fn write_together<T, E, W>(
+    pub(super) async fn write_as_one_group<T, E, W>(
         &self,
-        works: Vec<(W, Option<IdempotencyKey>)>,
-        writes: Writes,
+        works: Vec<(W, Writes, Option<IdempotencyKey>)>,
     ) -> Vec<Result<T, E>>
     where
         T: Send + 'static,
@@ -148,7 +147,7 @@ impl Shop {
     {
         let (requests, answers): (Vec<_>, Vec<_>) = works
             .into_iter()
-            .map(|(work, key)| self.request(work, writes, key))
+            .map(|(work, writes, key)| self.request(work, writes, key))
             .unzip();
         let mut group = requests;
         while !group.is_empty() {

@@ -30,7 +30,7 @@ mod webhooks;
 pub use audit::AuditLog;
 pub use insight::{ProductInsight, window_start};
 pub use mail::KeptMail;
-pub use placing::Placed;
+pub use placing::{GroupedAnswer, GroupedWrite, Placed};
 pub use products::BulkOutcome;
 pub use webhooks::EndpointError;
 

@@ -7,10 +7,26 @@ use super::products::save_inventory;
 use super::{OperationError, Shop, issued, outbox};
 use crate::api::{Reservation, ReservationStatus};
 use crate::logic::{Date, customer_allowance};
-use crate::server::domain::{EventType, NewReservation, Product, ReservationId, ReservationRecord};
-use crate::server::store::{ReservationRow, StoreFailure, Tx};
+use crate::server::domain::{
+    EventType, NewReservation, Product, Quantity, ReservationId, ReservationRecord, Sku,
+};
+use crate::server::store::{ReservationRow, StoreFailure, Tx, Work, as_work};
 use anyhow::Context;
 use std::sync::Arc;
+
+/// A write of [`Shop::write_together`]: a placement, or the checkout's sale.
+#[derive(Clone, Debug)]
+pub enum GroupedWrite {
+    Place(NewReservation),
+    Sell(Sku, Quantity),
+}
+
+/// Its answer: the placement's, or the product as the sale left it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GroupedAnswer {
+    Placed(Placed),
+    Sold(Product),
+}
 
 /// A placement's answer: the reservation, and its JSON as the `201` sends it.
 /// Encoded once, when it is stored for replays of its key; a replay sends
@@ -234,22 +250,44 @@ impl Shop {
             .await
     }
 
-    /// Places the requests as one group commit would, had they all arrived
+    /// Runs the writes as one group commit would, had they all arrived
     /// during one commit: one transaction, in this order; their answers in
-    /// the same order. (Tests compare them with placing one at a time.)
-    pub async fn place_together(
+    /// the same order. (Tests compare them with the same writes one at a
+    /// time: [`Shop::place`], [`Shop::sell`].)
+    pub async fn write_together(
         &self,
-        requests: Vec<NewReservation>,
+        writes: Vec<GroupedWrite>,
         today: Date,
         now: String,
-    ) -> Vec<Result<Placed, OperationError>> {
-        let works = requests
+    ) -> Vec<Result<GroupedAnswer, OperationError>> {
+        let works = writes
             .into_iter()
-            .map(|request| {
-                let key = request.idempotency_key.clone();
-                (placing(request, today, now.clone()), key)
+            .map(|write| match write {
+                GroupedWrite::Place(request) => {
+                    let key = request.idempotency_key.clone();
+                    let placing = Arc::new(placing(request, today, now.clone()));
+                    let work: Box<dyn Work<GroupedAnswer, OperationError>> =
+                        Box::new(as_work(move |tx| {
+                            let placing = Arc::clone(&placing);
+                            Box::pin(async move { (*placing)(tx).await.map(GroupedAnswer::Placed) })
+                        }));
+                    (work, Writes::MayHoldBack, key)
+                }
+                GroupedWrite::Sell(sku, quantity) => {
+                    let sku = Arc::new(sku);
+                    let work: Box<dyn Work<GroupedAnswer, OperationError>> =
+                        Box::new(as_work(move |tx| {
+                            let sku = Arc::clone(&sku);
+                            Box::pin(async move {
+                                super::demand::sell(tx, &sku, quantity, today)
+                                    .await
+                                    .map(GroupedAnswer::Sold)
+                            })
+                        }));
+                    (work, Writes::AtOnce, None)
+                }
             })
             .collect();
-        self.write_together(works, Writes::MayHoldBack).await
+        self.write_as_one_group(works).await
     }
 }

@@ -85,19 +85,17 @@ async fn a_store_failure_undoes_only_its_own_request() {
     let dir = tempfile::tempdir().unwrap();
     let shop = shop_with_stock(&dir, 5).await;
     let answers = shop
-        .write_together(
-            vec![
-                (placing(shopper(1), || None), None),
-                (
-                    placing(shopper(2), || {
-                        Some(StoreFailure::fault(anyhow::anyhow!("disk")))
-                    }),
-                    None,
-                ),
-                (placing(shopper(3), || None), None),
-            ],
-            Writes::MayHoldBack,
-        )
+        .write_as_one_group(vec![
+            (placing(shopper(1), || None), Writes::MayHoldBack, None),
+            (
+                placing(shopper(2), || {
+                    Some(StoreFailure::fault(anyhow::anyhow!("disk")))
+                }),
+                Writes::MayHoldBack,
+                None,
+            ),
+            (placing(shopper(3), || None), Writes::MayHoldBack, None),
+        ])
         .await;
     assert!(answers[0].is_ok() && answers[2].is_ok(), "{answers:?}");
     assert!(matches!(&answers[1], Err(OperationError::Store(_))));
@@ -119,20 +117,18 @@ async fn a_request_that_lost_a_race_runs_again_after_the_others() {
     let runs = Arc::new(AtomicU32::new(0));
     let counted = Arc::clone(&runs);
     let answers = shop
-        .write_together(
-            vec![
-                (
-                    placing(shopper(1), move || {
-                        (counted.fetch_add(1, Ordering::Relaxed) < 2)
-                            .then(|| StoreFailure::lost_race("a deadlock, say"))
-                    }),
-                    None,
-                ),
-                (placing(shopper(2), || None), None),
-                (placing(shopper(3), || None), None),
-            ],
-            Writes::MayHoldBack,
-        )
+        .write_as_one_group(vec![
+            (
+                placing(shopper(1), move || {
+                    (counted.fetch_add(1, Ordering::Relaxed) < 2)
+                        .then(|| StoreFailure::lost_race("a deadlock, say"))
+                }),
+                Writes::MayHoldBack,
+                None,
+            ),
+            (placing(shopper(2), || None), Writes::MayHoldBack, None),
+            (placing(shopper(3), || None), Writes::MayHoldBack, None),
+        ])
         .await;
     // Its third run is refused before it asks (the last unit is gone).
     assert_eq!(runs.load(Ordering::Relaxed), 2, "it lost twice");
