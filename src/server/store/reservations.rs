@@ -121,8 +121,9 @@ pub trait ReservationRows {
     async fn waiting_by_email(&mut self, sku: &Sku) -> Result<Vec<(Email, u32)>, StoreFailure>;
     /// Inserts the reservation; its `seq` (its place in the queue).
     async fn insert_reservation(&mut self, row: &ReservationRow<'_>) -> Result<u64, StoreFailure>;
-    /// `count` new places in the queue, ascending, for rows inserted later
-    /// in this transaction. Taken under the product's lock, so per SKU seq
+    /// At least `count` new places in the queue, ascending, for rows
+    /// inserted later in this transaction (PostgreSQL: whole blocks of 128;
+    /// those left unused are gaps). Taken under the product's lock, so per SKU seq
     /// order stays commit order.
     /// (`after`: the last seq reserved and still held, not inserted yet;
     /// every one returned is greater.)

@@ -103,6 +103,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "reservations_sku_unchecked",
         include_str!("../migrations/postgres/0012_reservations_sku_unchecked.sql"),
     ),
+    (
+        13,
+        "seq_blocks",
+        include_str!("../migrations/postgres/0013_seq_blocks.sql"),
+    ),
 ];
 
 #[derive(Debug)]

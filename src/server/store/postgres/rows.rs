@@ -176,20 +176,19 @@ impl ReservationRows for PgTx {
              FROM reservations WHERE idempotency_key = ANY($2)"
         ))
         .persistent(false)
-        .bind(i64::from(count))
+        .bind(blocks_for(count))
         .bind(texts)
         .fetch_all(&mut *self.tx)
         .await?;
         let mut found = HashMap::new();
-        let mut seqs = Vec::with_capacity(count as usize);
+        let mut firsts = Vec::new();
         for row in rows {
             match row.try_get::<Option<i64>, _>("seq")? {
-                Some(seq) => seqs.push(seq as u64),
+                Some(first) => firsts.push(first as u64),
                 None => found_placement(&mut found, &row)?,
             }
         }
-        seqs.sort_unstable();
-        Ok((found, seqs))
+        Ok((found, seqs_of_blocks(firsts)))
     }
 
     async fn waiting_by_email(&mut self, sku: &Sku) -> Result<Vec<(Email, u32)>, StoreFailure> {
@@ -221,15 +220,14 @@ impl ReservationRows for PgTx {
     async fn reserve_seqs(&mut self, count: u32, _after: u64) -> Result<Vec<u64>, StoreFailure> {
         // A sequence never gives a value twice: all are past `after`.
         let rows = sqlx::query(RESERVE_SEQS)
-            .bind(i64::from(count))
+            .bind(blocks_for(count))
             .fetch_all(&mut *self.tx)
             .await?;
-        let mut seqs = rows
+        let firsts = rows
             .iter()
             .map(|row| Ok(row.try_get::<i64, _>("seq")? as u64))
             .collect::<Result<Vec<_>, StoreFailure>>()?;
-        seqs.sort_unstable();
-        Ok(seqs)
+        Ok(seqs_of_blocks(firsts))
     }
 
     async fn insert_reservations(&mut self, rows: &[HeldReservation]) -> Result<(), StoreFailure> {
@@ -401,9 +399,27 @@ impl SubscriptionRows for PgTx {
 
 /// `$1` new seqs (in no particular order). The sequence is looked up once,
 /// not once per value.
+/// How many seqs one `nextval` of the reservations' identity gives: its
+/// increment (migration 0013). A block is `nextval` … `nextval + SEQ_BLOCK - 1`.
+const SEQ_BLOCK: u64 = 128;
+/// `$1` blocks of seqs: the first seq of each.
 const RESERVE_SEQS: &str = "SELECT nextval(sequence) AS seq
      FROM (SELECT pg_get_serial_sequence('reservations', 'seq')::regclass AS sequence) s,
           generate_series(1, $1)";
+
+/// How many blocks hold `count` seqs.
+fn blocks_for(count: u32) -> i64 {
+    u64::from(count.max(1)).div_ceil(SEQ_BLOCK) as i64
+}
+
+/// Every seq of the blocks that begin at `firsts`, ascending.
+fn seqs_of_blocks(mut firsts: Vec<u64>) -> Vec<u64> {
+    firsts.sort_unstable();
+    firsts
+        .into_iter()
+        .flat_map(|first| first..first + SEQ_BLOCK)
+        .collect()
+}
 
 /// Notes a stored placement's row (`idempotency_key`, `request`, `response`) in `found`.
 fn found_placement(
@@ -417,4 +433,19 @@ fn found_placement(
     })?;
     found.insert(key, (row.try_get("request")?, row.try_get("response")?));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seqs_come_in_whole_blocks_in_order() {
+        assert_eq!(blocks_for(0), 1);
+        assert_eq!(blocks_for(128), 1);
+        assert_eq!(blocks_for(129), 2);
+        let seqs = seqs_of_blocks(vec![257, 1]);
+        assert_eq!(seqs.len(), 256);
+        assert_eq!((seqs[0], seqs[127], seqs[128], seqs[255]), (1, 128, 257, 384));
+    }
 }
