@@ -446,6 +446,9 @@ mod tests {
         assert_eq!(blocks_for(129), 2);
         let seqs = seqs_of_blocks(vec![257, 1]);
         assert_eq!(seqs.len(), 256);
-        assert_eq!((seqs[0], seqs[127], seqs[128], seqs[255]), (1, 128, 257, 384));
+        assert_eq!(
+            (seqs[0], seqs[127], seqs[128], seqs[255]),
+            (1, 128, 257, 384)
+        );
     }
 }
