@@ -397,12 +397,11 @@ impl SubscriptionRows for PgTx {
     }
 }
 
-/// `$1` new seqs (in no particular order). The sequence is looked up once,
-/// not once per value.
 /// How many seqs one `nextval` of the reservations' identity gives: its
 /// increment (migration 0013). A block is `nextval` … `nextval + SEQ_BLOCK - 1`.
 const SEQ_BLOCK: u64 = 128;
-/// `$1` blocks of seqs: the first seq of each.
+/// `$1` blocks of seqs: the first seq of each (in no particular order). The
+/// sequence is looked up once, not once per block.
 const RESERVE_SEQS: &str = "SELECT nextval(sequence) AS seq
      FROM (SELECT pg_get_serial_sequence('reservations', 'seq')::regclass AS sequence) s,
           generate_series(1, $1)";
