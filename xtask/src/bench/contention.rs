@@ -1,13 +1,14 @@
 //! The hot-SKU rush: many clients reserving one product at once (the store
 //! benchmarks' and `--contention`'s, `hot_drops.rs`).
 
-use super::http::Connection;
+use super::event_loop;
+use super::http::{Connection, request};
 use super::{CLIENTS, HOT_LIMIT, HOT_STOCK, TOKEN, percentile, round3};
 use crate::Result;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
 /// One rush on the hot SKU `HOT`: `clients` clients reserve one unit at a
@@ -120,74 +121,30 @@ pub(crate) fn contention(bases: &[String], rush: &Rush) -> Result<Value> {
         })
     });
     let allowed = rush.allowed();
-    let start = Arc::new(Barrier::new(rush.clients + 1));
-    let workers: Vec<_> = (0..rush.clients)
+    let hosts: Vec<String> = (0..rush.clients)
         .map(|client| {
-            let (base, start) = (bases[client % bases.len()].clone(), Arc::clone(&start));
-            let keys = rush.keys;
-            std::thread::spawn(move || -> Result<Tally> {
-                let connection = Connection::open(&base);
-                // Every client waits here, connected or not, so the rush cannot hang.
-                start.wait();
-                let mut connection = connection?;
-                let body = format!(r#"{{"quantity":1,"email":"client{client}@example.com"}}"#);
-                let mut tally = Tally::default();
-                let mut source = KeySource::new(client as u64);
-                // Bounded: at most this many attempts per client.
-                for _ in 0..allowed {
-                    // As the widget sends one: each reservation its own key.
-                    let key = keys.header(&mut source);
-                    let sent = Instant::now();
-                    let answer =
-                        connection.send("POST", "/api/v1/products/HOT/reservations", &key, &body);
-                    tally.latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
-                    match answer {
-                        Ok((201, _)) => tally.created += 1,
-                        Ok((409, _)) => {
-                            tally.refused += 1;
-                            break;
-                        }
-                        Ok((status, answer)) => {
-                            let code: Value = serde_json::from_str(&answer).unwrap_or(Value::Null);
-                            let code = code["error"]["code"].as_str().unwrap_or("").to_owned();
-                            *tally.other.entry(format!("{status} {code}")).or_default() += 1;
-                        }
-                        Err(_) => {
-                            *tally.other.entry("no answer".into()).or_default() += 1;
-                            connection = Connection::open(&base)?;
-                        }
-                    }
-                }
-                Ok(tally)
-            })
+            bases[client % bases.len()]
+                .trim_start_matches("http://")
+                .to_string()
         })
         .collect();
-    start.wait();
-    let started = Instant::now();
-    let mut all = Tally::default();
-    let mut failure = None;
-    for worker in workers {
-        match worker.join().map_err(|_| "a client panicked".to_string()) {
-            Ok(Ok(tally)) => {
-                all.latencies.extend(tally.latencies);
-                all.created += tally.created;
-                all.refused += tally.refused;
-                for (status, count) in tally.other {
-                    *all.other.entry(status).or_default() += count;
-                }
-            }
-            Ok(Err(error)) | Err(error) => failure = Some(error),
-        }
-    }
+    let mut script = RushScript {
+        keys: rush.keys,
+        attempts_left: vec![allowed; rush.clients],
+        sources: (0..rush.clients as u64).map(KeySource::new).collect(),
+        hosts: hosts.clone(),
+        all: Tally::default(),
+    };
+    let mut started = Instant::now();
+    let ran = event_loop::run(&hosts, &mut script, || started = Instant::now());
     let elapsed = started.elapsed().as_secs_f64();
     rush_over.store(true, Ordering::Relaxed);
     let reads = match reader {
         Some(reader) => Some(reader.join().map_err(|_| "the reader panicked")??),
         None => None,
     };
-    if let Some(error) = failure {
-        return Err(error);
-    }
+    ran?;
+    let mut all = script.all;
     all.latencies.sort_by(|a, b| a.total_cmp(b));
     // Asked of the last server: every server must agree nothing is left.
     let last = bases[bases.len() - 1].as_str();
@@ -220,6 +177,48 @@ pub(crate) fn contention(bases: &[String], rush: &Rush) -> Result<Value> {
         });
     }
     Ok(result)
+}
+
+/// Each client reserves one unit at a time, each reservation with its own
+/// key if the rush has keys, until refused (at most `attempts_left`).
+struct RushScript {
+    keys: Keys,
+    attempts_left: Vec<u64>,
+    sources: Vec<KeySource>,
+    hosts: Vec<String>,
+    all: Tally,
+}
+
+impl event_loop::Script for RushScript {
+    fn next_request(&mut self, client: usize) -> Option<Vec<u8>> {
+        let left = &mut self.attempts_left[client];
+        // Bounded: at most this many attempts per client.
+        *left = left.checked_sub(1)?;
+        // As the widget sends one: each reservation its own key.
+        let key = self.keys.header(&mut self.sources[client]);
+        let body = format!(r#"{{"quantity":1,"email":"client{client}@example.com"}}"#);
+        let path = "/api/v1/products/HOT/reservations";
+        Some(request(&self.hosts[client], "POST", path, &key, &body).into_bytes())
+    }
+
+    fn answered(&mut self, _client: usize, answer: Option<(u16, &[u8])>, latency_ms: f64) -> bool {
+        let tally = &mut self.all;
+        tally.latencies.push(latency_ms);
+        match answer {
+            Some((201, _)) => tally.created += 1,
+            Some((409, _)) => {
+                tally.refused += 1;
+                return false;
+            }
+            Some((status, answer)) => {
+                let code: Value = serde_json::from_slice(answer).unwrap_or(Value::Null);
+                let code = code["error"]["code"].as_str().unwrap_or("");
+                *tally.other.entry(format!("{status} {code}")).or_default() += 1;
+            }
+            None => *tally.other.entry("no answer".into()).or_default() += 1,
+        }
+        true
+    }
 }
 
 /// The hot SKU's backorder queue as the admin API lists it

@@ -30,11 +30,7 @@ impl Connection {
         headers: &str,
         body: &str,
     ) -> Result<(u16, String)> {
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{headers}\r\n{body}",
-            self.host,
-            body.len()
-        );
+        let request = request(&self.host, method, path, headers, body);
         self.stream
             .get_mut()
             .write_all(request.as_bytes())
@@ -70,4 +66,13 @@ impl Connection {
             .map_err(|e| e.to_string())?;
         Ok((status, String::from_utf8_lossy(&body).into_owned()))
     }
+}
+
+/// An HTTP/1.1 request to `host` with a JSON `body`; `headers`: more header
+/// lines, each ending in `\r\n`.
+pub(crate) fn request(host: &str, method: &str, path: &str, headers: &str, body: &str) -> String {
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{headers}\r\n{body}",
+        body.len()
+    )
 }

@@ -18,6 +18,7 @@
 
 mod browser;
 mod contention;
+mod event_loop;
 mod fanout;
 mod flush;
 mod hot_drops;
