@@ -4,7 +4,7 @@
 
 use super::group::Writes;
 use super::products::save_inventory;
-use super::{OperationError, Shop, issued, outbox};
+use super::{OperationError, Shop, outbox};
 use crate::api::{Reservation, ReservationStatus};
 use crate::logic::{Date, customer_allowance};
 use crate::server::domain::{
@@ -114,7 +114,7 @@ async fn place_on(
     }
     save_inventory(tx, sku, &product.inventory, after.stock, &product.orders).await?;
     super::delays::note_appended_only(tx, sku);
-    let id = issued(ReservationId::issue_at(tx.notes().now_ms))?;
+    let id = ReservationId::issue_at(tx.notes().now_ms);
     let reservation = Reservation {
         id: id.to_string(),
         sku: sku.to_string(),

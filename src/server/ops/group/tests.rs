@@ -367,3 +367,43 @@ async fn a_key_sent_twice_replays_after_the_groups_held_writes() {
         ]
     );
 }
+
+/// A group's keys are looked up in one statement: the ones stored by
+/// earlier commits replay (whatever characters they hold, quotes and
+/// backslashes too), a new one places.
+#[tokio::test]
+async fn a_groups_stored_keys_replay_from_one_lookup() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = shop_with_stock(&dir, 5).await;
+    let keyed = |n: u32, key: &str| {
+        let key = crate::server::domain::IdempotencyKey::parse(key).unwrap();
+        let request = NewReservation {
+            idempotency_key: Some(key.clone()),
+            ..shopper(n)
+        };
+        (placing(request, || None), Writes::MayHoldBack, Some(key))
+    };
+    let (quote, backslash) = (r#"a"b"#, r"c\d");
+    let before = shop
+        .write_as_one_group(vec![keyed(1, quote), keyed(2, backslash)])
+        .await;
+    let again = shop
+        .write_as_one_group(vec![
+            keyed(1, quote),
+            keyed(3, "fresh"),
+            keyed(2, backslash),
+        ])
+        .await;
+    let placed = |answer: &Result<Placed, OperationError>| answer.as_ref().unwrap().body.clone();
+    assert_eq!(placed(&again[0]), placed(&before[0]));
+    assert_eq!(placed(&again[2]), placed(&before[1]));
+    assert_ne!(placed(&again[1]), placed(&before[0]));
+    assert_eq!(
+        emails(&shop).await,
+        [
+            "shopper1@example.com",
+            "shopper2@example.com",
+            "shopper3@example.com"
+        ]
+    );
+}

@@ -12,12 +12,18 @@ use crate::server::store::products::{
     self, QueueRead, SettingsWrite, encode_incoming, policy_name, supplied_by,
 };
 use crate::server::store::{
-    HeldReservation, ProductRows, ReservationRow, ReservationRows, StoreFailure, SubscriptionRows,
-    SupplierRows, reservations, subscriptions,
+    HeldReservation, ProductRows, ReservationRow, ReservationRows, StoreFailure, StoredPlacement,
+    SubscriptionRows, SupplierRows, reservations, subscriptions,
 };
 use anyhow::Context;
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params, params_from_iter};
+use std::collections::HashMap;
+
+/// The stored placements of a JSON array of keys: each key a seek in the
+/// keys' index (`CROSS JOIN` keeps the array the outer loop).
+const PLACEMENTS_FOR_KEYS: &str = "SELECT r.idempotency_key, r.request, r.response
+     FROM json_each(?1) AS k CROSS JOIN reservations AS r ON r.idempotency_key = k.value";
 
 #[async_trait::async_trait]
 impl ProductRows for SqliteTx<'_> {
@@ -152,6 +158,27 @@ impl ReservationRows for SqliteTx<'_> {
                 Ok((row.get("request")?, row.get("response")?))
             })
             .optional()?)
+    }
+
+    async fn placements_for_keys(
+        &mut self,
+        keys: &[IdempotencyKey],
+    ) -> Result<HashMap<IdempotencyKey, StoredPlacement>, StoreFailure> {
+        // One statement for a group's keys: one per key was 7 % of the
+        // writer's time in a keyed drop.
+        let texts: Vec<&str> = keys.iter().map(IdempotencyKey::as_str).collect();
+        let texts = serde_json::to_string(&texts).context("the keys as JSON")?;
+        let mut statement = self.connection.prepare_cached(PLACEMENTS_FOR_KEYS)?;
+        let mut rows = statement.query([texts])?;
+        let mut found = HashMap::new();
+        while let Some(row) = rows.next()? {
+            let key: String = row.get("idempotency_key")?;
+            // Stored from a parsed key: it parses.
+            let key = IdempotencyKey::parse(&key)
+                .map_err(|error| anyhow::anyhow!("a stored idempotency key: {error:?}"))?;
+            found.insert(key, (row.get("request")?, row.get("response")?));
+        }
+        Ok(found)
     }
 
     async fn waiting_by_email(&mut self, sku: &Sku) -> Result<Vec<(Email, u32)>, StoreFailure> {
