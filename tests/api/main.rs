@@ -23,6 +23,7 @@ mod limits;
 mod mail;
 mod optin;
 mod outbound;
+mod queue_plans;
 mod reservations;
 mod serving;
 mod snapshot;

@@ -462,6 +462,18 @@ impl Store {
     }
 }
 
+/// The statements that read a product's queue: the write's read (all of it,
+/// and the entries after a seq) and, on PostgreSQL, the feed's reload. Each
+/// must find the waiting entries through the waiting index, whatever the
+/// planner's statistics say; the tests read their plans.
+pub fn queue_reads(postgres: bool) -> Vec<&'static str> {
+    let mut reads = vec![products::QUEUE, products::QUEUE_AFTER];
+    if postgres {
+        reads.push(postgres::feed_reload());
+    }
+    reads
+}
+
 /// Names this run of the server in event ids and change notices, so a
 /// client's position from another run (or server) is recognised as such.
 fn run_id() -> anyhow::Result<String> {

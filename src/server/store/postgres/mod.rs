@@ -32,6 +32,11 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Row, Transaction};
 use std::time::Duration;
 
+/// The feed's reload of a product (`reload.rs`).
+pub(super) fn feed_reload() -> &'static str {
+    reload::statement()
+}
+
 /// The channel commits are announced on; payload `"<run> <sku>"` (the run
 /// empty for a write from outside any server). Migration 0011 names it too.
 const CHANGES_CHANNEL: &str = "stock_widget_changes";
@@ -107,6 +112,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "seq_blocks",
         include_str!("../migrations/postgres/0013_seq_blocks.sql"),
+    ),
+    (
+        14,
+        "outstanding_statistics",
+        include_str!("../migrations/postgres/0014_outstanding_statistics.sql"),
     ),
 ];
 

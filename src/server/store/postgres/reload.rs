@@ -30,6 +30,11 @@ static PRODUCT_AND_QUEUE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// [`PRODUCT_AND_QUEUE`]'s text.
+pub(in crate::server::store) fn statement() -> &'static str {
+    PRODUCT_AND_QUEUE.as_str()
+}
+
 /// `sku` as it is now, given the feed's `copy` of it; `None`: no such product.
 pub(super) async fn product_for_feed(
     reader: &mut PgConnection,
