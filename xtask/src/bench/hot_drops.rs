@@ -226,7 +226,7 @@ pub(super) fn hot_drops_summary(results: &Value) -> String {
             run["quiet"]["p99_ms"],
         ));
         statuses.push_str(&format!(
-            "- {name}, {build}: {} × 201, {} × 409, {} other {} in {} s; queue after: {} units in {} reservations; max_quantity after: {}\n",
+            "- {name}, {build}: {} × 201, {} × 409, {} other {} in {} s; queue after: {} units in {} reservations; max_quantity after: {} (shown by the last server {} ms after the rush)\n",
             rush["created"],
             rush["refused"],
             rush["other_statuses"],
@@ -235,6 +235,7 @@ pub(super) fn hot_drops_summary(results: &Value) -> String {
             run["backorder_queue_after"]["queued_units"],
             run["backorder_queue_after"]["reservations"],
             rush["max_quantity_after"],
+            rush["sold_out_shown_after_ms"],
         ));
     }
     for setup in ["sqlite", "postgres_1_server", "postgres_3_servers"] {
