@@ -115,8 +115,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         14,
-        "outstanding_statistics",
-        include_str!("../migrations/postgres/0014_outstanding_statistics.sql"),
+        "waiting_reads",
+        include_str!("../migrations/postgres/0014_waiting_reads.sql"),
     ),
 ];
 

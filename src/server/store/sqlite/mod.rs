@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0010_audit.sql"),
     include_str!("../migrations/sqlite/0011_waiting_index.sql"),
     include_str!("../migrations/sqlite/0012_queue_epoch.sql"),
+    include_str!("../migrations/sqlite/0013_waiting_reads.sql"),
 ];
 
 /// The writer connection, and a few read-only ones. The writer keeps up
