@@ -7,7 +7,9 @@ use super::super::{OperationError, Shop};
 use super::Writes;
 use crate::logic::{BackorderPolicy, Date};
 use crate::server::clock::TestClock;
-use crate::server::domain::{Email, NewReservation, ProductSettings, Quantity, Sku};
+use crate::server::domain::{
+    Email, IdempotencyKey, NewReservation, ProductSettings, Quantity, Sku,
+};
 use crate::server::store::{Store, StoreFailure, Work, as_work};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -75,6 +77,24 @@ fn placing(
     }))
 }
 
+/// The addresses of `shopper(n)` for these `n`, in this order.
+fn shoppers(numbers: &[u32]) -> Vec<String> {
+    numbers
+        .iter()
+        .map(|n| format!("shopper{n}@example.com"))
+        .collect()
+}
+
+/// `shopper(n)` with the idempotency key `key`; and the key.
+fn keyed_shopper(n: u32, key: &str) -> (NewReservation, IdempotencyKey) {
+    let key = IdempotencyKey::parse(key).unwrap();
+    let request = NewReservation {
+        idempotency_key: Some(key.clone()),
+        ..shopper(n)
+    };
+    (request, key)
+}
+
 async fn emails(shop: &Shop) -> Vec<String> {
     let records = shop.reservations_of("DROP".into()).await.unwrap();
     records.iter().map(|record| record.email.folded()).collect()
@@ -99,10 +119,7 @@ async fn a_store_failure_undoes_only_its_own_request() {
         .await;
     assert!(answers[0].is_ok() && answers[2].is_ok(), "{answers:?}");
     assert!(matches!(&answers[1], Err(OperationError::Store(_))));
-    assert_eq!(
-        emails(&shop).await,
-        ["shopper1@example.com", "shopper3@example.com"]
-    );
+    assert_eq!(emails(&shop).await, shoppers(&[1, 3]));
     let product = shop.product(&sku()).await.unwrap().unwrap();
     assert_eq!(product.inventory.stock, 3, "the failed one's unit is back");
 }
@@ -137,10 +154,7 @@ async fn a_request_that_lost_a_race_runs_again_after_the_others() {
         matches!(&answers[0], Err(OperationError::Inventory(_))),
         "run again after the others, it finds the last unit gone: {answers:?}"
     );
-    assert_eq!(
-        emails(&shop).await,
-        ["shopper2@example.com", "shopper3@example.com"]
-    );
+    assert_eq!(emails(&shop).await, shoppers(&[2, 3]));
 }
 
 /// Holds a request mid-run until the test lets it go.
@@ -227,14 +241,7 @@ async fn a_request_that_comes_while_its_lane_decides_joins_the_group() {
         joined.load(Ordering::Relaxed),
         "the third joined the running group"
     );
-    assert_eq!(
-        emails(&shop).await,
-        [
-            "shopper1@example.com",
-            "shopper2@example.com",
-            "shopper3@example.com"
-        ]
-    );
+    assert_eq!(emails(&shop).await, shoppers(&[1, 2, 3]));
 }
 
 /// A placement that began its group alone: it writes as a write alone does,
@@ -296,14 +303,7 @@ async fn a_lone_placement_takes_the_company_that_comes_while_it_waits() {
         "company waited: it held its insert back"
     );
     assert!(joined.load(Ordering::Relaxed), "the third joined its group");
-    assert_eq!(
-        emails(&shop).await,
-        [
-            "shopper1@example.com",
-            "shopper2@example.com",
-            "shopper3@example.com"
-        ]
-    );
+    assert_eq!(emails(&shop).await, shoppers(&[1, 2, 3]));
     let product = shop.product(&sku()).await.unwrap().unwrap();
     assert_eq!(product.inventory.stock, 2);
 }
@@ -318,11 +318,7 @@ async fn a_key_sent_twice_replays_after_the_groups_held_writes() {
     let dir = tempfile::tempdir().unwrap();
     let shop = shop_with_stock(&dir, 3).await;
     let keyed_in_lane = |shop: &Shop, n: u32, key: &str| {
-        let key = crate::server::domain::IdempotencyKey::parse(key).unwrap();
-        let request = NewReservation {
-            idempotency_key: Some(key.clone()),
-            ..shopper(n)
-        };
+        let (request, key) = keyed_shopper(n, key);
         let (shop, work) = (shop.clone(), placing(request, || None));
         tokio::spawn(async move { shop.place_grouped(&sku(), Some(key), work).await })
     };
@@ -358,14 +354,7 @@ async fn a_key_sent_twice_replays_after_the_groups_held_writes() {
     let once = once.await.unwrap().expect("the key's first placement");
     let twice = twice.await.unwrap().expect("the same key replays");
     assert_eq!(twice, once);
-    assert_eq!(
-        emails(&shop).await,
-        [
-            "shopper1@example.com",
-            "shopper2@example.com",
-            "shopper3@example.com"
-        ]
-    );
+    assert_eq!(emails(&shop).await, shoppers(&[1, 2, 3]));
 }
 
 /// A group's keys are looked up in one statement: the ones stored by
@@ -376,11 +365,7 @@ async fn a_groups_stored_keys_replay_from_one_lookup() {
     let dir = tempfile::tempdir().unwrap();
     let shop = shop_with_stock(&dir, 5).await;
     let keyed = |n: u32, key: &str| {
-        let key = crate::server::domain::IdempotencyKey::parse(key).unwrap();
-        let request = NewReservation {
-            idempotency_key: Some(key.clone()),
-            ..shopper(n)
-        };
+        let (request, key) = keyed_shopper(n, key);
         (placing(request, || None), Writes::MayHoldBack, Some(key))
     };
     let (quote, backslash) = (r#"a"b"#, r"c\d");
@@ -398,12 +383,5 @@ async fn a_groups_stored_keys_replay_from_one_lookup() {
     assert_eq!(placed(&again[0]), placed(&before[0]));
     assert_eq!(placed(&again[2]), placed(&before[1]));
     assert_ne!(placed(&again[1]), placed(&before[0]));
-    assert_eq!(
-        emails(&shop).await,
-        [
-            "shopper1@example.com",
-            "shopper2@example.com",
-            "shopper3@example.com"
-        ]
-    );
+    assert_eq!(emails(&shop).await, shoppers(&[1, 2, 3]));
 }
